@@ -1,0 +1,27 @@
+// Bundles each test file with esbuild (the same resolution as the shipped bundles) and runs them with node's test
+// runner. Usage: node scripts/run-tests.mjs [unit|integration|webview|e2e ...] (default: unit integration webview)
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const suites = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const chosen = suites.length ? suites : ['unit', 'integration', 'webview'];
+const files = [];
+for (const s of chosen) {
+  const dir = path.join(root, 'test', s);
+  if (!fs.existsSync(dir)) continue;
+  for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.test.ts')) files.push(path.join(dir, f));
+}
+if (!files.length) { console.error('no test files found'); process.exit(1); }
+const out = path.join(root, '.test-build');
+fs.rmSync(out, { recursive: true, force: true });
+await esbuild.build({
+  entryPoints: files.map((f) => ({ in: f, out: path.relative(path.join(root, 'test'), f).replace(/\.ts$/, '') })),
+  outdir: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', mainFields: ['module', 'main'],
+  sourcemap: 'inline', logLevel: 'warning', external: ['vscode', '@tensorflow/tfjs-node', 'playwright-core', 'esbuild'],
+});
+const built = files.map((f) => path.join(out, path.relative(path.join(root, 'test'), f).replace(/\.ts$/, '.js')));
+const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...built], { stdio: 'inherit', cwd: root, env: { ...process.env, RECLAB_ROOT: root } });
+process.exit(r.status ?? 1);

@@ -1,0 +1,133 @@
+/**
+ * The resolved experiment config (a `*.reclab.json` after validation and defaults).
+ * The JSON Schema in ./schema.ts is the single source of truth; these types mirror it.
+ */
+
+export type DatasetConfig =
+  | {
+      kind: 'synthetic';
+      users: number;
+      items: number;
+      /** mean interactions per user */
+      interactionsPerUser: number;
+      clusters: number;
+      /** Zipf exponent of item popularity */
+      popularityExponent: number;
+      seed: number;
+      testRatio: number;
+    }
+  | {
+      /** LightGCN / NGCF text files: one line per user, `uid item item …` */
+      kind: 'lightgcn';
+      /** directory holding train.txt and test.txt, or explicit files */
+      path?: string;
+      train?: string;
+      test?: string;
+    }
+  | {
+      kind: 'csv';
+      path: string;
+      delimiter: string;
+      header: boolean;
+      columns: { user: string | number; item: string | number; rating?: string | number; timestamp?: string | number };
+      ratingThreshold?: number;
+    }
+  | { kind: 'movielens'; path: string; ratingThreshold?: number };
+
+export interface SplitConfig {
+  /** given: the source's own train/test; ratio: random per-user holdout; leave-last-out: by timestamp */
+  method: 'given' | 'ratio' | 'leave-last-out';
+  testRatio: number;
+  /** share of each user's training items moved to a validation split (0 = none) */
+  validRatio: number;
+  seed: number;
+  /** k-core filtering applied before splitting (0 = off) */
+  kcore: { user: number; item: number };
+}
+
+export interface ModelConfig {
+  kind: 'mf' | 'mostpop';
+  dim: number;
+  score: 'dot' | 'cosine';
+  /** score used at evaluation: same as training, or raw dot (the SSM / LightGCN-Adap-τ convention) */
+  evalScore: 'same' | 'dot' | 'cosine';
+  init: { dist: 'normal' | 'xavier' | 'uniform'; std: number };
+  /** dropout on the user vector during training (SimpleX, Adap-τ) */
+  userDropout: number;
+}
+
+export interface LossConfig {
+  kind: string;
+  [option: string]: unknown;
+}
+
+export interface TemperatureConfig {
+  kind: 'fixed' | 'adaptive-global' | 'adaptive';
+  tau: number;
+  [option: string]: unknown;
+}
+
+export interface SamplerConfig {
+  kind: string;
+  negatives: number;
+  rejectPositives: boolean;
+  [option: string]: unknown;
+}
+
+export interface OptimizerConfig {
+  kind: 'adam' | 'adagrad' | 'sgd';
+  lr: number;
+  /** L2 weight; see l2Mode */
+  l2: number;
+  /** batch: λ·½Σ‖rows‖²/B on the batch rows (LightGCN); batch-sum: not divided by B (SSM); none */
+  l2Mode: 'batch' | 'batch-sum' | 'none';
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export interface TrainConfig {
+  epochs: number;
+  batchSize: number;
+  /** interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch) */
+  sampling: 'interaction' | 'user';
+  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** emit a step event every N steps */
+  logEvery: number;
+  /** learning-rate decay ×factor when the selection metric plateaus `patience` evaluations (0 = off) */
+  lrDecayOnPlateau: number;
+}
+
+export interface EvalConfig {
+  every: number;
+  ks: number[];
+  metrics: ('recall' | 'ndcg' | 'precision' | 'hit' | 'mrr')[];
+  /** model selection: metric key and split. `test` is the papers' protocol and is labelled as such */
+  selectMetric: string;
+  selectOn: 'test' | 'valid';
+  /** stop after this many evaluations without improvement (0 = never) */
+  patience: number;
+  /** users scored per block */
+  blockUsers: number;
+  /** evaluation worker threads; 0 = one per core */
+  workers: number;
+  /** popularity groups for the recall-by-popularity breakdown (0 = off) */
+  popularityGroups: number;
+}
+
+export interface ExperimentConfig {
+  name: string;
+  description?: string;
+  seed: number;
+  dataset: DatasetConfig;
+  split: SplitConfig;
+  model: ModelConfig;
+  loss: LossConfig;
+  temperature: TemperatureConfig;
+  sampler: SamplerConfig;
+  optimizer: OptimizerConfig;
+  train: TrainConfig;
+  eval: EvalConfig;
+  /** grid over dotted paths: {"optimizer.lr": [1e-3, 1e-4]} */
+  sweep?: Record<string, unknown[]>;
+}

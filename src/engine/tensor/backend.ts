@@ -1,0 +1,74 @@
+/**
+ * tfjs backend selection: tfjs-node (native, when installed) → wasm → cpu, overridable by config.
+ *
+ * The engine imports tfjs-core and its backends, not the @tensorflow/tfjs umbrella (which would also bundle layers,
+ * converter and data, none of which we use). tfjs-node is an optionalDependency: it cannot install offline, so it is
+ * loaded with a run-time require and skipped when absent.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+import '@tensorflow/tfjs-backend-cpu';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import fs from 'node:fs';
+import path from 'node:path';
+import { findDistFile } from '../paths';
+
+export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+let chosen: string | null = null;
+
+function wasmDir(): string {
+  const beside = findDistFile('wasm');
+  if (beside && fs.existsSync(path.join(beside, 'tfjs-backend-wasm-simd.wasm'))) return beside + path.sep;
+  const pkg = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
+  return path.join(path.dirname(pkg), 'dist') + path.sep;
+}
+
+function tryTfjsNode(): boolean {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const req = eval('require') as NodeRequire; // hidden from the bundler: tfjs-node is optional and native
+    req('@tensorflow/tfjs-node');
+    return tf.findBackend('tensorflow') != null;
+  } catch {
+    return false;
+  }
+}
+
+/** Initialises the requested backend (once per process) and returns the name in use. */
+export async function initBackend(choice: BackendChoice = 'auto'): Promise<string> {
+  if (chosen && (choice === 'auto' || choice === chosen)) return chosen;
+  // silence tfjs's "install tfjs-node" banner: we know, and we handle it
+  tf.env().set('IS_TEST', true);
+  const order: string[] =
+    choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
+  const errors: string[] = [];
+  for (const name of order) {
+    try {
+      if (name === 'tensorflow' && !tryTfjsNode()) {
+        errors.push('tensorflow: @tensorflow/tfjs-node is not installed');
+        continue;
+      }
+      if (name === 'wasm') setWasmPaths(wasmDir());
+      const ok = await tf.setBackend(name);
+      if (!ok) {
+        errors.push(`${name}: failed to initialise`);
+        continue;
+      }
+      await tf.ready();
+      chosen = name;
+      return name;
+    } catch (e) {
+      errors.push(`${name}: ${(e as Error).message}`);
+    }
+  }
+  throw new Error(`no tfjs backend could be initialised (${errors.join('; ')})`);
+}
+
+export function backendName(): string | null {
+  return chosen;
+}
+
+export const tfjsVersion: string = tf.version_core;
+
+export { tf };
