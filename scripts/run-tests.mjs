@@ -6,9 +6,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const suites = process.argv.slice(2).filter((a) => !a.startsWith('-'));
-const chosen = suites.length ? suites : ['unit', 'integration', 'webview'];
-const files = [];
+// arguments: suite names (folders of test/) or individual test files
+const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));
+const explicit = args.filter((a) => a.endsWith('.ts')).map((a) => path.resolve(a));
+const suites = args.filter((a) => !a.endsWith('.ts'));
+const chosen = suites.length || explicit.length ? suites : ['unit', 'integration', 'webview'];
+const files = [...explicit];
 for (const s of chosen) {
   const dir = path.join(root, 'test', s);
   if (!fs.existsSync(dir)) continue;
