@@ -1,0 +1,246 @@
+/**
+ * RunStore: a live, in-memory index of a runs directory, shared by the CLI, the extension host and the panels.
+ *
+ * - `start()` scans the directory once, then watches it with chokidar (depth 1: `<runs>/<id>/<file>`). File events
+ *   are debounced per run, so a burst of appends costs one re-read.
+ * - run.json and summary.json are re-read when they change; metrics.jsonl is tailed incrementally with EventTail, so
+ *   an epoch of appends costs a read of the new bytes only. Event lists are cached per run and built lazily (the
+ *   first `events(id)` reads the file once), except for runs that are being written, which are tailed eagerly so
+ *   that listeners get `newEvents`.
+ * - A slow safety poll re-tails running runs, in case a file-system event is lost (network file systems, inotify
+ *   limits).
+ * - Entries whose name starts with '.' (host bookkeeping, temp files) are ignored.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { watch, type FSWatcher } from 'chokidar';
+import type { RunEvent } from '../protocol/events';
+import { RUN_FILES } from './format';
+import { EventTail, listRuns, readRun, type RunRecord } from './reader';
+
+export type RunChangeKind = 'added' | 'updated' | 'removed';
+
+export interface RunChange {
+  id: string;
+  kind: RunChangeKind;
+  record?: RunRecord;
+  newEvents: RunEvent[];
+}
+
+export interface Disposable {
+  dispose(): void;
+}
+
+export interface RunStoreOptions {
+  /** debounce of file events per run, ms (default 75) */
+  debounceMs?: number;
+  /** safety poll of running runs, ms (default 3000; 0 = off) */
+  pollMs?: number;
+  /** use chokidar polling instead of native events (tests on exotic file systems) */
+  usePolling?: boolean;
+}
+
+interface EventCache {
+  tail: EventTail;
+  events: RunEvent[];
+}
+
+const WATCHED_FILES = new Set<string>([RUN_FILES.info, RUN_FILES.summary, RUN_FILES.metrics]);
+
+export class RunStore implements Disposable {
+  private readonly records = new Map<string, RunRecord>();
+  private readonly caches = new Map<string, EventCache>();
+  private readonly listeners = new Set<(c: RunChange) => void>();
+  private readonly pending = new Map<string, NodeJS.Timeout>();
+  private watcher: FSWatcher | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private waitForDir: NodeJS.Timeout | undefined;
+  private disposed = false;
+  private readonly debounceMs: number;
+  private readonly pollMs: number;
+
+  constructor(readonly runsDir: string, private readonly options: RunStoreOptions = {}) {
+    this.debounceMs = options.debounceMs ?? 75;
+    this.pollMs = options.pollMs ?? 3000;
+  }
+
+  async start(): Promise<void> {
+    for (const r of listRuns(this.runsDir)) {
+      this.records.set(r.id, r);
+      if (isLive(r)) this.cacheFor(r.id);
+    }
+    if (fs.existsSync(this.runsDir)) await this.startWatching();
+    else this.waitForRunsDir();
+    if (this.pollMs > 0) {
+      this.poll = setInterval(() => this.pollLiveRuns(), this.pollMs);
+      this.poll.unref?.();
+    }
+  }
+
+  /** Runs, newest first. */
+  list(): RunRecord[] {
+    return [...this.records.values()].sort(newestFirst);
+  }
+
+  get(id: string): RunRecord | undefined {
+    return this.records.get(id);
+  }
+
+  /** All events of a run so far (cached; the first call reads metrics.jsonl once). Do not mutate. */
+  events(id: string): RunEvent[] {
+    const cache = this.cacheFor(id);
+    if (!cache) return [];
+    const fresh = cache.tail.read();
+    if (fresh.length) appendAll(cache.events, fresh);
+    return cache.events;
+  }
+
+  /** Re-reads one run now (e.g. after the host itself rewrote run.json) instead of waiting for the watcher. */
+  refresh(id: string): void {
+    this.schedule(id, 0);
+  }
+
+  onDidChange(listener: (c: RunChange) => void): Disposable {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    for (const t of this.pending.values()) clearTimeout(t);
+    this.pending.clear();
+    if (this.poll) clearInterval(this.poll);
+    if (this.waitForDir) clearInterval(this.waitForDir);
+    void this.watcher?.close();
+    this.watcher = undefined;
+    this.listeners.clear();
+  }
+
+  // --- watching -----------------------------------------------------------------------------------------------
+
+  private async startWatching(): Promise<void> {
+    const root = this.runsDir;
+    const watcher = watch(root, {
+      ignoreInitial: true,
+      depth: 1,
+      usePolling: this.options.usePolling ?? false,
+      interval: 250,
+      ignored: (p: string) => {
+        const rel = path.relative(root, p);
+        if (!rel) return false;
+        const parts = rel.split(path.sep);
+        if (parts.some((s) => s.startsWith('.'))) return true;
+        if (parts.length === 2) return !WATCHED_FILES.has(parts[1]!);
+        return parts.length > 2;
+      },
+    });
+    this.watcher = watcher;
+    const onPath = (p: string) => {
+      const rel = path.relative(root, p);
+      if (!rel || rel.startsWith('..')) return;
+      const id = rel.split(path.sep)[0]!;
+      this.schedule(id, this.debounceMs);
+    };
+    watcher.on('add', onPath).on('change', onPath).on('unlink', onPath).on('addDir', onPath).on('unlinkDir', onPath);
+    watcher.on('error', () => {
+      /* a vanished run directory mid-scan; the next event or poll catches up */
+    });
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+    if (this.disposed) {
+      void watcher.close();
+      return;
+    }
+    // anything created between the initial scan and the watcher becoming ready
+    for (const r of listRuns(root)) if (!this.records.has(r.id)) this.schedule(r.id, 0);
+  }
+
+  private waitForRunsDir(): void {
+    this.waitForDir = setInterval(() => {
+      if (!fs.existsSync(this.runsDir)) return;
+      clearInterval(this.waitForDir);
+      this.waitForDir = undefined;
+      void this.startWatching();
+    }, 1000);
+    this.waitForDir.unref?.();
+  }
+
+  private pollLiveRuns(): void {
+    for (const r of this.records.values()) if (isLive(r)) this.schedule(r.id, 0);
+  }
+
+  private schedule(id: string, delay: number): void {
+    if (this.disposed || id.startsWith('.')) return;
+    const prev = this.pending.get(id);
+    if (prev) {
+      if (delay > 0) return; // a re-read is already due; keep its deadline (bounded latency under a stream of appends)
+      clearTimeout(prev);
+    }
+    const timer = setTimeout(() => {
+      this.pending.delete(id);
+      this.reload(id);
+    }, delay);
+    this.pending.set(id, timer);
+  }
+
+  private reload(id: string): void {
+    if (this.disposed) return;
+    const dir = path.join(this.runsDir, id);
+    const before = this.records.get(id);
+    const record = readRun(dir);
+    if (!record) {
+      if (before && !fs.existsSync(dir)) {
+        this.records.delete(id);
+        this.caches.delete(id);
+        this.emit({ id, kind: 'removed', newEvents: [] });
+      }
+      // a directory without a readable run.json yet (being created): wait for the next event
+      return;
+    }
+    this.records.set(id, record);
+    const cache = before && !this.caches.has(id) && !isLive(record) && !isLive(before) ? undefined : this.cacheFor(id);
+    const newEvents = cache ? cache.tail.read() : [];
+    if (cache && newEvents.length) appendAll(cache.events, newEvents);
+    if (!before) {
+      this.emit({ id, kind: 'added', record, newEvents: cache ? cache.events.slice() : [] });
+      return;
+    }
+    if (newEvents.length || !sameRecord(before, record)) this.emit({ id, kind: 'updated', record, newEvents });
+  }
+
+  private cacheFor(id: string): EventCache | undefined {
+    let cache = this.caches.get(id);
+    if (cache) return cache;
+    const record = this.records.get(id);
+    if (!record) return undefined;
+    cache = { tail: new EventTail(path.join(record.dir, RUN_FILES.metrics)), events: [] };
+    appendAll(cache.events, cache.tail.read());
+    this.caches.set(id, cache);
+    return cache;
+  }
+
+  private emit(change: RunChange): void {
+    for (const l of [...this.listeners]) {
+      try {
+        l(change);
+      } catch {
+        /* one listener's bug must not starve the others */
+      }
+    }
+  }
+}
+
+function isLive(r: RunRecord): boolean {
+  return r.info.status === 'running' || r.info.status === 'queued';
+}
+
+function newestFirst(a: RunRecord, b: RunRecord): number {
+  return a.info.createdAt < b.info.createdAt ? 1 : a.info.createdAt > b.info.createdAt ? -1 : a.id < b.id ? 1 : -1;
+}
+
+function sameRecord(a: RunRecord, b: RunRecord): boolean {
+  return JSON.stringify(a.info) === JSON.stringify(b.info) && JSON.stringify(a.summary) === JSON.stringify(b.summary);
+}
+
+function appendAll<T>(target: T[], items: T[]): void {
+  for (const x of items) target.push(x);
+}
