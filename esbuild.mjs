@@ -21,6 +21,7 @@ const nodeCommon = {
   logLevel: 'warning',
   // vscode is provided by the host; tfjs-node is an optional native accelerator loaded at run time when installed
   external: ['vscode', '@tensorflow/tfjs-node'],
+  define: { __RECLAB_VERSION__: JSON.stringify(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
 };
 
 const nodeEntries = {

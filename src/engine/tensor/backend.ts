@@ -17,18 +17,17 @@ export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
 let chosen: string | null = null;
 
+/** The .wasm binaries are copied to dist/wasm by the build. */
 function wasmDir(): string {
-  const beside = findDistFile('wasm');
-  if (beside && fs.existsSync(path.join(beside, 'tfjs-backend-wasm-simd.wasm'))) return beside + path.sep;
-  const pkg = require.resolve('@tensorflow/tfjs-backend-wasm/package.json');
-  return path.join(path.dirname(pkg), 'dist') + path.sep;
+  const dir = findDistFile('wasm');
+  if (!dir || !fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm'))) throw new Error('dist/wasm/*.wasm not found (run `npm run build`)');
+  return dir + path.sep;
 }
 
 function tryTfjsNode(): boolean {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const req = eval('require') as NodeRequire; // hidden from the bundler: tfjs-node is optional and native
-    req('@tensorflow/tfjs-node');
+    // external in the bundle (esbuild.mjs): resolved at run time, absent unless the user installed it
+    require('@tensorflow/tfjs-node');
     return tf.findBackend('tensorflow') != null;
   } catch {
     return false;

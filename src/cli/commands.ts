@@ -1,0 +1,196 @@
+/**
+ * The CLI's commands as functions (also used by the engine child process and the tests).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ExperimentConfig } from '../engine/config/types';
+import { ConfigError, applyOverrides, resolveConfig, resolveSweep } from '../engine/config/validate';
+import { editorSchema } from '../engine/config/schema';
+import { train, type TrainResult, describeConfig, itemPopularity } from '../engine/train';
+import { loadDataset, datasetStats } from '../engine/data';
+import { Evaluator } from '../engine/eval';
+import { initBackend } from '../engine/tensor/backend';
+import type { RunEvent } from '../protocol/events';
+import { listRuns, readConfig, readRunInfo, readSummary } from '../runs/reader';
+import { fmtDuration, fmtMetric, table } from './console-reporter';
+
+export interface LoadedConfig {
+  raw: Record<string, unknown>;
+  path: string;
+  baseDir: string;
+}
+
+/** Reads a config file; JSON syntax errors name the file, line and column. */
+export function readConfigFile(file: string, overrides: string[] = []): LoadedConfig {
+  const abs = path.resolve(file);
+  let text: string;
+  try {
+    text = fs.readFileSync(abs, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`${file}: cannot read config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    const m = /position (\d+)/.exec((e as Error).message);
+    let where = '';
+    if (m) {
+      const pos = Number(m[1]);
+      const before = text.slice(0, pos);
+      const line = before.split('\n').length;
+      where = `:${line}:${pos - before.lastIndexOf('\n')}`;
+    }
+    throw new ConfigError(`${file}${where}: invalid JSON (${(e as Error).message})`);
+  }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: $: expected an object`);
+  return { raw: applyOverrides(raw as Record<string, unknown>, overrides), path: abs, baseDir: path.dirname(abs) };
+}
+
+export function loadConfig(file: string, overrides: string[] = []): { config: ExperimentConfig; loaded: LoadedConfig } {
+  const loaded = readConfigFile(file, overrides);
+  if (loaded.raw.sweep) {
+    const copy = { ...loaded.raw };
+    delete copy.sweep;
+    return { config: withFile(file, () => resolveConfig(copy)), loaded };
+  }
+  return { config: withFile(file, () => resolveConfig(loaded.raw)), loaded };
+}
+
+function withFile<T>(file: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ConfigError) throw new ConfigError(`${file}: ${e.message}`, e.problems);
+    throw e;
+  }
+}
+
+export interface TrainCommandOptions {
+  runsDir: string;
+  runId?: string;
+  overrides?: string[];
+  signal?: AbortSignal;
+  onEvent?: (e: RunEvent) => void;
+  onCreated?: (runId: string, runDir: string) => void;
+}
+
+export async function trainCommand(configFile: string, o: TrainCommandOptions): Promise<TrainResult> {
+  const { config, loaded } = loadConfig(configFile, o.overrides);
+  return train({ config, baseDir: loaded.baseDir, runsDir: o.runsDir, runId: o.runId, configPath: loaded.path, signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated });
+}
+
+export interface SweepCommandOptions extends TrainCommandOptions {
+  onRunStart?: (index: number, total: number, point: Record<string, unknown>) => void;
+}
+
+/** Runs every sweep point in a queue (one at a time), sharing the loaded dataset and the evaluator. */
+export async function sweepCommand(configFile: string, o: SweepCommandOptions): Promise<{ results: TrainResult[]; points: Record<string, unknown>[] }> {
+  const loaded = readConfigFile(configFile, o.overrides);
+  const points = withFile(configFile, () => resolveSweep(loaded.raw));
+  const results: TrainResult[] = [];
+  const evaluator = new Evaluator({ workers: points[0].config.eval.workers });
+  let dataset: Awaited<ReturnType<typeof loadDataset>> | undefined;
+  let datasetKey = '';
+  try {
+    for (let i = 0; i < points.length; i++) {
+      if (o.signal?.aborted) break;
+      const { point, config } = points[i];
+      const key = JSON.stringify([config.dataset, config.split, config.seed]);
+      if (key !== datasetKey) {
+        dataset = await loadDataset(config, loaded.baseDir);
+        datasetKey = key;
+      }
+      o.onRunStart?.(i, points.length, point);
+      try {
+        results.push(await train({ config, baseDir: loaded.baseDir, runsDir: o.runsDir, configPath: loaded.path, sweepPoint: point, signal: o.signal, onEvent: o.onEvent, dataset, evaluator }));
+      } catch (e) {
+        const r = (e as Error & { result?: TrainResult }).result;
+        if (!r) throw e;
+        results.push(r); // a failed point does not stop the sweep; its run says why
+      }
+    }
+  } finally {
+    await evaluator.close();
+  }
+  return { results, points: points.map((p) => p.point) };
+}
+
+/** A comparison table of runs: best selection metric, its epoch, test metrics at best, wall time. */
+export function compareTable(runDirs: string[]): string {
+  const rows: string[][] = [];
+  let metricKeys: string[] = [];
+  for (const dir of runDirs) {
+    const info = readRunInfo(dir);
+    const s = readSummary(dir);
+    if (!info) continue;
+    const test = s?.bestTest ?? (s?.selectSplit === 'test' ? s.best : undefined);
+    if (!metricKeys.length && test) metricKeys = Object.keys(test).filter((k) => /@(20)$/.test(k));
+    rows.push([
+      info.name,
+      info.status,
+      s?.bestEpoch !== undefined ? String(s.bestEpoch) : '—',
+      ...metricKeys.map((k) => fmtMetric(test?.[k])),
+      s ? fmtDuration(s.wallSeconds) : '—',
+    ]);
+  }
+  return table(['run', 'status', 'best ep', ...metricKeys.map((k) => `test ${k}`), 'wall'], rows);
+}
+
+export async function evalCommand(runDir: string, which: 'best' | 'last' = 'best'): Promise<Record<string, number>> {
+  const config = readConfig(runDir);
+  const info = readRunInfo(runDir);
+  if (!config || !info) throw new Error(`${runDir}: not a run directory (run.json / config.json missing)`);
+  const ck = path.join(runDir, 'checkpoints', which);
+  const meta = JSON.parse(fs.readFileSync(path.join(ck, 'meta.json'), 'utf8')) as { users: number; items: number; dim: number; epoch: number };
+  const readF32 = (f: string): Float32Array => {
+    const b = fs.readFileSync(path.join(ck, f));
+    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+  };
+  const baseDir = info.configPath ? path.dirname(info.configPath) : process.cwd();
+  const ds = await loadDataset(config, baseDir);
+  await initBackend(config.train.backend);
+  const ev = new Evaluator({ workers: config.eval.workers });
+  try {
+    const score = config.model.evalScore === 'same' ? config.model.score : config.model.evalScore;
+    const r = await ev.evaluate({
+      users: readF32('user.f32'), items: readF32('item.f32'), dim: meta.dim, score,
+      mask: ds.valid ? [ds.train, ds.valid] : [ds.train], target: ds.test, ks: config.eval.ks, metrics: config.eval.metrics,
+      popularity: config.eval.popularityGroups ? { counts: itemPopularity(ds), groups: config.eval.popularityGroups, k: 20 } : undefined,
+    });
+    return r.metrics;
+  } finally {
+    await ev.close();
+  }
+}
+
+export async function datasetStatsCommand(configFile: string, overrides: string[] = []): Promise<string> {
+  const { config, loaded } = loadConfig(configFile, overrides);
+  const ds = await loadDataset(config, loaded.baseDir);
+  const s = datasetStats(ds);
+  return table(
+    ['dataset', 'users', 'items', 'train', 'valid', 'test', 'density', 'gini(pop)'],
+    [[s.name, String(s.users), String(s.items), String(s.train), String(s.valid), String(s.test), s.density.toExponential(3), s.giniItemPopularity.toFixed(4)]],
+  );
+}
+
+export function schemaCommand(out?: string): string {
+  const text = JSON.stringify(editorSchema(), null, 2) + '\n';
+  if (out) {
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, text);
+  }
+  return text;
+}
+
+export function runsCommand(runsDir: string): string {
+  const runs = listRuns(runsDir);
+  return table(
+    ['id', 'status', 'epoch', 'best', 'config'],
+    runs.map((r) => [
+      r.id, r.info.status, r.info.progress ? `${r.info.progress.epoch}/${r.info.progress.epochs}` : '—',
+      r.summary?.best ? `${r.summary.selectMetric} ${fmtMetric(r.summary.best[r.summary.selectMetric])}` : '—',
+      (() => { const c = readConfig(r.dir); return c ? describeConfig(c) : '—'; })(),
+    ]),
+  );
+}

@@ -1,0 +1,138 @@
+/**
+ * `reclab` — train, sweep, evaluate and compare recommenders from a terminal.
+ */
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../engine/config/validate';
+import { ConsoleReporter, fmtDuration } from './console-reporter';
+import { compareTable, datasetStatsCommand, evalCommand, loadConfig, runsCommand, schemaCommand, sweepCommand, trainCommand } from './commands';
+import { VERSION } from '../version';
+
+const USAGE = `reclab ${VERSION} — train and compare implicit-feedback recommenders
+
+usage:
+  reclab train <config.reclab.json> [--runs-dir D] [--id ID] [--set path=value …] [--quiet]
+  reclab sweep <config.reclab.json> [--runs-dir D] [--set path=value …]
+  reclab eval <run-dir> [--last]
+  reclab compare <run-dir …>
+  reclab runs [--runs-dir D]
+  reclab datasets stats <config.reclab.json> [--set path=value …]
+  reclab schema [--out file]
+
+Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once.`;
+
+function withInterrupt(): AbortController {
+  const ac = new AbortController();
+  let count = 0;
+  const onSignal = (sig: string): void => {
+    count++;
+    if (count === 1) {
+      process.stderr.write(`\n${sig}: stopping after the current step (again to exit now)\n`);
+      ac.abort(`stopped by ${sig}`);
+    } else process.exit(130);
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  return ac;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'runs-dir': { type: 'string', default: 'runs' },
+      id: { type: 'string' },
+      set: { type: 'string', multiple: true, default: [] },
+      quiet: { type: 'boolean', default: false },
+      last: { type: 'boolean', default: false },
+      out: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+      version: { type: 'boolean', default: false },
+    },
+  });
+  const [cmd, ...rest] = positionals;
+  if (values.version) {
+    console.log(VERSION);
+    return 0;
+  }
+  if (values.help || !cmd) {
+    console.log(USAGE);
+    return cmd || values.help ? 0 : 2;
+  }
+  const runsDir = path.resolve(values['runs-dir']!);
+  const overrides = values.set ?? [];
+  switch (cmd) {
+    case 'train': {
+      if (rest.length !== 1) throw new ConfigError('train takes one config file');
+      const { config } = loadConfig(rest[0], overrides);
+      const reporter = new ConsoleReporter(process.stdout, config.eval.selectMetric, values.quiet);
+      const ac = withInterrupt();
+      const r = await trainCommand(rest[0], { runsDir, runId: values.id, overrides, signal: ac.signal, onEvent: (e) => reporter.handle(e) }).catch((e) => {
+        const res = (e as Error & { result?: { runDir: string } }).result;
+        if (res) console.error(`run failed: ${(e as Error).message}\n  run directory: ${res.runDir}`);
+        throw e;
+      });
+      const s = r.summary;
+      console.log(`\n${r.status} after ${s.epochsRun} epochs in ${fmtDuration(s.wallSeconds)}${r.reason ? ` (${r.reason})` : ''}`);
+      if (s.best) {
+        console.log(`best ${s.selectMetric} on ${s.selectSplit === 'test' ? 'test (papers\' protocol)' : 'validation'}: ${s.best[s.selectMetric].toFixed(4)} at epoch ${s.bestEpoch}`);
+        const t = s.bestTest;
+        if (t) console.log('test at best: ' + Object.entries(t).filter(([k]) => /@20$/.test(k)).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(' · '));
+      }
+      console.log(`run directory: ${r.runDir}`);
+      return r.status === 'failed' ? 1 : 0;
+    }
+    case 'sweep': {
+      if (rest.length !== 1) throw new ConfigError('sweep takes one config file');
+      const ac = withInterrupt();
+      let reporter: ConsoleReporter | null = null;
+      const { results } = await sweepCommand(rest[0], {
+        runsDir, overrides, signal: ac.signal,
+        onRunStart: (i, n, point) => {
+          console.log(`\n── sweep point ${i + 1}/${n}: ${Object.entries(point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`);
+          reporter = null;
+        },
+        onEvent: (e) => {
+          if (e.kind === 'start') reporter = new ConsoleReporter(process.stdout, 'ndcg@20', values.quiet);
+          reporter?.handle(e);
+        },
+      });
+      console.log('\n' + compareTable(results.map((r) => r.runDir)));
+      return results.some((r) => r.status === 'failed') ? 1 : 0;
+    }
+    case 'eval': {
+      if (rest.length !== 1) throw new ConfigError('eval takes one run directory');
+      const m = await evalCommand(path.resolve(rest[0]), values.last ? 'last' : 'best');
+      for (const [k, v] of Object.entries(m)) console.log(`${k.padEnd(14)} ${v.toFixed(5)}`);
+      return 0;
+    }
+    case 'compare':
+      console.log(compareTable(rest.map((d) => path.resolve(d))));
+      return 0;
+    case 'runs':
+      console.log(runsCommand(runsDir));
+      return 0;
+    case 'datasets':
+      if (rest[0] !== 'stats' || rest.length !== 2) throw new ConfigError('usage: reclab datasets stats <config>');
+      console.log(await datasetStatsCommand(rest[1], overrides));
+      return 0;
+    case 'schema': {
+      const text = schemaCommand(values.out);
+      if (!values.out) process.stdout.write(text);
+      return 0;
+    }
+    default:
+      console.error(`unknown command "${cmd}"\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    console.error(e instanceof ConfigError || e.name === 'DatasetError' ? e.message : `error: ${e.message}`);
+    if (process.env.RECLAB_DEBUG) console.error(e.stack);
+    process.exit(e instanceof ConfigError ? 2 : 1);
+  },
+);

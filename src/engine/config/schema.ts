@@ -1,0 +1,170 @@
+/**
+ * The JSON Schema of a RecLab experiment (`*.reclab.json`). Single source of truth for validation, defaults, editor
+ * completion (emitted to dist/schema/reclab.schema.json by `reclab schema`) and the config reference in docs/.
+ * Loss and sampler options come from their registries, so a new loss or sampler documents itself.
+ */
+import type { JsonSchema } from './json-schema';
+import { LOSSES } from '../losses/registry';
+import { SAMPLERS } from '../samplers/registry';
+
+const num = (description: string, def: number, extra: Partial<JsonSchema> = {}): JsonSchema => ({ type: 'number', description, default: def, ...extra });
+const int = (description: string, def: number, extra: Partial<JsonSchema> = {}): JsonSchema => ({ type: 'integer', description, default: def, ...extra });
+const obj = (description: string, properties: Record<string, JsonSchema>, extra: Partial<JsonSchema> = {}): JsonSchema => ({
+  type: 'object', description, properties, additionalProperties: false, default: {}, ...extra,
+});
+const columnRef: JsonSchema = { type: ['string', 'integer'], description: 'column name (with header) or 0-based index' };
+
+export const DATASET_KINDS: Record<string, JsonSchema> = {
+  synthetic: obj('Built-in deterministic synthetic data: latent clusters and power-law item popularity.', {
+    kind: { const: 'synthetic' },
+    users: int('number of users', 3000, { minimum: 2 }),
+    items: int('number of items', 2000, { minimum: 2 }),
+    interactionsPerUser: num('mean interactions per user', 30, { exclusiveMinimum: 1 }),
+    clusters: int('latent clusters of users and items', 20, { minimum: 1 }),
+    popularityExponent: num('Zipf exponent of item popularity', 1.0, { minimum: 0 }),
+    seed: int('generator seed', 7),
+    testRatio: num('share of each user\'s interactions held out for test', 0.2, { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+  }, { required: ['kind'] }),
+  lightgcn: obj('LightGCN / NGCF text files: one line per user, "uid item item …" (e.g. ../shared/data/yelp2018).', {
+    kind: { const: 'lightgcn' },
+    path: { type: 'string', description: 'folder holding train.txt and test.txt (relative to the config file)' },
+    train: { type: 'string', description: 'explicit train file (overrides path/train.txt)' },
+    test: { type: 'string', description: 'explicit test file (overrides path/test.txt)' },
+  }, { required: ['kind'] }),
+  csv: obj('CSV/TSV interactions with a column mapping.', {
+    kind: { const: 'csv' },
+    path: { type: 'string', description: 'file (relative to the config file)' },
+    delimiter: { type: 'string', default: ',', description: 'field separator ("\\t" for TSV)' },
+    header: { type: 'boolean', default: true, description: 'first line names the columns' },
+    columns: {
+      type: 'object', additionalProperties: false, required: ['user', 'item'],
+      properties: { user: columnRef, item: columnRef, rating: columnRef, timestamp: columnRef },
+      default: { user: 'user', item: 'item' },
+    },
+    ratingThreshold: { type: 'number', description: 'keep rows with rating ≥ threshold' },
+  }, { required: ['kind', 'path'] }),
+  movielens: obj('MovieLens "user::item::rating::timestamp" files (ratings.dat).', {
+    kind: { const: 'movielens' },
+    path: { type: 'string', description: 'ratings.dat (relative to the config file)' },
+    ratingThreshold: { type: 'number', description: 'keep ratings ≥ threshold' },
+  }, { required: ['kind', 'path'] }),
+};
+
+function registryBranches(registry: Record<string, { name: string; description: string; options: Record<string, JsonSchema> }>, common: Record<string, JsonSchema>): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const spec of Object.values(registry)) {
+    out[spec.name] = obj(spec.description, { kind: { const: spec.name }, ...common, ...spec.options }, { required: ['kind'] });
+  }
+  return out;
+}
+
+export const SAMPLER_COMMON: Record<string, JsonSchema> = {
+  negatives: int('negatives per positive (per-row samplers) or per batch (shared samplers)', 1, { minimum: 1 }),
+  rejectPositives: { type: 'boolean', default: true, description: 'never return an item of the user\'s training set' },
+};
+
+export function lossKinds(): Record<string, JsonSchema> {
+  return registryBranches(LOSSES, {});
+}
+export function samplerKinds(): Record<string, JsonSchema> {
+  return registryBranches(SAMPLERS, SAMPLER_COMMON);
+}
+
+/** Sections whose object shape depends on `kind`; validated in a second phase against the chosen branch. */
+export const KINDED_SECTIONS = {
+  dataset: () => DATASET_KINDS,
+  loss: lossKinds,
+  sampler: samplerKinds,
+} as const;
+
+const kinded = (description: string, kinds: Record<string, JsonSchema>, def: string): JsonSchema => ({
+  type: 'object', description, default: { kind: def }, required: ['kind'],
+  properties: { kind: { enum: Object.keys(kinds), description: 'which one' } },
+});
+
+/** The top-level schema used for the first validation phase (kinded sections only checked for `kind`). */
+export function topLevelSchema(): JsonSchema {
+  return {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    title: 'RecLab experiment',
+    type: 'object',
+    additionalProperties: false,
+    required: ['name'],
+    properties: {
+      $schema: { type: 'string' },
+      name: { type: 'string', minLength: 1, description: 'experiment name; runs are grouped by it' },
+      description: { type: 'string' },
+      seed: int('seed of every random choice (init, sampling, shuffling)', 2020),
+      dataset: kinded('where the interactions come from', DATASET_KINDS, 'synthetic'),
+      split: obj('how train / validation / test are formed', {
+        method: { enum: ['given', 'ratio', 'leave-last-out'], default: 'given', description: 'given: the source\'s own split (synthetic and lightgcn); ratio: random per-user holdout; leave-last-out: latest interaction by timestamp' },
+        testRatio: num('share held out per user (method ratio)', 0.2, { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+        validRatio: num('share of each user\'s training items carved out for validation (0 = none; the papers\' protocol)', 0.1, { minimum: 0, exclusiveMaximum: 1 }),
+        seed: int('split seed', 2020),
+        kcore: obj('iterative k-core filter before splitting (0 = off)', {
+          user: int('minimum interactions per user', 0, { minimum: 0 }),
+          item: int('minimum interactions per item', 0, { minimum: 0 }),
+        }),
+      }),
+      model: obj('the scoring model', {
+        kind: { enum: ['mf', 'mostpop'], default: 'mf', description: 'mf: matrix factorisation; mostpop: popularity baseline (no training)' },
+        dim: int('embedding dimension', 64, { minimum: 1, maximum: 4096 }),
+        score: { enum: ['dot', 'cosine'], default: 'dot', description: 'training score: inner product, or cosine of L2-normalised embeddings' },
+        evalScore: { enum: ['same', 'dot', 'cosine'], default: 'same', description: 'evaluation score; SSM and LightGCN-Adap-τ train on cosine but rank by raw dot' },
+        init: obj('embedding initialisation', {
+          dist: { enum: ['normal', 'xavier', 'uniform'], default: 'normal', description: 'normal N(0,std²), xavier-uniform, or uniform(−std, std)' },
+          std: num('standard deviation (normal) or half-width (uniform)', 0.1, { minimum: 0 }),
+        }),
+        userDropout: num('dropout on the user vector during training (SimpleX, Adap-τ use 0.1)', 0, { minimum: 0, exclusiveMaximum: 1 }),
+      }),
+      loss: kinded('training loss', lossKinds(), 'bpr'),
+      temperature: obj('embedding temperature τ of temperature-scaled losses', {
+        kind: { enum: ['fixed', 'adaptive-global', 'adaptive'], default: 'fixed', description: 'fixed τ; Adap-τ₀ (global); Adap-τ (per user)' },
+        tau: num('τ (fixed) or initial τ', 1, { exclusiveMinimum: 0 }),
+      }, { additionalProperties: true }),
+      sampler: kinded('negative sampler', samplerKinds(), 'uniform'),
+      optimizer: obj('sparse optimiser over the batch rows', {
+        kind: { enum: ['adam', 'adagrad', 'sgd'], default: 'adam', description: 'lazy Adam, Adagrad or SGD' },
+        lr: num('learning rate', 1e-3, { exclusiveMinimum: 0 }),
+        l2: num('L2 weight λ', 1e-4, { minimum: 0 }),
+        l2Mode: { enum: ['batch', 'batch-sum', 'none'], default: 'batch', description: 'batch: λ·½Σ‖rows‖²/B on the batch rows (LightGCN); batch-sum: not divided by B (SSM); none' },
+        beta1: num('Adam β1', 0.9, { minimum: 0, exclusiveMaximum: 1 }),
+        beta2: num('Adam β2', 0.999, { minimum: 0, exclusiveMaximum: 1 }),
+        eps: num('Adam / Adagrad ε', 1e-8, { exclusiveMinimum: 0 }),
+      }),
+      train: obj('training loop', {
+        epochs: int('maximum epochs', 50, { minimum: 0 }),
+        batchSize: int('rows per step', 2048, { minimum: 1 }),
+        sampling: { enum: ['interaction', 'user'], default: 'interaction', description: 'interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch)' },
+        backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'tfjs backend (auto: tfjs-node when installed, then wasm, then cpu)' },
+        logEvery: int('emit a step event every N steps', 10, { minimum: 1 }),
+        lrDecayOnPlateau: num('multiply lr by this when the selection metric plateaus for patience evaluations, and keep going (0 = stop instead)', 0, { minimum: 0, exclusiveMaximum: 1 }),
+      }),
+      eval: obj('evaluation and model selection', {
+        every: int('evaluate every N epochs', 1, { minimum: 1 }),
+        ks: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, default: [10, 20, 50], description: 'cut-offs K' },
+        metrics: { type: 'array', items: { enum: ['recall', 'ndcg', 'precision', 'hit', 'mrr'] }, minItems: 1, default: ['recall', 'ndcg', 'precision', 'hit', 'mrr'] },
+        selectMetric: { type: 'string', pattern: '^(recall|ndcg|precision|hit|mrr)@[0-9]+$', default: 'ndcg@20', description: 'metric that picks the best epoch, e.g. recall@20' },
+        selectOn: { enum: ['test', 'valid'], default: 'valid', description: 'valid: honest protocol (needs split.validRatio > 0); test: the papers\' protocol (best epoch picked on test)' },
+        patience: int('stop after this many evaluations without improvement (0 = never)', 10, { minimum: 0 }),
+        blockUsers: int('users scored per block', 1024, { minimum: 1 }),
+        workers: int('evaluation worker threads (0 = one per core)', 0, { minimum: 0 }),
+        popularityGroups: int('item-popularity groups for recall by popularity (0 = off)', 5, { minimum: 0 }),
+      }),
+      sweep: {
+        type: 'object', description: 'grid over dotted config paths: {"optimizer.lr": [1e-3, 1e-4]} gives one run per point',
+        additionalProperties: { type: 'array', minItems: 1 },
+      },
+    },
+  };
+}
+
+/** The full schema for editors: kinded sections as oneOf branches so completion knows every option. */
+export function editorSchema(): JsonSchema {
+  const top = topLevelSchema();
+  const props = { ...(top.properties as Record<string, JsonSchema>) };
+  for (const [key, kinds] of Object.entries(KINDED_SECTIONS)) {
+    props[key] = { description: props[key].description, default: props[key].default, oneOf: Object.values(kinds()) };
+  }
+  return { ...top, $id: 'https://reclab.dev/schema/reclab.schema.json', properties: props };
+}

@@ -1,0 +1,185 @@
+/**
+ * Config validation with errors that name the JSON path and what was expected, default filling, `--set` overrides
+ * and sweep expansion. Validation runs in two phases: the top level (kinded sections only checked for `kind`), then
+ * each kinded section (dataset, loss, sampler) against the schema of its kind, so an error reads
+ * `$.loss.margin: must be number` rather than a wall of oneOf failures.
+ */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ExperimentConfig } from './types';
+import { KINDED_SECTIONS, topLevelSchema } from './schema';
+
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[] = [message],
+  ) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: false });
+let topValidator: ValidateFunction | null = null;
+const kindValidators = new Map<string, ValidateFunction>();
+
+function jsonPath(prefix: string, instancePath: string): string {
+  const parts = instancePath.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  let out = prefix;
+  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`;
+  return out;
+}
+
+function describe(e: ErrorObject, prefix: string): string {
+  const at = jsonPath(prefix, e.instancePath);
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `${at}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+    case 'required':
+      return `${at}: missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
+    case 'enum':
+      return `${at}: expected one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'type':
+      return `${at}: expected ${(e.params as { type: string }).type}`;
+    case 'const':
+      return `${at}: expected ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`;
+    default:
+      return `${at}: ${e.message ?? 'is invalid'}`;
+  }
+}
+
+function run(validator: ValidateFunction, data: unknown, prefix: string): string[] {
+  if (validator(data)) return [];
+  // drop the duplicate "must match a schema in anyOf/oneOf" summaries when a precise error exists
+  const errs = (validator.errors ?? []).filter((e) => e.keyword !== 'if');
+  return [...new Set(errs.map((e) => describe(e, prefix)))];
+}
+
+/** Validates and fills defaults. Throws ConfigError listing every problem with its JSON path. */
+export function resolveConfig(raw: unknown): ExperimentConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('$: expected an object');
+  const cfg = structuredClone(raw) as Record<string, unknown>;
+  topValidator ??= ajv.compile(topLevelSchema());
+  const problems = run(topValidator, cfg, '$');
+  for (const [section, kinds] of Object.entries(KINDED_SECTIONS)) {
+    const value = cfg[section] as { kind?: unknown } | undefined;
+    if (!value || typeof value !== 'object' || typeof value.kind !== 'string') continue;
+    const schema = kinds()[value.kind];
+    if (!schema) continue; // reported by the top level enum
+    const key = `${section}:${value.kind}`;
+    let v = kindValidators.get(key);
+    if (!v) {
+      v = ajv.compile(schema);
+      kindValidators.set(key, v);
+    }
+    problems.push(...run(v, value, `$.${section}`));
+  }
+  if (!problems.length) problems.push(...crossChecks(cfg as unknown as ExperimentConfig));
+  if (problems.length) {
+    throw new ConfigError(`invalid config:\n  ${problems.join('\n  ')}`, problems);
+  }
+  return cfg as unknown as ExperimentConfig;
+}
+
+function crossChecks(c: ExperimentConfig): string[] {
+  const p: string[] = [];
+  if (c.eval.selectOn === 'valid' && c.split.validRatio <= 0) {
+    p.push('$.eval.selectOn: "valid" needs a validation split (set $.split.validRatio > 0), or select on "test" (the papers\' protocol)');
+  }
+  const [metric, k] = c.eval.selectMetric.split('@');
+  if (!c.eval.metrics.includes(metric as never)) p.push(`$.eval.selectMetric: "${metric}" is not in $.eval.metrics`);
+  if (!c.eval.ks.includes(Number(k))) p.push(`$.eval.selectMetric: K=${k} is not in $.eval.ks`);
+  if (c.dataset.kind === 'lightgcn' && !c.dataset.path && !(c.dataset.train && c.dataset.test)) {
+    p.push('$.dataset: give "path" (a folder with train.txt and test.txt) or both "train" and "test"');
+  }
+  if (c.split.method === 'given' && (c.dataset.kind === 'csv' || c.dataset.kind === 'movielens')) {
+    p.push(`$.split.method: a ${c.dataset.kind} dataset has no given test split; use "ratio" or "leave-last-out"`);
+  }
+  return p;
+}
+
+/** Sets a dotted path (`optimizer.lr`, `eval.ks`) in a plain object, creating objects on the way. */
+export function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split('.');
+  let cur: Record<string, unknown> = obj;
+  for (const k of keys.slice(0, -1)) {
+    const next = cur[k];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) cur[k] = {};
+    cur = cur[k] as Record<string, unknown>;
+  }
+  cur[keys[keys.length - 1]] = value;
+}
+
+export function getPath(obj: unknown, dotted: string): unknown {
+  let cur: unknown = obj;
+  for (const k of dotted.split('.')) {
+    if (typeof cur !== 'object' || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[k];
+  }
+  return cur;
+}
+
+/** Parses `path=value` (value as JSON when it parses, else as a string). */
+export function parseOverride(s: string): [string, unknown] {
+  const eq = s.indexOf('=');
+  if (eq <= 0) throw new ConfigError(`--set expects path=value, got "${s}"`);
+  const key = s.slice(0, eq).trim();
+  const text = s.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = text;
+  }
+  return [key, value];
+}
+
+export function applyOverrides(raw: Record<string, unknown>, overrides: string[]): Record<string, unknown> {
+  const out = structuredClone(raw);
+  for (const o of overrides) {
+    const [k, v] = parseOverride(o);
+    setPath(out, k, v);
+  }
+  return out;
+}
+
+export interface SweepPoint {
+  /** the values of this point, by dotted path */
+  point: Record<string, unknown>;
+  /** raw config with the point applied and `sweep` removed */
+  raw: Record<string, unknown>;
+}
+
+/** Expands `sweep` (a grid over dotted paths) into one raw config per point; no sweep gives one point. */
+export function expandSweep(raw: Record<string, unknown>): SweepPoint[] {
+  const sweep = raw.sweep as Record<string, unknown[]> | undefined;
+  const base = structuredClone(raw);
+  delete base.sweep;
+  if (!sweep || !Object.keys(sweep).length) return [{ point: {}, raw: base }];
+  for (const [k, vals] of Object.entries(sweep)) {
+    if (!Array.isArray(vals) || !vals.length) throw new ConfigError(`$.sweep["${k}"]: expected a non-empty array of values`);
+    if (k === 'sweep' || k.startsWith('sweep.')) throw new ConfigError(`$.sweep["${k}"]: cannot sweep the sweep`);
+  }
+  let points: Record<string, unknown>[] = [{}];
+  for (const [k, vals] of Object.entries(sweep)) {
+    points = points.flatMap((p) => vals.map((v) => ({ ...p, [k]: v })));
+  }
+  return points.map((point) => {
+    const r = structuredClone(base);
+    for (const [k, v] of Object.entries(point)) setPath(r, k, v);
+    return { point, raw: r };
+  });
+}
+
+/** Validates every sweep point up front so a bad grid fails before the first run starts. */
+export function resolveSweep(raw: Record<string, unknown>): { point: Record<string, unknown>; config: ExperimentConfig }[] {
+  return expandSweep(raw).map(({ point, raw: r }, i) => {
+    try {
+      return { point, config: resolveConfig(r) };
+    } catch (e) {
+      if (e instanceof ConfigError && Object.keys(point).length) {
+        throw new ConfigError(`sweep point ${i + 1} ${JSON.stringify(point)}: ${e.message}`, e.problems);
+      }
+      throw e;
+    }
+  });
+}

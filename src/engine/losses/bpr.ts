@@ -1,0 +1,40 @@
+/**
+ * BPR (Rendle et al. 2009): −ln σ(s_ui − s_uj) = softplus(s_uj − s_ui).
+ * - form "mean": mean over the row's negatives (RecBox PairwiseLogisticLoss; 1 negative = classic BPR)
+ * - form "kpair": log(1 + Σ_k exp(s_uk − s_ui)) (MixGCF's multi-negative form; equals BPR for one negative)
+ * Batch reduction "mean" (LightGCN, MixGCF) or "sum" (SRNS, SSM-TF's BPR).
+ */
+import { tf } from '../tensor/backend';
+import type { LossSpec } from './types';
+
+export interface BprOptions extends Record<string, unknown> {
+  form: 'mean' | 'kpair';
+  reduction: 'mean' | 'sum';
+}
+
+export const bpr: LossSpec<BprOptions> = {
+  name: 'bpr',
+  title: 'BPR',
+  description: 'Bayesian personalised ranking: softplus(s_neg − s_pos), mean over negatives or the K-pair form.',
+  options: {
+    form: { enum: ['mean', 'kpair'], default: 'mean', description: 'mean over negatives, or log(1+Σexp(s_neg−s_pos)) (MixGCF K-pair)' },
+    reduction: { enum: ['mean', 'sum'], default: 'mean', description: 'batch reduction (mean: LightGCN; sum: SRNS/SSM code)' },
+  },
+  create: (o) => ({
+    compute: ({ pos, neg, negMask }) => {
+      const diff = tf.sub(neg, tf.slice(pos, [0, 0], [-1, 1])); // [B,N]
+      let perRow: import('@tensorflow/tfjs-core').Tensor1D;
+      if (o.form === 'kpair') {
+        const masked = negMask ? tf.where(tf.greater(negMask, 0), diff, tf.fill(diff.shape, -1e9)) : diff;
+        const zeros = tf.zeros([diff.shape[0], 1]);
+        perRow = tf.logSumExp(tf.concat([zeros, masked], 1), 1) as typeof perRow; // log(1 + Σ exp)
+      } else if (negMask) {
+        perRow = tf.div(tf.sum(tf.mul(tf.softplus(diff), negMask), 1), tf.maximum(tf.sum(negMask, 1), 1));
+      } else {
+        perRow = tf.mean(tf.softplus(diff), 1);
+      }
+      const loss = o.reduction === 'sum' ? tf.sum(perRow) : tf.mean(perRow);
+      return { loss: loss as import('@tensorflow/tfjs-core').Scalar };
+    },
+  }),
+};

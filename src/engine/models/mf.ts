@@ -1,0 +1,187 @@
+/**
+ * Matrix factorisation trained with engine-owned tables and tfjs autograd on the gathered batch rows.
+ *
+ * One step: gather user / positive / negative rows → tfjs tensors → f(rows) = loss(scores(normalise(rows))) + L2 →
+ * tf.valueAndGrads gives the gradients with respect to the gathered rows → the sparse optimisers scatter them into the
+ * tables (duplicates summed).
+ */
+import { tf } from '../tensor/backend';
+import type * as tfc from '@tensorflow/tfjs-core';
+import { EmbeddingTable, rowScore } from '../tensor/embedding';
+import { SparseOptimizer, type OptimizerSettings } from '../tensor/sparse-optimizer';
+import type { ModelConfig, OptimizerConfig } from '../config/types';
+import type { Loss } from '../losses/types';
+import type { NegativeBatch, Scorer } from '../samplers/types';
+import type { Rng } from '../rng';
+
+export interface StepBatch {
+  users: Int32Array; // [B]
+  pos: Int32Array; // [B * P], row-major
+  positivesPerRow: number;
+  neg: NegativeBatch;
+}
+
+export interface StepTemperature {
+  tau: number;
+  /** τ per row [B] (per-user schemes) */
+  tauPerRow?: Float32Array;
+  /** inverse temperature of the positive term (Adap-τ's β0) */
+  posInvTau?: number;
+}
+
+export interface StepResult {
+  loss: number;
+  /** per-row loss at τ = 1 when the loss provides it (Adap-τ) */
+  perRow?: Float32Array;
+}
+
+export class MfModel implements Scorer {
+  readonly users: EmbeddingTable;
+  readonly items: EmbeddingTable;
+  private readonly userOpt: SparseOptimizer;
+  private readonly itemOpt: SparseOptimizer;
+  private readonly cosine: boolean;
+
+  constructor(
+    nUsers: number,
+    nItems: number,
+    private readonly cfg: ModelConfig,
+    private readonly opt: OptimizerConfig,
+    rng: Rng,
+  ) {
+    this.users = new EmbeddingTable(nUsers, cfg.dim).init(rng, cfg.init.dist, cfg.init.std);
+    this.items = new EmbeddingTable(nItems, cfg.dim).init(rng, cfg.init.dist, cfg.init.std);
+    const s: OptimizerSettings = { kind: opt.kind, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps };
+    this.userOpt = new SparseOptimizer(this.users, s);
+    this.itemOpt = new SparseOptimizer(this.items, s);
+    this.cosine = cfg.score === 'cosine';
+  }
+
+  get lr(): number {
+    return this.userOpt.lr;
+  }
+  set lr(v: number) {
+    this.userOpt.lr = v;
+    this.itemOpt.lr = v;
+  }
+
+  /** Scorer for samplers: current-model scores of candidate items (training score: dot or cosine). */
+  score(users: Int32Array, items: Int32Array, perUser: number): Float32Array {
+    const out = new Float32Array(items.length);
+    for (let b = 0; b < users.length; b++) {
+      const u = users[b];
+      for (let k = 0; k < perUser; k++) out[b * perUser + k] = rowScore(this.users, u, this.items, items[b * perUser + k], this.cosine);
+    }
+    return out;
+  }
+
+  /** One optimisation step on a batch. */
+  step(batch: StepBatch, loss: Loss, temp: StepTemperature, rng: Rng): StepResult {
+    const B = batch.users.length;
+    const D = this.cfg.dim;
+    const P = batch.positivesPerRow;
+    const neg = batch.neg;
+    const negIdx = neg.layout === 'per-row' ? neg.items : neg.layout === 'shared' ? neg.items : (neg.extra ?? new Int32Array(0));
+    const uRows = this.users.gather(batch.users);
+    const pRows = this.items.gather(batch.pos);
+    const nRows = this.items.gather(negIdx);
+    const dropout = this.cfg.userDropout;
+    let dropMask: Float32Array | null = null;
+    if (dropout > 0) {
+      dropMask = new Float32Array(B * D);
+      const keep = 1 / (1 - dropout);
+      for (let k = 0; k < dropMask.length; k++) dropMask[k] = rng.float() < dropout ? 0 : keep;
+    }
+    const { l2, l2Mode } = this.opt;
+    const cosine = this.cosine;
+    let perRowOut: Float32Array | undefined;
+    let lossValue = 0;
+    let gU!: Float32Array, gP!: Float32Array, gN!: Float32Array;
+
+    tf.tidy(() => {
+      const uT = tf.tensor2d(uRows, [B, D]);
+      const pT = tf.tensor2d(pRows, [B * P, D]);
+      const nT = tf.tensor2d(nRows, [negIdx.length, D]);
+      const tauRow = temp.tauPerRow ? tf.tensor1d(temp.tauPerRow) : undefined;
+      const drop = dropMask ? tf.tensor2d(dropMask, [B, D]) : undefined;
+      let perRowT: tfc.Tensor1D | undefined;
+
+      const f = (u0: tfc.Tensor, p0: tfc.Tensor, n0: tfc.Tensor): tfc.Scalar => {
+        let u = drop ? tf.mul(u0, drop) : u0;
+        let p = p0;
+        let n = n0;
+        if (cosine) {
+          u = l2normalize(u);
+          p = l2normalize(p);
+          if (negIdx.length) n = l2normalize(n);
+        }
+        const u2 = u as tfc.Tensor2D;
+        // positives [B, P]
+        const pos =
+          P === 1
+            ? (tf.sum(tf.mul(u2, p), 1, true) as tfc.Tensor2D)
+            : (tf.squeeze(tf.matMul(tf.reshape(p, [B, P, D]), tf.reshape(u2, [B, D, 1])), [2]) as tfc.Tensor2D);
+        let negS: tfc.Tensor2D;
+        let negMask: tfc.Tensor2D | undefined;
+        if (neg.layout === 'per-row') {
+          negS =
+            neg.n === 1
+              ? (tf.sum(tf.mul(u2, n), 1, true) as tfc.Tensor2D)
+              : (tf.squeeze(tf.matMul(tf.reshape(n, [B, neg.n, D]), tf.reshape(u2, [B, D, 1])), [2]) as tfc.Tensor2D);
+        } else if (neg.layout === 'shared') {
+          negS = tf.matMul(u2, n as tfc.Tensor2D, false, true);
+        } else {
+          const first = P === 1 ? p : tf.reshape(tf.slice(tf.reshape(p, [B, P, D]), [0, 0, 0], [B, 1, D]), [B, D]);
+          const inBatch = tf.matMul(u2, first as tfc.Tensor2D, false, true); // [B, B], diagonal = positives
+          const eye = tf.sub(tf.ones([B, B]), tf.eye(B)) as tfc.Tensor2D;
+          if (negIdx.length) {
+            negS = tf.concat([inBatch, tf.matMul(u2, n as tfc.Tensor2D, false, true)], 1) as tfc.Tensor2D;
+            negMask = tf.concat([eye, tf.ones([B, negIdx.length])], 1) as tfc.Tensor2D;
+          } else {
+            negS = inBatch as tfc.Tensor2D;
+            negMask = eye;
+          }
+        }
+        const out = loss.compute({ pos, neg: negS, negMask, tau: temp.tau, tauPerRow: tauRow, posInvTau: temp.posInvTau });
+        if (out.perRow) perRowT = tf.keep(out.perRow);
+        let total = out.loss;
+        if (l2 > 0 && l2Mode !== 'none') {
+          const sq = tf.add(tf.add(tf.sum(tf.square(u0)), tf.sum(tf.square(p0))), negIdx.length ? tf.sum(tf.square(n0)) : 0);
+          const reg = tf.mul(sq, l2Mode === 'batch' ? (0.5 * l2) / B : 0.5 * l2);
+          total = tf.add(total, reg) as tfc.Scalar;
+        }
+        return total;
+      };
+
+      const { value, grads } = tf.valueAndGrads(f as (...a: tfc.Tensor[]) => tfc.Scalar)([uT, pT, nT]);
+      lossValue = value.dataSync()[0];
+      gU = grads[0].dataSync() as Float32Array;
+      gP = grads[1].dataSync() as Float32Array;
+      gN = grads[2].dataSync() as Float32Array;
+      if (perRowT) {
+        perRowOut = perRowT.dataSync() as Float32Array;
+        perRowT.dispose();
+      }
+    });
+
+    this.userOpt.apply(batch.users, gU);
+    if (negIdx.length) {
+      const idx = new Int32Array(batch.pos.length + negIdx.length);
+      idx.set(batch.pos);
+      idx.set(negIdx, batch.pos.length);
+      const g = new Float32Array(gP.length + gN.length);
+      g.set(gP);
+      g.set(gN, gP.length);
+      this.itemOpt.apply(idx, g);
+    } else {
+      this.itemOpt.apply(batch.pos, gP);
+    }
+    return { loss: lossValue, perRow: perRowOut };
+  }
+}
+
+/** x / max(‖x‖, 1e-12) row-wise (torch F.normalize). */
+export function l2normalize(x: tfc.Tensor): tfc.Tensor {
+  const norm = tf.sqrt(tf.sum(tf.square(x), -1, true));
+  return tf.div(x, tf.maximum(norm, 1e-12));
+}

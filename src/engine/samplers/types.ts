@@ -1,0 +1,46 @@
+/**
+ * A negative sampler chooses, for a batch of (user, positive) rows, the items the loss contrasts against.
+ * Three layouts cover the literature: per-row negatives [B, N]; one shared set [N] for the whole batch (the fast path
+ * for many negatives); and in-batch (the other rows' positives, plus optional extra shared items).
+ */
+import type { Interactions } from '../data/types';
+import type { JsonSchema } from '../config/json-schema';
+import type { Rng } from '../rng';
+import type { Percentiles } from '../../protocol/events';
+
+export type NegativeBatch =
+  | { layout: 'per-row'; n: number; items: Int32Array }
+  | { layout: 'shared'; items: Int32Array }
+  | { layout: 'in-batch'; extra?: Int32Array };
+
+/** Scores under the current model, for samplers that look at the model (DNS, SRNS, GDNS, hard negatives). */
+export interface Scorer {
+  /** scores[b*perUser + k] = s(users[b], items[b*perUser + k]) */
+  score(users: Int32Array, items: Int32Array, perUser: number): Float32Array;
+}
+
+export interface SamplerContext {
+  rng: Rng;
+  train: Interactions;
+  nItems: number;
+  /** training interactions per item */
+  popularity: Int32Array;
+  scorer: Scorer;
+  epoch: number;
+}
+
+export interface Sampler {
+  sample(users: Int32Array, pos: Int32Array, ctx: SamplerContext): NegativeBatch;
+  /** log q(j) of drawing item j, for the logQ correction; undefined when the sampler has no closed form */
+  logQ?(items: Int32Array): Float32Array;
+  /** called once per epoch after training; returns sampler-specific statistics for the sampler event */
+  endEpoch?(ctx: SamplerContext): Record<string, number | Percentiles> | void;
+}
+
+export interface SamplerSpec<O extends Record<string, unknown> = Record<string, unknown>> {
+  name: string;
+  title: string;
+  description: string;
+  options: Record<string, JsonSchema>;
+  create(options: O & { negatives: number; rejectPositives: boolean }, data: { train: Interactions; nItems: number; popularity: Int32Array }): Sampler;
+}

@@ -1,0 +1,119 @@
+/**
+ * Sparse optimisers: apply the gradients of the gathered rows to an embedding table, summing the gradients of
+ * duplicate rows first (PyTorch's sparse embeddings / TensorFlow's IndexedSlices). Only rows present in the batch
+ * change — for Adam this is "lazy Adam" (TF LazyAdam, torch.optim.SparseAdam): the moments of absent rows are not
+ * decayed, and the bias correction uses the global step.
+ * Hand-written loops on purpose: this is the hot path and plain typed-array loops beat tensor round-trips here.
+ */
+import type { EmbeddingTable } from './embedding';
+
+export interface OptimizerSettings {
+  kind: 'adam' | 'adagrad' | 'sgd';
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+}
+
+export class SparseOptimizer {
+  private readonly m: Float32Array | null;
+  private readonly v: Float32Array | null;
+  private readonly slot: Int32Array;
+  private uniqueRows = new Int32Array(0);
+  private sums = new Float32Array(0);
+  private t = 0;
+  lr: number;
+
+  constructor(
+    private readonly table: EmbeddingTable,
+    private readonly s: OptimizerSettings,
+  ) {
+    this.lr = s.lr;
+    const n = table.rows * table.dim;
+    this.m = s.kind === 'adam' ? new Float32Array(n) : null;
+    // Adagrad's accumulator lives in v; TF/torch start it at 0 (torch default initial_accumulator_value = 0)
+    this.v = s.kind === 'sgd' ? null : new Float32Array(n);
+    this.slot = new Int32Array(table.rows).fill(-1);
+  }
+
+  get step(): number {
+    return this.t;
+  }
+
+  /** Sums duplicate rows: returns the number of unique rows, with their ids in uniqueRows and gradients in sums. */
+  private dedupe(rows: Int32Array, grads: Float32Array): number {
+    const D = this.table.dim;
+    if (this.uniqueRows.length < rows.length) {
+      this.uniqueRows = new Int32Array(rows.length);
+      this.sums = new Float32Array(rows.length * D);
+    }
+    const slot = this.slot;
+    const uniq = this.uniqueRows;
+    const sums = this.sums;
+    let n = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const row = rows[r];
+      let s = slot[row];
+      const g = r * D;
+      if (s < 0) {
+        s = slot[row] = n;
+        uniq[n++] = row;
+        const o = s * D;
+        for (let k = 0; k < D; k++) sums[o + k] = grads[g + k];
+      } else {
+        const o = s * D;
+        for (let k = 0; k < D; k++) sums[o + k] += grads[g + k];
+      }
+    }
+    for (let r = 0; r < n; r++) slot[uniq[r]] = -1;
+    return n;
+  }
+
+  /** Applies one step. rows[r] is the table row whose gradient is grads[r*dim .. (r+1)*dim). */
+  apply(rows: Int32Array, grads: Float32Array): void {
+    const D = this.table.dim;
+    const w = this.table.data;
+    const n = this.dedupe(rows, grads);
+    const uniq = this.uniqueRows;
+    const g = this.sums;
+    const lr = this.lr;
+    this.t++;
+    if (this.s.kind === 'sgd') {
+      for (let r = 0; r < n; r++) {
+        const o = uniq[r] * D;
+        const go = r * D;
+        for (let k = 0; k < D; k++) w[o + k] -= lr * g[go + k];
+      }
+    } else if (this.s.kind === 'adagrad') {
+      const acc = this.v!;
+      const eps = this.s.eps;
+      for (let r = 0; r < n; r++) {
+        const o = uniq[r] * D;
+        const go = r * D;
+        for (let k = 0; k < D; k++) {
+          const gk = g[go + k];
+          const a = (acc[o + k] += gk * gk);
+          w[o + k] -= (lr * gk) / (Math.sqrt(a) + eps);
+        }
+      }
+    } else {
+      const m = this.m!;
+      const v = this.v!;
+      const { beta1: b1, beta2: b2, eps } = this.s;
+      const c1 = 1 - Math.pow(b1, this.t);
+      const c2 = 1 - Math.pow(b2, this.t);
+      const stepSize = (lr * Math.sqrt(c2)) / c1;
+      const epsHat = eps * Math.sqrt(c2); // torch Adam: denom = sqrt(v)/sqrt(c2) + eps, rewritten to one division
+      for (let r = 0; r < n; r++) {
+        const o = uniq[r] * D;
+        const go = r * D;
+        for (let k = 0; k < D; k++) {
+          const gk = g[go + k];
+          const mk = (m[o + k] = b1 * m[o + k] + (1 - b1) * gk);
+          const vk = (v[o + k] = b2 * v[o + k] + (1 - b2) * gk * gk);
+          w[o + k] -= (stepSize * mk) / (Math.sqrt(vk) + epsHat);
+        }
+      }
+    }
+  }
+}
