@@ -1,0 +1,125 @@
+/**
+ * CSV / TSV with one interaction per row. Columns are named (when `header` is true) or 0-based indices. Optional
+ * rating (rows with rating < ratingThreshold are dropped) and timestamp (numbers or ISO dates; needed for
+ * leave-last-out). Fields may be double-quoted; surrounding blanks are trimmed.
+ */
+import path from 'node:path';
+import type { DatasetConfig } from '../config/types';
+import { PairBuffer } from './csr';
+import { DatasetError, fileError, lineError, type FileRef } from './errors';
+import { StringIdMap } from './ids';
+import { fileSize, resolveFile, scanLines } from './lines';
+import type { PoolSource, Progress } from './source';
+import { buildPool, parseNumber, parseTimestamp } from './tabular';
+
+type CsvConfig = Extract<DatasetConfig, { kind: 'csv' }>;
+type Column = string | number;
+
+export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Progress): Promise<PoolSource> {
+  const file = resolveFile(baseDir, cfg.path);
+  const size = await fileSize(file);
+  const split = splitter(cfg.delimiter);
+  const cols = cfg.columns;
+  if (cfg.ratingThreshold !== undefined && cols.rating === undefined) {
+    throw fileError(file, '`ratingThreshold` is set but `columns.rating` is not');
+  }
+  if (!cfg.header) {
+    for (const [role, c] of Object.entries(cols)) {
+      if (typeof c === 'string') throw fileError(file, `column ${role} is given by name ("${c}") but \`header\` is false; use a 0-based index`);
+    }
+  }
+  const useRating = cfg.ratingThreshold !== undefined;
+  const useTime = cols.timestamp !== undefined;
+  const users = new StringIdMap();
+  const items = new StringIdMap();
+  const pairs = new PairBuffer(size / 16, useTime);
+  let idx: { user: number; item: number; rating: number; timestamp: number } | null = cfg.header
+    ? null
+    : { user: cols.user as number, item: cols.item as number, rating: useRating ? (cols.rating as number) : -1, timestamp: useTime ? (cols.timestamp as number) : -1 };
+  let need = idx ? Math.max(idx.user, idx.item, idx.rating, idx.timestamp) + 1 : 0;
+
+  await scanLines(
+    file,
+    (buf, start, end, lineNo) => {
+      if (end > start && buf[end - 1] === 13) end--;
+      const line = buf.toString('utf8', start, end);
+      if (line.trim() === '') return;
+      const fields = split(line);
+      if (!idx) {
+        const find = (role: string, c: Column): number => findColumn(file, lineNo, fields, role, c);
+        idx = {
+          user: find('user', cols.user),
+          item: find('item', cols.item),
+          rating: useRating ? find('rating', cols.rating!) : -1,
+          timestamp: useTime ? find('timestamp', cols.timestamp!) : -1,
+        };
+        need = Math.max(idx.user, idx.item, idx.rating, idx.timestamp) + 1;
+        return;
+      }
+      if (fields.length < need) {
+        throw lineError(file, lineNo, `expected at least ${need} columns, found ${fields.length} (delimiter ${JSON.stringify(cfg.delimiter)})`);
+      }
+      const u = fields[idx.user];
+      const i = fields[idx.item];
+      if (u === '') throw lineError(file, lineNo, 'empty user id');
+      if (i === '') throw lineError(file, lineNo, 'empty item id');
+      if (useRating) {
+        const r = parseNumber(fields[idx.rating]);
+        if (Number.isNaN(r)) throw lineError(file, lineNo, `"${fields[idx.rating]}" is not a number (rating)`);
+        if (r < cfg.ratingThreshold!) return;
+      }
+      let t = 0;
+      if (useTime) {
+        t = parseTimestamp(fields[idx.timestamp]);
+        if (Number.isNaN(t)) throw lineError(file, lineNo, `"${fields[idx.timestamp]}" is not a timestamp (expected a number or an ISO date)`);
+      }
+      pairs.push(users.index(u), items.index(i), t);
+    },
+    (b) => onProgress?.(Math.min(0.95, (0.95 * b) / Math.max(1, size)), `reading ${file.display}`),
+  );
+  if (!idx && cfg.header) throw fileError(file, 'no header line (the file is empty)');
+  const name = path.basename(file.path).replace(/\.(csv|tsv|txt|dat)$/i, '');
+  return buildPool(name, file, users, items, pairs);
+}
+
+function findColumn(file: FileRef, lineNo: number, header: string[], role: string, c: Column): number {
+  if (typeof c === 'number') {
+    if (c >= header.length) throw lineError(file, lineNo, `${role} column index ${c} is out of range (the header has ${header.length} columns)`);
+    return c;
+  }
+  let k = header.indexOf(c);
+  if (k < 0) k = header.findIndex((h) => h.toLowerCase() === c.toLowerCase());
+  if (k < 0) throw lineError(file, lineNo, `no column named "${c}" (${role}) in the header (columns: ${header.join(', ')})`);
+  return k;
+}
+
+/** Field splitter for a delimiter; accepts "tab"/"\\t", "comma", and " " or "whitespace" (runs of blanks). */
+export function splitter(delimiter: string): (line: string) => string[] {
+  const d = ({ tab: '\t', '\\t': '\t', comma: ',', semicolon: ';', whitespace: ' ' } as Record<string, string>)[delimiter] ?? delimiter;
+  if (d === '') throw new DatasetError('csv dataset: `delimiter` is empty');
+  if (d === ' ') return (line) => line.trim().split(/\s+/);
+  return (line) => (line.includes('"') ? splitQuoted(line, d) : line.split(d)).map((f) => f.trim());
+}
+
+function splitQuoted(line: string, d: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let k = 0; k < line.length; k++) {
+    const c = line[k];
+    if (quoted) {
+      if (c === '"' && line[k + 1] === '"') {
+        cur += '"';
+        k++;
+      } else if (c === '"') quoted = false;
+      else cur += c;
+    } else if (c === '"') quoted = true;
+    else if (line.startsWith(d, k)) {
+      out.push(cur);
+      cur = '';
+      k += d.length - 1;
+    } else cur += c;
+  }
+  out.push(cur);
+  return out;
+}

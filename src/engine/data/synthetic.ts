@@ -1,0 +1,96 @@
+/**
+ * Deterministic synthetic implicit feedback with two signals a recommender can learn:
+ * - taste: every user and item belongs to one of `clusters` latent groups and users mostly pick items of their own
+ *   group (CLUSTER_SHARE of the draws), so a personalised model clearly beats popularity;
+ * - popularity: item weights follow a Zipf law (weight ∝ rank^-popularityExponent, ranks shuffled independently of
+ *   the groups), used both inside a group and for the remaining out-of-group draws, so MostPop is a real baseline.
+ * User activity is log-normal around `interactionsPerUser` (σ = 0.5). The source is then split per user by testRatio.
+ */
+import type { DatasetConfig } from '../config/types';
+import { Rng } from '../rng';
+import { fromPairs, PairBuffer } from './csr';
+import { DatasetError } from './errors';
+import type { GivenSource } from './source';
+import { deriveSeed, splitByRatio } from './split';
+
+export type SyntheticConfig = Extract<DatasetConfig, { kind: 'synthetic' }>;
+
+/** Share of a user's draws taken from their own cluster. */
+export const CLUSTER_SHARE = 0.8;
+const ACTIVITY_SIGMA = 0.5;
+const MIN_PER_USER = 3;
+
+export function generateSynthetic(cfg: SyntheticConfig): GivenSource {
+  const { users: nUsers, items: nItems } = cfg;
+  if (!(nUsers >= 1 && nItems >= 2 && Number.isInteger(nUsers) && Number.isInteger(nItems))) {
+    throw new DatasetError(`synthetic dataset: needs integer users ≥ 1 and items ≥ 2 (got ${nUsers} users, ${nItems} items)`);
+  }
+  const rng = new Rng(cfg.seed >>> 0);
+  const nClusters = Math.max(1, Math.min(nItems, Math.floor(cfg.clusters) || 1));
+
+  // balanced item clusters, popularity ranks independent of the clusters
+  const itemCluster = new Int32Array(nItems);
+  const perm = rng.shuffle(Int32Array.from({ length: nItems }, (_, i) => i));
+  for (let k = 0; k < nItems; k++) itemCluster[perm[k]] = k % nClusters;
+  const rank = rng.shuffle(Int32Array.from({ length: nItems }, (_, i) => i));
+  const weight = Float64Array.from(rank, (r) => Math.pow(r + 1, -cfg.popularityExponent));
+
+  const global = cumulative(Int32Array.from({ length: nItems }, (_, i) => i), weight);
+  const byCluster: Sampler[] = [];
+  for (let c = 0; c < nClusters; c++) {
+    const members = Int32Array.from({ length: nItems }, (_, i) => i).filter((i) => itemCluster[i] === c);
+    byCluster.push(cumulative(members, weight));
+  }
+
+  const maxPerUser = Math.max(1, Math.floor(nItems / 2));
+  const pairs = new PairBuffer(Math.ceil(nUsers * cfg.interactionsPerUser * 1.2));
+  const lastUser = new Int32Array(nItems).fill(-1);
+  for (let u = 0; u < nUsers; u++) {
+    const own = byCluster[rng.int(nClusters)];
+    const activity = Math.exp(ACTIVITY_SIGMA * rng.normal() - (ACTIVITY_SIGMA * ACTIVITY_SIGMA) / 2);
+    const want = Math.min(maxPerUser, Math.max(MIN_PER_USER, Math.round(cfg.interactionsPerUser * activity)));
+    let got = 0;
+    for (let attempt = 0; got < want && attempt < want * 20; attempt++) {
+      const i = draw(rng.float() < CLUSTER_SHARE ? own : global, rng.float());
+      if (lastUser[i] === u) continue;
+      lastUser[i] = u;
+      pairs.push(u, i);
+      got++;
+    }
+  }
+  const all = fromPairs(pairs.users, pairs.items, nUsers, nItems, pairs.length);
+  const { rest, held } = splitByRatio(all, cfg.testRatio, deriveSeed(cfg.seed >>> 0, 2));
+  return {
+    kind: 'given',
+    name: 'synthetic',
+    train: rest,
+    test: held,
+    userIds: Array.from({ length: nUsers }, (_, u) => String(u)),
+    itemIds: Array.from({ length: nItems }, (_, i) => String(i)),
+  };
+}
+
+interface Sampler {
+  items: Int32Array;
+  cum: Float64Array;
+}
+
+function cumulative(items: Int32Array, weight: Float64Array): Sampler {
+  const cum = new Float64Array(items.length);
+  let s = 0;
+  for (let k = 0; k < items.length; k++) cum[k] = s += weight[items[k]];
+  return { items, cum };
+}
+
+/** Item with probability ∝ weight, for r uniform in [0, 1). */
+function draw(s: Sampler, r: number): number {
+  const target = r * s.cum[s.cum.length - 1];
+  let lo = 0;
+  let hi = s.cum.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (s.cum[mid] > target) hi = mid;
+    else lo = mid + 1;
+  }
+  return s.items[lo];
+}
