@@ -1,0 +1,140 @@
+/**
+ * The Runs tree: maps the plain tree model (host/runTree.ts) to TreeItems. Refreshes are coalesced (the store can
+ * change many times a second while a run trains).
+ */
+import * as vscode from 'vscode';
+import type { RunStore } from '../runs/store';
+import type { ProcessManager } from './host/manager';
+import { buildTree, GROUPINGS, STATUS_ICONS, type GroupRow, type Grouping, type RunRow } from './host/runTree';
+import { readSettings } from './settings';
+
+export type RunsNode = RunRow | GroupRow;
+
+const GROUPING_KEY = 'reclab.runs.grouping';
+
+export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+  private filterText = '';
+  private grouping: Grouping;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private roots: RunsNode[] = [];
+  private readonly subs: vscode.Disposable[] = [];
+  view: vscode.TreeView<RunsNode> | undefined;
+
+  constructor(private readonly store: RunStore, private readonly manager: ProcessManager, private readonly state: vscode.Memento) {
+    const saved = state.get<Grouping>(GROUPING_KEY);
+    this.grouping = saved && GROUPINGS.includes(saved) ? saved : 'experiment';
+    this.subs.push(store.onDidChange(() => this.refreshSoon()));
+    this.subs.push(manager.onEvent((e) => (e.type === 'queue-changed' || e.type === 'ended' ? this.refreshSoon() : undefined)));
+    void this.updateContext();
+  }
+
+  get currentGrouping(): Grouping {
+    return this.grouping;
+  }
+
+  get filter(): string {
+    return this.filterText;
+  }
+
+  async setGrouping(g: Grouping): Promise<void> {
+    this.grouping = g;
+    await this.state.update(GROUPING_KEY, g);
+    this.refreshNow();
+  }
+
+  setFilter(text: string): void {
+    this.filterText = text.trim();
+    this.refreshNow();
+  }
+
+  refreshSoon(): void {
+    if (this.refreshTimer) return;
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      this.refreshNow();
+    }, 150);
+  }
+
+  refreshNow(): void {
+    const settings = readSettings();
+    const stopping = new Set(this.manager.active().filter((id) => this.manager.isStopping(id)));
+    this.roots = buildTree(this.store.list(), this.manager.queued(), {
+      grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, stopping,
+    });
+    if (this.view) {
+      this.view.message = this.filterText ? `Filtered by "${this.filterText}"` : undefined;
+      this.view.description = this.grouping === 'flat' ? undefined : `by ${this.grouping}`;
+    }
+    void this.updateContext();
+    this.changed.fire(undefined);
+  }
+
+  getChildren(node?: RunsNode): RunsNode[] {
+    if (!node) {
+      if (!this.roots.length && (this.store.list().length || this.manager.queued().length)) this.refreshNowQuiet();
+      return this.roots;
+    }
+    return node.kind === 'group' ? node.runs : [];
+  }
+
+  getParent(node: RunsNode): RunsNode | undefined {
+    if (node.kind === 'group' || this.grouping === 'flat') return undefined;
+    return this.roots.find((g) => g.kind === 'group' && g.runs.some((r) => r.id === node.id));
+  }
+
+  getTreeItem(node: RunsNode): vscode.TreeItem {
+    if (node.kind === 'group') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `group:${this.grouping}:${node.key}`;
+      item.description = node.description;
+      item.contextValue = 'runGroup';
+      item.iconPath = new vscode.ThemeIcon(this.grouping === 'dataset' ? 'database' : 'beaker');
+      return item;
+    }
+    const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+    item.id = `run:${node.id}`;
+    item.description = node.description;
+    item.tooltip = new vscode.MarkdownString(node.tooltip);
+    item.contextValue = node.contextValue;
+    const icon = STATUS_ICONS[node.status];
+    item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
+    item.accessibilityInformation = { label: `${node.label}, ${node.status}, ${node.description}` };
+    if (!node.pending) item.command = { command: 'reclab.openDashboard', title: 'Open Dashboard', arguments: [node] };
+    return item;
+  }
+
+  /** Run rows for a command invoked from the tree (clicked row + multi-selection), or the current selection. */
+  selectedRuns(clicked?: unknown, selection?: unknown): RunRow[] {
+    const fromArgs = Array.isArray(selection) ? selection : clicked ? [clicked] : this.view?.selection ?? [];
+    const runs: RunRow[] = [];
+    for (const n of fromArgs as RunsNode[]) {
+      if (!n || typeof n !== 'object') continue;
+      if (n.kind === 'run') runs.push(n);
+      else if (n.kind === 'group') runs.push(...n.runs);
+    }
+    return dedupe(runs);
+  }
+
+  private refreshNowQuiet(): void {
+    const settings = readSettings();
+    this.roots = buildTree(this.store.list(), this.manager.queued(), { grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric });
+  }
+
+  private async updateContext(): Promise<void> {
+    await vscode.commands.executeCommand('setContext', 'reclab.runsFiltered', !!this.filterText);
+    await vscode.commands.executeCommand('setContext', 'reclab.hasActiveRuns', this.manager.active().length + this.manager.queued().length > 0);
+  }
+
+  dispose(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    for (const s of this.subs) s.dispose();
+    this.changed.dispose();
+  }
+}
+
+function dedupe(rows: RunRow[]): RunRow[] {
+  const seen = new Set<string>();
+  return rows.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
+}
