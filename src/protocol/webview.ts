@@ -1,0 +1,139 @@
+/**
+ * The one message contract between the extension host and the RecLab webviews (dashboard and compare).
+ *
+ * Flow: the webview loads and posts `ready`; the host answers with one `snapshot` (everything recorded so far for the
+ * runs on display), then `delta`s that carry only what was appended since (batched, at most `MAX_MESSAGES_PER_SECOND`).
+ * A webview that is reloaded or re-shown posts `ready` again and receives a fresh snapshot, so the webview holds no
+ * data of its own worth saving: `setState` keeps only view state (smoothing, axes, zoom, selection, filters).
+ *
+ * Scalar histories travel as columns of typed arrays (transferred efficiently by VS Code since 1.57); everything else
+ * is plain JSON.
+ */
+import type { DatasetStats, Histogram, MetricKey, RunStatus } from './events';
+
+export const WEBVIEW_PROTOCOL_VERSION = 1;
+/** Host-side cap on the message rate to a webview. */
+export const MAX_MESSAGES_PER_SECOND = 30;
+
+export type ViewKind = 'dashboard' | 'compare';
+
+/**
+ * Series keys (one scalar per event):
+ *   loss                         step events: mean training loss (x = the step)
+ *   loss/<extra>                 step events: extra loss diagnostics
+ *   epoch/loss, epoch/lr, epoch/examplesPerSec   epoch events
+ *   eval/<split>/<metric@k>      eval events, e.g. eval/test/recall@20
+ *   pop/<split>/<group label>    eval byPopularity: recall of one item-popularity group
+ *   tau/global, tau/<percentile> temperature events (percentiles of per-user τ: min p5 p25 p50 p75 p95 max)
+ *   neg/<percentile>, neg/mean   sampler events: scores of sampled negatives
+ *   sampler/fnr, sampler/collision, sampler/<extra>[/<percentile>]   sampler diagnostics
+ */
+export type SeriesKey = string;
+
+export type XAxisMode = 'step' | 'epoch' | 'wall';
+export const X_AXIS_MODES: readonly XAxisMode[] = ['step', 'epoch', 'wall'];
+
+/** Equal-length columns of one series: one row per recorded point, in recording order. */
+export interface SeriesColumns {
+  /** global optimisation step (for per-epoch events: epoch × steps per epoch) */
+  step: Float64Array;
+  /** fractional epoch (step events: step / steps per epoch) */
+  epoch: Float64Array;
+  /** seconds since the run started */
+  wall: Float64Array;
+  value: Float64Array;
+}
+
+/** Points of one series of one run; in a delta, the rows appended since the previous message. */
+export interface SeriesChunk extends SeriesColumns {
+  runId: string;
+  key: SeriesKey;
+}
+
+/** What a view shows about a run besides its scalar series. */
+export interface RunHeader {
+  id: string;
+  name: string;
+  experiment: string;
+  status: RunStatus;
+  reason?: string;
+  dataset?: string;
+  datasetStats?: DatasetStats;
+  backend?: string;
+  /** "MF(cos, d=64) · ssm · uniform×1024 · τ=adaptive" from the start event */
+  summary?: string;
+  createdAt: string;
+  startedAt?: string;
+  endedAt?: string;
+  progress?: { epoch: number; epochs: number; etaSeconds?: number };
+  stepsPerEpoch?: number;
+  selectMetric?: MetricKey;
+  best?: { epoch: number; metric: MetricKey; value: number };
+  wallSeconds?: number;
+  sweepPoint?: Record<string, unknown>;
+}
+
+/** Latest non-scalar diagnostics of a run. */
+export interface RunExtras {
+  runId: string;
+  /** per-user temperature histogram of the latest temperature event */
+  tauHistogram?: { epoch: number; histogram: Histogram };
+  /** recall by item-popularity group of the latest evaluation */
+  popularity?: { epoch: number; split: 'test' | 'valid'; k: number; groups: { label: string; items: number; recall: number }[] };
+  /** the latest warnings and errors from the run's log events (newest last, at most 20) */
+  problems?: { t: number; level: 'warn' | 'error'; message: string }[];
+}
+
+export interface SnapshotMessage {
+  type: 'snapshot';
+  protocol: number;
+  view: ViewKind;
+  /** the runs on display, in display order */
+  runs: RunHeader[];
+  series: SeriesChunk[];
+  extras: RunExtras[];
+  /** resolved configs of the runs on display (compare: config diff) */
+  configs: Record<string, unknown>;
+  /** compare: every run the host knows, for the run picker */
+  catalog?: RunHeader[];
+}
+
+export interface DeltaMessage {
+  type: 'delta';
+  /** 1, 2, … since the last snapshot; a gap means a lost message and the webview asks for a new snapshot */
+  seq: number;
+  /** headers that changed (status, progress, best); for compare also catalog additions */
+  runs: RunHeader[];
+  series: SeriesChunk[];
+  extras: RunExtras[];
+  removed: string[];
+}
+
+export interface ErrorMessage {
+  type: 'error';
+  message: string;
+}
+
+export type HostToWebview = SnapshotMessage | DeltaMessage | ErrorMessage;
+
+export type ExportFormat = 'csv' | 'json';
+
+export type WebviewToHost =
+  /** the webview is listening; the host (re)sends a snapshot */
+  | { type: 'ready'; view: ViewKind }
+  /** dashboard stop button */
+  | { type: 'stopRun'; runId: string }
+  /** save exported chart or run data; the host asks where */
+  | { type: 'export'; format: ExportFormat; suggestedName: string; content: string }
+  /** compare: open one run's dashboard */
+  | { type: 'openDashboard'; runId: string }
+  /** compare: the runs to show changed (the host answers with a new snapshot) */
+  | { type: 'selectRuns'; runIds: string[] };
+
+/** State a panel's webview persists with setState, read back by the panel serializer after a reload. */
+export interface PersistedViewState {
+  view: ViewKind;
+  runIds: string[];
+  /** view-only settings, opaque to the host */
+  ui?: unknown;
+}

@@ -1,0 +1,327 @@
+/** Compare webview: many runs overlaid, a sortable metrics table and a config diff. */
+import 'uplot/dist/uPlot.min.css';
+import '../../media/webview/common.css';
+import '../shared/elements';
+import { ColourSlots, runColour } from '../shared/colours';
+import { diffConfigs } from '../shared/config-diff';
+import { clear, formatValue, h } from '../shared/dom';
+import { fileSlug, toCsv, toJson, type ExportSeries } from '../shared/export';
+import { LineChart, defaultChartState, type ChartSpec, type ChartViewState } from '../shared/line-chart';
+import { applyBaseline, formatDuration, nameFilter, sortRows, summarisePoints, type RunRow, type SortKey } from '../shared/run-table';
+import { readTheme, watchTheme, type ChartTheme } from '../shared/theme';
+import { frameScheduler, ViewModel } from '../shared/view-model';
+import { loadState, onHostMessage, post, saveState } from '../shared/vscode-api';
+
+interface CompareUi {
+  filter: string;
+  metric?: string;
+  baseline?: string;
+  sort: { key: SortKey; descending: boolean };
+  onlyDiffering: boolean;
+  colours: Record<string, number>;
+  charts: Record<string, ChartViewState>;
+}
+
+const saved = loadState<CompareUi>();
+const ui: CompareUi = {
+  filter: '',
+  sort: { key: 'best', descending: true },
+  onlyDiffering: true,
+  colours: {},
+  charts: {},
+  ...(saved?.ui ?? {}),
+};
+const model = new ViewModel('compare');
+const slots = new ColourSlots(ui.colours);
+let theme: ChartTheme = readTheme();
+let runIds: string[] = saved?.runIds ?? [];
+
+const persist = () => {
+  ui.colours = slots.toJSON();
+  saveState({ view: 'compare', runIds, ui });
+};
+const colourOf = (id: string) => runColour(slots.slotOf(id), { background: theme.backgroundRgb, highContrast: theme.kind.startsWith('high-contrast') });
+const visibleRuns = () => {
+  const f = nameFilter(ui.filter);
+  return model.runs.filter((r) => f.test(r.name));
+};
+const metricKeys = () => model.store.allKeys().filter((k) => k.startsWith('eval/'));
+const currentMetric = () => {
+  const keys = metricKeys();
+  if (ui.metric && keys.includes(ui.metric)) return ui.metric;
+  const select = model.runs.find((r) => r.selectMetric)?.selectMetric;
+  return keys.find((k) => k === `eval/test/${select}`) ?? keys.find((k) => k === `eval/valid/${select}`) ?? keys[0];
+};
+const metricLabel = (key: string | undefined) => (key ? key.split('/').slice(2).join('/') + (key.startsWith('eval/valid/') ? ' (valid)' : '') : '–');
+const exportData = (format: 'csv' | 'json', suggestedName: string, content: string) => post({ type: 'export', format, suggestedName: `compare-${suggestedName}`, content });
+
+// ---- layout
+const filterField = h('vscode-textfield', { placeholder: 'Filter runs by name (regular expression)', class: 'run-filter', value: ui.filter }) as HTMLElement & { value: string; invalid?: boolean };
+const metricSelect = h('vscode-single-select', { class: 'metric-select', 'aria-label': 'Metric' }) as HTMLElement & { value: string };
+const baselineSelect = h('vscode-single-select', { class: 'baseline-select', 'aria-label': 'Baseline run' }) as HTMLElement & { value: string };
+const exportCsv = h('vscode-button', { icon: 'export', secondary: true, class: 'export-all-csv' }, 'Export CSV');
+const exportJson = h('vscode-button', { icon: 'json', secondary: true, class: 'export-all-json' }, 'Export JSON');
+const titleEl = h('h1', {}, 'Compare runs');
+const pickerEl = h('div', { class: 'run-picker' });
+const picker = h('vscode-collapsible', { title: 'Runs', class: 'picker-section' }, pickerEl);
+const tableEl = h('div', { class: 'metrics-table' });
+const chartsEl = h('main', { class: 'chart-grid' });
+const onlyDiffering = h('vscode-checkbox', { label: 'Only what differs', checked: ui.onlyDiffering, class: 'only-differing' }) as HTMLElement & { checked: boolean };
+const diffEl = h('div', { class: 'config-diff' });
+const app = document.getElementById('app') ?? document.body;
+app.append(
+  h('header', { class: 'compare-header' }, titleEl, h('div', { class: 'compare-toolbar' }, filterField, h('label', {}, 'Metric ', metricSelect), h('label', {}, 'Baseline ', baselineSelect), exportCsv, exportJson)),
+  picker,
+  h('section', { class: 'table-section' }, h('h2', {}, 'Metrics'), tableEl),
+  chartsEl,
+  h('section', { class: 'diff-section' }, h('div', { class: 'diff-header' }, h('h2', {}, 'Config diff'), onlyDiffering), diffEl),
+);
+
+filterField.addEventListener('input', () => {
+  ui.filter = filterField.value;
+  filterField.invalid = !nameFilter(ui.filter).valid;
+  persist();
+  refresh();
+});
+metricSelect.addEventListener('change', () => {
+  ui.metric = metricSelect.value;
+  persist();
+  refresh();
+});
+baselineSelect.addEventListener('change', () => {
+  ui.baseline = baselineSelect.value;
+  persist();
+  refresh();
+});
+onlyDiffering.addEventListener('change', () => {
+  ui.onlyDiffering = onlyDiffering.checked;
+  persist();
+  renderDiff();
+});
+exportCsv.addEventListener('click', () => exportAll('csv'));
+exportJson.addEventListener('click', () => exportAll('json'));
+
+// ---- charts
+const chartHost = {
+  store: model.store,
+  theme: () => theme,
+  syncKey: 'reclab-compare',
+  saveState: (id: string, s: ChartViewState) => {
+    ui.charts[id] = s;
+    persist();
+  },
+  exportData,
+};
+const runName = (id: string) => model.run(id)?.name ?? id;
+const perRun = (key: () => string | undefined) => () => {
+  const k = key();
+  return k ? visibleRuns().map((r) => ({ runId: r.id, key: k, label: r.name, colour: colourOf(r.id), smooth: true })) : [];
+};
+const specs: ChartSpec[] = [
+  { id: 'loss', title: 'Training loss', defaultX: 'step', runName, emptyText: 'No training steps recorded.', lines: perRun(() => 'loss') },
+  { id: 'metric', title: 'Selected evaluation metric', defaultX: 'epoch', runName, emptyText: 'No evaluation recorded.', lines: perRun(currentMetric) },
+  { id: 'tau', title: 'Global temperature τ', defaultX: 'epoch', runName, emptyText: 'No temperature events (fixed τ).', lines: perRun(() => 'tau/global') },
+];
+const charts = specs.map((s) => new LineChart(s, ui.charts[s.id] ?? defaultChartState(s.defaultX), chartHost));
+for (const c of charts) chartsEl.append(c.root);
+
+// ---- rendering
+let drawnStructure = -1;
+const draw = frameScheduler(() => {
+  if (drawnStructure !== model.structureVersion) {
+    drawnStructure = model.structureVersion;
+    renderStructure();
+  }
+  for (const c of charts) c.render();
+});
+
+function refresh(): void {
+  drawnStructure = -1;
+  for (const c of charts) c.invalidate();
+  draw();
+}
+
+function renderStructure(): void {
+  const n = model.runs.length;
+  titleEl.textContent = `Compare ${n} run${n === 1 ? '' : 's'}`;
+  renderSelectors();
+  renderPicker();
+  renderTable();
+  renderDiff();
+}
+
+function fillSelect(select: HTMLElement & { value: string }, options: [string, string][], value: string | undefined): void {
+  const sig = JSON.stringify(options) + value;
+  if (select.dataset.sig === sig) return;
+  select.dataset.sig = sig;
+  clear(select);
+  for (const [v, label] of options) select.append(h('vscode-option', { value: v, selected: v === value }, label));
+  if (value !== undefined) select.value = value;
+}
+
+function renderSelectors(): void {
+  fillSelect(metricSelect, metricKeys().map((k) => [k, metricLabel(k)]), currentMetric());
+  const base = ui.baseline && model.runs.some((r) => r.id === ui.baseline) ? ui.baseline : '';
+  fillSelect(baselineSelect, [['', 'none'], ...model.runs.map((r): [string, string] => [r.id, r.name])], base);
+}
+
+function renderPicker(): void {
+  clear(pickerEl);
+  const f = nameFilter(ui.filter);
+  const all = [...model.catalog.values()].filter((r) => f.test(r.name));
+  picker.setAttribute('title', `Runs: ${model.runs.length} selected of ${model.catalog.size}`);
+  for (const r of all) {
+    const box = h('vscode-checkbox', { checked: runIds.includes(r.id), label: r.name, 'data-run': r.id }) as HTMLElement & { checked: boolean };
+    box.addEventListener('change', () => {
+      runIds = box.checked ? [...runIds, r.id] : runIds.filter((id) => id !== r.id);
+      persist();
+      post({ type: 'selectRuns', runIds });
+    });
+    const swatch = h('span', { class: 'swatch' });
+    if (runIds.includes(r.id)) swatch.style.setProperty('--swatch', colourOf(r.id));
+    pickerEl.append(h('div', { class: 'picker-row' }, swatch, box, h('span', { class: 'muted' }, r.status)));
+  }
+}
+
+export function tableRows(): RunRow[] {
+  const metric = currentMetric();
+  const rows: RunRow[] = visibleRuns().map((r) => {
+    const s = metric ? model.store.get(r.id, metric) : undefined;
+    const loss = model.store.get(r.id, 'loss');
+    const lastWall = Math.max(s && s.length ? s.wall[s.length - 1] : 0, loss && loss.length ? loss.wall[loss.length - 1] : 0);
+    return { runId: r.id, name: r.name, status: r.status, wallSeconds: r.wallSeconds ?? (lastWall || undefined), ...summarisePoints(s, metric ?? '') };
+  });
+  return sortRows(applyBaseline(rows, ui.baseline), ui.sort.key, ui.sort.descending);
+}
+
+const COLUMNS: { key: SortKey | 'colour'; label: string; width: string }[] = [
+  { key: 'colour', label: '', width: '28px' },
+  { key: 'name', label: 'Run', width: 'auto' },
+  { key: 'status', label: 'Status', width: '90px' },
+  { key: 'best', label: 'Best', width: '90px' },
+  { key: 'last', label: 'Last', width: '90px' },
+  { key: 'bestEpoch', label: 'Epoch of best', width: '110px' },
+  { key: 'wallSeconds', label: 'Wall time', width: '90px' },
+  { key: 'delta', label: 'Δ vs baseline', width: '130px' },
+];
+
+function renderTable(): void {
+  clear(tableEl);
+  const rows = tableRows();
+  const table = h('vscode-table', { zebra: true, 'bordered-rows': true, resizable: true, columns: JSON.stringify(COLUMNS.map((c) => c.width)) });
+  const header = h('vscode-table-header', { slot: 'header' });
+  for (const c of COLUMNS) {
+    const arrow = ui.sort.key === c.key ? (ui.sort.descending ? ' ▾' : ' ▴') : '';
+    const cell = h('vscode-table-header-cell', { class: c.key === 'colour' ? '' : 'sortable', 'data-sort': c.key, title: c.key === 'colour' ? '' : `Sort by ${c.label}` }, c.label + arrow);
+    if (c.key !== 'colour') {
+      const key = c.key;
+      cell.addEventListener('click', () => {
+        ui.sort = ui.sort.key === key ? { key, descending: !ui.sort.descending } : { key, descending: key !== 'name' && key !== 'status' };
+        persist();
+        renderTable();
+      });
+    }
+    header.append(cell);
+  }
+  const body = h('vscode-table-body', { slot: 'body' });
+  const baseline = ui.baseline;
+  for (const r of rows) {
+    const swatch = h('span', { class: 'swatch' });
+    swatch.style.setProperty('--swatch', colourOf(r.runId));
+    const link = h('a', { href: '#', class: 'run-link', title: 'Open this run’s dashboard' }, r.name);
+    link.addEventListener('click', (e) => {
+      e.preventDefault();
+      post({ type: 'openDashboard', runId: r.runId });
+    });
+    const delta = r.runId === baseline ? 'baseline' : r.delta === undefined ? '–' : `${r.delta >= 0 ? '+' : ''}${formatValue(r.delta)}${r.deltaRatio !== undefined ? ` (${r.deltaRatio >= 0 ? '+' : ''}${(r.deltaRatio * 100).toFixed(1)}%)` : ''}`;
+    const deltaClass = r.delta === undefined || r.delta === 0 ? '' : (r.delta > 0) !== /loss/.test(currentMetric() ?? '') ? 'better' : 'worse';
+    body.append(
+      h(
+        'vscode-table-row',
+        { 'data-run': r.runId },
+        h('vscode-table-cell', {}, swatch),
+        h('vscode-table-cell', {}, link),
+        h('vscode-table-cell', {}, r.status),
+        h('vscode-table-cell', { class: 'num' }, formatValue(r.best)),
+        h('vscode-table-cell', { class: 'num' }, formatValue(r.last)),
+        h('vscode-table-cell', { class: 'num' }, r.bestEpoch === undefined ? '–' : String(r.bestEpoch)),
+        h('vscode-table-cell', { class: 'num' }, formatDuration(r.wallSeconds)),
+        h('vscode-table-cell', { class: `num ${deltaClass}` }, delta),
+      ),
+    );
+  }
+  table.append(header, body);
+  tableEl.append(h('div', { class: 'table-caption muted' }, `${metricLabel(currentMetric())}: best and last value per run; click a column to sort.`), table);
+}
+
+function renderDiff(): void {
+  clear(diffEl);
+  const runs = visibleRuns().filter((r) => model.configs[r.id] !== undefined);
+  if (runs.length === 0) {
+    diffEl.append(h('p', { class: 'muted' }, 'No configs to compare.'));
+    return;
+  }
+  const rows = diffConfigs(runs.map((r) => model.configs[r.id]), ui.onlyDiffering);
+  if (!rows.length) {
+    diffEl.append(h('p', { class: 'muted' }, 'The configs of these runs are identical.'));
+    return;
+  }
+  const table = h('vscode-table', { zebra: true, 'bordered-columns': true, resizable: true, columns: JSON.stringify(['220px', ...runs.map(() => 'auto')]) });
+  const header = h('vscode-table-header', { slot: 'header' }, h('vscode-table-header-cell', {}, 'Setting'), ...runs.map((r) => h('vscode-table-header-cell', { title: r.id }, r.name)));
+  const body = h('vscode-table-body', { slot: 'body' });
+  for (const row of rows) {
+    body.append(
+      h('vscode-table-row', { class: row.differs ? 'differs' : '' }, h('vscode-table-cell', { class: 'path' }, row.path), ...row.values.map((v) => h('vscode-table-cell', { class: row.differs ? 'diff-value' : '' }, v ?? '—'))),
+    );
+  }
+  table.append(header, body);
+  diffEl.append(table);
+}
+
+/** Every series of every visible run (not decimated): what "export all selected" saves. */
+export function exportAllSeries(): ExportSeries[] {
+  const out: ExportSeries[] = [];
+  for (const r of visibleRuns()) {
+    for (const key of model.store.keys(r.id)) {
+      const s = model.store.get(r.id, key)!;
+      out.push({ run: r.name, runId: r.id, series: key, step: s.step.subarray(0, s.length), epoch: s.epoch.subarray(0, s.length), wall: s.wall.subarray(0, s.length), value: s.value.subarray(0, s.length), length: s.length });
+    }
+  }
+  return out;
+}
+
+function exportAll(format: 'csv' | 'json'): void {
+  const series = exportAllSeries();
+  const content = format === 'csv' ? toCsv(series) : toJson(series, `compare: ${visibleRuns().map((r) => r.name).join(', ')}`);
+  exportData(format, `${fileSlug(`${visibleRuns().length}-runs`)}.${format}`, content);
+}
+
+onHostMessage((m) => {
+  if (m.type === 'error') {
+    titleEl.textContent = m.message;
+    return;
+  }
+  const r = model.apply(m);
+  if (r === 'resync') {
+    post({ type: 'ready', view: 'compare' });
+    return;
+  }
+  if (m.type === 'snapshot') {
+    runIds = m.runs.map((x) => x.id);
+    slots.retain(runIds);
+    for (const id of runIds) slots.slotOf(id);
+    persist();
+    for (const c of charts) c.invalidate(true);
+  }
+  draw();
+});
+
+watchTheme((t) => {
+  theme = t;
+  refresh();
+  for (const c of charts) c.invalidate(true);
+});
+
+(window as unknown as { reclabDebug: unknown }).reclabDebug = { model, charts: Object.fromEntries(charts.map((c) => [c.spec.id, c])), tableRows, exportAllSeries };
+
+post({ type: 'ready', view: 'compare' });

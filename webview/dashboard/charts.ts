@@ -1,0 +1,125 @@
+/** The dashboard's chart specs: which series each chart draws and how. */
+import type { XAxisMode } from '../../src/protocol/webview';
+import { runColour } from '../shared/colours';
+import type { BandSpec, ChartSpec, LineSpec } from '../shared/line-chart';
+import type { ChartTheme } from '../shared/theme';
+import type { ViewModel } from '../shared/view-model';
+
+const PERCENTILE_KEYS = new Set(['min', 'p5', 'p25', 'p50', 'p75', 'p95', 'max']);
+
+function paletteColour(theme: ChartTheme, i: number): string {
+  const p = theme.palette;
+  const base = [p.blue, p.orange, p.green, p.purple, p.red, p.yellow];
+  return i < base.length ? base[i] : runColour(i, { background: theme.backgroundRgb, highContrast: theme.kind.startsWith('high-contrast') });
+}
+
+export function dashboardCharts(model: ViewModel, runId: () => string, theme: () => ChartTheme): (ChartSpec & { defaultX: XAxisMode })[] {
+  const keys = () => model.store.keys(runId());
+  const runName = (id: string) => model.run(id)?.name ?? id;
+  const line = (key: string, label: string, colour: string, extra: Partial<LineSpec> = {}): LineSpec => ({ runId: runId(), key, label, colour, smooth: true, ...extra });
+  const band = (lowKey: string, highKey: string, label: string, colour: string, opacity: number): BandSpec => ({ runId: runId(), lowKey, highKey, label, colour, opacity });
+  return [
+    {
+      id: 'loss',
+      title: 'Training loss',
+      defaultX: 'step',
+      runName,
+      emptyText: 'No training steps recorded yet.',
+      lines: () => {
+        const t = theme();
+        const extras = keys().filter((k) => k.startsWith('loss/'));
+        return [line('loss', 'loss', t.palette.blue), ...extras.map((k, i) => line(k, k.slice(5), paletteColour(t, i + 1)))];
+      },
+    },
+    {
+      id: 'eval',
+      title: 'Evaluation metrics',
+      defaultX: 'epoch',
+      runName,
+      emptyText: 'No evaluation yet.',
+      lines: () => {
+        const t = theme();
+        const evalKeys = keys().filter((k) => k.startsWith('eval/'));
+        return evalKeys.map((k, i) => {
+          const [, split, metric] = k.split('/');
+          return line(k, split === 'test' ? metric : `${metric} (${split})`, paletteColour(t, i), { dash: split === 'valid' ? [6, 3] : undefined });
+        });
+      },
+    },
+    {
+      id: 'temperature',
+      title: 'Temperature τ',
+      defaultX: 'epoch',
+      runName,
+      emptyText: 'No temperature events (a fixed τ is not recorded per epoch).',
+      bands: () => {
+        const c = theme().palette.purple;
+        return [band('tau/p5', 'tau/p95', 'per-user τ p5–p95', c, 0.14), band('tau/p25', 'tau/p75', 'per-user τ p25–p75', c, 0.3)];
+      },
+      lines: () => {
+        const t = theme();
+        return [line('tau/p50', 'per-user τ median', t.palette.purple, { dash: [5, 3], width: 1.25 }), line('tau/global', 'global τ', t.palette.orange)];
+      },
+    },
+    {
+      id: 'negatives',
+      title: 'Sampled negative scores',
+      defaultX: 'epoch',
+      runName,
+      emptyText: 'No sampler events yet.',
+      bands: () => {
+        const c = theme().palette.blue;
+        return [band('neg/p5', 'neg/p95', 'score p5–p95', c, 0.14), band('neg/p25', 'neg/p75', 'score p25–p75', c, 0.3)];
+      },
+      lines: () => {
+        const t = theme();
+        return [line('neg/p50', 'median score', t.palette.blue, { dash: [5, 3], width: 1.25 }), line('neg/mean', 'mean score', t.palette.orange)];
+      },
+    },
+    {
+      id: 'sampler',
+      title: 'False negatives and collisions',
+      defaultX: 'epoch',
+      runName,
+      emptyText: 'No sampler events yet.',
+      lines: () => {
+        const t = theme();
+        return [line('sampler/fnr', 'false-negative rate', t.palette.red), line('sampler/collision', 'positive-collision rate', t.palette.yellow)];
+      },
+    },
+    {
+      id: 'gain',
+      title: 'Sampler gain and variance',
+      defaultX: 'epoch',
+      runName,
+      emptyText: 'This sampler reports no extra statistics.',
+      bands: () => {
+        const t = theme();
+        const withBands = keys().filter((k) => k.startsWith('sampler/') && k.endsWith('/p95')).map((k) => k.slice(0, -4));
+        return withBands.map((base, i) => band(`${base}/p5`, `${base}/p95`, `${base.slice(8)} p5–p95`, paletteColour(t, i + 2), 0.18));
+      },
+      lines: () => {
+        const t = theme();
+        const extra = keys().filter((k) => {
+          if (!k.startsWith('sampler/') || k === 'sampler/fnr' || k === 'sampler/collision') return false;
+          const last = k.split('/').pop()!;
+          return k.split('/').length === 2 || last === 'p50' || !PERCENTILE_KEYS.has(last);
+        });
+        return extra.map((k, i) => line(k, k.slice(8).replace(/\/p50$/, ' (median)'), paletteColour(t, i + 2)));
+      },
+    },
+    {
+      id: 'popularity',
+      title: 'Recall by item popularity',
+      defaultX: 'epoch',
+      runName,
+      emptyText: 'No popularity breakdown (eval.popularityGroups = 0, or no evaluation yet).',
+      lines: () => {
+        const t = theme();
+        const popKeys = keys().filter((k) => k.startsWith('pop/test/'));
+        const use = popKeys.length ? popKeys : keys().filter((k) => k.startsWith('pop/'));
+        return use.map((k, i) => line(k, k.split('/').slice(2).join('/'), paletteColour(t, i)));
+      },
+    },
+  ];
+}

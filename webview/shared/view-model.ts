@@ -1,0 +1,70 @@
+/**
+ * What a view knows: run headers, scalar series, extras and configs, kept up to date from snapshot and delta
+ * messages. A gap in delta sequence numbers (a lost message) makes the view ask for a fresh snapshot.
+ */
+import type { HostToWebview, RunExtras, RunHeader, ViewKind } from '../../src/protocol/webview';
+import { SeriesStore } from './series-store';
+
+export class ViewModel {
+  readonly store = new SeriesStore();
+  runs: RunHeader[] = [];
+  catalog = new Map<string, RunHeader>();
+  extras = new Map<string, RunExtras>();
+  configs: Record<string, unknown> = {};
+  private seq = 0;
+  hasSnapshot = false;
+  /** bumped when headers, extras or the set of runs change (not for plain series appends) */
+  structureVersion = 0;
+
+  constructor(readonly view: ViewKind) {}
+
+  /** Applies a host message; returns 'resync' when the webview must ask for a new snapshot. */
+  apply(m: HostToWebview): 'ok' | 'resync' | 'ignored' {
+    if (m.type === 'snapshot') {
+      this.store.clear();
+      this.store.append(m.series);
+      this.runs = m.runs;
+      this.extras = new Map(m.extras.map((e) => [e.runId, e]));
+      this.configs = m.configs;
+      this.catalog = new Map((m.catalog ?? m.runs).map((r) => [r.id, r]));
+      this.seq = 0;
+      this.hasSnapshot = true;
+      this.structureVersion++;
+      return 'ok';
+    }
+    if (m.type !== 'delta' || !this.hasSnapshot) return 'ignored';
+    if (m.seq !== this.seq + 1) return 'resync';
+    this.seq = m.seq;
+    this.store.append(m.series);
+    if (m.runs.length || m.extras.length || m.removed.length) this.structureVersion++;
+    for (const r of m.runs) {
+      const i = this.runs.findIndex((x) => x.id === r.id);
+      if (i >= 0) this.runs[i] = r;
+      this.catalog.set(r.id, r);
+    }
+    for (const e of m.extras) this.extras.set(e.runId, { ...this.extras.get(e.runId), ...e });
+    for (const id of m.removed) {
+      this.runs = this.runs.filter((r) => r.id !== id);
+      this.catalog.delete(id);
+      this.store.removeRun(id);
+    }
+    return 'ok';
+  }
+
+  run(id: string): RunHeader | undefined {
+    return this.runs.find((r) => r.id === id) ?? this.catalog.get(id);
+  }
+}
+
+/** Coalesces redraw requests into one per animation frame. */
+export function frameScheduler(draw: () => void): () => void {
+  let pending = false;
+  return () => {
+    if (pending) return;
+    pending = true;
+    requestAnimationFrame(() => {
+      pending = false;
+      draw();
+    });
+  };
+}
