@@ -157,10 +157,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     summary.epochsRun = epoch;
     writer.writeSummary(summary);
     emit({
-      t: Date.now(), kind: 'end', status, reason, epochs: epoch, seconds: summary.wallSeconds,
-      best: best ? { epoch: best.epoch, metric: c.eval.selectMetric, value: best.value, metrics: best.metrics } : undefined,
+      t: Date.now(), kind: 'end', status, ...(reason ? { reason } : {}), epochs: epoch, seconds: summary.wallSeconds,
+      ...(best ? { best: { epoch: best.epoch, metric: c.eval.selectMetric, value: best.value, metrics: best.metrics } } : {}),
     });
-    writer.updateInfo({ status, reason, endedAt: new Date().toISOString(), pid: undefined });
+    writer.updateInfo({ status, ...(reason ? { reason } : {}), endedAt: new Date().toISOString(), pid: undefined });
     writer.log(`run ended: ${status}${reason ? ` (${reason})` : ''}`);
     writer.close();
     return { runId: writer.info.id, runDir: writer.dir, status, reason, summary };
@@ -329,10 +329,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     epoch = Math.min(epoch, c.train.epochs);
     return finish('finished');
   } catch (e) {
-    if (e instanceof Stopped || (opts.signal?.aborted && (e as Error).name === 'AbortError')) {
-      return finish('stopped', opts.signal?.reason ? String(opts.signal.reason) : (e as Error).message);
+    if (e instanceof Stopped || opts.signal?.aborted) {
+      // aborting may surface as our Stopped, an AbortError, or the signal's reason rethrown by the evaluator
+      return finish('stopped', opts.signal?.reason !== undefined ? String(opts.signal.reason) : 'stopped');
     }
-    const err = e as Error;
+    const err = e instanceof Error ? e : new Error(String(e));
     writer.log(err.stack ?? err.message);
     const r = finish('failed', err.message);
     (err as Error & { result?: TrainResult }).result = r;

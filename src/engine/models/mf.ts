@@ -117,17 +117,14 @@ export class MfModel implements Scorer {
         }
         const u2 = u as tfc.Tensor2D;
         // positives [B, P]
-        const pos =
-          P === 1
-            ? (tf.sum(tf.mul(u2, p), 1, true) as tfc.Tensor2D)
-            : (tf.squeeze(tf.matMul(tf.reshape(p, [B, P, D]), tf.reshape(u2, [B, D, 1])), [2]) as tfc.Tensor2D);
+        // row-wise dot products as batched matMuls: their gradients are matMuls too, where sum(mul(·)) would
+        // allocate a ones tensor of the batch's size in JS on every backward pass (measured: ~1.4 ms a step)
+        const u3 = tf.reshape(u2, [B, D, 1]);
+        const pos = tf.reshape(tf.matMul(tf.reshape(p, [B, P, D]), u3), [B, P]) as tfc.Tensor2D;
         let negS: tfc.Tensor2D;
         let negMask: tfc.Tensor2D | undefined;
         if (neg.layout === 'per-row') {
-          negS =
-            neg.n === 1
-              ? (tf.sum(tf.mul(u2, n), 1, true) as tfc.Tensor2D)
-              : (tf.squeeze(tf.matMul(tf.reshape(n, [B, neg.n, D]), tf.reshape(u2, [B, D, 1])), [2]) as tfc.Tensor2D);
+          negS = tf.reshape(tf.matMul(tf.reshape(n, [B, neg.n, D]), u3), [B, neg.n]) as tfc.Tensor2D;
         } else if (neg.layout === 'shared') {
           negS = tf.matMul(u2, n as tfc.Tensor2D, false, true);
         } else {
@@ -144,13 +141,7 @@ export class MfModel implements Scorer {
         }
         const out = loss.compute({ pos, neg: negS, negMask, tau: temp.tau, tauPerRow: tauRow, posInvTau: temp.posInvTau });
         if (out.perRow) perRowT = tf.keep(out.perRow);
-        let total = out.loss;
-        if (l2 > 0 && l2Mode !== 'none') {
-          const sq = tf.add(tf.add(tf.sum(tf.square(u0)), tf.sum(tf.square(p0))), negIdx.length ? tf.sum(tf.square(n0)) : 0);
-          const reg = tf.mul(sq, l2Mode === 'batch' ? (0.5 * l2) / B : 0.5 * l2);
-          total = tf.add(total, reg) as tfc.Scalar;
-        }
-        return total;
+        return out.loss;
       };
 
       const { value, grads } = tf.valueAndGrads(f as (...a: tfc.Tensor[]) => tfc.Scalar)([uT, pT, nT]);
@@ -158,6 +149,12 @@ export class MfModel implements Scorer {
       gU = grads[0].dataSync() as Float32Array;
       gP = grads[1].dataSync() as Float32Array;
       gN = grads[2].dataSync() as Float32Array;
+      if (l2 > 0 && l2Mode !== 'none') {
+        // L2 on the gathered (raw) rows, λ·½Σ‖row‖² (÷B in "batch" mode): value and gradient in closed form, added
+        // here rather than differentiated by tfjs (same numbers, fewer kernels per step)
+        const c = l2Mode === 'batch' ? l2 / B : l2;
+        lossValue += 0.5 * c * (addScaled(gU, uRows, c) + addScaled(gP, pRows, c) + addScaled(gN, nRows, c));
+      }
       if (perRowT) {
         perRowOut = perRowT.dataSync() as Float32Array;
         perRowT.dispose();
@@ -178,6 +175,17 @@ export class MfModel implements Scorer {
     }
     return { loss: lossValue, perRow: perRowOut };
   }
+}
+
+/** g += c·x; returns Σx² */
+function addScaled(g: Float32Array, x: Float32Array, c: number): number {
+  let sq = 0;
+  for (let k = 0; k < x.length; k++) {
+    const v = x[k];
+    sq += v * v;
+    g[k] += c * v;
+  }
+  return sq;
 }
 
 /** x / max(‖x‖, 1e-12) row-wise (torch F.normalize). */

@@ -1,0 +1,86 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { train } from '../../src/engine/train';
+import { resolveConfig } from '../../src/engine/config/validate';
+import { readEvents, readRunInfo, readSummary } from '../../src/runs/reader';
+import type { RunEvent } from '../../src/protocol/events';
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-train-'));
+const small = (extra: Record<string, unknown> = {}) =>
+  resolveConfig({
+    name: 'small',
+    dataset: { kind: 'synthetic', users: 600, items: 400, interactionsPerUser: 20, clusters: 8 },
+    model: { dim: 32 },
+    optimizer: { lr: 0.01, l2: 1e-4 },
+    train: { epochs: 8, batchSize: 512 },
+    eval: { every: 2, ks: [20], selectMetric: 'ndcg@20', patience: 0, popularityGroups: 3, workers: 1 },
+    ...extra,
+  });
+
+test('MF-BPR beats MostPop on NDCG@20 by a clear margin on the synthetic data', async () => {
+  const runs = tmp();
+  const mf = await train({ config: small(), baseDir: runs, runsDir: runs });
+  const pop = await train({ config: small({ model: { kind: 'mostpop' } }), baseDir: runs, runsDir: runs });
+  const mfN = mf.summary.bestTest!['ndcg@20'];
+  const popN = pop.summary.bestTest!['ndcg@20'];
+  assert.equal(mf.status, 'finished');
+  assert.ok(mfN > 1.5 * popN && mfN - popN > 0.03, `MF ndcg@20 ${mfN} vs MostPop ${popN}`);
+});
+
+test('the same config and seed give identical metrics; the run directory is complete', async () => {
+  const runs = tmp();
+  const events: RunEvent[] = [];
+  const a = await train({ config: small(), baseDir: runs, runsDir: runs, onEvent: (e) => events.push(e) });
+  const b = await train({ config: small(), baseDir: runs, runsDir: runs });
+  assert.deepEqual(a.summary.best, b.summary.best);
+  assert.equal(a.summary.finalLoss, b.summary.finalLoss);
+  for (const f of ['run.json', 'config.json', 'metrics.jsonl', 'summary.json', 'log.txt', 'checkpoints/best/user.f32', 'checkpoints/last/meta.json']) {
+    assert.ok(fs.existsSync(path.join(a.runDir, f)), f);
+  }
+  const info = readRunInfo(a.runDir)!;
+  assert.equal(info.status, 'finished');
+  assert.equal(info.backend && info.backend.length > 0, true);
+  const onDisk = readEvents(a.runDir);
+  assert.deepEqual(onDisk, JSON.parse(JSON.stringify(events)), 'metrics.jsonl holds exactly the emitted events');
+  const kinds = new Set(onDisk.map((e) => e.kind));
+  for (const k of ['start', 'step', 'epoch', 'eval', 'sampler', 'end']) assert.ok(kinds.has(k as RunEvent['kind']), k);
+  assert.equal(onDisk.filter((e) => e.kind === 'epoch').length, 8);
+  const evals = onDisk.filter((e): e is Extract<RunEvent, { kind: 'eval' }> => e.kind === 'eval');
+  assert.ok(evals.some((e) => e.split === 'valid' && e.selection) && evals.some((e) => e.split === 'test'));
+  assert.equal(evals[0].byPopularity?.groups.length, 3);
+  const summary = readSummary(a.runDir)!;
+  assert.equal(summary.selectSplit, 'valid');
+  assert.ok(summary.bestEpoch! >= 2);
+  // steps are logged with a mean loss per window; the epoch loss decreases
+  const epochs = onDisk.filter((e): e is Extract<RunEvent, { kind: 'epoch' }> => e.kind === 'epoch');
+  assert.ok(epochs[7].loss < epochs[0].loss);
+});
+
+test('an aborted run is marked stopped, keeps its metrics and says why', async () => {
+  const runs = tmp();
+  const ac = new AbortController();
+  const r = await train({
+    config: small({ train: { epochs: 50, batchSize: 256 } }), baseDir: runs, runsDir: runs, signal: ac.signal,
+    onEvent: (e) => { if (e.kind === 'epoch' && e.epoch === 2) ac.abort('stopped by test'); },
+  });
+  assert.equal(r.status, 'stopped');
+  const info = readRunInfo(r.runDir)!;
+  assert.equal(info.status, 'stopped');
+  assert.equal(info.reason, 'stopped by test');
+  const ev = readEvents(r.runDir);
+  assert.ok(ev.filter((e) => e.kind === 'epoch').length >= 2);
+  assert.equal(ev[ev.length - 1].kind, 'end');
+});
+
+test('a failing run is marked failed with the reason, and the error names the file', async () => {
+  const runs = tmp();
+  const cfg = small({ dataset: { kind: 'lightgcn', path: 'does-not-exist' }, split: { validRatio: 0 }, eval: { selectOn: 'test', ks: [20], selectMetric: 'ndcg@20' } });
+  await assert.rejects(train({ config: cfg, baseDir: runs, runsDir: runs }), /does-not-exist/);
+  const dir = fs.readdirSync(runs).map((d) => path.join(runs, d))[0];
+  const info = readRunInfo(dir)!;
+  assert.equal(info.status, 'failed');
+  assert.match(info.reason!, /does-not-exist/);
+});
