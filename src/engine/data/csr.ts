@@ -98,22 +98,27 @@ function build(
   for (let u = 0; u < nUsers; u++) rowStart[u + 1] += rowStart[u];
   // stable bucket by user (sequential when the input is already grouped by user, as every supported format is)
   const cursor = rowStart.slice(0, nUsers);
+  if (!times) {
+    const bucketed = new Int32Array(n);
+    for (let k = 0; k < n; k++) bucketed[cursor[users[k]]++] = items[k];
+    return dedupPlain(bucketed, rowStart, nUsers, nItems);
+  }
   const pos = new Int32Array(n);
   for (let k = 0; k < n; k++) pos[cursor[users[k]]++] = k;
-  return times ? dedupTimed(items, times, pos, rowStart, nUsers, nItems) : dedupPlain(items, pos, rowStart, nUsers, nItems);
+  return dedupTimed(items, times, pos, rowStart, nUsers, nItems);
 }
 
-/** Sorts each row natively (no comparator: rows of real files are often unsorted) and drops repeated items. */
+/**
+ * Sorts each row of items bucketed by user in place (natively, without a comparator: rows of real files are often
+ * unsorted, e.g. Yelp2018's train.txt) and drops repeated items.
+ */
 function dedupPlain(
-  items: ArrayLike<number>,
-  pos: Int32Array,
+  buf: Int32Array,
   rowStart: Int32Array,
   nUsers: number,
   nItems: number,
 ): { m: Interactions; times: null; order: Int32Array } {
-  const n = pos.length;
-  const buf = new Int32Array(n);
-  for (let p = 0; p < n; p++) buf[p] = items[pos[p]];
+  const n = buf.length;
   const indptr = new Int32Array(nUsers + 1);
   let w = 0;
   for (let u = 0; u < nUsers; u++) {

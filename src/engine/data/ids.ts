@@ -13,6 +13,8 @@ export interface IntIdMap {
   index(raw: number): number;
   /** raw id of each dense index, as strings */
   rawIds(): string[];
+  /** whether index(r) === r for every id (callers can skip remapping) */
+  identity: boolean;
 }
 
 /**
@@ -43,6 +45,7 @@ export function intIdMap(values: Int32Array, count: number, mode: 'dense' | 'upT
       for (let v = 0; v <= max; v++) if (table[v] >= 0) raw[table[v]] = v;
       return {
         size,
+        identity: size === max + 1,
         index: (r) => (r >= 0 && r <= max ? table[r] : ABSENT),
         rawIds: () => Array.from(raw, String),
       };
@@ -53,6 +56,7 @@ export function intIdMap(values: Int32Array, count: number, mode: 'dense' | 'upT
   for (let k = 0; k < sorted.length; k++) lookup.set(sorted[k], k);
   return {
     size: sorted.length,
+    identity: false,
     index: (r) => lookup.get(r) ?? ABSENT,
     rawIds: () => Array.from(sorted, String),
   };

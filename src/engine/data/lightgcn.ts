@@ -53,10 +53,8 @@ export async function loadLightGcn(cfg: LightGcnConfig, baseDir: string, onProgr
 
   onProgress?.(0.96, 'building matrices');
   const toDense = (p: PairBuffer): void => {
-    for (let k = 0; k < p.length; k++) {
-      p.users[k] = users.index(p.users[k]);
-      p.items[k] = items.index(p.items[k]);
-    }
+    if (!users.identity) for (let k = 0; k < p.length; k++) p.users[k] = users.index(p.users[k]);
+    if (!items.identity) for (let k = 0; k < p.length; k++) p.items[k] = items.index(p.items[k]);
   };
   toDense(trainPairs);
   toDense(testPairs);
