@@ -1,0 +1,34 @@
+import type { MetricValues } from '../../protocol/events';
+import { popularityOffset, type MetricLayout } from './layout';
+import type { PopularityGroups } from './popularity';
+import type { EvalResult } from './types';
+
+/** Turns summed per-user metrics into averages over the evaluated users (0 when there are none). */
+export function finalizeResult(
+  layout: MetricLayout,
+  sums: Float64Array,
+  users: number,
+  seconds: number,
+  groups: PopularityGroups | null,
+  targetsPerGroup: Float64Array | null,
+): EvalResult {
+  const metrics: MetricValues = {};
+  layout.metrics.forEach((m, mi) => {
+    layout.ks.forEach((k, ki) => {
+      metrics[`${m}@${k}`] = users > 0 ? sums[mi * layout.ks.length + ki] / users : 0;
+    });
+  });
+  const result: EvalResult = { metrics, users, seconds };
+  if (groups && targetsPerGroup) {
+    const base = popularityOffset(layout);
+    result.byPopularity = {
+      k: layout.popularityK,
+      groups: groups.labels.map((label, g) => ({
+        label,
+        items: groups.items[g],
+        recall: targetsPerGroup[g] > 0 ? sums[base + g] / targetsPerGroup[g] : 0,
+      })),
+    };
+  }
+  return result;
+}

@@ -1,0 +1,20 @@
+/**
+ * Full-ranking evaluation of implicit-feedback recommenders: every user is scored against all items, masked items
+ * are excluded, and Recall/NDCG/Precision/HitRate/MRR@K are averaged over users with held-out items.
+ * `Evaluator` runs on a pool of worker threads (tfjs wasm); `evaluateSync` is the in-process reference.
+ */
+export { Evaluator, type EvaluatorOptions } from './pool';
+export { evaluateSync } from './sync';
+export { popularityGroups, type PopularityGroups } from './popularity';
+export { selectTopK } from './topk';
+export {
+  DEFAULT_BLOCK_USERS,
+  METRIC_NAMES,
+  type EvalRequest,
+  type EvalResult,
+  type EvaluateOptions,
+  type MetricName,
+  type PopularityGroupResult,
+  type PopularityRequest,
+} from './types';
+export type { WorkerBackend } from './protocol';

@@ -1,0 +1,198 @@
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { requireDistFile } from '../paths';
+import { finalizeResult } from './finalize';
+import { sumsLength } from './layout';
+import { targetsPerGroup } from './popularity';
+import type { EvalWorkerData, FromWorker, ToWorker, WorkerBackend } from './protocol';
+import { prepareEval } from './tables';
+import { DEFAULT_BLOCK_USERS, type EvalRequest, type EvalResult, type EvaluateOptions } from './types';
+
+export interface EvaluatorOptions {
+  /** worker threads; 0 or absent = one per core */
+  workers?: number;
+  /** tfjs backend of the workers (wasm falls back to cpu with a warning when it cannot initialise) */
+  backend?: WorkerBackend;
+  /** receives warnings such as the cpu fallback (default: console.warn) */
+  onWarning?: (message: string) => void;
+  /** path of the bundled worker (default: eval-worker.js of the built dist/ folder) */
+  workerScript?: string;
+}
+
+/** Blocks kept queued per worker, so a worker never idles waiting for the next message. */
+const IN_FLIGHT_PER_WORKER = 2;
+
+interface PoolWorker {
+  worker: Worker;
+  ready: Promise<string>;
+  /** message handler of the evaluation in progress */
+  onMessage: ((m: FromWorker) => void) | null;
+  onFailure: ((e: Error) => void) | null;
+}
+
+/**
+ * Full-ranking evaluator on a pool of worker threads. Workers start on the first evaluation and initialise tfjs once;
+ * each evaluation shares its tables with them through SharedArrayBuffers, hands out blocks of users from a queue and
+ * sums the per-block metric sums. Evaluations run one at a time, in call order.
+ */
+export class Evaluator {
+  private pool: PoolWorker[] | null = null;
+  private chain: Promise<unknown> = Promise.resolve();
+  private nextEvalId = 1;
+  private closed = false;
+  private readonly size: number;
+  private readonly backend: WorkerBackend;
+  private readonly warn: (message: string) => void;
+  private readonly script: string | undefined;
+
+  constructor(opts: EvaluatorOptions = {}) {
+    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+    this.size = opts.workers && opts.workers > 0 ? Math.floor(opts.workers) : Math.max(1, cores);
+    this.backend = opts.backend ?? 'wasm';
+    this.warn = opts.onWarning ?? ((m) => console.warn(m));
+    this.script = opts.workerScript;
+  }
+
+  get workers(): number {
+    return this.size;
+  }
+
+  /** Backends the workers ended up with (after starting them). */
+  async backends(): Promise<string[]> {
+    return Promise.all(this.startPool().map((w) => w.ready));
+  }
+
+  evaluate(req: EvalRequest, opts: EvaluateOptions = {}): Promise<EvalResult> {
+    const run = this.chain.then(() => this.run(req, opts));
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.chain;
+    const pool = this.pool;
+    this.pool = null;
+    if (pool) await Promise.all(pool.map((w) => w.worker.terminate()));
+  }
+
+  private startPool(): PoolWorker[] {
+    if (this.closed) throw new Error('Evaluator is closed');
+    if (this.pool) return this.pool;
+    const script = this.script ?? requireDistFile('eval-worker.js');
+    const workerData: EvalWorkerData = { backend: this.backend };
+    this.pool = Array.from({ length: this.size }, () => {
+      const worker = new Worker(script, { workerData });
+      worker.unref();
+      const w: PoolWorker = { worker, ready: Promise.resolve(''), onMessage: null, onFailure: null };
+      w.ready = new Promise<string>((resolve, reject) => {
+        const fail = (e: Error): void => {
+          reject(e);
+          w.onFailure?.(e);
+        };
+        worker.on('message', (m: FromWorker) => {
+          if (m.type === 'ready') {
+            if (m.warning) this.warn(m.warning);
+            resolve(m.backend);
+          } else if (m.type === 'error' && m.evalId === 0) fail(new Error(m.message));
+          else w.onMessage?.(m);
+        });
+        worker.on('error', fail);
+        worker.on('exit', (code) => fail(new Error(`eval worker exited with code ${code}`)));
+      });
+      w.ready.catch(() => undefined);
+      return w;
+    });
+    return this.pool;
+  }
+
+  /** Drops a pool after a worker failure; the next evaluation starts a fresh one. */
+  private discardPool(): void {
+    const pool = this.pool;
+    this.pool = null;
+    if (pool) for (const w of pool) void w.worker.terminate();
+  }
+
+  private async run(req: EvalRequest, opts: EvaluateOptions): Promise<EvalResult> {
+    const t0 = performance.now();
+    const { signal, onProgress } = opts;
+    signal?.throwIfAborted();
+    const { tables, groups } = prepareEval(req, true);
+    const pool = this.startPool();
+    for (const w of pool) w.worker.ref();
+    try {
+      await Promise.all(pool.map((w) => w.ready));
+      signal?.throwIfAborted();
+      const evalId = this.nextEvalId++;
+      const nEval = tables.evalUsers.length;
+      const block = Math.max(1, Math.floor(req.blockUsers ?? DEFAULT_BLOCK_USERS));
+      const queue: [number, number][] = [];
+      for (let s = 0; s < nEval; s += block) queue.push([s, Math.min(nEval, s + block)]);
+      const sums = new Float64Array(sumsLength(tables.layout));
+      let users = 0;
+      let pending = queue.length;
+
+      await new Promise<void>((resolve, reject) => {
+        const post = (w: PoolWorker, m: ToWorker): void => w.worker.postMessage(m);
+        const dispatch = (w: PoolWorker): void => {
+          const next = queue.shift();
+          if (next) post(w, { type: 'block', evalId, start: next[0], end: next[1] });
+        };
+        const finish = (err: Error | null): void => {
+          signal?.removeEventListener('abort', onAbort);
+          for (const w of pool) {
+            w.onMessage = null;
+            w.onFailure = null;
+          }
+          if (err) reject(err);
+          else resolve();
+        };
+        const onAbort = (): void => {
+          for (const w of pool) post(w, { type: 'cancel', evalId });
+          finish(abortError(signal));
+        };
+        for (const w of pool) {
+          w.onFailure = (e) => {
+            this.discardPool();
+            finish(e);
+          };
+          w.onMessage = (m) => {
+            if (m.type === 'ready' || m.evalId !== evalId) return;
+            if (m.type === 'error') {
+              for (const x of pool) post(x, { type: 'cancel', evalId });
+              finish(new Error(m.message));
+              return;
+            }
+            for (let i = 0; i < sums.length; i++) sums[i] += m.sums[i];
+            users += m.users;
+            onProgress?.(nEval ? users / nEval : 1);
+            if (--pending === 0) finish(null);
+            else dispatch(w);
+          };
+        }
+        signal?.addEventListener('abort', onAbort);
+        if (pending === 0) {
+          finish(null);
+          return;
+        }
+        for (const w of pool) {
+          post(w, { type: 'load', evalId, tables });
+          for (let i = 0; i < IN_FLIGHT_PER_WORKER; i++) dispatch(w);
+        }
+      });
+
+      const perGroup = groups && tables.itemGroup
+        ? targetsPerGroup(tables.target, tables.evalUsers, tables.itemGroup, groups.items.length)
+        : null;
+      return finalizeResult(tables.layout, sums, users, (performance.now() - t0) / 1000, groups, perGroup);
+    } finally {
+      for (const w of this.pool ?? []) w.worker.unref();
+    }
+  }
+}
+
+function abortError(signal: AbortSignal | undefined): Error {
+  const reason: unknown = signal?.reason;
+  if (reason instanceof Error) return reason;
+  return new DOMException('evaluation aborted', 'AbortError');
+}

@@ -1,0 +1,22 @@
+import type { EvalTables } from './tables';
+
+/** Messages between the Evaluator (main thread) and its eval workers. */
+
+export type WorkerBackend = 'wasm' | 'cpu';
+
+export interface EvalWorkerData {
+  backend: WorkerBackend;
+}
+
+export type ToWorker =
+  /** the tables of a new evaluation (SharedArrayBuffer-backed: shared, not copied) */
+  | { type: 'load'; evalId: number; tables: EvalTables }
+  /** score and rank evalUsers[start..end) */
+  | { type: 'block'; evalId: number; start: number; end: number }
+  /** skip the queued blocks of every evaluation up to evalId */
+  | { type: 'cancel'; evalId: number };
+
+export type FromWorker =
+  | { type: 'ready'; backend: string; warning?: string }
+  | { type: 'done'; evalId: number; start: number; end: number; users: number; sums: Float64Array }
+  | { type: 'error'; evalId: number; message: string };
