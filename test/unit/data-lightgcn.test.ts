@@ -93,7 +93,7 @@ test('lightgcn: a test line whose user has no train line is an error at that lin
 test('lightgcn: missing files, a non-folder path, an empty train file and a missing config path', async () => {
   const dir = tmpFiles({ 'train.txt': '0 1\n', 'only/train.txt': '0 1\n', 'empty/train.txt': '0\n1 \n', 'empty/test.txt': '' });
   await rejectsWith(loadLightGcn({ kind: 'lightgcn', path: 'only' }, dir), 'only/test.txt: file not found');
-  await rejectsWith(loadLightGcn({ kind: 'lightgcn', path: 'nope' }, dir), 'nope: not a folder');
+  await rejectsWith(loadLightGcn({ kind: 'lightgcn', path: 'nope' }, dir), 'nope: folder not found');
   await rejectsWith(loadLightGcn({ kind: 'lightgcn', path: 'train.txt' }, dir), 'train.txt: not a folder');
   await rejectsWith(loadLightGcn({ kind: 'lightgcn', train: 'train.txt', test: 'missing.txt' }, dir), 'missing.txt: file not found');
   await rejectsWith(loadLightGcn({ kind: 'lightgcn', path: 'empty' }, dir), 'empty/train.txt: no interactions');

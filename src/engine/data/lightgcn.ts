@@ -5,6 +5,7 @@
  * Ids: users are the uids that have a line in the train file, renumbered in ascending order (so 0..n-1 stays
  * identical); items follow LightGCN's n_items = max id + 1 over train ∪ test, identity-mapped.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import type { DatasetConfig } from '../config/types';
 import { fromPairs, PairBuffer } from './csr';
@@ -69,7 +70,8 @@ async function lightGcnFiles(cfg: LightGcnConfig, baseDir: string): Promise<{ tr
   }
   if (cfg.path !== undefined && !(await isDirectory(path.resolve(baseDir, cfg.path)))) {
     const dir = resolveFile(baseDir, cfg.path);
-    throw new DatasetError(`${dir.display}: not a folder (lightgcn \`path\` must be a folder holding train.txt and test.txt)`, dir.path);
+    const what = fs.existsSync(dir.path) ? 'not a folder' : `folder not found (looked for ${dir.path})`;
+    throw new DatasetError(`${dir.display}: ${what}; lightgcn \`path\` must be a folder holding train.txt and test.txt`, dir.path);
   }
   const train = cfg.train !== undefined ? resolveFile(baseDir, cfg.train) : resolveFile(baseDir, cfg.path!, 'train.txt');
   const test = cfg.test !== undefined ? resolveFile(baseDir, cfg.test) : resolveFile(baseDir, cfg.path!, 'test.txt');
