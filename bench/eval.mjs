@@ -92,7 +92,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 for (const workers of workerCounts) {
   const ev = new Evaluator({ workers, backend });
   const tStart = performance.now();
-  const backends = await ev.backends();
+  const info = await ev.workerInfo();
   const startup = (performance.now() - tStart) / 1000;
   const times = [];
   const cpu = [];
@@ -106,7 +106,7 @@ for (const workers of workerCounts) {
   }
   await ev.close();
   const med = median(times);
-  console.log(`workers=${workers} backend=${backends.join(',')} block=${blockUsers} score=${score}: ` +
+  console.log(`workers=${workers} backend=${info[0].backend}/${info[0].scan} block=${blockUsers} score=${score}: ` +
     `median ${med.toFixed(3)} s over ${runs} runs [${times.map((t) => t.toFixed(2)).join(' ')}], ` +
     `${(med / TARGET_SECONDS).toFixed(2)}× the ${TARGET_SECONDS} s target, worker start-up ${startup.toFixed(2)} s`);
   // CPU seconds of the whole process (all threads): on a shared machine, wall time also measures the neighbours

@@ -17,4 +17,4 @@ export {
   type PopularityGroupResult,
   type PopularityRequest,
 } from './types';
-export type { WorkerBackend } from './protocol';
+export type { WorkerBackend, WorkerInfo } from './protocol';

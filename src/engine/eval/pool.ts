@@ -4,7 +4,7 @@ import { requireDistFile } from '../paths';
 import { finalizeResult } from './finalize';
 import { sumsLength } from './layout';
 import { targetsPerGroup } from './popularity';
-import type { EvalWorkerData, FromWorker, ToWorker, WorkerBackend } from './protocol';
+import type { EvalWorkerData, FromWorker, ToWorker, WorkerBackend, WorkerInfo } from './protocol';
 import { prepareEval } from './tables';
 import { DEFAULT_BLOCK_USERS, type EvalRequest, type EvalResult, type EvaluateOptions } from './types';
 
@@ -24,7 +24,7 @@ const IN_FLIGHT_PER_WORKER = 2;
 
 interface PoolWorker {
   worker: Worker;
-  ready: Promise<string>;
+  ready: Promise<WorkerInfo>;
   /** message handler of the evaluation in progress */
   onMessage: ((m: FromWorker) => void) | null;
   onFailure: ((e: Error) => void) | null;
@@ -57,8 +57,8 @@ export class Evaluator {
     return this.size;
   }
 
-  /** Backends the workers ended up with (after starting them). */
-  async backends(): Promise<string[]> {
+  /** Starts the workers if needed and reports the backend and top-K scan each one ended up with. */
+  async workerInfo(): Promise<WorkerInfo[]> {
     return Promise.all(this.startPool().map((w) => w.ready));
   }
 
@@ -84,8 +84,8 @@ export class Evaluator {
     this.pool = Array.from({ length: this.size }, () => {
       const worker = new Worker(script, { workerData });
       worker.unref();
-      const w: PoolWorker = { worker, ready: Promise.resolve(''), onMessage: null, onFailure: null };
-      w.ready = new Promise<string>((resolve, reject) => {
+      const w: PoolWorker = { worker, ready: Promise.resolve({ backend: '', scan: 'js' }), onMessage: null, onFailure: null };
+      w.ready = new Promise<WorkerInfo>((resolve, reject) => {
         const fail = (e: Error): void => {
           reject(e);
           w.onFailure?.(e);
@@ -93,7 +93,7 @@ export class Evaluator {
         worker.on('message', (m: FromWorker) => {
           if (m.type === 'ready') {
             if (m.warning) this.warn(m.warning);
-            resolve(m.backend);
+            resolve(m.info);
           } else if (m.type === 'error' && m.evalId === 0) fail(new Error(m.message));
           else w.onMessage?.(m);
         });

@@ -4,6 +4,13 @@ import type { EvalTables } from './tables';
 
 export type WorkerBackend = 'wasm' | 'cpu';
 
+export interface WorkerInfo {
+  /** tfjs backend of the matMul */
+  backend: string;
+  /** how the top-K pass scans a score row: the wasm SIMD kernel, or plain JS */
+  scan: 'simd' | 'js';
+}
+
 export interface EvalWorkerData {
   backend: WorkerBackend;
 }
@@ -17,6 +24,6 @@ export type ToWorker =
   | { type: 'cancel'; evalId: number };
 
 export type FromWorker =
-  | { type: 'ready'; backend: string; warning?: string }
+  | { type: 'ready'; info: WorkerInfo; warning?: string }
   | { type: 'done'; evalId: number; start: number; end: number; users: number; sums: Float64Array }
   | { type: 'error'; evalId: number; message: string };

@@ -40,7 +40,7 @@ async function init(): Promise<void> {
     warning = `eval worker: wasm backend failed (${(e as Error).message}); falling back to the much slower cpu backend`;
     backend = await initBackend('cpu');
   }
-  send({ type: 'ready', backend, warning });
+  send({ type: 'ready', info: { backend, scan: scan ? 'simd' : 'js' }, warning });
 }
 
 /** The SIMD scanner over the wasm backend's heap; null (plain-JS scan) if the heap is not reachable or SIMD is missing. */
