@@ -1,0 +1,60 @@
+/** Playwright helpers for the webview tests: launch Debian chromium, open a view, read what the canvases show. */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from './server';
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+}
+
+export interface OpenedView {
+  page: Page;
+  errors: string[];
+}
+
+/** Opens a view page and waits until its charts have drawn. Console errors and CSP violations are collected. */
+export async function openView(browser: Browser, url: string, opts: { width?: number; height?: number; waitFor?: string } = {}): Promise<OpenedView> {
+  const page = await browser.newPage({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 }, deviceScaleFactor: 1 });
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForSelector(opts.waitFor ?? '.chart-card:not(.is-empty) canvas', { timeout: 15000 });
+  await settle(page);
+  return { page, errors };
+}
+
+/** Waits two animation frames (the views draw once per frame). */
+export async function settle(page: Page): Promise<void> {
+  await page.evaluate(() => new Promise<void>((r) => requestAnimationFrame(() => requestAnimationFrame(() => r()))));
+}
+
+export interface CanvasStats {
+  width: number;
+  height: number;
+  /** pixels that differ from the most common colour (the background) */
+  inked: number;
+  /** a hash of the pixels, to tell whether two draws differ */
+  hash: number;
+}
+
+/** Pixel statistics of the canvas of a chart card (data-chart attribute). */
+export async function canvasStats(page: Page, chartId: string): Promise<CanvasStats> {
+  return page.evaluate((id) => {
+    const canvas = document.querySelector<HTMLCanvasElement>(`[data-chart="${id}"] canvas`);
+    if (!canvas) return { width: 0, height: 0, inked: 0, hash: 0 };
+    const ctx = canvas.getContext('2d')!;
+    const { data } = ctx.getImageData(0, 0, canvas.width, canvas.height);
+    const counts = new Map<number, number>();
+    let hash = 2166136261;
+    for (let i = 0; i < data.length; i += 4) {
+      const v = (data[i] << 24) | (data[i + 1] << 16) | (data[i + 2] << 8) | data[i + 3];
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+      hash = Math.imul(hash ^ v, 16777619);
+    }
+    let top = 0;
+    for (const c of counts.values()) top = Math.max(top, c);
+    return { width: canvas.width, height: canvas.height, inked: data.length / 4 - top, hash: hash >>> 0 };
+  }, chartId);
+}
