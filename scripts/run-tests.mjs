@@ -18,7 +18,8 @@ for (const s of chosen) {
   for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.test.ts')) files.push(path.join(dir, f));
 }
 if (!files.length) { console.error('no test files found'); process.exit(1); }
-const out = path.join(root, '.test-build');
+// one output folder per run, so concurrent runs (several engineers, or a watch) never delete each other's bundles
+const out = path.join(root, '.test-build', String(process.pid));
 fs.rmSync(out, { recursive: true, force: true });
 await esbuild.build({
   entryPoints: files.map((f) => ({ in: f, out: path.relative(path.join(root, 'test'), f).replace(/\.ts$/, '') })),
@@ -27,4 +28,5 @@ await esbuild.build({
 });
 const built = files.map((f) => path.join(out, path.relative(path.join(root, 'test'), f).replace(/\.ts$/, '.js')));
 const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...built], { stdio: 'inherit', cwd: root, env: { ...process.env, RECLAB_ROOT: root } });
+fs.rmSync(out, { recursive: true, force: true });
 process.exit(r.status ?? 1);

@@ -79,3 +79,26 @@ test('lazy Adam leaves rows outside the batch untouched and moves the rest', () 
   // first Adam step moves each coordinate by lr·sign(g) (bias-corrected m/√v = ±1)
   for (const r of [1, 4]) for (let k = 0; k < 3; k++) assert.ok(Math.abs(before[r * 3 + k] - table.data[r * 3 + k] - 0.05) < 1e-6);
 });
+
+test('the WebAssembly SIMD Adam kernel matches the JS lazy Adam (same rows, duplicates, many steps)', async () => {
+  const { AdamKernelStorage } = await import('../../src/engine/tensor/adam-kernel');
+  const rows = 50, dim = 8;
+  const kernel = AdamKernelStorage.create(rows, dim);
+  assert.ok(kernel, 'WebAssembly SIMD is available on Node 20');
+  const a = new EmbeddingTable(rows, dim).init(new Rng(5), 'normal', 0.3);
+  const b = new EmbeddingTable(rows, dim, kernel.weights);
+  b.data.set(a.data);
+  const optA = new SparseOptimizer(a, settings('adam'));
+  const optB = new SparseOptimizer(b, settings('adam'), kernel);
+  const rng = new Rng(6);
+  for (let step = 0; step < 40; step++) {
+    const idx = Int32Array.from({ length: 30 }, () => rng.int(rows - 5));
+    const g = Float32Array.from({ length: idx.length * dim }, () => rng.normal());
+    optA.apply(idx, g);
+    optB.apply(idx, g);
+  }
+  let maxDiff = 0;
+  for (let k = 0; k < a.data.length; k++) maxDiff = Math.max(maxDiff, Math.abs(a.data[k] - b.data[k]));
+  assert.ok(maxDiff < 1e-5, `max |JS − kernel| = ${maxDiff}`);
+  for (let k = (rows - 5) * dim; k < rows * dim; k++) assert.equal(b.data[k], a.data[k], 'untouched rows stay put');
+});

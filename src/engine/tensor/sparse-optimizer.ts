@@ -6,6 +6,7 @@
  * Hand-written loops on purpose: this is the hot path and plain typed-array loops beat tensor round-trips here.
  */
 import type { EmbeddingTable } from './embedding';
+import type { AdamKernelStorage } from './adam-kernel';
 
 export interface OptimizerSettings {
   kind: 'adam' | 'adagrad' | 'sgd';
@@ -24,16 +25,26 @@ export class SparseOptimizer {
   private t = 0;
   lr: number;
 
+  /**
+   * @param kernel for Adam: the SIMD kernel's storage, whose `weights` must be the table's data (see adam-kernel.ts);
+   *   without it the update runs as a JS loop
+   */
   constructor(
     private readonly table: EmbeddingTable,
     private readonly s: OptimizerSettings,
+    private readonly kernel: AdamKernelStorage | null = null,
   ) {
     this.lr = s.lr;
     const n = table.rows * table.dim;
-    this.m = s.kind === 'adam' ? new Float32Array(n) : null;
+    if (kernel && (s.kind !== 'adam' || kernel.weights !== table.data)) throw new Error('the Adam kernel must own the table\'s weights');
+    this.m = s.kind === 'adam' ? (kernel?.m ?? new Float32Array(n)) : null;
     // Adagrad's accumulator lives in v; TF/torch start it at 0 (torch default initial_accumulator_value = 0)
-    this.v = s.kind === 'sgd' ? null : new Float32Array(n);
+    this.v = s.kind === 'sgd' ? null : (kernel?.v ?? new Float32Array(n));
     this.slot = new Int32Array(table.rows).fill(-1);
+    if (kernel) {
+      this.uniqueRows = kernel.rowIds;
+      this.sums = kernel.grads;
+    }
   }
 
   get step(): number {
@@ -43,7 +54,7 @@ export class SparseOptimizer {
   /** Sums duplicate rows: returns the number of unique rows, with their ids in uniqueRows and gradients in sums. */
   private dedupe(rows: Int32Array, grads: Float32Array): number {
     const D = this.table.dim;
-    if (this.uniqueRows.length < rows.length) {
+    if (!this.kernel && this.uniqueRows.length < rows.length) {
       this.uniqueRows = new Int32Array(rows.length);
       this.sums = new Float32Array(rows.length * D);
     }
@@ -104,6 +115,10 @@ export class SparseOptimizer {
       const c2 = 1 - Math.pow(b2, this.t);
       const stepSize = (lr * Math.sqrt(c2)) / c1;
       const epsHat = eps * Math.sqrt(c2); // torch Adam: denom = sqrt(v)/sqrt(c2) + eps, rewritten to one division
+      if (this.kernel) {
+        this.kernel.update(n, b1, b2, stepSize, epsHat);
+        return;
+      }
       for (let r = 0; r < n; r++) {
         const o = uniq[r] * D;
         const go = r * D;
