@@ -5,6 +5,7 @@
  * Panels do not retain their context when hidden: a webview that comes back posts `ready` and receives a fresh
  * snapshot from the run store (the run directory is the truth), and keeps only view state in setState.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { PersistedViewState, ViewKind, WebviewToHost } from '../../protocol/webview';
@@ -148,7 +149,8 @@ class PanelManager {
       enableScripts: true,
       enableCommandUris: false,
       retainContextWhenHidden: false,
-      localResourceRoots: [this.distUri(), this.codiconsUri()],
+      // only the webview bundles and the codicons (which may sit inside dist/webview already)
+      localResourceRoots: this.codiconsUri().fsPath.startsWith(this.distUri().fsPath) ? [this.distUri()] : [this.distUri(), this.codiconsUri()],
     };
   }
 
@@ -156,7 +158,13 @@ class PanelManager {
     return vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview');
   }
 
+  /**
+   * The codicon font and css: dist/webview/codicons when the build copied them there (a packaged extension ships no
+   * node_modules), else straight from node_modules (development).
+   */
   private codiconsUri(): vscode.Uri {
+    const copied = vscode.Uri.joinPath(this.distUri(), 'codicons');
+    if (fs.existsSync(path.join(copied.fsPath, 'codicon.css'))) return copied;
     return vscode.Uri.joinPath(this.context.extensionUri, 'node_modules', '@vscode', 'codicons', 'dist');
   }
 

@@ -19,6 +19,9 @@ export async function openView(browser: Browser, url: string, opts: { width?: nu
     if (m.type() === 'error') errors.push(m.text());
   });
   page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('response', (r) => {
+    if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
+  });
   await page.goto(url);
   await page.waitForSelector(opts.waitFor ?? '.chart-card:not(.is-empty) canvas', { timeout: 15000 });
   await settle(page);

@@ -55,6 +55,8 @@ export async function startHarness(root = process.env.RECLAB_ROOT ?? process.cwd
       if (!file.startsWith(dir + path.sep) || !fs.existsSync(file)) return send(404, 'text/plain', 'not found');
       return send(200, TYPES[path.extname(file)] ?? 'application/octet-stream', fs.readFileSync(file));
     }
+    if (url.pathname === '/favicon.ico') return send(204, 'image/x-icon', '');
+    if (process.env.HARNESS_LOG_404) console.error('harness 404', url.pathname);
     send(404, 'text/plain', 'not found');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
