@@ -13,6 +13,7 @@ import type { EvalResult } from './eval/types';
 import { initBackend, tfjsVersion } from './tensor/backend';
 import { MfModel } from './models/mf';
 import { lossSpec } from './losses/registry';
+import { LogQCorrection } from './losses/logq';
 import { samplerSpec } from './samplers/registry';
 import type { NegativeBatch, Sampler, SamplerContext } from './samplers/types';
 import { createTemperature, type TemperatureScheme } from './temperature';
@@ -241,7 +242,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (lossS.requiresCosine && c.model.score !== 'cosine') throw new Error(`loss "${c.loss.kind}" needs cosine scores: set model.score to "cosine"`);
     const loss = lossS.create(c.loss);
     const positivesPerRow = lossS.positivesPerRow?.(c.loss) ?? 1;
-    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity });
+    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity, baseDir: opts.baseDir });
+    const logQSettings = lossS.logQ?.(c.loss) ?? null;
+    const logQ = logQSettings ? new LogQCorrection(logQSettings, popularity, sampler) : null;
     const model = new MfModel(ds.nUsers, ds.nItems, c.model, c.optimizer, rng.fork());
     const temperature: TemperatureScheme = createTemperature(c.temperature, ds);
     const sampleRng = rng.fork();
@@ -272,9 +275,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const first = rows.items.subarray(s * B, Math.min(n, (s + 1) * B));
         const pos = positivesPerRow === 1 ? first : extraPositives(ds, users, first, positivesPerRow, sampleRng);
         const neg = sampler.sample(users, first, ctx);
-        diag.observe(s, users, neg, model, ds);
+        diag.observe(s, users, first, neg, model, ds);
         const temp = temperature.forBatch(users);
-        const r = model.step({ users, pos, positivesPerRow, neg }, loss, temp, stepRng);
+        const r = model.step({ users, pos, positivesPerRow, neg, logQ: logQ?.forStep(pos, positivesPerRow, neg) }, loss, temp, stepRng);
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss is ${r.loss} at epoch ${epoch}, step ${s + 1} (try a lower learning rate or temperature)`);
         if (r.perRow && temperature.observe) temperature.observe(users, r.perRow);
         epochLoss += r.loss;
@@ -358,14 +361,11 @@ function extraPositives(ds: Dataset, users: Int32Array, first: Int32Array, k: nu
     const start = indptr[u];
     const deg = indptr[u + 1] - start;
     out[b * k] = first[b];
-    for (let j = 1; j < k; j++) out[b * k + j] = indices[start + rng.int(deg)];
-  }
-  return out;
-}
-
-/**
+    for (let j = 1; j < k; j++) out[b * k + j] = indices[start + rng.in/**
  * Sampler diagnostics on a subsample of steps: scores of the sampled negatives under the model at sampling time, the
- * share that are the user's held-out test items (false negatives) and the share that are training positives.
+ * share that are the user's held-out test items (false negatives) and the share that are training positives. Shared
+ * and in-batch layouts are read through their first 64 columns (in-batch: the other rows' positives, then extras);
+ * columns the sampler's mask removes are not negatives and are skipped.
  */
 class SamplerDiagnostics {
   private scores: number[] = [];
@@ -374,23 +374,36 @@ class SamplerDiagnostics {
   private inTrain = 0;
   constructor(private readonly every: number) {}
 
-  observe(step: number, users: Int32Array, neg: NegativeBatch, model: MfModel, ds: Dataset): void {
+  observe(step: number, users: Int32Array, firstPositives: Int32Array, neg: NegativeBatch, model: MfModel, ds: Dataset): void {
     if (step % this.every !== 0) return;
     const B = users.length;
     const rowsToCheck = Math.min(B, 256);
+    const columns = neg.layout === 'shared' ? neg.items.length : neg.layout === 'in-batch' ? B + (neg.extra?.length ?? 0) : 0;
     for (let b = 0; b < rowsToCheck; b++) {
       const u = users[b];
-      let items: ArrayLike<number>;
-      if (neg.layout === 'per-row') items = neg.items.subarray(b * neg.n, (b + 1) * neg.n);
-      else if (neg.layout === 'shared') items = neg.items.length > 64 ? neg.items.subarray(0, 64) : neg.items;
-      else continue;
-      const cand = Int32Array.from(items);
-      const s = model.score(Int32Array.of(u), cand, cand.length);
-      for (let k = 0; k < cand.length; k++) {
+      const cand: number[] = [];
+      if (neg.layout === 'per-row') cand.push(...neg.items.subarray(b * neg.n, (b + 1) * neg.n));
+      else {
+        const extra = neg.layout === 'in-batch' ? neg.extra : undefined;
+        for (let c = 0; c < columns && cand.length < 64; c++) {
+          if (neg.layout === 'in-batch' && c === b) continue;
+          if (neg.mask && neg.mask[b * columns + c] === 0) continue;
+          cand.push(neg.layout === 'shared' ? neg.items[c] : c < B ? firstPositives[c] : extra![c - B]);
+        }
+      }
+      if (!cand.length) continue;
+      const items = Int32Array.from(cand);
+      const s = model.score(Int32Array.of(u), items, items.length);
+      for (let k = 0; k < items.length; k++) {
         this.scores.push(s[k]);
         this.total++;
-        if (hasItem(ds.test, u, cand[k])) this.inTest++;
-        if (hasItem(ds.train, u, cand[k])) this.inTrain++;
+        if (hasItem(ds.test, u, items[k])) this.inTest++;
+        if (hasItem(ds.train, u, items[k])) this.inTrain++;
+      }
+    }
+  }
+
+inTrain++;
       }
     }
   }

@@ -6,6 +6,7 @@
 import type { JsonSchema } from './json-schema';
 import { LOSSES } from '../losses/registry';
 import { SAMPLERS } from '../samplers/registry';
+import { TEMPERATURES } from '../temperature';
 
 const num = (description: string, def: number, extra: Partial<JsonSchema> = {}): JsonSchema => ({ type: 'number', description, default: def, ...extra });
 const int = (description: string, def: number, extra: Partial<JsonSchema> = {}): JsonSchema => ({ type: 'integer', description, default: def, ...extra });
@@ -69,12 +70,16 @@ export function lossKinds(): Record<string, JsonSchema> {
 export function samplerKinds(): Record<string, JsonSchema> {
   return registryBranches(SAMPLERS, SAMPLER_COMMON);
 }
+export function temperatureKinds(): Record<string, JsonSchema> {
+  return registryBranches(TEMPERATURES, {});
+}
 
 /** Sections whose object shape depends on `kind`; validated in a second phase against the chosen branch. */
 export const KINDED_SECTIONS = {
   dataset: () => DATASET_KINDS,
   loss: lossKinds,
   sampler: samplerKinds,
+  temperature: temperatureKinds,
 } as const;
 
 const kinded = (description: string, kinds: Record<string, JsonSchema>, def: string): JsonSchema => ({
@@ -118,10 +123,7 @@ export function topLevelSchema(): JsonSchema {
         userDropout: num('dropout on the user vector during training (SimpleX, Adap-τ use 0.1)', 0, { minimum: 0, exclusiveMaximum: 1 }),
       }),
       loss: kinded('training loss', lossKinds(), 'bpr'),
-      temperature: obj('embedding temperature τ of temperature-scaled losses', {
-        kind: { enum: ['fixed', 'adaptive-global', 'adaptive'], default: 'fixed', description: 'fixed τ; Adap-τ₀ (global); Adap-τ (per user)' },
-        tau: num('τ (fixed) or initial τ', 1, { exclusiveMinimum: 0 }),
-      }, { additionalProperties: true }),
+      temperature: kinded('embedding temperature τ of temperature-scaled losses: fixed, Adap-τ₀ (adaptive-global) or Adap-τ (adaptive)', temperatureKinds(), 'fixed'),
       sampler: kinded('negative sampler', samplerKinds(), 'uniform'),
       optimizer: obj('sparse optimiser over the batch rows', {
         kind: { enum: ['adam', 'adagrad', 'sgd'], default: 'adam', description: 'lazy Adam, Adagrad or SGD' },

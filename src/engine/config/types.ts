@@ -61,11 +61,28 @@ export interface LossConfig {
   [option: string]: unknown;
 }
 
-export interface TemperatureConfig {
-  kind: 'fixed' | 'adaptive-global' | 'adaptive';
-  tau: number;
-  [option: string]: unknown;
+/** Adap-τ₀'s global β0 options (shared by Adap-τ) */
+interface AdapTauGlobalOptions {
+  /** epochs using the closed-form warm-up β0 (the reference's cnt_lr) */
+  warmupEpochs: number;
+  /** the warm-up's assumed gap (−b = 0.7) */
+  warmupGap: number;
+  /** users above this degree quantile form U′ */
+  degreeQuantile: number;
 }
+
+export type TemperatureConfig =
+  | { kind: 'fixed'; tau: number }
+  | ({ kind: 'adaptive-global' } & AdapTauGlobalOptions)
+  | ({
+      kind: 'adaptive';
+      /** base of the normalised loss: mean (weight_mean) or the `quantile` quantile (weight_ratio) */
+      base: 'mean' | 'quantile';
+      /** t1 */
+      quantile: number;
+      /** t2 */
+      scale: number;
+    } & AdapTauGlobalOptions);
 
 export interface SamplerConfig {
   kind: string;

@@ -7,6 +7,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ExperimentConfig } from './types';
 import { KINDED_SECTIONS, topLevelSchema } from './schema';
+import { LOSSES } from '../losses/registry';
 
 export class ConfigError extends Error {
   constructor(
@@ -94,7 +95,26 @@ function crossChecks(c: ExperimentConfig): string[] {
   if (c.split.method === 'given' && (c.dataset.kind === 'csv' || c.dataset.kind === 'movielens')) {
     p.push(`$.split.method: a ${c.dataset.kind} dataset has no given test split; use "ratio" or "leave-last-out"`);
   }
+  p.push(...lossChecks(c));
   return p;
+}
+
+/** The loss's own option checks, and whether the model and temperature scheme suit it. */
+function lossChecks(c: ExperimentConfig): string[] {
+  const spec = LOSSES[c.loss.kind];
+  if (!spec || c.model.kind === 'mostpop') return [];
+  const p = spec.check?.(c.loss) ?? [];
+  if (spec.requiresCosine && c.model.score !== 'cosine') p.push(`$.model.score: loss "${c.loss.kind}" needs cosine scores; set "cosine"`);
+  if (c.temperature.kind !== 'fixed' && !spec.usesTemperature?.(c.loss)) {
+    p.push(`$.temperature.kind: "${c.temperature.kind}" adapts a temperature that loss "${c.loss.kind}" does not use (temperature-scaled losses: ${temperatureLosses().join(', ')})`);
+  } else if (c.temperature.kind === 'adaptive' && !spec.perRowLoss) {
+    p.push(`$.temperature.kind: "adaptive" learns per-user τ from per-row losses, which loss "${c.loss.kind}" does not report (use ${Object.values(LOSSES).filter((l) => l.perRowLoss).map((l) => l.name).join(' or ')}, or "adaptive-global")`);
+  }
+  return p;
+}
+
+function temperatureLosses(): string[] {
+  return Object.values(LOSSES).filter((l) => l.usesTemperature?.(Object.fromEntries(Object.entries(l.options).map(([k, v]) => [k, v.default])))).map((l) => l.name);
 }
 
 /** Sets a dotted path (`optimizer.lr`, `eval.ks`) in a plain object, creating objects on the way. */

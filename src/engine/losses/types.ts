@@ -13,6 +13,12 @@ export interface LossInputs {
   neg: tfc.Tensor2D;
   /** [B, N] 1 where neg is a real negative, 0 where it must be ignored (in-batch: the row's own positive) */
   negMask?: tfc.Tensor2D;
+  /**
+   * [B, P, N] the negatives of each positive column, when they differ by column: in-batch layout with P > 1, where
+   * column k contrasts with every row's k-th positive (MSCL). negMask applies to each column. Only built for losses
+   * that set `Loss.negativesPerPositive`; absent ⇒ `neg` serves every column.
+   */
+  negPerPositive?: tfc.Tensor3D;
   /** log of the sampling probability of each negative / positive (logQ correction), broadcastable to neg / pos */
   logQNeg?: tfc.Tensor;
   logQPos?: tfc.Tensor;
@@ -21,19 +27,31 @@ export interface LossInputs {
   tauPerRow?: tfc.Tensor1D;
   /** inverse temperature of the positive term when it differs from the negatives' (Adap-τ's global β0) */
   posInvTau?: number;
+  /** the temperature scheme adapts from the per-row loss: fill LossOutput.perRow */
+  wantPerRow?: boolean;
 }
 
 export interface LossOutput {
   loss: tfc.Scalar;
   /**
-   * [B] per-row loss at τ = 1, detached, for schemes that adapt the temperature from the loss (Adap-τ's `loss_`).
-   * Losses that have none omit it; the trainer then uses softplus(neg − pos) means.
+   * [B] per-row loss at τ = 1 (no logQ), for schemes that adapt the temperature from the loss (Adap-τ's detached
+   * `loss_`). Only losses with `perRowLoss` provide it, and only when asked (`wantPerRow`).
    */
   perRow?: tfc.Tensor1D;
 }
 
 export interface Loss {
   compute(x: LossInputs): LossOutput;
+  /** the loss reads LossInputs.negPerPositive (the trainer builds that [B, P, N] block only then) */
+  readonly negativesPerPositive?: boolean;
+}
+
+/** How the trainer supplies LossInputs.logQPos / logQNeg. */
+export interface LogQSettings {
+  /** exact: the sampler's log q (in-batch columns: item frequency c_j/|R|); streaming: Yi et al.'s estimator */
+  mode: 'exact' | 'streaming';
+  /** learning rate α of the streaming estimator */
+  alpha: number;
 }
 
 export interface LossSpec<O extends Record<string, unknown> = Record<string, unknown>> {
@@ -46,5 +64,13 @@ export interface LossSpec<O extends Record<string, unknown> = Record<string, unk
   requiresCosine?: boolean;
   /** positives per row the loss consumes (option name or fixed number) */
   positivesPerRow?: (options: O) => number;
+  /** whether the loss reads the temperature (a non-fixed scheme with a loss that ignores τ is a config error) */
+  usesTemperature?: (options: O) => boolean;
+  /** the loss can return its per-row loss at τ = 1 (needed by the per-user `adaptive` temperature) */
+  perRowLoss?: boolean;
+  /** the logQ correction this configuration asks for, if any */
+  logQ?: (options: O) => LogQSettings | null;
+  /** cross-field problems of the options, as "$.loss.<key>: …" messages (run by config validation) */
+  check?: (options: O) => string[];
   create(options: O): Loss;
 }

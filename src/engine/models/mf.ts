@@ -12,6 +12,7 @@ import { SparseOptimizer, type OptimizerSettings } from '../tensor/sparse-optimi
 import { AdamKernelStorage } from '../tensor/adam-kernel';
 import type { ModelConfig, OptimizerConfig } from '../config/types';
 import type { Loss } from '../losses/types';
+import type { StepLogQ } from '../losses/logq';
 import type { NegativeBatch, Scorer } from '../samplers/types';
 import type { Rng } from '../rng';
 
@@ -20,6 +21,8 @@ export interface StepBatch {
   pos: Int32Array; // [B * P], row-major
   positivesPerRow: number;
   neg: NegativeBatch;
+  /** log q of the positives [B·P] and of the negative columns (per-row: [B·N]; shared / in-batch: one per column) */
+  logQ?: StepLogQ;
 }
 
 export interface StepTemperature {
@@ -28,6 +31,8 @@ export interface StepTemperature {
   tauPerRow?: Float32Array;
   /** inverse temperature of the positive term (Adap-τ's β0) */
   posInvTau?: number;
+  /** the scheme adapts from the per-row losses: ask the loss for them */
+  wantsPerRowLoss?: boolean;
 }
 
 export interface StepResult {
@@ -107,6 +112,8 @@ export class MfModel implements Scorer {
       const nT = tf.tensor2d(nRows, [negIdx.length, D]);
       const tauRow = temp.tauPerRow ? tf.tensor1d(temp.tauPerRow) : undefined;
       const drop = dropMask ? tf.tensor2d(dropMask, [B, D]) : undefined;
+      const logQPos = batch.logQ ? tf.tensor2d(batch.logQ.pos, [B, P]) : undefined;
+      const logQNeg = batch.logQ ? tf.tensor2d(batch.logQ.neg, neg.layout === 'per-row' ? [B, neg.n] : [1, batch.logQ.neg.length]) : undefined;
       let perRowT: tfc.Tensor1D | undefined;
 
       const f = (u0: tfc.Tensor, p0: tfc.Tensor, n0: tfc.Tensor): tfc.Scalar => {
@@ -128,6 +135,7 @@ export class MfModel implements Scorer {
             : (tf.reshape(tf.matMul(tf.reshape(p, [B, P, D]), u3), [B, P]) as tfc.Tensor2D);
         let negS: tfc.Tensor2D;
         let negMask: tfc.Tensor2D | undefined;
+        let negPerPositive: tfc.Tensor3D | undefined;
         if (neg.layout === 'per-row') {
           negS =
             neg.n === 1
@@ -135,19 +143,28 @@ export class MfModel implements Scorer {
               : (tf.reshape(tf.matMul(tf.reshape(n, [B, neg.n, D]), u3), [B, neg.n]) as tfc.Tensor2D);
         } else if (neg.layout === 'shared') {
           negS = tf.matMul(u2, n as tfc.Tensor2D, false, true);
+          if (neg.mask) negMask = tf.tensor2d(neg.mask, [B, negIdx.length]);
         } else {
           const first = P === 1 ? p : tf.reshape(tf.slice(tf.reshape(p, [B, P, D]), [0, 0, 0], [B, 1, D]), [B, D]);
           const inBatch = tf.matMul(u2, first as tfc.Tensor2D, false, true); // [B, B], diagonal = positives
-          const eye = tf.sub(tf.ones([B, B]), tf.eye(B)) as tfc.Tensor2D;
-          if (negIdx.length) {
-            negS = tf.concat([inBatch, tf.matMul(u2, n as tfc.Tensor2D, false, true)], 1) as tfc.Tensor2D;
-            negMask = tf.concat([eye, tf.ones([B, negIdx.length])], 1) as tfc.Tensor2D;
-          } else {
-            negS = inBatch as tfc.Tensor2D;
-            negMask = eye;
+          const extra = negIdx.length ? tf.matMul(u2, n as tfc.Tensor2D, false, true) : undefined; // [B, E]
+          negS = (extra ? tf.concat([inBatch, extra], 1) : inBatch) as tfc.Tensor2D;
+          if (neg.mask) negMask = tf.tensor2d(neg.mask, [B, B + negIdx.length]);
+          else {
+            const eye = tf.sub(tf.ones([B, B]), tf.eye(B)) as tfc.Tensor2D;
+            negMask = extra ? (tf.concat([eye, tf.ones([B, negIdx.length])], 1) as tfc.Tensor2D) : eye;
+          }
+          if (P > 1 && loss.negativesPerPositive) {
+            // MSCL contrasts positive column k with every row's k-th positive: score all B·P positives at once,
+            // [B, B·P] (column c·P + k) → [B, P, B] (column k's block, diagonal = the row's own k-th positive)
+            const all = tf.transpose(tf.reshape(tf.matMul(u2, p as tfc.Tensor2D, false, true), [B, B, P]), [0, 2, 1]);
+            negPerPositive = (extra ? tf.concat([all, tf.tile(tf.reshape(extra, [B, 1, negIdx.length]), [1, P, 1])], 2) : all) as tfc.Tensor3D;
           }
         }
-        const out = loss.compute({ pos, neg: negS, negMask, tau: temp.tau, tauPerRow: tauRow, posInvTau: temp.posInvTau });
+        const out = loss.compute({
+          pos, neg: negS, negMask, negPerPositive, logQPos, logQNeg,
+          tau: temp.tau, tauPerRow: tauRow, posInvTau: temp.posInvTau, wantPerRow: temp.wantsPerRowLoss,
+        });
         if (out.perRow) perRowT = tf.keep(out.perRow);
         return out.loss;
       };
