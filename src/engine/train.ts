@@ -361,7 +361,12 @@ function extraPositives(ds: Dataset, users: Int32Array, first: Int32Array, k: nu
     const start = indptr[u];
     const deg = indptr[u + 1] - start;
     out[b * k] = first[b];
-    for (let j = 1; j < k; j++) out[b * k + j] = indices[start + rng.in/**
+    for (let j = 1; j < k; j++) out[b * k + j] = indices[start + rng.int(deg)];
+  }
+  return out;
+}
+
+/**
  * Sampler diagnostics on a subsample of steps: scores of the sampled negatives under the model at sampling time, the
  * share that are the user's held-out test items (false negatives) and the share that are training positives. Shared
  * and in-batch layouts are read through their first 64 columns (in-batch: the other rows' positives, then extras);
@@ -399,11 +404,6 @@ class SamplerDiagnostics {
         this.total++;
         if (hasItem(ds.test, u, items[k])) this.inTest++;
         if (hasItem(ds.train, u, items[k])) this.inTrain++;
-      }
-    }
-  }
-
-inTrain++;
       }
     }
   }
