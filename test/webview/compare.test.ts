@@ -1,0 +1,147 @@
+/** Compare webview in Debian chromium, fed by streams recorded with the real host-side session. */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import type { Browser, Page } from 'playwright-core';
+import { readRun } from '../../src/runs/reader';
+import { benchSpecs, fixtureConfig, generateRun } from '../fixtures/run-generator';
+import { canvasStats, launch, openView, settle } from './harness/browser';
+import { FIXTURE_RUNS_DIR, ReplayStore, recordStream } from './harness/record';
+import { startHarness, type Harness } from './harness/server';
+
+let harness: Harness;
+let browser: Browser;
+const ALL = ['fx-mf-ssm-adaptive', 'fx-mf-bpr-fixed', 'fx-mf-ssm-srns', 'fx-mf-ssm-running'];
+
+before(async () => {
+  harness = await startHarness();
+  const store = ReplayStore.fromDirs(ALL.map((id) => path.join(FIXTURE_RUNS_DIR, id)));
+  harness.addStream('four', recordStream({ view: 'compare', runIds: ALL, store }));
+  // twelve runs: more than DVC's cap of 7
+  const template = readRun(path.join(FIXTURE_RUNS_DIR, 'fx-mf-ssm-adaptive'))!;
+  const many = new ReplayStore(
+    benchSpecs(12, 2400).map((spec) => {
+      const { events, summary } = generateRun(spec);
+      return { record: { id: spec.id, dir: `/virtual/${spec.id}`, info: { ...template.info, id: spec.id, name: spec.name }, summary }, events, config: fixtureConfig(spec) };
+    }),
+  );
+  harness.addStream('twelve', recordStream({ view: 'compare', runIds: many.list().map((r) => r.id), store: many }));
+  browser = await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  await harness?.close();
+});
+
+const debug = <T>(page: Page, fn: string) => page.evaluate((f) => (window as unknown as { reclabDebug: Record<string, () => unknown> }).reclabDebug[f](), fn) as Promise<T>;
+const rowOrder = (page: Page) => page.$$eval('.metrics-table vscode-table-row', (rows) => rows.map((r) => r.getAttribute('data-run')));
+const chartSeries = (page: Page, id: string) => page.evaluate((c) => (window as unknown as { reclabDebug: { charts: Record<string, { debugInfo(): { series: number } }> } }).reclabDebug.charts[c].debugInfo().series, id);
+
+test('overlays every run with its own colour, fills the metrics table and the config diff', async () => {
+  const { page, errors } = await openView(browser, `${harness.url}/compare.html?theme=dark&stream=four`);
+  for (const id of ['loss', 'metric', 'tau']) assert.ok((await canvasStats(page, id)).inked > 2000, id);
+  assert.equal(await chartSeries(page, 'loss'), 8, 'raw + smoothed for 4 runs');
+  assert.equal(await chartSeries(page, 'tau'), 4, 'two adaptive-τ runs');
+  assert.equal((await rowOrder(page)).length, 4);
+  assert.equal(await page.textContent('.compare-header h1'), 'Compare 4 runs');
+  const rows = await debug<{ runId: string; best: number; bestEpoch: number; last: number }[]>(page, 'tableRows');
+  const adaptive = rows.find((r) => r.runId === 'fx-mf-ssm-adaptive')!;
+  const summary = readRun(path.join(FIXTURE_RUNS_DIR, 'fx-mf-ssm-adaptive'))!.summary!;
+  assert.equal(adaptive.best, summary.best!['ndcg@20']);
+  assert.equal(adaptive.bestEpoch, summary.bestEpoch);
+  assert.equal(adaptive.last, summary.last!['ndcg@20']);
+  const diffPaths = await page.$$eval('.config-diff vscode-table-row .path', (cells) => cells.map((c) => c.textContent));
+  assert.ok(diffPaths.includes('loss.kind') && diffPaths.includes('optimizer.lr'));
+  assert.ok(!diffPaths.includes('optimizer.beta1'), 'identical settings hidden');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('more than seven runs: twelve distinct, readable colours', async () => {
+  const { page } = await openView(browser, `${harness.url}/compare.html?theme=light&stream=twelve`);
+  assert.equal((await rowOrder(page)).length, 12);
+  assert.equal(await chartSeries(page, 'loss'), 24);
+  const colours = await page.$$eval('.metrics-table .swatch', (els) => els.map((e) => getComputedStyle(e).backgroundColor));
+  assert.equal(new Set(colours).size, 12, colours.join(' '));
+  await page.close();
+});
+
+test('regex filter narrows table, curves, diff and picker', async () => {
+  const { page } = await openView(browser, `${harness.url}/compare.html?theme=dark&stream=four`);
+  const before = (await canvasStats(page, 'loss')).hash;
+  await page.locator('vscode-textfield.run-filter').click();
+  await page.keyboard.type('^mf-ssm-(srns|adaptive-gdns)$');
+  await settle(page);
+  await settle(page);
+  assert.deepEqual((await rowOrder(page)).sort(), ['fx-mf-ssm-adaptive', 'fx-mf-ssm-srns']);
+  assert.equal(await chartSeries(page, 'loss'), 4);
+  assert.notEqual((await canvasStats(page, 'loss')).hash, before);
+  const diffHeader = await page.$$eval('.config-diff vscode-table-header-cell', (c) => c.map((x) => x.textContent));
+  assert.deepEqual(diffHeader, ['Setting', 'mf-ssm-adaptive-gdns', 'mf-ssm-srns']);
+  await page.close();
+});
+
+test('metrics table sorts by any column and shows deltas against the chosen baseline', async () => {
+  const { page } = await openView(browser, `${harness.url}/compare.html?theme=dark&stream=four`);
+  const bestDesc = await rowOrder(page);
+  const rows = await debug<{ runId: string; best: number }[]>(page, 'tableRows');
+  assert.deepEqual(bestDesc, [...rows].sort((a, b) => b.best - a.best).map((r) => r.runId), 'default: best, descending');
+  await page.locator('vscode-table-header-cell[data-sort="best"]').click();
+  await settle(page);
+  assert.deepEqual(await rowOrder(page), [...bestDesc].reverse());
+  await page.locator('vscode-table-header-cell[data-sort="name"]').click();
+  await settle(page);
+  const names = await page.$$eval('.metrics-table .run-link', (a) => a.map((x) => x.textContent!));
+  assert.deepEqual(names, [...names].sort((a, b) => a.localeCompare(b)), 'name: ascending first');
+  await page.locator('vscode-single-select.baseline-select').click();
+  await page.locator('vscode-single-select.baseline-select').getByRole('option', { name: 'mf-bpr-uniform', exact: true }).click();
+  await settle(page);
+  const deltas = await page.$$eval('.metrics-table vscode-table-row', (rs) => rs.map((r) => [r.getAttribute('data-run'), r.lastElementChild!.textContent]));
+  const base = deltas.find(([id]) => id === 'fx-mf-bpr-fixed')!;
+  assert.equal(base[1], 'baseline');
+  for (const [id, d] of deltas) if (id !== 'fx-mf-bpr-fixed') assert.match(d!, /^\+0\.0\d+ \(\+\d+\.\d%\)$/, `${id}: ${d}`);
+  await page.close();
+});
+
+test('config diff: "only what differs" toggles the identical settings', async () => {
+  const { page } = await openView(browser, `${harness.url}/compare.html?theme=dark&stream=four`);
+  const count = () => page.locator('.config-diff vscode-table-row').count();
+  const only = await count();
+  await page.locator('vscode-checkbox.only-differing').click();
+  await settle(page);
+  const all = await count();
+  assert.ok(all > only + 10, `${all} rows vs ${only}`);
+  await page.close();
+});
+
+test('export all selected runs: every point of every series of the visible runs', async () => {
+  const { page } = await openView(browser, `${harness.url}/compare.html?theme=dark&stream=four`);
+  await page.locator('vscode-textfield.run-filter').click();
+  await page.keyboard.type('ssm');
+  await settle(page);
+  await page.locator('vscode-button.export-all-csv').click();
+  await page.locator('vscode-button.export-all-json').click();
+  const exports = (await page.evaluate(() => (window as unknown as { __harness: { posted: { type: string; content?: string; format?: string }[] } }).__harness.posted)).filter((m) => m.type === 'export');
+  assert.equal(exports.length, 2);
+  const lines = exports[0].content!.trimEnd().split('\n').slice(1);
+  const store = ReplayStore.fromDirs(ALL.map((id) => path.join(FIXTURE_RUNS_DIR, id)));
+  const ssmRuns = ['fx-mf-ssm-adaptive', 'fx-mf-ssm-srns', 'fx-mf-ssm-running'];
+  assert.deepEqual([...new Set(lines.map((l) => l.split(',')[1]))].sort(), [...ssmRuns].sort());
+  for (const id of ssmRuns) {
+    const steps = store.events(id).filter((e) => e.kind === 'step').length;
+    assert.equal(lines.filter((l) => l.includes(`,${id},loss,`)).length, steps, `${id} loss rows`);
+  }
+  const json = JSON.parse(exports[1].content!);
+  assert.equal(new Set(json.series.map((s: { runId: string }) => s.runId)).size, 3);
+  await page.close();
+});
+
+test('picking runs asks the host for a new selection', async () => {
+  const { page } = await openView(browser, `${harness.url}/compare.html?theme=dark&stream=four`);
+  await page.locator('vscode-collapsible.picker-section').click();
+  await page.locator('.run-picker vscode-checkbox[data-run="fx-mf-bpr-fixed"]').click();
+  const sel = (await page.evaluate(() => (window as unknown as { __harness: { posted: { type: string; runIds?: string[] }[] } }).__harness.posted)).filter((m) => m.type === 'selectRuns');
+  assert.deepEqual(sel.at(-1)?.runIds, ['fx-mf-ssm-adaptive', 'fx-mf-ssm-srns', 'fx-mf-ssm-running']);
+  await page.close();
+});
