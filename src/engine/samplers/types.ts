@@ -8,10 +8,16 @@ import type { JsonSchema } from '../config/json-schema';
 import type { Rng } from '../rng';
 import type { Percentiles } from '../../protocol/events';
 
+/**
+ * `mask` (shared and in-batch layouts) is [B × columns], 1 for a real negative and 0 for a column to ignore: with
+ * rejectPositives, the columns that are a training item of the row's user (the row's own positive included). The
+ * buffer belongs to the sampler and is overwritten by its next call. In-batch columns are the batch's first positives
+ * followed by `extra`; without a mask the trainer ignores only the diagonal.
+ */
 export type NegativeBatch =
   | { layout: 'per-row'; n: number; items: Int32Array }
-  | { layout: 'shared'; items: Int32Array }
-  | { layout: 'in-batch'; extra?: Int32Array };
+  | { layout: 'shared'; items: Int32Array; mask?: Float32Array }
+  | { layout: 'in-batch'; extra?: Int32Array; mask?: Float32Array };
 
 /** Scores under the current model, for samplers that look at the model (DNS, SRNS, GDNS, hard negatives). */
 export interface Scorer {
@@ -37,10 +43,18 @@ export interface Sampler {
   endEpoch?(ctx: SamplerContext): Record<string, number | Percentiles> | void;
 }
 
+export interface SamplerData {
+  train: Interactions;
+  nItems: number;
+  popularity: Int32Array;
+  /** folder the config's relative paths are resolved against (hard-rank's checkpoint) */
+  baseDir?: string;
+}
+
 export interface SamplerSpec<O extends Record<string, unknown> = Record<string, unknown>> {
   name: string;
   title: string;
   description: string;
   options: Record<string, JsonSchema>;
-  create(options: O & { negatives: number; rejectPositives: boolean }, data: { train: Interactions; nItems: number; popularity: Int32Array }): Sampler;
+  create(options: O & { negatives: number; rejectPositives: boolean }, data: SamplerData): Sampler;
 }

@@ -1,20 +1,12 @@
 /**
  * Uniform negatives, per row, optionally rejecting the user's training items (LightGCN's `while j in I_u+`).
- * Rejection is a binary search in the user's sorted CSR row; hopeless users (who interacted with every item) fall back
- * to an unrejected draw after a bounded number of tries, so sampling always terminates.
+ * Rejection is a binary search in the user's sorted CSR row, with an exact draw from the complement once resampling
+ * has failed a few times (see reject.ts).
  */
-import { hasItem, type Interactions } from '../data/types';
-import type { Rng } from '../rng';
 import type { SamplerSpec } from './types';
+import { drawUniformRejecting } from './reject';
 
-const MAX_TRIES = 64;
-
-export function drawUniformRejecting(rng: Rng, train: Interactions, nItems: number, u: number, reject: boolean): number {
-  let j = rng.int(nItems);
-  if (!reject) return j;
-  for (let t = 0; t < MAX_TRIES && hasItem(train, u, j); t++) j = rng.int(nItems);
-  return j;
-}
+export { drawUniformRejecting } from './reject';
 
 export const uniform: SamplerSpec = {
   name: 'uniform',
