@@ -2,7 +2,7 @@
  * Theme bridge: canvas charts need resolved colours, so the --vscode-* variables are read with getComputedStyle and
  * re-read whenever VS Code switches theme (it changes the body's class and data-vscode-theme-kind).
  */
-import { parseColour, type Rgb } from './colours';
+import { parseColour, withAlpha, type Rgb } from './colours';
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
 
@@ -43,7 +43,8 @@ export function readTheme(): ChartTheme {
     backgroundRgb: parseColour(background) ?? (dark ? { r: 30, g: 30, b: 30, a: 1 } : { r: 255, g: 255, b: 255, a: 1 }),
     foreground,
     muted: v('--vscode-descriptionForeground', foreground),
-    grid: hc ? v('--vscode-contrastBorder', foreground) : dark ? 'rgba(255, 255, 255, 0.09)' : 'rgba(0, 0, 0, 0.08)',
+    // high contrast: visible but quieter than the data (the contrast border colour at full strength drowns the lines)
+    grid: hc ? withAlpha(foreground, 0.28) : dark ? 'rgba(255, 255, 255, 0.09)' : 'rgba(0, 0, 0, 0.08)',
     border: v('--vscode-panel-border', v('--vscode-contrastBorder', dark ? '#444444' : '#dddddd')),
     focus: v('--vscode-focusBorder', '#007fd4'),
     font: `${v('--vscode-font-size', '13px')} ${v('--vscode-font-family', 'sans-serif')}`,
