@@ -10,7 +10,19 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const explicit = args.filter((a) => a.endsWith('.ts')).map((a) => path.resolve(a));
 const suites = args.filter((a) => !a.endsWith('.ts'));
-const chosen = suites.length || explicit.length ? suites : ['unit', 'integration', 'webview'];
+const chosen = suites.length || explicit.length ? suites : ['unit', 'integration', 'webview', 'e2e'];
+
+// The browser and end-to-end suites install what they need (Debian chromium; Node 24 + code-server under .e2e/).
+// Both scripts are idempotent and take well under a second once installed. With the prerequisites installed here,
+// the suites must run: RECLAB_REQUIRE_E2E makes a missing prerequisite a failure instead of a skip.
+const needs = new Set(chosen.concat(explicit.map((f) => path.basename(path.dirname(f)))));
+const setup = (script) => {
+  const r = spawnSync('bash', [path.join(root, 'scripts', script)], { stdio: 'inherit', cwd: root });
+  if (r.status !== 0) { console.error(`${script} failed (exit ${r.status})`); process.exit(1); }
+};
+if (needs.has('e2e')) setup('setup-e2e.sh');
+else if (needs.has('webview')) setup('setup-chromium.sh');
+if (needs.has('e2e') || needs.has('webview')) process.env.RECLAB_REQUIRE_E2E = '1';
 const files = [...explicit];
 for (const s of chosen) {
   const dir = path.join(root, 'test', s);

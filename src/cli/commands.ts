@@ -6,6 +6,7 @@ import path from 'node:path';
 import type { ExperimentConfig } from '../engine/config/types';
 import { ConfigError, applyOverrides, resolveConfig, resolveSweep } from '../engine/config/validate';
 import { editorSchema } from '../engine/config/schema';
+import { configReferenceMarkdown } from '../engine/config/reference';
 import { train, type TrainResult, describeConfig, itemPopularity } from '../engine/train';
 import { loadDataset, datasetStats } from '../engine/data';
 import { Evaluator } from '../engine/eval';
@@ -174,8 +175,8 @@ export async function datasetStatsCommand(configFile: string, overrides: string[
   );
 }
 
-export function schemaCommand(out?: string): string {
-  const text = JSON.stringify(editorSchema(), null, 2) + '\n';
+export function schemaCommand(out?: string, markdown = false): string {
+  const text = markdown ? configReferenceMarkdown() : JSON.stringify(editorSchema(), null, 2) + '\n';
   if (out) {
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, text);

@@ -17,7 +17,7 @@ usage:
   reclab compare <run-dir …>
   reclab runs [--runs-dir D]
   reclab datasets stats <config.reclab.json> [--set path=value …]
-  reclab schema [--out file]
+  reclab schema [--out file.json | --markdown file.md]
 
 Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once.`;
 
@@ -47,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
       quiet: { type: 'boolean', default: false },
       last: { type: 'boolean', default: false },
       out: { type: 'string' },
+      markdown: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -118,8 +119,8 @@ async function main(argv: string[]): Promise<number> {
       console.log(await datasetStatsCommand(rest[1], overrides));
       return 0;
     case 'schema': {
-      const text = schemaCommand(values.out);
-      if (!values.out) process.stdout.write(text);
+      const text = schemaCommand(values.out ?? values.markdown, Boolean(values.markdown));
+      if (!values.out && !values.markdown) process.stdout.write(text);
       return 0;
     }
     default:
