@@ -1,6 +1,6 @@
 // Benchmark of the full-ranking evaluator on a LightGCN-format split with random N(0, 0.1²) embeddings.
 // Usage: node bench/eval.mjs [--data ../shared/data/yelp2018] [--workers 2,1] [--runs 5] [--block 256]
-//        [--backend wasm|cpu] [--score dot|cosine] [--dim 64] [--k 20] [--users N] [--sync]
+//        [--backend wasm|cpu] [--scan auto|js] [--score dot|cosine] [--dim 64] [--k 20] [--users N] [--sync]
 // Bundles src/engine/eval (and its worker) into .bench/eval/ with esbuild, so it always measures the current source.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
@@ -20,6 +20,7 @@ const workerCounts = arg('workers', String(os.availableParallelism())).split(','
 const runs = Number(arg('runs', '5'));
 const blockUsers = Number(arg('block', '256'));
 const backend = arg('backend', 'wasm');
+const scan = arg('scan', 'auto');
 const score = arg('score', 'dot');
 const dim = Number(arg('dim', '64'));
 const k = Number(arg('k', '20'));
@@ -28,13 +29,20 @@ const withSync = process.argv.includes('--sync');
 
 const out = path.join(root, '.bench/eval');
 fs.mkdirSync(out, { recursive: true });
+// the engine's loader when it exists (src/engine/data/index.ts), else the minimal parser below
+const hasLoader = fs.existsSync(path.join(root, 'src/engine/data/index.ts'));
 await esbuild.build({
-  entryPoints: { 'eval': 'src/engine/eval/index.ts', 'eval-worker': 'src/engine/eval/worker.ts' },
+  entryPoints: {
+    'eval': 'src/engine/eval/index.ts', 'eval-worker': 'src/engine/eval/worker.ts',
+    ...(hasLoader ? { 'data': 'src/engine/data/index.ts' } : {}),
+  },
   absWorkingDir: root, outdir: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs',
   mainFields: ['module', 'main'], logLevel: 'error', external: ['@tensorflow/tfjs-node'],
 });
 process.env.RECLAB_ROOT = root; // lets the worker find dist/wasm
-const { Evaluator, evaluateSync } = createRequire(import.meta.url)(path.join(out, 'eval.js'));
+const require = createRequire(import.meta.url);
+const { Evaluator, evaluateSync } = require(path.join(out, 'eval.js'));
+const loadDataset = hasLoader ? require(path.join(out, 'data.js')).loadDataset : null;
 
 /** LightGCN format: one line per user, `uid item item …`; an empty list is allowed. */
 function readLightGcn(file) {
@@ -68,29 +76,45 @@ function gaussian(n, std, seed) {
   return a;
 }
 
+async function load() {
+  if (loadDataset) {
+    const split = { method: 'given', testRatio: 0, validRatio: 0, seed: 1, kcore: { user: 0, item: 0 } };
+    const ds = await loadDataset({ dataset: { kind: 'lightgcn', path: dataDir }, split, seed: 1 }, root);
+    return { via: 'loadDataset', nUsers: ds.nUsers, nItems: ds.nItems, trainCsr: ds.train, testCsr: ds.test };
+  }
+  const train = readLightGcn(path.join(dataDir, 'train.txt'));
+  const test = readLightGcn(path.join(dataDir, 'test.txt'));
+  const nUsers = Math.max(train.rows.length, test.rows.length);
+  const nItems = Math.max(train.maxItem, test.maxItem) + 1;
+  return { via: 'bench parser', nUsers, nItems, trainCsr: toCsr(train.rows, nUsers, nItems), testCsr: toCsr(test.rows, nUsers, nItems) };
+}
+/** keeps the target rows of the first `limit` users only */
+function firstUsers(m, limit) {
+  if (!(limit > 0) || limit >= m.nUsers) return m;
+  const indptr = Int32Array.from(m.indptr, (p, u) => (u <= limit ? p : m.indptr[limit]));
+  return { ...m, indptr, indices: m.indices.subarray(0, m.indptr[limit]) };
+}
+
 const tLoad = performance.now();
-const train = readLightGcn(path.join(dataDir, 'train.txt'));
-const test = readLightGcn(path.join(dataDir, 'test.txt'));
-const nUsers = Math.max(train.rows.length, test.rows.length);
-const nItems = Math.max(train.maxItem, test.maxItem) + 1;
-const trainCsr = toCsr(train.rows, nUsers, nItems);
-let testRows = test.rows;
-if (userLimit > 0) testRows = testRows.map((r, u) => (u < userLimit ? r : undefined));
-const testCsr = toCsr(testRows, nUsers, nItems);
+const loaded = await load();
+const { nUsers, nItems, trainCsr } = loaded;
+const testCsr = firstUsers(loaded.testCsr, userLimit);
 const counts = new Int32Array(nItems);
 for (const i of trainCsr.indices) counts[i]++;
-console.log(`data ${path.basename(dataDir)}: ${nUsers} users × ${nItems} items, train ${trainCsr.indices.length}, ` +
-  `test ${testCsr.indices.length} (parsed in ${((performance.now() - tLoad) / 1000).toFixed(2)} s)`);
+console.log(`data ${path.basename(dataDir)}: ${nUsers} users × ${nItems} items, train ${trainCsr.indptr[nUsers]}, ` +
+  `test ${testCsr.indptr[nUsers]} (${loaded.via}, ${((performance.now() - tLoad) / 1000).toFixed(2)} s)`);
 
 const req = {
   users: gaussian(nUsers * dim, 0.1, 1), items: gaussian(nItems * dim, 0.1, 2), dim, score,
   mask: [trainCsr], target: testCsr, ks: [k], metrics: ['recall', 'ndcg', 'precision', 'hit', 'mrr'],
   popularity: { counts, groups: 5, k }, blockUsers,
 };
+const rssBefore = process.resourceUsage().maxRSS / 1024;
+console.log(`peak RSS before any evaluation ${rssBefore.toFixed(0)} MB (bench data and embeddings)`);
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
 
 for (const workers of workerCounts) {
-  const ev = new Evaluator({ workers, backend });
+  const ev = new Evaluator({ workers, backend, scan });
   const tStart = performance.now();
   const info = await ev.workerInfo();
   const startup = (performance.now() - tStart) / 1000;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
 import type { Interactions } from '../../src/engine/data/types';
-import { Evaluator, evaluateSync, type EvalRequest, type EvalResult } from '../../src/engine/eval';
+import { Evaluator, evaluateSync, type EvalRequest, type EvalResult, type WorkerBackend } from '../../src/engine/eval';
 
 function csr(rows: number[][], nItems: number): Interactions {
   const indptr = new Int32Array(rows.length + 1);
@@ -49,7 +49,7 @@ function assertSame(a: EvalResult, b: EvalResult, tolerance = 0): void {
 }
 
 const evaluators: Evaluator[] = [];
-function evaluator(workers: number, backend?: 'wasm' | 'cpu'): Evaluator {
+function evaluator(workers: number, backend?: WorkerBackend): Evaluator {
   const e = new Evaluator({ workers, backend });
   evaluators.push(e);
   return e;
@@ -101,11 +101,13 @@ describe('eval worker pool', () => {
     assertSame(await evaluator(2).evaluate(mostPop), evaluateSync(mostPop));
   });
 
-  it('the cpu backend gives the same result', async () => {
+  it('the cpu backend and the plain-JS kernel give the same result', async () => {
     const req = randomRequest(8, 40);
-    const ev = evaluator(1, 'cpu');
-    assert.deepEqual(await ev.workerInfo(), [{ backend: 'cpu', scan: 'js' }]);
-    assertSame(await ev.evaluate(req), evaluateSync(req));
+    for (const backend of ['cpu', 'js'] as const) {
+      const ev = evaluator(1, backend);
+      assert.deepEqual(await ev.workerInfo(), [{ backend, scan: 'js' }]);
+      assertSame(await ev.evaluate(req), evaluateSync(req));
+    }
   });
 
   it('reports progress up to 1', async () => {

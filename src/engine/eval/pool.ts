@@ -13,6 +13,8 @@ export interface EvaluatorOptions {
   workers?: number;
   /** tfjs backend of the workers (wasm falls back to cpu with a warning when it cannot initialise) */
   backend?: WorkerBackend;
+  /** top-K scan of the workers: the wasm SIMD kernel when available (auto), or plain JS (for measurements) */
+  scan?: 'auto' | 'js';
   /** receives warnings such as the cpu fallback (default: console.warn) */
   onWarning?: (message: string) => void;
   /** path of the bundled worker (default: eval-worker.js of the built dist/ folder) */
@@ -42,6 +44,7 @@ export class Evaluator {
   private closed = false;
   private readonly size: number;
   private readonly backend: WorkerBackend;
+  private readonly scan: 'auto' | 'js';
   private readonly warn: (message: string) => void;
   private readonly script: string | undefined;
 
@@ -49,6 +52,7 @@ export class Evaluator {
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     this.size = opts.workers && opts.workers > 0 ? Math.floor(opts.workers) : Math.max(1, cores);
     this.backend = opts.backend ?? 'wasm';
+    this.scan = opts.scan ?? 'auto';
     this.warn = opts.onWarning ?? ((m) => console.warn(m));
     this.script = opts.workerScript;
   }
@@ -80,7 +84,7 @@ export class Evaluator {
     if (this.closed) throw new Error('Evaluator is closed');
     if (this.pool) return this.pool;
     const script = this.script ?? requireDistFile('eval-worker.js');
-    const workerData: EvalWorkerData = { backend: this.backend };
+    const workerData: EvalWorkerData = { backend: this.backend, scan: this.scan };
     this.pool = Array.from({ length: this.size }, () => {
       const worker = new Worker(script, { workerData });
       worker.unref();

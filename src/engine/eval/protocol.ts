@@ -2,7 +2,8 @@ import type { EvalTables } from './tables';
 
 /** Messages between the Evaluator (main thread) and its eval workers. */
 
-export type WorkerBackend = 'wasm' | 'cpu';
+/** tfjs backends for the matMul, or 'js': the plain-JS kernel of js-matmul.ts, no tfjs at all */
+export type WorkerBackend = 'wasm' | 'cpu' | 'js';
 
 export interface WorkerInfo {
   /** tfjs backend of the matMul */
@@ -13,6 +14,8 @@ export interface WorkerInfo {
 
 export interface EvalWorkerData {
   backend: WorkerBackend;
+  /** 'js' turns the SIMD scan off (for measurements) */
+  scan: 'auto' | 'js';
 }
 
 export type ToWorker =

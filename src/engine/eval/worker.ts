@@ -7,6 +7,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend, tf } from '../tensor/backend';
 import { MetricAccumulator } from './accumulate';
 import { gatherUsers, rankBlock, RankScratch } from './block';
+import { matMulInto } from './js-matmul';
 import { createScanAbove, type ScanAbove } from './simd-scan';
 import type { EvalWorkerData, FromWorker, ToWorker } from './protocol';
 import type { EvalTables } from './tables';
@@ -14,7 +15,10 @@ import type { EvalTables } from './tables';
 interface Loaded {
   evalId: number;
   tables: EvalTables;
-  itemsT: tf.Tensor2D;
+  /** the item matrix on the tfjs backend; null with the plain-JS kernel, which reads tables.itemsT */
+  itemsT: tf.Tensor2D | null;
+  /** score buffer of the plain-JS kernel */
+  scores: Float32Array;
   acc: MetricAccumulator;
   scratch: RankScratch;
   userBuf: Float32Array;
@@ -32,9 +36,14 @@ const send = (m: FromWorker): void => port.postMessage(m);
 
 async function init(): Promise<void> {
   let warning: string | undefined;
+  if (data.backend === 'js') {
+    backend = 'js';
+    send({ type: 'ready', info: { backend, scan: 'js' } });
+    return;
+  }
   try {
     backend = await initBackend(data.backend);
-    if (backend === 'wasm') scan = wasmScanner();
+    if (backend === 'wasm' && data.scan !== 'js') scan = wasmScanner();
   } catch (e) {
     if (data.backend !== 'wasm') throw e;
     warning = `eval worker: wasm backend failed (${(e as Error).message}); falling back to the much slower cpu backend`;
@@ -55,11 +64,12 @@ function wasmScanner(): ScanAbove | null {
 }
 
 function load(evalId: number, tables: EvalTables): void {
-  current?.itemsT.dispose();
+  current?.itemsT?.dispose();
   current = {
     evalId,
     tables,
-    itemsT: tf.tensor2d(tables.itemsT, [tables.dim, tables.nItems]),
+    itemsT: backend === 'js' ? null : tf.tensor2d(tables.itemsT, [tables.dim, tables.nItems]),
+    scores: new Float32Array(0),
     acc: new MetricAccumulator(tables.layout, tables.itemGroup),
     scratch: new RankScratch(tables.layout.maxK, scan),
     userBuf: new Float32Array(0),
@@ -69,14 +79,21 @@ function load(evalId: number, tables: EvalTables): void {
 function scoreBlock(c: Loaded, start: number, end: number): void {
   const rows = end - start;
   if (c.userBuf.length < rows * c.tables.dim) c.userBuf = new Float32Array(rows * c.tables.dim);
-  const a = tf.tensor2d(gatherUsers(c.tables, start, end, c.userBuf), [rows, c.tables.dim]);
+  const users = gatherUsers(c.tables, start, end, c.userBuf);
+  c.acc.reset();
+  if (!c.itemsT) {
+    if (c.scores.length < rows * c.tables.nItems) c.scores = new Float32Array(rows * c.tables.nItems);
+    matMulInto(users, rows, c.tables.dim, c.tables.itemsT, c.tables.nItems, c.scores);
+    rankBlock(c.tables, c.scores, start, end, c.acc, c.scratch);
+    return;
+  }
+  const a = tf.tensor2d(users, [rows, c.tables.dim]);
   const s = tf.matMul(a, c.itemsT);
   try {
     // wasm: rank in place on the wasm heap (measured: skips a rows×nItems copy per block that dataSync would make)
     const scores = backend === 'wasm'
       ? ((tf.backend() as BackendWasm).typedArrayFromHeap(s) as Float32Array)
       : (s.dataSync() as Float32Array);
-    c.acc.reset();
     rankBlock(c.tables, scores, start, end, c.acc, c.scratch);
   } finally {
     a.dispose();
