@@ -83,7 +83,11 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
     }),
     reg('reclab.compareRuns', async (clicked?: unknown, selection?: unknown) => {
       let ids = runIds(d, clicked, selection);
-      if (ids.length < 2) ids = await pickRuns(d, 'Compare which runs? (pick two or more)', () => true, true, ids);
+      if (ids.length < 2) {
+        // from the palette: the Runs tree's selection, when it holds two or more runs
+        const selected = d.tree.selectedRuns().filter((r) => !r.pending).map((r) => r.id);
+        ids = selected.length >= 2 ? selected : await pickRuns(d, 'Compare which runs? (pick two or more)', () => true, true, ids);
+      }
       if (ids.length < 2) {
         void vscode.window.showInformationMessage('RecLab: select at least two runs to compare.');
         return;

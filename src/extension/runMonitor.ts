@@ -38,7 +38,7 @@ export class RunMonitor implements vscode.Disposable {
     }));
     this.subs.push(manager.onEvent((e) => {
       if (e.type === 'queue-changed') this.updateSoon();
-      if (e.type === 'ended' && !e.runExists) {
+      if (e.type === 'ended' && !e.runExists && e.status === 'failed') {
         void vscode.window.showErrorMessage(`RecLab: the run could not start — ${truncate(e.reason ?? 'unknown error', 300)}`, 'Show Log')
           .then((a) => (a ? this.actions.showEngineLog() : undefined));
       }

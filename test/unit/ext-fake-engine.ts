@@ -25,6 +25,10 @@ for (const s of sets) {
 }
 const f = config.fake || {};
 if (f.failBeforeRun) { console.error('config error: $.loss.kind: unknown loss "nope"'); process.exit(1); }
+let stop = false;
+process.on('message', (m) => { if (m && m.type === 'stop' && !f.ignoreStop) stop = true; });
+process.on('SIGTERM', () => { if (!f.ignoreStop) stop = true; });
+process.on('SIGINT', () => { if (!f.ignoreStop) stop = true; });
 const epochs = f.epochs ?? 3, ms = f.msPerEpoch ?? 100, stepsPerEpoch = f.stepsPerEpoch ?? 10;
 const dir = path.join(runsDir, id);
 fs.mkdirSync(dir, { recursive: true });
@@ -43,10 +47,6 @@ console.log('fake engine: training ' + id);
 emit({ t: Date.now(), kind: 'start', runId: id, name: config.name, backend: 'fake', epochs, stepsPerEpoch,
   dataset: { name: 'synthetic', users: 100, items: 50, train: 1000, valid: 0, test: 200, density: 0.2, giniItemPopularity: 0.4 },
   summary: 'fake' });
-let stop = false;
-process.on('message', (m) => { if (m && m.type === 'stop' && !f.ignoreStop) stop = true; });
-process.on('SIGTERM', () => { if (!f.ignoreStop) stop = true; });
-process.on('SIGINT', () => { if (!f.ignoreStop) stop = true; });
 const t0 = Date.now(); let best = 0, step = 0, epoch = 0;
 function tick() {
   epoch++;

@@ -26,15 +26,10 @@ function setup(opts: { concurrency?: number; stopTimeoutMs?: number } = {}) {
         }
       });
     });
-  const started = (id: string) =>
-    new Promise<void>((resolve) => {
-      const sub = pm.onEvent((e) => {
-        if (e.type === 'started' && e.id === id) {
-          sub.dispose();
-          resolve();
-        }
-      });
-    });
+  /** the engine has created its run directory and is training (its stop handlers are installed) */
+  const started = async (id: string) => {
+    for (let i = 0; i < 200 && readRunInfo(path.join(runsDir, id))?.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 20));
+  };
   return { root, runsDir, enginePath, pm, events, ended, started };
 }
 

@@ -4,11 +4,11 @@
  * when an engine process dies without recording an end status. No vscode: the extension wires it to the UI, the
  * benchmark and the unit tests drive it directly.
  *
- * Children are forked `detached` with stdout/stderr going to a capture file (not a pipe), so a window reload, which
- * ends the extension host, neither kills them nor breaks their output. The run directory stays the truth: the
+ * Children are started `detached`, without an IPC channel, with stdout/stderr going to a capture file (not a pipe),
+ * so a window reload, which ends the extension host, neither kills them nor breaks their output or messages. The run directory stays the truth: the
  * manager reads run.json after an exit and only writes it when the engine could not (crash, kill).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { EngineToHost, HostToEngine, RunEvent, RunStatus } from '../../protocol/events';
@@ -42,6 +42,12 @@ export interface ProcessManagerOptions {
   /** period of forwarding captured output (default 500 ms) */
   outputPollMs?: number;
   isAlive?: (pid: number | undefined) => boolean;
+  /**
+   * Open an IPC channel to the engine (default false). Off by default: a run must outlive the extension host, and an
+   * engine writing to the channel of a host that just went away gets EPIPE. Without it, stop is SIGTERM (which the
+   * engine handles like the stop message) and everything else comes from the run directory.
+   */
+  ipc?: boolean;
 }
 
 interface Tracked {
@@ -151,13 +157,10 @@ export class ProcessManager {
     try {
       fs.mkdirSync(this.captureDir, { recursive: true });
       fd = fs.openSync(captureFile, 'a');
-      child = fork(this.options.enginePath, args, {
-        stdio: ['ignore', fd, fd, 'ipc'],
-        detached: true,
-        cwd: path.dirname(request.configPath),
-        execPath: this.options.execPath,
-        env: { ...process.env, RECLAB_PARENT: 'host' },
-      });
+      const common = { detached: true, cwd: path.dirname(request.configPath), env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', RECLAB_PARENT: 'host' } };
+      child = this.options.ipc
+        ? fork(this.options.enginePath, args, { ...common, stdio: ['ignore', fd, fd, 'ipc'], execPath: this.options.execPath })
+        : spawn(this.options.execPath ?? process.execPath, [this.options.enginePath, ...args], { ...common, stdio: ['ignore', fd, fd] });
     } catch (e) {
       this.emitEnded(id, 'failed', `could not start the engine: ${(e as Error).message}`, false, '');
       return;
@@ -170,6 +173,7 @@ export class ProcessManager {
     };
     this.tracked.set(id, entry);
     this.log(`start ${id}: node ${path.basename(this.options.enginePath)} ${args.map(quoteArg).join(' ')}`);
+    if (!this.options.ipc && child.pid) this.emit({ type: 'started', id, pid: child.pid });
     child.on('message', (m: EngineToHost) => {
       if (m && m.type === 'started') {
         entry.pid = m.pid;
@@ -276,7 +280,8 @@ export class ProcessManager {
       : how.signal ? `killed by ${how.signal}` : `exit code ${how.code}`;
     if (!info) {
       const firstLines = outputTail.trim().split('\n').slice(-3).join(' | ');
-      this.emitEnded(entry.id, 'failed', `engine ended (${exit}) before creating the run${firstLines ? `: ${firstLines}` : ''}`, false, outputTail);
+      if (entry.stopRequested) this.emitEnded(entry.id, 'stopped', 'stopped before the run started', false, outputTail);
+      else this.emitEnded(entry.id, 'failed', `engine ended (${exit}) before creating the run${firstLines ? `: ${firstLines}` : ''}`, false, outputTail);
       for (const w of entry.waiters) w();
       this.pump();
       return;
@@ -358,7 +363,7 @@ export class ProcessManager {
   }
 
   private emitEnded(id: string, status: EndStatus, reason: string | undefined, runExists: boolean, outputTail: string): void {
-    if (!runExists) this.log(`${id} failed: ${reason}`);
+    if (!runExists) this.log(`${id} ${status}: ${reason}`);
     this.emit({ type: 'ended', id, status, reason, runExists, outputTail });
   }
 

@@ -1,0 +1,147 @@
+/**
+ * End-to-end: the packaged extension (.vsix from `npm run package`) in real VS Code (code-server) driven by Chromium.
+ * Prerequisites: scripts/setup-e2e.sh. Run: node scripts/run-tests.mjs e2e. Screenshots go to docs/screenshots/.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import {
+  missingPrerequisites, packageExtension, pick, pickMany, ROOT, runCommand, runRow, runsOnDisk, screenshot, sleep, startSession,
+  waitForRow, type Session,
+} from './harness';
+
+const config = (name: string, epochs: number, users = 600) => JSON.stringify({
+  name,
+  seed: 1,
+  dataset: { kind: 'synthetic', users, items: Math.round(users / 2), interactionsPerUser: 20 },
+  split: { validRatio: 0.1 },
+  model: { kind: 'mf', dim: 16 },
+  loss: { kind: 'bpr' },
+  sampler: { kind: 'uniform', negatives: 1 },
+  optimizer: { kind: 'adam', lr: 0.01 },
+  train: { epochs, batchSize: 256 },
+  eval: { every: 1, ks: [20], selectMetric: 'ndcg@20', patience: 0 },
+}, null, 2) + '\n';
+
+const FILES = {
+  'quick.reclab.json': config('quick-bpr', 25),
+  'cli.reclab.json': config('cli-bpr', 12),
+  'long.reclab.json': config('long-bpr', 100000),
+};
+
+const skip = missingPrerequisites();
+const panelsExist = fs.existsSync(path.join(ROOT, 'src', 'extension', 'panels', 'index.ts'));
+
+describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () => {
+  let s: Session;
+  let page: Page;
+
+  before(async () => {
+    const vsix = packageExtension();
+    s = await startSession(vsix, FILES);
+    page = s.page;
+  });
+
+  after(async () => {
+    if (process.env.KEEP_RUN) console.log(`kept ${s?.run}`);
+    // end engine processes the suite started (they are detached by design: they survive window reloads)
+    for (const r of s ? runsOnDisk(s.workspace) : []) {
+      if (r.status === 'running' && r.pid) try { process.kill(r.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await s?.close();
+    if (s && !process.env.KEEP_RUN) fs.rmSync(s.run, { recursive: true, force: true });
+  });
+
+  it('shows the RecLab container with the welcome view', async () => {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'quick.reclab.json' }).first().waitFor({ timeout: 60_000 });
+    await runCommand(page, 'RecLab: Refresh Runs'); // activates the extension (and retries until its commands exist)
+    await page.locator('.activitybar .action-item a[aria-label^="RecLab"]').first().click();
+    await page.getByText('No runs yet.').first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'e2e-01-welcome');
+  });
+
+  it('trains a config from the command palette: queued/running → finished', async () => {
+    await runCommand(page, 'RecLab: Train a Config…');
+    await pick(page, 'quick.reclab.json');
+    await waitForRow(page, ['quick-bpr', 'running', 'epoch'], 90_000);
+    await screenshot(page, 'e2e-02-running');
+    await waitForRow(page, ['quick-bpr', 'finished', 'ndcg@20'], 180_000);
+    await screenshot(page, 'e2e-03-finished');
+    const runs = runsOnDisk(s.workspace).filter((r) => r.name === 'quick-bpr');
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0]!.status, 'finished');
+  });
+
+  it('shows a run started with the CLI in the integrated terminal, live', async () => {
+    const cli = path.join(s.extensionsDir, 'reclab.reclab-0.1.0', 'dist', 'cli.js');
+    assert.ok(fs.existsSync(cli), `CLI bundled in the extension: ${cli}`);
+    await runCommand(page, 'Terminal: Create New Terminal');
+    await page.locator('.terminal-wrapper .xterm').first().waitFor({ timeout: 30_000 });
+    await sleep(1500);
+    await page.locator('.terminal-wrapper .xterm').first().click();
+    await page.keyboard.type(`node "${cli}" train cli.reclab.json --runs-dir runs\n`, { delay: 5 });
+    await waitForRow(page, ['cli-bpr'], 90_000);
+    await screenshot(page, 'e2e-04-cli-run-live');
+    await waitForRow(page, ['cli-bpr', 'finished'], 180_000);
+    await runCommand(page, 'View: Hide Panel');
+  });
+
+  it('stops a run: it ends as stopped', async () => {
+    await runCommand(page, 'RecLab: Train a Config…');
+    await pick(page, 'long.reclab.json');
+    await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
+    await runCommand(page, 'RecLab: Stop Run');
+    await pickMany(page, 'long-bpr');
+    await waitForRow(page, ['long-bpr', 'stopped'], 60_000);
+    await screenshot(page, 'e2e-05-stopped');
+    const long = runsOnDisk(s.workspace).filter((r) => r.name === 'long-bpr');
+    assert.deepEqual(long.map((r) => r.status), ['stopped']);
+  });
+
+  it('re-attaches to a running run after a window reload, and can still stop it', async () => {
+    await runCommand(page, 'RecLab: Train a Config…');
+    await pick(page, 'long.reclab.json');
+    await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
+    const before = runsOnDisk(s.workspace).find((r) => r.name === 'long-bpr' && r.status === 'running');
+    assert.ok(before?.pid, 'running run with a pid');
+    await runCommand(page, 'Developer: Reload Window');
+    await sleep(2000);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    const container = page.locator('.activitybar .action-item a[aria-label^="RecLab"]').first();
+    await container.waitFor({ timeout: 60_000 });
+    if (!(await runRow(page, 'long-bpr').count())) await container.click();
+    await waitForRow(page, ['long-bpr', 'running', 'epoch'], 60_000);
+    const after = runsOnDisk(s.workspace).find((r) => r.name === 'long-bpr' && r.status === 'running');
+    assert.equal(after?.pid, before.pid, 'the same engine process survived the reload');
+    process.kill(before.pid!, 0); // still alive
+    await screenshot(page, 'e2e-06-reattached');
+    await runCommand(page, 'RecLab: Stop Run');
+    await pickMany(page, 'long-bpr');
+    await waitForRow(page, ['long-bpr', 'stopped'], 60_000);
+    assert.ok(runsOnDisk(s.workspace).filter((r) => r.name === 'long-bpr').every((r) => r.status === 'stopped'));
+  });
+
+  it('shows CodeLens on a config', async () => {
+    await runCommand(page, 'Go to File');
+    await page.keyboard.type('quick.reclab.json');
+    await pick(page, 'quick.reclab.json');
+    await page.locator('.codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.codelens-decoration', { hasText: 'latest run' }).first().waitFor({ timeout: 30_000 });
+    await screenshot(page, 'e2e-07-codelens');
+  });
+
+  it('opens a run dashboard and compares two runs', { skip: panelsExist ? undefined : 'src/extension/panels/index.ts not there yet' }, async () => {
+    await runRow(page, 'quick-bpr', 'finished').first().click();
+    await page.locator('iframe.webview.ready').first().waitFor({ timeout: 30_000 });
+    await sleep(1500);
+    await screenshot(page, 'e2e-08-dashboard');
+    await runRow(page, 'quick-bpr', 'finished').first().click();
+    await runRow(page, 'cli-bpr', 'finished').first().click({ modifiers: ['Control'] });
+    await runCommand(page, 'RecLab: Compare Selected Runs');
+    await page.locator('.tab', { hasText: /compare/i }).first().waitFor({ timeout: 30_000 });
+    await sleep(1500);
+    await screenshot(page, 'e2e-09-compare');
+  });
+});

@@ -1,0 +1,193 @@
+/**
+ * Real VS Code for the end-to-end suite: code-server (installed by scripts/setup-e2e.sh) in a throw-away run
+ * directory, driven by Debian Chromium through playwright-core. Recipe: ../shared/reference/e2e-code-server.md.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+
+export const ROOT = process.env.RECLAB_ROOT ?? path.resolve(__dirname, '../..');
+export const E2E_HOME = process.env.E2E_HOME ?? path.join(ROOT, '.e2e');
+export const NODE24 = path.join(E2E_HOME, 'node24', 'node-v24.21.0', 'bin', 'node');
+export const CS_ENTRY = path.join(E2E_HOME, 'cs', 'node_modules', 'code-server', 'out', 'node', 'entry.js');
+export const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
+export const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+
+export function missingPrerequisites(): string | undefined {
+  for (const [what, p] of [['Node 24', NODE24], ['code-server', CS_ENTRY], ['chromium', CHROMIUM]] as const) {
+    if (!fs.existsSync(p)) return `${what} not found at ${p}: run scripts/setup-e2e.sh`;
+  }
+  return undefined;
+}
+
+/** Builds and packages the extension (`npm run package`) unless E2E_VSIX names an existing .vsix. */
+export function packageExtension(): string {
+  if (process.env.E2E_VSIX) return path.resolve(process.env.E2E_VSIX);
+  execFileSync('npm', ['run', 'package', '--silent'], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  return path.join(ROOT, 'reclab.vsix');
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
+export interface Session {
+  run: string;
+  workspace: string;
+  extensionsDir: string;
+  port: number;
+  server: ChildProcess;
+  context: BrowserContext;
+  page: Page;
+  serverLog: string;
+  close(): Promise<void>;
+}
+
+export async function startSession(vsix: string, files: Record<string, string>): Promise<Session> {
+  fs.mkdirSync(path.join(E2E_HOME, 'runs'), { recursive: true });
+  // short path: unix sockets live under TMPDIR and are limited to ~107 characters
+  const run = fs.mkdtempSync(path.join(E2E_HOME, 'runs', 'r-'));
+  const workspace = path.join(run, 'ws');
+  for (const [rel, text] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(workspace, rel)), { recursive: true });
+    fs.writeFileSync(path.join(workspace, rel), text);
+  }
+  for (const d of ['tmp', 'xdg/config', 'xdg/data', 'xdg/cache', 'user-data/User']) fs.mkdirSync(path.join(run, d), { recursive: true });
+  fs.writeFileSync(path.join(run, 'config.yaml'), '');
+  fs.writeFileSync(path.join(run, 'user-data', 'User', 'settings.json'), JSON.stringify({
+    'telemetry.telemetryLevel': 'off', 'update.mode': 'none', 'extensions.autoCheckUpdates': false, 'extensions.autoUpdate': false,
+    'extensions.ignoreRecommendations': true, 'workbench.enableExperiments': false, 'workbench.startupEditor': 'none',
+    'security.workspace.trust.enabled': false, 'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
+    'workbench.tips.enabled': false, 'terminal.integrated.enablePersistentSessions': false, 'window.restoreWindows': 'none',
+    'files.hotExit': 'off', 'workbench.colorTheme': 'Default Dark Modern', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false, 'terminal.integrated.gpuAcceleration': 'off',
+  }, null, 2));
+  const env = {
+    ...process.env,
+    PATH: `${path.dirname(NODE24)}:${process.env.PATH}`,
+    XDG_CONFIG_HOME: path.join(run, 'xdg/config'), XDG_DATA_HOME: path.join(run, 'xdg/data'), XDG_CACHE_HOME: path.join(run, 'xdg/cache'),
+    TMPDIR: path.join(run, 'tmp'), EXTENSIONS_GALLERY: '{}',
+  };
+  const base = ['--config', path.join(run, 'config.yaml'), '--user-data-dir', path.join(run, 'user-data'), '--extensions-dir', path.join(run, 'extensions')];
+  execFileSync(NODE24, [CS_ENTRY, ...base, '--install-extension', vsix], { env, stdio: 'ignore' });
+  const extensionsDir = path.join(run, 'extensions');
+  const port = await freePort();
+  const logFile = path.join(run, 'code-server.log');
+  const out = fs.openSync(logFile, 'a');
+  const server = spawn(NODE24, [CS_ENTRY, ...base, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
+    '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', workspace],
+  { env, detached: true, stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  for (let i = 0; i < 200; i++) {
+    try {
+      const r = await fetch(`http://127.0.0.1:${port}/healthz`);
+      if (r.ok) break;
+    } catch {
+      /* not yet */
+    }
+    await sleep(100);
+  }
+  const context = await chromium.launchPersistentContext(path.join(run, 'chrome-profile'), {
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1400, height: 860 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+  await context.route((u) => !u.href.startsWith(`http://127.0.0.1:${port}/`), (r) => r.abort());
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
+  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  return {
+    run, workspace, extensionsDir, port, server, context, page, serverLog: logFile,
+    async close() {
+      await context.close().catch(() => undefined);
+      try {
+        if (server.pid) process.kill(-server.pid, 'SIGTERM');
+      } catch {
+        /* gone */
+      }
+    },
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/**
+ * Runs a command from the palette. Retries while the extension's commands are not registered yet (the palette
+ * snapshots the command list when it opens).
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.keyboard.press('Escape');
+    await page.keyboard.press('F1');
+    const input = page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ timeout: 2000 });
+      // the first row must be the exact command (fuzzy matches may rank others first)
+      await row.click();
+      return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+  }
+}
+
+/** Picks a quick-pick entry containing `text` (single pick). */
+export async function pick(page: Page, text: string): Promise<void> {
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ timeout: 15_000 });
+  await row.click();
+}
+
+/** Checks the entries containing each of `texts` in a multi-select quick pick, then accepts it. */
+export async function pickMany(page: Page, ...texts: string[]): Promise<void> {
+  for (const t of texts) {
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: t }).first();
+    await row.waitFor({ timeout: 15_000 });
+    await row.locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-checkbox').first().click().catch(async () => row.click());
+  }
+  await page.locator('.quick-input-widget input').first().press('Enter');
+}
+
+/** The Runs tree rows whose accessible label contains every one of `parts`. */
+export function runRow(page: Page, ...parts: string[]) {
+  const sel = parts.map((p) => `[aria-label*="${p.replace(/"/g, '\\"')}"]`).join('');
+  return page.locator(`.part.sidebar .monaco-list-row${sel}`);
+}
+
+export async function waitForRow(page: Page, parts: string[], timeoutMs = 60_000): Promise<void> {
+  await runRow(page, ...parts).first().waitFor({ timeout: timeoutMs });
+}
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  const file = path.join(SHOTS, `${name}.png`);
+  await page.screenshot({ path: file });
+  return file;
+}
+
+/** Run directories (run.json parsed) of the workspace's runs folder. */
+export function runsOnDisk(workspace: string): { id: string; name: string; status: string; pid?: number }[] {
+  const dir = path.join(workspace, 'runs');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((n) => !n.startsWith('.')).flatMap((n) => {
+    try {
+      return [JSON.parse(fs.readFileSync(path.join(dir, n, 'run.json'), 'utf8'))];
+    } catch {
+      return [];
+    }
+  });
+}
