@@ -116,7 +116,9 @@ export class MfModel implements Scorer {
       const logQNeg = batch.logQ ? tf.tensor2d(batch.logQ.neg, neg.layout === 'per-row' ? [B, neg.n] : [1, batch.logQ.neg.length]) : undefined;
       let perRowT: tfc.Tensor1D | undefined;
 
-      const f = (u0: tfc.Tensor, p0: tfc.Tensor, n0: tfc.Tensor): tfc.Scalar => {
+      // in-batch without extra items has no negative rows: nT is then left out of the differentiated arguments (tfjs
+      // refuses a gradient for an unused input)
+      const f = (u0: tfc.Tensor, p0: tfc.Tensor, n0: tfc.Tensor = nT): tfc.Scalar => {
         let u = drop ? tf.mul(u0, drop) : u0;
         let p = p0;
         let n = n0;
@@ -169,11 +171,11 @@ export class MfModel implements Scorer {
         return out.loss;
       };
 
-      const { value, grads } = tf.valueAndGrads(f as (...a: tfc.Tensor[]) => tfc.Scalar)([uT, pT, nT]);
+      const { value, grads } = tf.valueAndGrads(f as (...a: tfc.Tensor[]) => tfc.Scalar)(negIdx.length ? [uT, pT, nT] : [uT, pT]);
       lossValue = value.dataSync()[0];
       gU = grads[0].dataSync() as Float32Array;
       gP = grads[1].dataSync() as Float32Array;
-      gN = grads[2].dataSync() as Float32Array;
+      gN = negIdx.length ? (grads[2].dataSync() as Float32Array) : new Float32Array(0);
       if (l2 > 0 && l2Mode !== 'none') {
         // L2 on the gathered (raw) rows, λ·½Σ‖row‖² (÷B in "batch" mode): value and gradient in closed form, added
         // here rather than differentiated by tfjs (same numbers, fewer kernels per step)
