@@ -32,6 +32,14 @@ const FILES = {
 };
 
 const skip = missingPrerequisites();
+
+async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await sleep(250);
+  }
+}
 const panelsExist = fs.existsSync(path.join(ROOT, 'src', 'extension', 'panels', 'index.ts'));
 
 describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () => {
@@ -94,7 +102,8 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
     await runCommand(page, 'RecLab: Stop Run');
     await pickMany(page, 'long-bpr');
-    await waitForRow(page, ['long-bpr', 'stopped'], 60_000);
+    await waitUntil(() => runsOnDisk(s.workspace).some((r) => r.name === 'long-bpr' && r.status === 'stopped'), 60_000);
+    await waitForRow(page, ['long-bpr', 'stopped'], 30_000);
     await screenshot(page, 'e2e-05-stopped');
     const long = runsOnDisk(s.workspace).filter((r) => r.name === 'long-bpr');
     assert.deepEqual(long.map((r) => r.status), ['stopped']);
@@ -119,8 +128,9 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     await screenshot(page, 'e2e-06-reattached');
     await runCommand(page, 'RecLab: Stop Run');
     await pickMany(page, 'long-bpr');
-    await waitForRow(page, ['long-bpr', 'stopped'], 60_000);
-    assert.ok(runsOnDisk(s.workspace).filter((r) => r.name === 'long-bpr').every((r) => r.status === 'stopped'));
+    await waitUntil(() => runsOnDisk(s.workspace).filter((r) => r.name === 'long-bpr').every((r) => r.status === 'stopped'), 60_000);
+    await waitForRow(page, ['long-bpr', 'stopped'], 30_000);
+    assert.equal(await runRow(page, 'long-bpr', 'running').count(), 0);
   });
 
   it('shows CodeLens on a config', async () => {
@@ -140,7 +150,10 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     await runRow(page, 'quick-bpr', 'finished').first().click();
     await runRow(page, 'cli-bpr', 'finished').first().click({ modifiers: ['Control'] });
     await runCommand(page, 'RecLab: Compare Selected Runs');
-    await page.locator('.tab', { hasText: /compare/i }).first().waitFor({ timeout: 30_000 });
+    // with two runs selected in the tree it opens at once; otherwise it asks
+    const asked = page.locator('.quick-input-list .monaco-list-row', { hasText: 'cli-bpr' }).first();
+    if (await asked.waitFor({ timeout: 3000 }).then(() => true, () => false)) await pickMany(page, 'quick-bpr', 'cli-bpr');
+    await page.locator('.tab', { hasText: 'RecLab: compare 2 runs' }).first().waitFor({ timeout: 30_000 });
     await sleep(1500);
     await screenshot(page, 'e2e-09-compare');
   });
