@@ -88,3 +88,18 @@ test('the engine child process streams typed events over IPC and stops on a stop
   assert.equal(readRunInfo(path.join(dir, 'runs', 'run-ipc'))!.status, 'stopped');
   assert.deepEqual(readEvents(path.join(dir, 'runs', 'run-ipc')), JSON.parse(JSON.stringify(events)));
 });
+
+test('reclab eval re-evaluates the best checkpoint to the metrics recorded at the best epoch; datasets stats prints the table', () => {
+  const { dir, file } = workspace(tiny);
+  const runs = path.join(dir, 'runs');
+  assert.equal(spawnSync(process.execPath, [cli, 'train', file, '--runs-dir', runs, '--id', 'r1'], { encoding: 'utf8' }).status, 0);
+  const summary = JSON.parse(fs.readFileSync(path.join(runs, 'r1', 'summary.json'), 'utf8'));
+  const r = spawnSync(process.execPath, [cli, 'eval', path.join(runs, 'r1')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const printed = Object.fromEntries(r.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/)).map(([k, v]) => [k, Number(v)]));
+  for (const k of ['recall@20', 'ndcg@20']) assert.ok(Math.abs(printed[k] - summary.bestTest[k]) < 1e-4, `${k}: ${printed[k]} vs ${summary.bestTest[k]}`);
+  const s = spawnSync(process.execPath, [cli, 'datasets', 'stats', file], { encoding: 'utf8' });
+  assert.equal(s.status, 0, s.stderr);
+  assert.match(s.stdout, /dataset +users +items +train +valid +test +density +gini\(pop\)/);
+  assert.match(s.stdout, /synthetic +300 +200 /);
+});
