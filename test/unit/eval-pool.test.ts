@@ -130,6 +130,13 @@ describe('eval worker pool', () => {
     assertSame(await ev.evaluate(req), evaluateSync(req));
   });
 
+  it('rejects with the error of a throwing progress callback and stays usable', async () => {
+    const ev = evaluator(2);
+    const req = { ...randomRequest(12, 100), blockUsers: 5 };
+    await assert.rejects(ev.evaluate(req, { onProgress: () => { throw new Error('boom'); } }), /boom/);
+    assertSame(await ev.evaluate(req), evaluateSync(req));
+  });
+
   it('handles a target without any user to evaluate', async () => {
     const req = randomRequest(11, 10);
     const empty = { ...req, target: csr(Array.from({ length: 10 }, () => []), req.target.nItems) };

@@ -30,6 +30,8 @@ interface PoolWorker {
   /** message handler of the evaluation in progress */
   onMessage: ((m: FromWorker) => void) | null;
   onFailure: ((e: Error) => void) | null;
+  /** crashed or exited: the pool is replaced before the next evaluation */
+  dead: boolean;
 }
 
 /**
@@ -82,15 +84,17 @@ export class Evaluator {
 
   private startPool(): PoolWorker[] {
     if (this.closed) throw new Error('Evaluator is closed');
+    if (this.pool?.some((w) => w.dead)) this.discardPool();
     if (this.pool) return this.pool;
     const script = this.script ?? requireDistFile('eval-worker.js');
     const workerData: EvalWorkerData = { backend: this.backend, scan: this.scan };
     this.pool = Array.from({ length: this.size }, () => {
       const worker = new Worker(script, { workerData });
       worker.unref();
-      const w: PoolWorker = { worker, ready: Promise.resolve({ backend: '', scan: 'js' }), onMessage: null, onFailure: null };
+      const w: PoolWorker = { worker, ready: Promise.resolve({ backend: '', scan: 'js' }), onMessage: null, onFailure: null, dead: false };
       w.ready = new Promise<WorkerInfo>((resolve, reject) => {
         const fail = (e: Error): void => {
+          w.dead = true;
           reject(e);
           w.onFailure?.(e);
         };
@@ -151,8 +155,11 @@ export class Evaluator {
           if (err) reject(err);
           else resolve();
         };
-        const onAbort = (): void => {
+        const cancelWorkers = (): void => {
           for (const w of pool) post(w, { type: 'cancel', evalId });
+        };
+        const onAbort = (): void => {
+          cancelWorkers();
           finish(abortError(signal));
         };
         for (const w of pool) {
@@ -163,13 +170,19 @@ export class Evaluator {
           w.onMessage = (m) => {
             if (m.type === 'ready' || m.evalId !== evalId) return;
             if (m.type === 'error') {
-              for (const x of pool) post(x, { type: 'cancel', evalId });
+              cancelWorkers();
               finish(new Error(m.message));
               return;
             }
             for (let i = 0; i < sums.length; i++) sums[i] += m.sums[i];
             users += m.users;
-            onProgress?.(nEval ? users / nEval : 1);
+            try {
+              onProgress?.(nEval ? users / nEval : 1);
+            } catch (e) {
+              cancelWorkers();
+              finish(e as Error);
+              return;
+            }
             if (--pending === 0) finish(null);
             else dispatch(w);
           };
@@ -190,7 +203,7 @@ export class Evaluator {
         : null;
       return finalizeResult(tables.layout, sums, users, (performance.now() - t0) / 1000, groups, perGroup);
     } finally {
-      for (const w of this.pool ?? []) w.worker.unref();
+      for (const w of pool) w.worker.unref();
     }
   }
 }
