@@ -151,6 +151,7 @@ export class Evaluator {
           for (const w of pool) {
             w.onMessage = null;
             w.onFailure = null;
+            if (!w.dead) post(w, { type: 'release', evalId });
           }
           if (err) reject(err);
           else resolve();

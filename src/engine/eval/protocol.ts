@@ -23,6 +23,8 @@ export type ToWorker =
   | { type: 'load'; evalId: number; tables: EvalTables }
   /** score and rank evalUsers[start..end) */
   | { type: 'block'; evalId: number; start: number; end: number }
+  /** the evaluation is over: drop its tables and item matrix */
+  | { type: 'release'; evalId: number }
   /** skip the queued blocks of every evaluation up to evalId */
   | { type: 'cancel'; evalId: number };
 

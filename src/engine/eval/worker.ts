@@ -105,6 +105,13 @@ function handle(m: ToWorker): void {
     load(m.evalId, m.tables);
     return;
   }
+  if (m.type === 'release') {
+    if (current?.evalId === m.evalId) {
+      current.itemsT?.dispose();
+      current = null;
+    }
+    return;
+  }
   if (m.type !== 'block' || m.evalId <= cancelledUpTo) return;
   if (!current || current.evalId !== m.evalId) throw new Error(`block for evaluation ${m.evalId} before its tables`);
   scoreBlock(current, m.start, m.end);
