@@ -130,7 +130,7 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     await pickMany(page, 'long-bpr');
     await waitUntil(() => runsOnDisk(s.workspace).filter((r) => r.name === 'long-bpr').every((r) => r.status === 'stopped'), 60_000);
     await waitForRow(page, ['long-bpr', 'stopped'], 30_000);
-    assert.equal(await runRow(page, 'long-bpr', 'running').count(), 0);
+    await runRow(page, 'long-bpr', 'running', 'epoch').first().waitFor({ state: 'detached', timeout: 10_000 });
   });
 
   it('shows CodeLens on a config', async () => {
