@@ -71,14 +71,32 @@ export interface TrainCommandOptions {
   runsDir: string;
   runId?: string;
   overrides?: string[];
+  /** one point of a sweep run as its own process (the extension's queue): applied like --set and recorded in run.json */
+  sweepPoint?: Record<string, unknown>;
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
   onCreated?: (runId: string, runDir: string) => void;
 }
 
 export async function trainCommand(configFile: string, o: TrainCommandOptions): Promise<TrainResult> {
-  const { config, loaded } = loadConfig(configFile, o.overrides);
-  return train({ config, baseDir: loaded.baseDir, runsDir: o.runsDir, runId: o.runId, configPath: loaded.path, signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated });
+  const pointOverrides = Object.entries(o.sweepPoint ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
+  const { config, loaded } = loadConfig(configFile, [...(o.overrides ?? []), ...pointOverrides]);
+  return train({
+    config, baseDir: loaded.baseDir, runsDir: o.runsDir, runId: o.runId, configPath: loaded.path, sweepPoint: o.sweepPoint,
+    signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated,
+  });
+}
+
+/** Parses `--point '{"optimizer.lr": 0.001}'`. */
+export function parsePoint(text: string): Record<string, unknown> {
+  let v: unknown;
+  try {
+    v = JSON.parse(text);
+  } catch {
+    throw new ConfigError(`--point expects a JSON object like {"optimizer.lr": 0.001}, got ${text}`);
+  }
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`--point expects a JSON object, got ${text}`);
+  return v as Record<string, unknown>;
 }
 
 export interface SweepCommandOptions extends TrainCommandOptions {

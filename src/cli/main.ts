@@ -5,13 +5,13 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../engine/config/validate';
 import { ConsoleReporter, fmtDuration } from './console-reporter';
-import { compareTable, datasetStatsCommand, evalCommand, loadConfig, runsCommand, schemaCommand, sweepCommand, trainCommand } from './commands';
+import { compareTable, datasetStatsCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, sweepCommand, trainCommand } from './commands';
 import { VERSION } from '../version';
 
 const USAGE = `reclab ${VERSION} — train and compare implicit-feedback recommenders
 
 usage:
-  reclab train <config.reclab.json> [--runs-dir D] [--id ID] [--set path=value …] [--quiet]
+  reclab train <config.reclab.json> [--runs-dir D] [--id ID] [--set path=value …] [--point JSON] [--quiet]
   reclab sweep <config.reclab.json> [--runs-dir D] [--set path=value …]
   reclab eval <run-dir> [--last]
   reclab compare <run-dir …>
@@ -44,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
       'runs-dir': { type: 'string', default: 'runs' },
       id: { type: 'string' },
       set: { type: 'string', multiple: true, default: [] },
+      point: { type: 'string' },
       quiet: { type: 'boolean', default: false },
       last: { type: 'boolean', default: false },
       out: { type: 'string' },
@@ -69,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
       const { config } = loadConfig(rest[0], overrides);
       const reporter = new ConsoleReporter(process.stdout, config.eval.selectMetric, values.quiet);
       const ac = withInterrupt();
-      const r = await trainCommand(rest[0], { runsDir, runId: values.id, overrides, signal: ac.signal, onEvent: (e) => reporter.handle(e) }).catch((e) => {
+      const r = await trainCommand(rest[0], { runsDir, runId: values.id, overrides, sweepPoint: values.point ? parsePoint(values.point) : undefined, signal: ac.signal, onEvent: (e) => reporter.handle(e) }).catch((e) => {
         const res = (e as Error & { result?: { runDir: string } }).result;
         if (res) console.error(`run failed: ${(e as Error).message}\n  run directory: ${res.runDir}`);
         throw e;

@@ -9,16 +9,20 @@ import { parseArgs } from 'node:util';
 import type { EngineToHost, HostToEngine } from '../protocol/events';
 import { trainCommand } from '../cli/commands';
 import { ConfigError } from './config/validate';
+import { parsePoint } from '../cli/commands';
 
+// A parent that goes away (window reload) must not crash a run: sends after disconnect fail asynchronously with
+// EPIPE, so every send gets a callback that swallows the error and the channel's own 'error' event is handled.
+process.on('error', () => undefined);
 const send = (m: EngineToHost): void => {
-  if (process.send && process.connected) process.send(m);
+  if (process.send && process.connected) process.send(m, undefined, {}, () => undefined);
 };
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
     allowPositionals: true,
-    options: { 'runs-dir': { type: 'string', default: 'runs' }, id: { type: 'string' }, set: { type: 'string', multiple: true, default: [] } },
+    options: { 'runs-dir': { type: 'string', default: 'runs' }, id: { type: 'string' }, set: { type: 'string', multiple: true, default: [] }, point: { type: 'string' } },
   });
   const [cmd, config] = positionals;
   if (cmd !== 'train' || !config) throw new ConfigError('usage: engine train <config> [--runs-dir D] [--id ID] [--set k=v …]');
@@ -34,6 +38,7 @@ async function main(): Promise<number> {
     runsDir: path.resolve(values['runs-dir']!),
     runId: values.id,
     overrides: values.set,
+    sweepPoint: values.point ? parsePoint(values.point) : undefined,
     signal: ac.signal,
     onCreated: (id, dir) => {
       runId = id;

@@ -63,8 +63,22 @@ export class RunWriter {
     return new RunWriter(dir, info);
   }
 
+  /**
+   * Rewrites run.json. The user may rename a run or add a note while it trains (the extension edits run.json), so
+   * those two fields are taken from the file on disk: the user's edit wins over the engine's copy.
+   */
   updateInfo(patch: Partial<RunInfo>): void {
-    this.info = { ...this.info, ...patch, heartbeatAt: new Date().toISOString() };
+    const onDisk = (() => {
+      try {
+        return JSON.parse(fs.readFileSync(path.join(this.dir, RUN_FILES.info), 'utf8')) as Partial<RunInfo>;
+      } catch {
+        return {};
+      }
+    })();
+    const user: Partial<RunInfo> = {};
+    if (typeof onDisk.name === 'string') user.name = onDisk.name;
+    if (typeof onDisk.note === 'string') user.note = onDisk.note;
+    this.info = { ...this.info, ...user, ...patch, heartbeatAt: new Date().toISOString() };
     writeJsonAtomic(path.join(this.dir, RUN_FILES.info), this.info);
   }
 

@@ -103,3 +103,14 @@ test('reclab eval re-evaluates the best checkpoint to the metrics recorded at th
   assert.match(s.stdout, /dataset +users +items +train +valid +test +density +gini\(pop\)/);
   assert.match(s.stdout, /synthetic +300 +200 /);
 });
+
+test('--point runs one sweep point as its own process: applied to the config and recorded in run.json', () => {
+  const { dir, file } = workspace({ ...tiny, train: { epochs: 1, batchSize: 256 } });
+  const runs = path.join(dir, 'runs');
+  const r = spawnSync(process.execPath, [engine, 'train', file, '--runs-dir', runs, '--id', 'p1', '--point', '{"model.dim": 8}'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const info = readRunInfo(path.join(runs, 'p1'))!;
+  assert.deepEqual(info.sweepPoint, { 'model.dim': 8 });
+  assert.equal(info.name, 'tiny model.dim=8');
+  assert.equal(JSON.parse(fs.readFileSync(path.join(runs, 'p1', 'config.json'), 'utf8')).model.dim, 8);
+});

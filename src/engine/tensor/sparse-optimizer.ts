@@ -20,8 +20,8 @@ export class SparseOptimizer {
   private readonly m: Float32Array | null;
   private readonly v: Float32Array | null;
   private readonly slot: Int32Array;
-  private uniqueRows = new Int32Array(0);
-  private sums = new Float32Array(0);
+  private uniqueRows: Int32Array<ArrayBufferLike> = new Int32Array(0);
+  private sums: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private t = 0;
   lr: number;
 
