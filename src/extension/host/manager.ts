@@ -151,6 +151,8 @@ export class ProcessManager {
     }
     const args = ['train', request.configPath, '--runs-dir', this.options.runsDir, '--id', id];
     for (const o of request.overrides) args.push('--set', o);
+    // the engine applies the point and records it in run.json (sweep runs are named and grouped by it)
+    if (request.sweepPoint && Object.keys(request.sweepPoint).length) args.push('--point', JSON.stringify(request.sweepPoint));
     const captureFile = this.captureFileOf(id);
     let fd: number | undefined;
     let child: ChildProcess;
