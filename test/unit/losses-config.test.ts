@@ -24,7 +24,7 @@ test('every loss resolves with its defaults', () => {
   assert.deepEqual(c('mmcl'), { kind: 'mmcl', margins: [0.9, 0.6, 0.3], weights: [150, 50, 10] });
   assert.deepEqual(c('gdns-hinge', {}), { kind: 'gdns-hinge', margin: 0.1, positives: 1, pairs: 'sum', reduction: 'mean' });
   assert.deepEqual(c('adap-tau'), { kind: 'adap-tau', standardInfoNCE: false });
-  assert.equal((resolveConfig({ name: 'x', loss: { kind: 'ccl', negativeWeight: null }, ...cosine }).loss as { negativeWeight: unknown }).negativeWeight, null);
+  assert.equal(resolveConfig({ name: 'x', loss: { kind: 'ccl', negativeWeight: null }, ...cosine }).loss.negativeWeight, null);
 });
 
 test('bad loss options name their path', () => {
