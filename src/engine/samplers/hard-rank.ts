@@ -4,7 +4,7 @@
  * [rankFrom, rankTo] (1-based, e.g. 101–500: hard but past the likely false negatives at the very top).
  *
  * `checkpoint` is a run directory (resolved against the config file's folder) whose checkpoints/<which>/ holds
- * user.f32, item.f32 and meta.json, or such a checkpoint folder itself. Windows are computed lazily for the users of a
+ * user.f32, item.f32 and meta.json, such a checkpoint folder itself, or a runs folder (latest run of `experiment`). Windows are computed lazily for the users of a
  * batch (one [users × D]·[D × items] tfjs product per chunk, then a partial top-K) and kept in a bounded cache of
  * `cacheUsers` windows with FIFO eviction, so memory is cacheUsers·(rankTo − rankFrom + 1) item ids.
  */
@@ -18,6 +18,7 @@ import { selectTopK } from '../eval/topk';
 
 export interface HardRankOptions extends Record<string, unknown> {
   checkpoint: string;
+  experiment: string;
   which: 'best' | 'last';
   rankFrom: number;
   rankTo: number;
@@ -34,10 +35,37 @@ export interface Checkpoint {
   dir: string;
 }
 
-export function readCheckpoint(location: string, which: 'best' | 'last'): Checkpoint {
-  const candidates = [path.join(location, 'checkpoints', which), location];
-  const dir = candidates.find((d) => fs.existsSync(path.join(d, 'meta.json')));
-  if (!dir) throw new Error(`hard-rank: no checkpoint at ${location} (expected checkpoints/${which}/meta.json in a run directory)`);
+/**
+ * The checkpoint folder of `location`: a checkpoint folder itself, a run directory, or a runs folder — then the most
+ * recently finished run (of experiment `experiment`, when given) that has the checkpoint.
+ */
+export function findCheckpointDir(location: string, which: 'best' | 'last', experiment?: string): string | null {
+  for (const d of [path.join(location, 'checkpoints', which), location]) if (fs.existsSync(path.join(d, 'meta.json'))) return d;
+  if (!fs.existsSync(location) || !fs.statSync(location).isDirectory()) return null;
+  let best: { dir: string; mtime: number } | null = null;
+  for (const name of fs.readdirSync(location)) {
+    const runDir = path.join(location, name);
+    const meta = path.join(runDir, 'checkpoints', which, 'meta.json');
+    if (!fs.existsSync(meta)) continue;
+    if (experiment) {
+      try {
+        const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { experiment?: string };
+        if (info.experiment !== experiment) continue;
+      } catch {
+        continue;
+      }
+    }
+    const mtime = fs.statSync(meta).mtimeMs;
+    if (!best || mtime > best.mtime) best = { dir: path.dirname(meta), mtime };
+  }
+  return best?.dir ?? null;
+}
+
+export function readCheckpoint(location: string, which: 'best' | 'last', experiment?: string): Checkpoint {
+  const dir = findCheckpointDir(location, which, experiment);
+  if (!dir) {
+    throw new Error(`hard-rank: no checkpoint at ${location} (expected checkpoints/${which}/meta.json in a run directory, or a runs folder holding a run${experiment ? ` of experiment "${experiment}"` : ''})`);
+  }
   const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { users: number; items: number; dim: number };
   const read = (f: string, rows: number): Float32Array => {
     const buf = fs.readFileSync(path.join(dir, f));
@@ -63,7 +91,8 @@ export const hardRank: SamplerSpec<HardRankOptions> = {
   title: 'Hard negatives from a rank window',
   description: 'Negatives drawn uniformly from ranks rankFrom–rankTo of each user\'s ranking under a previous run\'s checkpoint.',
   options: {
-    checkpoint: { type: 'string', description: 'run directory (relative to the config file) whose checkpoints/<which>/ holds user.f32, item.f32, meta.json' },
+    checkpoint: { type: 'string', default: '', description: 'run directory (relative to the config file) whose checkpoints/<which>/ holds user.f32, item.f32, meta.json; or a runs folder (see experiment)' },
+    experiment: { type: 'string', default: '', description: 'when checkpoint is a runs folder: take the latest run of this experiment name (empty: the latest run)' },
     which: { enum: ['best', 'last'], default: 'best', description: 'which checkpoint of the run' },
     rankFrom: { type: 'integer', default: 101, minimum: 1, description: 'first rank of the window (1-based)' },
     rankTo: { type: 'integer', default: 500, minimum: 1, description: 'last rank of the window' },
@@ -73,7 +102,7 @@ export const hardRank: SamplerSpec<HardRankOptions> = {
   create: (o, data) => {
     if (!o.checkpoint) throw new Error('hard-rank: set sampler.checkpoint to a previous run directory');
     if (o.rankTo < o.rankFrom) throw new Error(`hard-rank: rankTo (${o.rankTo}) < rankFrom (${o.rankFrom})`);
-    const ck = readCheckpoint(path.resolve(data.baseDir ?? '.', o.checkpoint), o.which);
+    const ck = readCheckpoint(path.resolve(data.baseDir ?? '.', o.checkpoint), o.which, o.experiment || undefined);
     const { train, nItems } = data;
     if (ck.nUsers !== train.nUsers || ck.nItems !== nItems) {
       throw new Error(`hard-rank: checkpoint ${ck.dir} has ${ck.nUsers} users × ${ck.nItems} items, the dataset ${train.nUsers} × ${nItems}`);
