@@ -12,8 +12,7 @@
  * argmax (each negative the best of its own M draws), top-k (the `negatives` best of one M-set, GDNS's negative group)
  * or proportional (draws ∝ key within one M-set). The group hinge loss is a loss, not part of the sampler.
  */
-import type { SamplerSpec } from './types';
-import type { Scorer } from './types';
+import type { Sampler, SamplerSpec, Scorer } from './types';
 import { Reservoir } from './reject';
 import { CandidatePool, distinctSlots, identity, sigmoid } from './candidate-pool';
 import { Rng } from '../rng';
@@ -111,7 +110,7 @@ export const gdns: SamplerSpec<GdnsOptions> = {
       return G[i] + (h === h ? o.hardnessWeight * h : 0);
     };
 
-    return {
+    const sampler: Sampler = {
       sample: (users, _pos, ctx) => {
         if (!measured) {
           measure(ctx.scorer, H);
@@ -221,5 +220,7 @@ export const gdns: SamplerSpec<GdnsOptions> = {
         return report;
       },
     };
+    // read by tests: the pool, the latest expected gap H and the gain G of every (user, slot)
+    return Object.assign(sampler, { state: { pool, H, G } });
   },
 };

@@ -15,7 +15,7 @@
  * the same items (`memoryReset: "keep"`, the fix); `memoryReset: "epoch"` redraws every memory uniformly from the pool
  * after each epoch, which reproduces the reference's effective behaviour.
  */
-import type { SamplerSpec } from './types';
+import type { Sampler, SamplerSpec } from './types';
 import { Reservoir, Scratch } from './reject';
 import { CandidatePool, csrIndex, distinctSlots, identity, sigmoid } from './candidate-pool';
 import { Rng } from '../rng';
@@ -125,7 +125,7 @@ export const srns: SamplerSpec<SrnsOptions> = {
       }
     };
 
-    return {
+    const sampler: Sampler = {
       sample: (users, pos, ctx) => {
         const B = users.length;
         const K = o.negatives;
@@ -254,6 +254,8 @@ export const srns: SamplerSpec<SrnsOptions> = {
         return report;
       },
     };
+    // read by tests: the pool, each user's memory (slot indices into the pool) and the score snapshots
+    return Object.assign(sampler, { state: { pool, memory, histNeg, histPos } });
   },
 };
 
