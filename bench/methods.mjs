@@ -1,0 +1,121 @@
+// Every registered loss × a representative sampler on the synthetic default, a few epochs each; writes
+// docs/methods-table.md (Recall@20, NDCG@20 on test at the best validation epoch, mean epoch time).
+//
+// The loss list is read from src/engine/losses/registry.ts at run time (bundled with esbuild), so a newly registered
+// loss is benchmarked without editing this file. Each loss runs the config of its example (examples/<loss>.reclab.json,
+// examples/synthetic-mf-bpr.reclab.json for BPR) when there is one, else a default: cosine scores when the loss needs
+// them, 256 shared uniform negatives for cosine losses, one uniform negative otherwise.
+//
+// usage: node bench/methods.mjs [--epochs 3] [--only bpr,ssm] [--out docs/methods-table.md] [--runs-dir DIR]
+import * as esbuild from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
+};
+const epochs = Number(arg('epochs', '3'));
+const only = arg('only', '')?.split(',').filter(Boolean) ?? [];
+const out = path.resolve(root, arg('out', 'docs/methods-table.md'));
+const runsDir = path.resolve(arg('runs-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-methods-'))));
+
+const bundle = path.join(root, '.bench', 'losses-registry.cjs');
+fs.mkdirSync(path.dirname(bundle), { recursive: true });
+await esbuild.build({
+  entryPoints: [path.join(root, 'src/engine/losses/registry.ts')], outfile: bundle, bundle: true, platform: 'node',
+  format: 'cjs', target: 'node20', logLevel: 'warning', external: ['@tensorflow/tfjs-node'],
+});
+const { LOSSES } = createRequire(import.meta.url)(bundle);
+
+function configFor(name, spec) {
+  const candidates = name === 'bpr' ? ['synthetic-mf-bpr', 'bpr'] : [name];
+  for (const c of candidates) {
+    const f = path.join(root, 'examples', `${c}.reclab.json`);
+    if (!fs.existsSync(f)) continue;
+    const cfg = JSON.parse(fs.readFileSync(f, 'utf8'));
+    if (cfg.loss?.kind === name && (cfg.dataset?.kind ?? 'synthetic') === 'synthetic') return { cfg, source: `examples/${c}.reclab.json` };
+  }
+  const cosine = !!spec.requiresCosine;
+  return {
+    cfg: {
+      name, seed: 2020, dataset: { kind: 'synthetic' }, split: { validRatio: 0.1 },
+      model: { kind: 'mf', dim: 64, score: cosine ? 'cosine' : 'dot', init: cosine ? { dist: 'xavier', std: 0.1 } : { dist: 'normal', std: 0.1 } },
+      loss: { kind: name },
+      sampler: cosine ? { kind: 'shared', negatives: 256, rejectPositives: true } : { kind: 'uniform', negatives: 1, rejectPositives: true },
+      optimizer: { kind: 'adam', lr: 0.005, l2: cosine ? 1e-5 : 1e-4 },
+      train: { batchSize: 1024 },
+    },
+    source: 'default',
+  };
+}
+
+function describeSampler(s) {
+  const opts = Object.entries(s).filter(([k]) => !['kind', 'negatives', 'rejectPositives'].includes(k)).map(([k, v]) => `${k}=${v}`);
+  const n = s.kind === 'in-batch' ? '' : `×${s.negatives ?? 1}`;
+  return `${s.kind}${n}${opts.length ? ` (${opts.join(', ')})` : ''}`;
+}
+
+const rows = [];
+for (const [name, spec] of Object.entries(LOSSES)) {
+  if (only.length && !only.includes(name)) continue;
+  const { cfg, source } = configFor(name, spec);
+  cfg.name = `methods-${name}`;
+  cfg.train = { ...(cfg.train ?? {}), epochs };
+  cfg.eval = { ...(cfg.eval ?? {}), every: 1, patience: 0, ks: [20], selectMetric: 'ndcg@20', selectOn: 'valid' };
+  delete cfg.$schema;
+  const file = path.join(runsDir, `${name}.reclab.json`);
+  fs.writeFileSync(file, JSON.stringify(cfg, null, 2));
+  const id = `methods-${name}-${Date.now().toString(36)}`;
+  const t0 = Date.now();
+  process.stdout.write(`${name} (${describeSampler(cfg.sampler)}, from ${source}) … `);
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/reclab.js'), 'train', file, '--runs-dir', runsDir, '--id', id, '--quiet'], { cwd: root, encoding: 'utf8' });
+  const runDir = path.join(runsDir, id);
+  if (r.status !== 0 || !fs.existsSync(path.join(runDir, 'summary.json'))) {
+    const why = (r.stderr || r.stdout || '').trim().split('\n').slice(-2).join(' ');
+    console.log(`failed: ${why}`);
+    rows.push({ name, sampler: describeSampler(cfg.sampler), score: cfg.model?.score ?? 'dot', source, error: why });
+    continue;
+  }
+  const summary = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
+  const events = fs.readFileSync(path.join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const epochTimes = events.filter((e) => e.kind === 'epoch').map((e) => e.seconds);
+  const test = summary.bestTest ?? {};
+  const row = {
+    name, sampler: describeSampler(cfg.sampler), score: cfg.model?.score ?? 'dot', source,
+    recall: test['recall@20'], ndcg: test['ndcg@20'], bestEpoch: summary.bestEpoch,
+    epochSeconds: epochTimes.reduce((a, b) => a + b, 0) / Math.max(1, epochTimes.length),
+    wall: (Date.now() - t0) / 1000,
+  };
+  rows.push(row);
+  console.log(`recall@20 ${row.recall?.toFixed(4)} ndcg@20 ${row.ndcg?.toFixed(4)} · ${row.epochSeconds.toFixed(1)} s/epoch`);
+}
+
+const fmt = (v, d = 4) => (typeof v === 'number' ? v.toFixed(d) : '—');
+const lines = [
+  '# Methods table',
+  '',
+  `Generated by \`npm run bench:methods\` (bench/methods.mjs) on ${new Date().toISOString().slice(0, 10)}: every registered loss with a`,
+  `representative sampler on the built-in synthetic dataset (3000 users, 2000 items), ${epochs} epochs, MF d=64.`,
+  'Recall@20 and NDCG@20 are on test at the epoch with the best validation NDCG@20 (10% of each user\'s training items held',
+  'out); epoch time is the mean training time per epoch (evaluation excluded) on this machine — few epochs, so this',
+  'compares early training, not converged quality. Configs come from each loss\'s example when it has one.',
+  '',
+  `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end of the run.`,
+  '',
+  '| loss | sampler | score | Recall@20 | NDCG@20 | best epoch | epoch time (s) | config |',
+  '|---|---|---|---|---|---|---|---|',
+  ...rows.map((r) =>
+    r.error
+      ? `| ${r.name} | ${r.sampler} | ${r.score} | failed | — | — | — | ${r.source}: ${r.error.replace(/\|/g, '/')} |`
+      : `| ${r.name} | ${r.sampler} | ${r.score} | ${fmt(r.recall)} | ${fmt(r.ndcg)} | ${r.bestEpoch ?? '—'} | ${fmt(r.epochSeconds, 1)} | ${r.source} |`,
+  ),
+  '',
+];
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, lines.join('\n'));
+console.log(`wrote ${path.relative(root, out)} (runs in ${runsDir})`);
