@@ -28,9 +28,12 @@ export function scale(s: tfc.Tensor, by: number | tfc.Tensor): tfc.Tensor {
   return typeof by === 'number' && by === 1 ? s : tf.mul(s, by);
 }
 
-/** Logits whose mask is 0 pushed to −1e9, so softmax / logsumexp ignore them and their gradient is 0. */
+/**
+ * Logits whose mask is 0 pushed to −1e9, so softmax / logsumexp ignore them and their gradient is exactly 0 (their
+ * exp underflows to 0). Arithmetic rather than tf.where: about half the cost on wasm for a [B, B] in-batch block.
+ */
 export function maskLogits(z: tfc.Tensor, mask?: tfc.Tensor): tfc.Tensor {
-  return mask ? tf.where(tf.greater(mask, 0), z, tf.fill(z.shape, MASKED_LOGIT)) : z;
+  return mask ? tf.add(z, tf.mul(tf.sub(1, mask), MASKED_LOGIT)) : z;
 }
 
 /** Σ over the last axis of v·mask (mask broadcastable to v), or the plain sum without a mask. */
