@@ -3,7 +3,7 @@
 //
 // The loss list is read from src/engine/losses/registry.ts at run time (bundled with esbuild), so a newly registered
 // loss is benchmarked without editing this file. Each loss runs the config of its example (examples/<loss>.reclab.json,
-// examples/synthetic-mf-bpr.reclab.json for BPR) when there is one, else a default: cosine scores when the loss needs
+// examples/synthetic-mf-<loss>.reclab.json, else the first synthetic example that trains it) when there is one, else a default: cosine scores when the loss needs
 // them, 256 shared uniform negatives for cosine losses, one uniform negative otherwise.
 //
 // usage: node bench/methods.mjs [--epochs 3] [--only bpr,ssm] [--out docs/methods-table.md] [--runs-dir DIR]
@@ -23,22 +23,25 @@ const epochs = Number(arg('epochs', '3'));
 const only = arg('only', '')?.split(',').filter(Boolean) ?? [];
 const out = path.resolve(root, arg('out', 'docs/methods-table.md'));
 const runsDir = path.resolve(arg('runs-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-methods-'))));
+fs.mkdirSync(runsDir, { recursive: true });
 
 const bundle = path.join(root, '.bench', 'losses-registry.cjs');
 fs.mkdirSync(path.dirname(bundle), { recursive: true });
 await esbuild.build({
   entryPoints: [path.join(root, 'src/engine/losses/registry.ts')], outfile: bundle, bundle: true, platform: 'node',
-  format: 'cjs', target: 'node20', logLevel: 'warning', external: ['@tensorflow/tfjs-node'],
+  format: 'cjs', target: 'node20', logLevel: 'error', external: ['@tensorflow/tfjs-node'],
 });
 const { LOSSES } = createRequire(import.meta.url)(bundle);
 
 function configFor(name, spec) {
-  const candidates = name === 'bpr' ? ['synthetic-mf-bpr', 'bpr'] : [name];
-  for (const c of candidates) {
-    const f = path.join(root, 'examples', `${c}.reclab.json`);
-    if (!fs.existsSync(f)) continue;
-    const cfg = JSON.parse(fs.readFileSync(f, 'utf8'));
-    if (cfg.loss?.kind === name && (cfg.dataset?.kind ?? 'synthetic') === 'synthetic') return { cfg, source: `examples/${c}.reclab.json` };
+  // the loss's own example first, then any synthetic example that trains it (not hard-rank: it needs a previous run)
+  const dir = path.join(root, 'examples');
+  const files = fs.readdirSync(dir).filter((f) => f.endsWith('.reclab.json')).sort();
+  const preferred = [`${name}.reclab.json`, `synthetic-mf-${name}.reclab.json`];
+  const ordered = [...preferred.filter((f) => files.includes(f)), ...files.filter((f) => !preferred.includes(f))];
+  for (const f of ordered) {
+    const cfg = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
+    if (cfg.loss?.kind === name && (cfg.dataset?.kind ?? 'synthetic') === 'synthetic' && cfg.sampler?.kind !== 'hard-rank') return { cfg, source: `examples/${f}` };
   }
   const cosine = !!spec.requiresCosine;
   return {
