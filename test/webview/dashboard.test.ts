@@ -136,7 +136,7 @@ test('every control changes what is drawn', async () => {
 
 test('synced cursor: hovering one epoch chart shows the values under the cursor on the others', async () => {
   const { page } = await openView(browser, `${harness.url}/dashboard.html?theme=dark&stream=adaptive`);
-  assert.equal(await page.locator('[data-chart="temperature"] .legend-x').count(), 0);
+  assert.equal(await page.locator('[data-chart="temperature"] .legend-x:not(.hidden)').count(), 0);
   const box = (await page.locator('[data-chart="eval"] .u-over').boundingBox())!;
   await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
   await settle(page);

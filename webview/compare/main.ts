@@ -127,16 +127,36 @@ for (const c of charts) chartsEl.append(c.root);
 
 // ---- rendering
 let drawnStructure = -1;
+let drawnCatalog = -1;
+let lastTableAt = -Infinity;
+let tableTimer: ReturnType<typeof setTimeout> | undefined;
+/** While runs stream, new evaluations re-render the (DOM-heavy) table at most this often. */
+const TABLE_MIN_INTERVAL_MS = 500;
+
 const draw = frameScheduler(() => {
-  if (drawnStructure !== model.structureVersion) {
+  if (drawnCatalog !== model.catalogVersion) {
+    drawnCatalog = model.catalogVersion;
     drawnStructure = model.structureVersion;
     renderStructure();
+  } else if (drawnStructure !== model.structureVersion) {
+    const wait = lastTableAt + TABLE_MIN_INTERVAL_MS - performance.now();
+    if (wait <= 0) {
+      drawnStructure = model.structureVersion;
+      renderSelectors();
+      renderTable();
+    } else if (!tableTimer) {
+      tableTimer = setTimeout(() => {
+        tableTimer = undefined;
+        draw();
+      }, wait);
+    }
   }
   for (const c of charts) c.render();
 });
 
 function refresh(): void {
   drawnStructure = -1;
+  drawnCatalog = -1;
   for (const c of charts) c.invalidate();
   draw();
 }
@@ -206,6 +226,7 @@ const COLUMNS: { key: SortKey | 'colour'; label: string; width: string }[] = [
 ];
 
 function renderTable(): void {
+  lastTableAt = performance.now();
   clear(tableEl);
   const rows = tableRows();
   const table = h('vscode-table', { zebra: true, 'bordered-rows': true, resizable: true, columns: JSON.stringify(COLUMNS.map((c) => c.width)) });

@@ -7,7 +7,7 @@ import uPlot from 'uplot';
 import type { XAxisMode } from '../../src/protocol/webview';
 import { X_AXIS_MODES } from '../../src/protocol/webview';
 import { withAlpha } from './colours';
-import { alignUnion, countInRange, minMaxGrid, type Aligned, type XYLine } from './decimate';
+import { alignUnion, countInRange, LiveGrid, minMaxGrid, type Aligned, type XYLine } from './decimate';
 import { clear, formatValue, h } from './dom';
 import { fileSlug, toCsv, toJson, type ExportSeries } from './export';
 import { finiteExtent, padExtent, robustExtent } from './extent';
@@ -93,7 +93,7 @@ export class LineChart {
   private plotSignature = '';
   private drawn: DrawnSeries[] = [];
   private aligned: Aligned = { x: [], ys: [] };
-  private lastDataVersion = -1;
+  private lastDataSignature = '';
   private dirty = true;
   private yRange: [number, number] = [0, 1];
   private xRange: [number, number] = [0, 1];
@@ -106,6 +106,7 @@ export class LineChart {
   };
   private resizeObserver: ResizeObserver;
   private width = 0;
+  private liveGrid = new LiveGrid();
 
   constructor(readonly spec: ChartSpec, private state: ChartViewState, private readonly host: ChartHost) {
     this.plotEl = h('div', { class: 'chart-plot' });
@@ -198,11 +199,12 @@ export class LineChart {
 
   /** Redraws when anything changed since the last render. */
   render(): void {
-    const version = this.host.store.version;
-    if (!this.dirty && version === this.lastDataVersion) return;
+    const drawn = this.collectSeries();
+    const dataSignature = drawn.map((d) => `${d.series.runId}/${d.series.key}@${d.series.version}`).join(',');
+    if (!this.dirty && dataSignature === this.lastDataSignature) return;
     this.dirty = false;
-    this.lastDataVersion = version;
-    this.drawn = this.collectSeries();
+    this.lastDataSignature = dataSignature;
+    this.drawn = drawn;
     const hasData = this.drawn.some((d) => d.series.length > 0);
     this.root.classList.toggle('is-empty', !hasData);
     if (!hasData || this.width === 0) {
@@ -246,8 +248,11 @@ export class LineChart {
 
   private xyLine(d: DrawnSeries): XYLine {
     const x = d.series.x(this.state.x);
-    const y = d.kind === 'smooth' && d.line?.smooth ? d.series.smoothed(this.state.smoothing) : d.series.value;
-    return { x, y, length: d.series.length };
+    const weight = d.kind === 'smooth' && d.line?.smooth ? this.state.smoothing : 0;
+    const y = weight > 0 ? d.series.smoothed(weight) : d.series.value;
+    // block summaries only pay off for long series
+    const blocks = d.series.length > 4096 ? d.series.blocks(weight) : undefined;
+    return { x, y, length: d.series.length, blocks };
   }
 
   private computeData(): void {
@@ -267,7 +272,13 @@ export class LineChart {
     this.xRange = [x0, x1];
     const buckets = Math.max(50, this.width);
     const dense = lines.some((l) => countInRange(l, x0, x1) > 2 * buckets);
-    this.aligned = dense ? minMaxGrid(lines, x0, x1, buckets) : alignUnion(lines, x0, x1);
+    if (dense && !this.state.zoomX) {
+      // full view of growing data: fold in only what was appended since the last frame
+      const key = `${this.state.x}|${buckets}|${this.drawn.map((d) => `${d.kind}:${d.series.uid}:${d.kind === 'smooth' && d.line?.smooth ? this.state.smoothing : 0}`).join(',')}`;
+      this.aligned = this.liveGrid.decimate(lines, key, x0, x1, buckets);
+    } else {
+      this.aligned = dense ? minMaxGrid(lines, x0, x1, buckets) : alignUnion(lines, x0, x1);
+    }
     if (this.state.logY) for (const ys of this.aligned.ys) for (let i = 0; i < ys.length; i++) if (ys[i] !== null && ys[i]! <= 0) ys[i] = null;
     this.yRange = this.state.zoomY ?? this.autoYRange(x0, x1);
   }
@@ -369,14 +380,38 @@ export class LineChart {
     this.update(patch);
   }
 
+  private legendItems: { key: string; value: HTMLElement }[] = [];
+  private legendX: HTMLElement | undefined;
+  private legendKey = '';
+
   private renderLegend(idx: number | null): void {
-    clear(this.legendEl);
     const xs = this.aligned.x;
     const at = idx !== null && idx >= 0 && idx < xs.length ? idx : null;
-    if (at !== null) {
-      const xv = xs[at];
-      this.legendEl.append(h('span', { class: 'legend-x' }, `${X_LABELS[this.state.x]} ${this.state.x === 'wall' ? formatDuration(xv) : formatValue(xv)}`));
+    const entries: { label: string; colour: string; band: boolean; value: string }[] = [];
+    this.legendEntries(at, entries);
+    const key = entries.map((e) => `${e.label}|${e.colour}|${e.band}`).join('\n');
+    if (key !== this.legendKey) {
+      // the set of items changed: rebuild; otherwise only the values are rewritten (no DOM churn while streaming)
+      this.legendKey = key;
+      clear(this.legendEl);
+      this.legendX = h('span', { class: 'legend-x' });
+      this.legendEl.append(this.legendX);
+      this.legendItems = entries.map((e) => {
+        const item = legendItem(e.colour, e.label, e.value, e.band);
+        this.legendEl.append(item);
+        return { key: e.label, value: item.querySelector('.legend-value') as HTMLElement };
+      });
     }
+    entries.forEach((e, i) => {
+      const el = this.legendItems[i].value;
+      if (el.textContent !== e.value) el.textContent = e.value;
+    });
+    const xText = at !== null ? `${X_LABELS[this.state.x]} ${this.state.x === 'wall' ? formatDuration(xs[at]) : formatValue(xs[at])}` : '';
+    if (this.legendX && this.legendX.textContent !== xText) this.legendX.textContent = xText;
+    this.legendX?.classList.toggle('hidden', at === null);
+  }
+
+  private legendEntries(at: number | null, out: { label: string; colour: string; band: boolean; value: string }[]): void {
     const seen = new Set<string>();
     this.drawn.forEach((d, k) => {
       if (d.kind === 'raw' || d.kind === 'bandLow') return;
@@ -389,11 +424,11 @@ export class LineChart {
         const hi = at !== null ? this.aligned.ys[k][at] : lastOf(d.series);
         const loSeries = this.drawn[k + 1];
         const lo = at !== null ? this.aligned.ys[k + 1][at] : lastOf(loSeries.series);
-        this.legendEl.append(legendItem(colour, label, `${formatValue(lo)} – ${formatValue(hi)}`, true));
+        out.push({ label, colour, band: true, value: `${formatValue(lo)} – ${formatValue(hi)}` });
         return;
       }
       value = at !== null ? this.aligned.ys[k][at] : lastOf(d.series, d.line?.smooth ? this.state.smoothing : 0);
-      this.legendEl.append(legendItem(colour, label, formatValue(value), false));
+      out.push({ label, colour, band: false, value: formatValue(value) });
     });
   }
 

@@ -3,11 +3,16 @@
  * delta chunks, with cached smoothed values that are extended incrementally as points arrive.
  */
 import type { SeriesChunk, XAxisMode } from '../../src/protocol/webview';
+import { BlockSummary } from './decimate';
 import { IncrementalEma } from './smoothing';
 
 const INITIAL_CAPACITY = 256;
 
+let nextUid = 1;
+
 export class Series {
+  /** identity of this buffer (a snapshot replaces every Series, so caches keyed on it start over) */
+  readonly uid = nextUid++;
   step = new Float64Array(INITIAL_CAPACITY);
   epoch = new Float64Array(INITIAL_CAPACITY);
   wall = new Float64Array(INITIAL_CAPACITY);
@@ -15,7 +20,8 @@ export class Series {
   length = 0;
   /** bumped on every append, so views know when to redraw */
   version = 0;
-  private smoothCache = new Map<number, { ema: IncrementalEma; out: Float64Array }>();
+  private smoothCache = new Map<number, { ema: IncrementalEma; out: Float64Array; blocks: BlockSummary }>();
+  private valueBlocks = new BlockSummary();
 
   constructor(readonly runId: string, readonly key: string) {}
 
@@ -42,7 +48,7 @@ export class Series {
     if (!c || c.out.length < this.value.length) {
       const out = new Float64Array(this.value.length);
       if (c) out.set(c.out.subarray(0, c.ema.consumed));
-      c = { ema: c?.ema ?? new IncrementalEma(weight), out };
+      c = { ema: c?.ema ?? new IncrementalEma(weight), out, blocks: c?.blocks ?? new BlockSummary() };
       this.smoothCache.set(weight, c);
     }
     if (c.ema.consumed < this.length) c.ema.extend(this.value.subarray(0, this.length), c.out, c.ema.consumed);
@@ -52,6 +58,18 @@ export class Series {
       if (oldest !== weight) this.smoothCache.delete(oldest);
     }
     return c.out;
+  }
+
+  /** Block min/max of the raw values (weight 0) or of the smoothed values, up to date with `length`. */
+  blocks(weight: number): BlockSummary {
+    if (weight <= 0) {
+      this.valueBlocks.update(this.value, this.length);
+      return this.valueBlocks;
+    }
+    const out = this.smoothed(weight);
+    const c = this.smoothCache.get(weight)!;
+    c.blocks.update(out, this.length);
+    return c.blocks;
   }
 
   private reserve(n: number): void {

@@ -13,8 +13,10 @@ export class ViewModel {
   configs: Record<string, unknown> = {};
   private seq = 0;
   hasSnapshot = false;
-  /** bumped when headers, extras or the set of runs change (not for plain series appends) */
+  /** bumped when headers, extras, evaluations or the set of runs change (not for plain series appends) */
   structureVersion = 0;
+  /** bumped when the runs themselves change (set, headers, configs), not for new evaluations */
+  catalogVersion = 0;
 
   constructor(readonly view: ViewKind) {}
 
@@ -30,18 +32,27 @@ export class ViewModel {
       this.seq = 0;
       this.hasSnapshot = true;
       this.structureVersion++;
+      this.catalogVersion++;
       return 'ok';
     }
     if (m.type !== 'delta' || !this.hasSnapshot) return 'ignored';
     if (m.seq !== this.seq + 1) return 'resync';
     this.seq = m.seq;
     this.store.append(m.series);
-    if (m.runs.length || m.extras.length || m.removed.length) this.structureVersion++;
+    // headers arrive with every delta of a live run; redraw the DOM parts only when something they show changed
+    let changed = m.extras.length > 0 || m.removed.length > 0 || m.series.some((c) => c.key.startsWith('eval/'));
+    if (m.removed.length) this.catalogVersion++;
     for (const r of m.runs) {
       const i = this.runs.findIndex((x) => x.id === r.id);
+      const before = i >= 0 ? this.runs[i] : this.catalog.get(r.id);
+      if (!before || JSON.stringify(before) !== JSON.stringify(r)) {
+        changed = true;
+        this.catalogVersion++;
+      }
       if (i >= 0) this.runs[i] = r;
       this.catalog.set(r.id, r);
     }
+    if (changed) this.structureVersion++;
     for (const e of m.extras) this.extras.set(e.runId, { ...this.extras.get(e.runId), ...e });
     for (const id of m.removed) {
       this.runs = this.runs.filter((r) => r.id !== id);
