@@ -108,3 +108,11 @@ test('webview HTML: strict CSP with nonce, no inline script, codicon link for vs
   }
   assert.equal(contentSecurityPolicy('X', 'n').includes("style-src X"), true);
 });
+
+test('the codicons shipped in media/webview/codicons are the installed @vscode/codicons', async () => {
+  const fs = await import('node:fs');
+  const installed = path.join(root, 'node_modules/@vscode/codicons');
+  const shipped = path.join(root, 'media/webview/codicons');
+  for (const f of ['codicon.css', 'codicon.ttf']) assert.ok(fs.readFileSync(path.join(installed, 'dist', f)).equals(fs.readFileSync(path.join(shipped, f))), `${f} differs: copy it from node_modules/@vscode/codicons/dist`);
+  assert.equal(fs.readFileSync(path.join(shipped, 'VERSION'), 'utf8').trim(), JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')).version);
+});

@@ -174,12 +174,8 @@ export class LineChart {
       'div',
       { class: 'chart-toolbar' },
       h('label', { class: 'smoothing-control', title: 'Smoothing: debiased exponential moving average (as in TensorBoard)' }, h('span', {}, 'Smoothing'), smoothing, smoothingValue),
-      x,
-      logY,
-      outliers,
-      reset,
-      csv,
-      json,
+      h('span', { class: 'tool-group' }, x, logY, outliers, reset),
+      h('span', { class: 'tool-group' }, csv, json),
     );
   }
 

@@ -5,7 +5,6 @@
  * Panels do not retain their context when hidden: a webview that comes back posts `ready` and receives a fresh
  * snapshot from the run store (the run directory is the truth), and keeps only view state in setState.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import * as vscode from 'vscode';
 import type { PersistedViewState, ViewKind, WebviewToHost } from '../../protocol/webview';
@@ -149,8 +148,8 @@ class PanelManager {
       enableScripts: true,
       enableCommandUris: false,
       retainContextWhenHidden: false,
-      // only the webview bundles and the codicons (which may sit inside dist/webview already)
-      localResourceRoots: this.codiconsUri().fsPath.startsWith(this.distUri().fsPath) ? [this.distUri()] : [this.distUri(), this.codiconsUri()],
+      // only the webview bundles and the codicons
+      localResourceRoots: [this.distUri(), this.codiconsUri()],
     };
   }
 
@@ -159,13 +158,11 @@ class PanelManager {
   }
 
   /**
-   * The codicon font and css: dist/webview/codicons when the build copied them there (a packaged extension ships no
-   * node_modules), else straight from node_modules (development).
+   * The codicon font and css, shipped in media/webview/codicons (a packaged extension has no node_modules; a unit test
+   * keeps the copy identical to the installed @vscode/codicons).
    */
   private codiconsUri(): vscode.Uri {
-    const copied = vscode.Uri.joinPath(this.distUri(), 'codicons');
-    if (fs.existsSync(path.join(copied.fsPath, 'codicon.css'))) return copied;
-    return vscode.Uri.joinPath(this.context.extensionUri, 'node_modules', '@vscode', 'codicons', 'dist');
+    return vscode.Uri.joinPath(this.context.extensionUri, 'media', 'webview', 'codicons');
   }
 
   html(webview: vscode.Webview, view: ViewKind, runIds: string[]): string {

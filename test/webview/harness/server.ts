@@ -26,7 +26,7 @@ export async function startHarness(root = process.env.RECLAB_ROOT ?? process.cwd
   const themesJs = `window.__harnessThemes = ${JSON.stringify(HARNESS_THEMES)};`;
   const staticRoots: [string, string][] = [
     ['/dist/webview/', path.join(root, 'dist/webview')],
-    ['/codicons/', path.join(root, 'node_modules/@vscode/codicons/dist')],
+    ['/codicons/', path.join(root, 'media/webview/codicons')],
   ];
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
