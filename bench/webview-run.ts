@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   const store = new ReplayStore(runs);
   const messages = recordStream({ view: 'compare', runIds: runs.map((r) => r.record.id), store, live: { runIds: runs.map((r) => r.record.id), eventsPerTick, tickMs }, minIntervalMs: 1000 / 30 });
   const deltas = messages.filter((m) => (m.message as { type: string }).type === 'delta');
-  const points = deltas.reduce((s, m) => s + (m.message as { series: { value: Float64Array }[] }).series.reduce((a, c) => a + c.value.length, 0), 0);
+  const points = deltas.reduce((s, m) => s + (m.message as { series: { data: Float64Array } }).series.data.length / 4, 0);
   const spanS = (deltas[deltas.length - 1].at - deltas[0].at) / 1000;
   console.log(`recorded ${deltas.length} deltas over ${spanS.toFixed(1)} s (${(deltas.length / spanS).toFixed(1)} msg/s), ${points.toLocaleString()} points, ${RUNS} runs × ${STEPS.toLocaleString()} steps, in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 

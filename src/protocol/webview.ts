@@ -11,7 +11,7 @@
  */
 import type { DatasetStats, Histogram, MetricKey, RunStatus } from './events';
 
-export const WEBVIEW_PROTOCOL_VERSION = 1;
+export const WEBVIEW_PROTOCOL_VERSION = 2;
 /** Host-side cap on the message rate to a webview. */
 export const MAX_MESSAGES_PER_SECOND = 30;
 
@@ -48,6 +48,47 @@ export interface SeriesColumns {
 export interface SeriesChunk extends SeriesColumns {
   runId: string;
   key: SeriesKey;
+}
+
+/**
+ * Series as they travel: every number of a message in ONE Float64Array (one ArrayBuffer), each chunk's step, epoch,
+ * wall and value columns back to back from `offset`. One buffer per message rather than four per series: measured in
+ * code-server, a snapshot carrying hundreds of separate typed arrays arrived with the later ones empty.
+ */
+export interface SeriesBatch {
+  data: Float64Array;
+  chunks: { runId: string; key: SeriesKey; offset: number; length: number }[];
+}
+
+export function packSeries(chunks: readonly SeriesChunk[]): SeriesBatch {
+  let total = 0;
+  for (const c of chunks) total += 4 * c.value.length;
+  const data = new Float64Array(total);
+  const out: SeriesBatch['chunks'] = [];
+  let o = 0;
+  for (const c of chunks) {
+    const n = c.value.length;
+    out.push({ runId: c.runId, key: c.key, offset: o, length: n });
+    data.set(c.step, o);
+    data.set(c.epoch, o + n);
+    data.set(c.wall, o + 2 * n);
+    data.set(c.value, o + 3 * n);
+    o += 4 * n;
+  }
+  return { data, chunks: out };
+}
+
+/** The chunks of a batch, as views into its one buffer (no copies). */
+export function unpackSeries(batch: SeriesBatch): SeriesChunk[] {
+  const d = batch.data;
+  return batch.chunks.map(({ runId, key, offset, length: n }) => ({
+    runId,
+    key,
+    step: d.subarray(offset, offset + n),
+    epoch: d.subarray(offset + n, offset + 2 * n),
+    wall: d.subarray(offset + 2 * n, offset + 3 * n),
+    value: d.subarray(offset + 3 * n, offset + 4 * n),
+  }));
 }
 
 /** What a view shows about a run besides its scalar series. */
@@ -90,7 +131,7 @@ export interface SnapshotMessage {
   view: ViewKind;
   /** the runs on display, in display order */
   runs: RunHeader[];
-  series: SeriesChunk[];
+  series: SeriesBatch;
   extras: RunExtras[];
   /** resolved configs of the runs on display (compare: config diff) */
   configs: Record<string, unknown>;
@@ -104,7 +145,7 @@ export interface DeltaMessage {
   seq: number;
   /** headers that changed (status, progress, best); for compare also catalog additions */
   runs: RunHeader[];
-  series: SeriesChunk[];
+  series: SeriesBatch;
   extras: RunExtras[];
   removed: string[];
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import type { DeltaMessage, HostToWebview, SnapshotMessage } from '../../src/protocol/webview';
+import { packSeries, unpackSeries, type DeltaMessage, type HostToWebview, type SnapshotMessage } from '../../src/protocol/webview';
 import { PanelSession } from '../../src/extension/panels/panel-session';
 import { RunSeriesAccumulator, mergeChunks } from '../../src/extension/panels/run-series';
 import { contentSecurityPolicy, webviewHtml } from '../../src/extension/panels/html';
@@ -65,8 +65,10 @@ test('session: ready → snapshot; store changes → batched deltas with increas
   deltas.forEach((d, i) => assert.equal(d.m.seq, i + 1));
   for (let i = 1; i < deltas.length; i++) assert.ok(deltas[i].at - deltas[i - 1].at >= 50);
   // every released step event arrives exactly once
-  const snapLoss = snap.series.find((c) => c.key === 'loss')?.value.length ?? 0;
-  const deltaLoss = deltas.reduce((s, d) => s + (d.m.series.find((c) => c.key === 'loss')?.value.length ?? 0), 0);
+  const snapLoss = unpackSeries(snap.series).find((c) => c.key === 'loss')?.value.length ?? 0;
+  const deltaLoss = deltas.reduce((s, d) => s + (unpackSeries(d.m.series).find((c) => c.key === 'loss')?.value.length ?? 0), 0);
+  // one buffer per message
+  for (const d of deltas) assert.ok(d.m.series.data instanceof Float64Array);
   const allLoss = store.events('fx-mf-ssm-running').filter((e) => e.kind === 'step').length;
   assert.equal(snapLoss + deltaLoss, allLoss);
   // changes to runs not on display are not sent to a dashboard
@@ -115,4 +117,17 @@ test('the codicons shipped in media/webview/codicons are the installed @vscode/c
   const shipped = path.join(root, 'media/webview/codicons');
   for (const f of ['codicon.css', 'codicon.ttf']) assert.ok(fs.readFileSync(path.join(installed, 'dist', f)).equals(fs.readFileSync(path.join(shipped, f))), `${f} differs: copy it from node_modules/@vscode/codicons/dist`);
   assert.equal(fs.readFileSync(path.join(shipped, 'VERSION'), 'utf8').trim(), JSON.parse(fs.readFileSync(path.join(installed, 'package.json'), 'utf8')).version);
+});
+
+test('series batches: one Float64Array per message, unpacked into views with the same numbers', () => {
+  const a = { runId: 'r', key: 'loss', step: Float64Array.of(1, 2), epoch: Float64Array.of(0.1, 0.2), wall: Float64Array.of(5, 6), value: Float64Array.of(0.7, 0.6) };
+  const b = { runId: 's', key: 'eval/test/ndcg@20', step: Float64Array.of(10), epoch: Float64Array.of(1), wall: Float64Array.of(9), value: Float64Array.of(0.12) };
+  const batch = packSeries([a, b]);
+  assert.equal(batch.data.length, 12);
+  const [ua, ub] = unpackSeries(batch);
+  assert.deepEqual([...ua.step, ...ua.epoch, ...ua.wall, ...ua.value], [1, 2, 0.1, 0.2, 5, 6, 0.7, 0.6]);
+  assert.equal(ub.key, 'eval/test/ndcg@20');
+  assert.deepEqual([...ub.value], [0.12]);
+  assert.equal(ua.value.buffer, batch.data.buffer, 'views, not copies');
+  assert.deepEqual(unpackSeries(packSeries([])), []);
 });

@@ -2,7 +2,7 @@
  * What a view knows: run headers, scalar series, extras and configs, kept up to date from snapshot and delta
  * messages. A gap in delta sequence numbers (a lost message) makes the view ask for a fresh snapshot.
  */
-import type { HostToWebview, RunExtras, RunHeader, ViewKind } from '../../src/protocol/webview';
+import { unpackSeries, type HostToWebview, type RunExtras, type RunHeader, type ViewKind } from '../../src/protocol/webview';
 import { SeriesStore } from './series-store';
 
 export class ViewModel {
@@ -24,7 +24,7 @@ export class ViewModel {
   apply(m: HostToWebview): 'ok' | 'resync' | 'ignored' {
     if (m.type === 'snapshot') {
       this.store.clear();
-      this.store.append(m.series);
+      this.store.append(unpackSeries(m.series));
       this.runs = m.runs;
       this.extras = new Map(m.extras.map((e) => [e.runId, e]));
       this.configs = m.configs;
@@ -38,9 +38,10 @@ export class ViewModel {
     if (m.type !== 'delta' || !this.hasSnapshot) return 'ignored';
     if (m.seq !== this.seq + 1) return 'resync';
     this.seq = m.seq;
-    this.store.append(m.series);
+    const series = unpackSeries(m.series);
+    this.store.append(series);
     // headers arrive with every delta of a live run; redraw the DOM parts only when something they show changed
-    let changed = m.extras.length > 0 || m.removed.length > 0 || m.series.some((c) => c.key.startsWith('eval/'));
+    let changed = m.extras.length > 0 || m.removed.length > 0 || series.some((c) => c.key.startsWith('eval/'));
     if (m.removed.length) this.catalogVersion++;
     for (const r of m.runs) {
       const i = this.runs.findIndex((x) => x.id === r.id);

@@ -8,6 +8,7 @@ import type { RunRecord } from '../../runs/reader';
 import {
   MAX_MESSAGES_PER_SECOND,
   WEBVIEW_PROTOCOL_VERSION,
+  packSeries,
   type DeltaMessage,
   type HostToWebview,
   type RunExtras,
@@ -145,7 +146,7 @@ export class PanelSession {
       protocol: WEBVIEW_PROTOCOL_VERSION,
       view: this.opts.view,
       runs,
-      series,
+      series: packSeries(series),
       extras,
       configs,
       catalog: this.opts.view === 'compare' ? store.list().map((r) => toRunHeader(r, this.accumulators.get(r.id)?.start)) : undefined,
@@ -202,7 +203,7 @@ export class PanelSession {
       type: 'delta',
       seq: ++this.seq,
       runs: [...this.pendingHeaders.values()],
-      series: mergeChunks(this.pendingChunks),
+      series: packSeries(mergeChunks(this.pendingChunks)),
       extras: [...this.pendingExtras.values()],
       removed: [...this.pendingRemoved],
     };
