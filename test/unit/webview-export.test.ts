@@ -110,3 +110,15 @@ test('run-name filter: regex, case-insensitive, invalid patterns fall back to su
   assert.equal(formatDuration(3725), '1:02:05');
   assert.equal(formatDuration(65), '1:05');
 });
+
+test('theme chart colours that do not read on the background are lightened or darkened to 3:1', async () => {
+  const { ensureContrast } = await import('../../webview/shared/colours');
+  const dark = parseColour('#1f1f1f')!;
+  const light = parseColour('#ffffff')!;
+  assert.equal(ensureContrast('#3794ff', dark), '#3794ff', 'already readable: unchanged');
+  const brown = ensureContrast('#8b4513', dark);
+  assert.ok(contrastRatio(parseColour(brown)!, dark) >= 3, brown);
+  const yellow = ensureContrast('#ffd700', light);
+  assert.ok(contrastRatio(parseColour(yellow)!, light) >= 3, yellow);
+  assert.ok(contrastRatio(parseColour(ensureContrast('#444444', parseColour('#000000')!, 4.5))!, parseColour('#000000')!) >= 4.5);
+});

@@ -78,6 +78,38 @@ export function hueOf(index: number): number {
   return (FIRST_HUES[index % FIRST_HUES.length] + GOLDEN_ANGLE * Math.floor(index / FIRST_HUES.length) * 0.29 + 17 * Math.floor(index / FIRST_HUES.length)) % 360;
 }
 
+function rgbToHsl(c: Rgb): { h: number; s: number; l: number } {
+  const r = c.r / 255;
+  const g = c.g / 255;
+  const b = c.b / 255;
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  const l = (max + min) / 2;
+  if (max === min) return { h: 0, s: 0, l };
+  const d = max - min;
+  const s = l > 0.5 ? d / (2 - max - min) : d / (max + min);
+  const h = max === r ? ((g - b) / d + (g < b ? 6 : 0)) * 60 : max === g ? ((b - r) / d + 2) * 60 : ((r - g) / d + 4) * 60;
+  return { h, s, l };
+}
+
+/**
+ * The colour itself when it reaches `minContrast` against the background, else the same hue made lighter (dark
+ * backgrounds) or darker (light ones) until it does. Theme colours such as charts.orange are not always readable.
+ */
+export function ensureContrast(colour: string, background: Rgb, minContrast = 3): string {
+  const c = parseColour(colour);
+  if (!c || contrastRatio(c, background) >= minContrast) return colour;
+  const { h, s, l } = rgbToHsl(c);
+  const lighter = relativeLuminance(background) < 0.4;
+  let lightness = l;
+  let rgb = c;
+  for (let i = 0; i < 50 && contrastRatio(rgb, background) < minContrast; i++) {
+    lightness = Math.min(1, Math.max(0, lightness + (lighter ? 0.02 : -0.02)));
+    rgb = hslToRgb(h, s, lightness);
+  }
+  return toCss(rgb);
+}
+
 export interface ThemeBackground {
   background: Rgb;
   highContrast: boolean;

@@ -2,7 +2,7 @@
  * Theme bridge: canvas charts need resolved colours, so the --vscode-* variables are read with getComputedStyle and
  * re-read whenever VS Code switches theme (it changes the body's class and data-vscode-theme-kind).
  */
-import { parseColour, withAlpha, type Rgb } from './colours';
+import { ensureContrast, parseColour, withAlpha, type Rgb } from './colours';
 
 export type ThemeKind = 'light' | 'dark' | 'high-contrast' | 'high-contrast-light';
 
@@ -37,10 +37,13 @@ export function readTheme(): ChartTheme {
   const hc = kind.startsWith('high-contrast');
   const foreground = v('--vscode-editor-foreground', v('--vscode-foreground', dark ? '#cccccc' : '#333333'));
   const background = v('--vscode-editor-background', dark ? '#1e1e1e' : '#ffffff');
+  const bg = parseColour(background) ?? (dark ? { r: 30, g: 30, b: 30, a: 1 } : { r: 255, g: 255, b: 255, a: 1 });
+  // series colours must read on the editor background (3:1, 4.5:1 in high contrast), whatever the theme defines
+  const chart = (name: string, fallback: string) => ensureContrast(v(name, fallback), bg, hc ? 4.5 : 3);
   return {
     kind,
     background,
-    backgroundRgb: parseColour(background) ?? (dark ? { r: 30, g: 30, b: 30, a: 1 } : { r: 255, g: 255, b: 255, a: 1 }),
+    backgroundRgb: bg,
     foreground,
     muted: v('--vscode-descriptionForeground', foreground),
     // high contrast: visible but quieter than the data (the contrast border colour at full strength drowns the lines)
@@ -49,12 +52,12 @@ export function readTheme(): ChartTheme {
     focus: v('--vscode-focusBorder', '#007fd4'),
     font: `${v('--vscode-font-size', '13px')} ${v('--vscode-font-family', 'sans-serif')}`,
     palette: {
-      blue: v('--vscode-charts-blue', dark ? '#3794ff' : '#1a85ff'),
-      orange: v('--vscode-charts-orange', dark ? '#d18616' : '#d18616'),
-      green: v('--vscode-charts-green', dark ? '#89d185' : '#388a34'),
-      purple: v('--vscode-charts-purple', dark ? '#b180d7' : '#652d90'),
-      red: v('--vscode-charts-red', dark ? '#f14c4c' : '#e51400'),
-      yellow: v('--vscode-charts-yellow', dark ? '#cca700' : '#bf8803'),
+      blue: chart('--vscode-charts-blue', dark ? '#3794ff' : '#1a85ff'),
+      orange: chart('--vscode-charts-orange', dark ? '#d18616' : '#d18616'),
+      green: chart('--vscode-charts-green', dark ? '#89d185' : '#388a34'),
+      purple: chart('--vscode-charts-purple', dark ? '#b180d7' : '#652d90'),
+      red: chart('--vscode-charts-red', dark ? '#f14c4c' : '#e51400'),
+      yellow: chart('--vscode-charts-yellow', dark ? '#cca700' : '#bf8803'),
     },
   };
 }
