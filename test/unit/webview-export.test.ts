@@ -121,4 +121,8 @@ test('theme chart colours that do not read on the background are lightened or da
   const yellow = ensureContrast('#ffd700', light);
   assert.ok(contrastRatio(parseColour(yellow)!, light) >= 3, yellow);
   assert.ok(contrastRatio(parseColour(ensureContrast('#444444', parseColour('#000000')!, 4.5))!, parseColour('#000000')!) >= 4.5);
+  // Dark Modern's charts.orange is translucent: drawn opaque, and readable
+  const orange = ensureContrast('rgba(234, 92, 0, 0.33)', dark);
+  assert.equal(parseColour(orange)!.a, 1);
+  assert.ok(contrastRatio(parseColour(orange)!, dark) >= 3, orange);
 });

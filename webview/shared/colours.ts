@@ -97,7 +97,11 @@ function rgbToHsl(c: Rgb): { h: number; s: number; l: number } {
  * backgrounds) or darker (light ones) until it does. Theme colours such as charts.orange are not always readable.
  */
 export function ensureContrast(colour: string, background: Rgb, minContrast = 3): string {
-  const c = parseColour(colour);
+  const parsed = parseColour(colour);
+  // translucent theme colours (Dark Modern's charts.orange is rgba(234, 92, 0, 0.33)) are judged, and drawn, as the
+  // opaque colour they make on the background
+  const c = parsed && parsed.a < 1 ? compositeOver(parsed, background) : parsed;
+  if (c && parsed && parsed.a < 1) colour = toCss(c);
   if (!c || contrastRatio(c, background) >= minContrast) return colour;
   const { h, s, l } = rgbToHsl(c);
   const lighter = relativeLuminance(background) < 0.4;
@@ -108,6 +112,12 @@ export function ensureContrast(colour: string, background: Rgb, minContrast = 3)
     rgb = hslToRgb(h, s, lightness);
   }
   return toCss(rgb);
+}
+
+/** The opaque colour a translucent one shows over a background. */
+export function compositeOver(c: Rgb, background: Rgb): Rgb {
+  const a = c.a;
+  return { r: c.r * a + background.r * (1 - a), g: c.g * a + background.g * (1 - a), b: c.b * a + background.b * (1 - a), a: 1 };
 }
 
 export interface ThemeBackground {

@@ -39,6 +39,7 @@ async function compareState(page: Page): Promise<string | undefined> {
     await sleep(2000);
     await page.screenshot({ path: '/tmp/probe-dashboard.png' });
     console.log('dashboard:', await frame.locator('.run-header h1').textContent(), '· codicon font:', await frame.locator('body').evaluate(() => document.fonts.check('16px codicon')));
+    if (process.env.PROBE_THEME_VARS) console.log('theme vars:', await frame.locator('body').evaluate(() => ['--vscode-editor-background', '--vscode-charts-orange', '--vscode-charts-blue', '--vscode-charts-purple', '--vscode-charts-red'].map((n) => `${n}=${getComputedStyle(document.body).getPropertyValue(n)}`).join(' ')));
     await runCommand(page, 'RecLab: Compare Selected Runs');
     await sleep(1500);
     await pickMany(page, 'mf-ssm-adaptive-gdns', 'mf-bpr-uniform', 'mf-ssm-srns');
