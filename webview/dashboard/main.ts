@@ -119,6 +119,7 @@ onHostMessage((m) => {
   if (m.type === 'error') {
     clear(headerEl);
     headerEl.append(h('h1', {}, 'RecLab'), h('p', { class: 'run-reason' }, m.message));
+    gridEl.hidden = true;
     return;
   }
   const r = model.apply(m);

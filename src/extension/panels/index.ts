@@ -203,17 +203,32 @@ class RunEditorProvider implements vscode.CustomReadonlyEditorProvider {
       return;
     }
     const record = readRun(dir);
-    if (record) {
+    if (record && isRunInfo(record.info)) {
       // a run outside the watched runs directory: read it here and follow it while it grows
       const own = new DirectoryRunStore(dir);
       this.manager.attach(panel, 'dashboard', [record.id], own, () => own.dispose());
       return;
     }
+    // not a RecLab run (run.json and metrics.jsonl are common names): hand the file to the text editor instead
     panel.webview.options = this.manager.webviewOptions();
     panel.webview.html = this.manager.html(panel.webview, 'dashboard', []);
+    const message = `${path.basename(dir)} is not a RecLab run directory (no readable run.json). Use "Reopen Editor With… → Text Editor" to see the file.`;
     const sub = panel.webview.onDidReceiveMessage((m: WebviewToHost) => {
-      if (m.type === 'ready') void panel.webview.postMessage({ type: 'error', message: `${path.basename(dir)} is not a RecLab run directory (no readable run.json). Use "Reopen Editor With… → Text Editor" to see the file.` });
+      if (m.type === 'ready') void panel.webview.postMessage({ type: 'error', message });
     });
     panel.onDidDispose(() => sub.dispose());
+    const column = panel.viewColumn;
+    setTimeout(() => {
+      void vscode.commands.executeCommand('vscode.openWith', document.uri, 'default', column).then(
+        () => panel.dispose(),
+        () => undefined, // keep the explanation
+      );
+    }, 0);
   }
+}
+
+/** run.json is a common file name: only a RecLab run's has these fields. */
+function isRunInfo(info: unknown): boolean {
+  const i = info as Record<string, unknown> | undefined;
+  return !!i && typeof i.id === 'string' && typeof i.name === 'string' && typeof i.status === 'string' && typeof i.formatVersion === 'number';
 }

@@ -27,10 +27,17 @@ async function compareState(page: Page): Promise<string | undefined> {
   const files: Record<string, string> = {};
   const fx = path.join(process.env.RECLAB_ROOT ?? process.cwd(), 'test/fixtures/runs');
   for (const id of fs.readdirSync(fx)) for (const f of fs.readdirSync(path.join(fx, id))) files[`runs/${id}/${f}`] = fs.readFileSync(path.join(fx, id, f), 'utf8');
+  files['other/run.json'] = JSON.stringify({ note: 'not a RecLab run' }, null, 2);
   const s = await startSession(process.env.E2E_VSIX!, files);
   const page = s.page;
   try {
     await sleep(6000);
+    // a run.json that is not a RecLab run opens as text
+    await runCommand(page, 'Go to File');
+    await page.keyboard.type('other/run.json');
+    await pick(page, 'run.json');
+    await page.locator('.monaco-editor .view-lines', { hasText: 'not a RecLab run' }).first().waitFor({ timeout: 20000 });
+    console.log('foreign run.json: opened as text; RecLab tabs:', await page.locator('.tab', { hasText: 'RecLab' }).count());
     await runCommand(page, 'Go to File');
     await page.keyboard.type('fx-mf-ssm-adaptive/metrics.jsonl');
     await pick(page, 'metrics.jsonl');
