@@ -10,6 +10,7 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { EmbeddingTable, rowScore } from '../tensor/embedding';
 import { SparseOptimizer, type OptimizerSettings } from '../tensor/sparse-optimizer';
 import { AdamKernelStorage } from '../tensor/adam-kernel';
+import { matMulBt, rowScores } from '../tensor/ops';
 import type { ModelConfig, OptimizerConfig } from '../config/types';
 import type { Loss } from '../losses/types';
 import type { StepLogQ } from '../losses/logq';
@@ -128,28 +129,21 @@ export class MfModel implements Scorer {
           if (negIdx.length) n = l2normalize(n);
         }
         const u2 = u as tfc.Tensor2D;
-        // positives [B, P]
-        // one score per row: sum(mul) — measured ~2.5× faster on wasm than a batched [B,1,D]×[B,D,1] matMul
-        const u3 = tf.reshape(u2, [B, D, 1]);
-        const pos =
-          P === 1
-            ? (tf.sum(tf.mul(u2, p), 1, true) as tfc.Tensor2D)
-            : (tf.reshape(tf.matMul(tf.reshape(p, [B, P, D]), u3), [B, P]) as tfc.Tensor2D);
+        // positives [B, P]. Score products go through tensor/ops.ts, whose gradients avoid tfjs-wasm's slow
+        // transposed matMul paths; one score per row is a plain sum(mul) (measured ~2.5× faster than a matMul)
+        const pos = P === 1 ? (tf.sum(tf.mul(u2, p), 1, true) as tfc.Tensor2D) : rowScores(u2, p as tfc.Tensor2D);
         let negS: tfc.Tensor2D;
         let negMask: tfc.Tensor2D | undefined;
         let negPerPositive: tfc.Tensor3D | undefined;
         if (neg.layout === 'per-row') {
-          negS =
-            neg.n === 1
-              ? (tf.sum(tf.mul(u2, n), 1, true) as tfc.Tensor2D)
-              : (tf.reshape(tf.matMul(tf.reshape(n, [B, neg.n, D]), u3), [B, neg.n]) as tfc.Tensor2D);
+          negS = neg.n === 1 ? (tf.sum(tf.mul(u2, n), 1, true) as tfc.Tensor2D) : rowScores(u2, n as tfc.Tensor2D);
         } else if (neg.layout === 'shared') {
-          negS = tf.matMul(u2, n as tfc.Tensor2D, false, true);
+          negS = matMulBt(u2, n as tfc.Tensor2D);
           if (neg.mask) negMask = tf.tensor2d(neg.mask, [B, negIdx.length]);
         } else {
           const first = P === 1 ? p : tf.reshape(tf.slice(tf.reshape(p, [B, P, D]), [0, 0, 0], [B, 1, D]), [B, D]);
-          const inBatch = tf.matMul(u2, first as tfc.Tensor2D, false, true); // [B, B], diagonal = positives
-          const extra = negIdx.length ? tf.matMul(u2, n as tfc.Tensor2D, false, true) : undefined; // [B, E]
+          const inBatch = matMulBt(u2, first as tfc.Tensor2D); // [B, B], diagonal = positives
+          const extra = negIdx.length ? matMulBt(u2, n as tfc.Tensor2D) : undefined; // [B, E]
           negS = (extra ? tf.concat([inBatch, extra], 1) : inBatch) as tfc.Tensor2D;
           if (neg.mask) negMask = tf.tensor2d(neg.mask, [B, B + negIdx.length]);
           else {
@@ -159,7 +153,7 @@ export class MfModel implements Scorer {
           if (P > 1 && loss.negativesPerPositive) {
             // MSCL contrasts positive column k with every row's k-th positive: score all B·P positives at once,
             // [B, B·P] (column c·P + k) → [B, P, B] (column k's block, diagonal = the row's own k-th positive)
-            const all = tf.transpose(tf.reshape(tf.matMul(u2, p as tfc.Tensor2D, false, true), [B, B, P]), [0, 2, 1]);
+            const all = tf.transpose(tf.reshape(matMulBt(u2, p as tfc.Tensor2D), [B, B, P]), [0, 2, 1]);
             negPerPositive = (extra ? tf.concat([all, tf.tile(tf.reshape(extra, [B, 1, negIdx.length]), [1, P, 1])], 2) : all) as tfc.Tensor3D;
           }
         }

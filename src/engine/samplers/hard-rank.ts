@@ -129,12 +129,16 @@ export const hardRank: SamplerSpec<HardRankOptions> = {
     let misses = 0;
 
     const computeWindows = (users: Int32Array): void => {
-      itemTensor ??= tf.keep(tf.tensor2d(ck.items, [nItems, D]));
+      // items kept as [D, I] so scoring is a plain matMul (the transposeB path is ~8× slower on wasm)
+      itemTensor ??= tf.keep(tf.tidy(() => tf.transpose(tf.tensor2d(ck.items, [nItems, D]))));
       const uRows = new Float32Array(chunk * D);
       for (let c0 = 0; c0 < users.length; c0 += chunk) {
         const n = Math.min(chunk, users.length - c0);
         for (let q = 0; q < n; q++) uRows.set(ck.users.subarray(users[c0 + q] * D, (users[c0 + q] + 1) * D), q * D);
-        const scores = tf.tidy(() => tf.matMul(tf.tensor2d(uRows.subarray(0, n * D), [n, D]), itemTensor!, false, true).dataSync() as Float32Array);
+        // (read the data outside tidy: tidy walks a returned typed array element by element looking for tensors)
+        const scoresT = tf.tidy(() => tf.matMul(tf.tensor2d(uRows.subarray(0, n * D), [n, D]), itemTensor!));
+        const scores = scoresT.dataSync() as Float32Array;
+        scoresT.dispose();
         for (let q = 0; q < n; q++) {
           const u = users[c0 + q];
           const off = q * nItems;

@@ -37,8 +37,7 @@ function tryTfjsNode(): boolean {
 /** Initialises the requested backend (once per process) and returns the name in use. */
 export async function initBackend(choice: BackendChoice = 'auto'): Promise<string> {
   if (chosen && (choice === 'auto' || choice === chosen)) return chosen;
-  // silence tfjs's "install tfjs-node" banner: we know, and we handle it
-  tf.env().set('IS_TEST', true);
+  // (IS_TEST must stay off: it also turns on tfjs's per-kernel memory-leak accounting, which costs time every op)
   const order: string[] =
     choice === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [choice];
   const errors: string[] = [];
