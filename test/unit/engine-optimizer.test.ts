@@ -102,3 +102,12 @@ test('the WebAssembly SIMD Adam kernel matches the JS lazy Adam (same rows, dupl
   assert.ok(maxDiff < 1e-5, `max |JS − kernel| = ${maxDiff}`);
   for (let k = (rows - 5) * dim; k < rows * dim; k++) assert.equal(b.data[k], a.data[k], 'untouched rows stay put');
 });
+
+test('gather copies exactly the requested rows, for even and odd widths', () => {
+  for (const dim of [4, 5]) {
+    const t = new EmbeddingTable(10, dim).init(new Rng(2), 'normal', 1);
+    const idx = Int32Array.of(3, 0, 9, 3);
+    const g = t.gather(idx);
+    idx.forEach((row, r) => assert.deepEqual(Array.from(g.subarray(r * dim, (r + 1) * dim)), Array.from(t.row(row))));
+  }
+});

@@ -31,11 +31,22 @@ export class EmbeddingTable {
   gather(idx: Int32Array, out = new Float32Array(idx.length * this.dim)): Float32Array {
     const D = this.dim;
     const d = this.data;
-    // a plain copy loop: TypedArray.set(subarray) allocates a view per row and measured ~5× slower here
-    for (let r = 0, o = 0; r < idx.length; r++) {
-      let src = idx[r] * D;
-      const end = o + D;
-      while (o < end) out[o++] = d[src++];
+    if ((D & 1) === 0 && d.byteOffset % 8 === 0 && out.byteOffset % 8 === 0) {
+      // two floats per move through Float64 views: measured ~1.6× faster than a float loop and ~1.15× faster than
+      // TypedArray.set(subarray) (bench notes in docs/benchmarks.md); bit patterns are copied unchanged
+      const H = D >> 1;
+      const src = new Float64Array(d.buffer, d.byteOffset, d.length >> 1);
+      const dst = new Float64Array(out.buffer, out.byteOffset, idx.length * H);
+      for (let r = 0, o = 0; r < idx.length; r++) {
+        let s = idx[r] * H;
+        const end = o + H;
+        while (o < end) dst[o++] = src[s++];
+      }
+      return out;
+    }
+    for (let r = 0; r < idx.length; r++) {
+      const s = idx[r] * D;
+      out.set(d.subarray(s, s + D), r * D);
     }
     return out;
   }
