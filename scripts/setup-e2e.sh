@@ -58,6 +58,10 @@ CS_ENTRY="$E2E_HOME/cs/node_modules/code-server/out/node/entry.js"
 if [ ! -f "$E2E_HOME/cs/.installed-$CS_VERSION" ]; then
   log "code-server $CS_VERSION (about 2 minutes; log: $E2E_HOME/cs-install.log)"
   (
+    # Started from `npm test`, the outer npm (on the system Node 20) exported npm_config_* and npm lifecycle
+    # variables; npm reads npm_config_user_agent back as config, so code-server's postinstall would see "node/v20"
+    # and refuse. Start from a clean npm environment, then switch to Node 24.
+    for v in $(env | awk -F= '/^npm_/ {print $1}'); do unset "$v"; done
     # shellcheck disable=SC1091
     source "$E2E_HOME/env24.sh"
     mkdir -p "$E2E_HOME/cs" && cd "$E2E_HOME/cs"

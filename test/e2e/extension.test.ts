@@ -33,14 +33,13 @@ const FILES = {
 
 const skip = missingPrerequisites();
 
-async function waitUntil(cond: () => boolean, timeoutMs: number): Promise<void> {
+async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
+  while (!(await cond())) {
     if (Date.now() > deadline) throw new Error('condition not met in time');
     await sleep(250);
   }
 }
-const panelsExist = fs.existsSync(path.join(ROOT, 'src', 'extension', 'panels', 'index.ts'));
 
 describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () => {
   let s: Session;
@@ -142,11 +141,35 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     await screenshot(page, 'e2e-07-codelens');
   });
 
-  it('opens a run dashboard and compares two runs', { skip: panelsExist ? undefined : 'src/extension/panels/index.ts not there yet' }, async () => {
+  it('opens the dashboard of a live run and sees its loss curve grow', async () => {
+    await runCommand(page, 'RecLab: Train a Config…');
+    await pick(page, 'long.reclab.json');
+    await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
+    await runCommand(page, 'RecLab: Open Run Dashboard');
+    await pick(page, 'long-bpr'); // newest first: the running one
+    await page.locator('.tab', { hasText: 'long-bpr' }).first().waitFor({ timeout: 30_000 });
+    const frame = page.frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');
+    const lossPoints = (): Promise<number> =>
+      frame.locator('body').evaluate(() => {
+        const d = (window as unknown as { reclabDebug?: { model: { runs: { id: string }[]; store: { get(id: string, key: string): { length: number } | undefined } } } }).reclabDebug;
+        const run = d?.model.runs[0];
+        return run ? (d!.model.store.get(run.id, 'loss')?.length ?? 0) : 0;
+      });
+    let first = 0;
+    await waitUntil(async () => (first = await lossPoints()) > 0, 60_000);
+    await waitUntil(async () => (await lossPoints()) > first, 60_000);
+    await screenshot(page, 'e2e-08-live-dashboard');
+    assert.ok((await lossPoints()) > first, 'the live loss curve grew');
+    await runCommand(page, 'RecLab: Stop Run');
+    await pickMany(page, 'long-bpr');
+    await waitUntil(() => runsOnDisk(s.workspace).filter((r) => r.name === 'long-bpr').every((r) => r.status !== 'running'), 60_000);
+  });
+
+  it('opens a run dashboard and compares two runs', async () => {
     await runRow(page, 'quick-bpr', 'finished').first().click();
     await page.locator('iframe.webview.ready').first().waitFor({ timeout: 30_000 });
     await sleep(1500);
-    await screenshot(page, 'e2e-08-dashboard');
+    await screenshot(page, 'e2e-09-dashboard');
     await runRow(page, 'quick-bpr', 'finished').first().click();
     await runRow(page, 'cli-bpr', 'finished').first().click({ modifiers: ['Control'] });
     await runCommand(page, 'RecLab: Compare Selected Runs');
@@ -155,6 +178,6 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     if (await asked.waitFor({ timeout: 3000 }).then(() => true, () => false)) await pickMany(page, 'quick-bpr', 'cli-bpr');
     await page.locator('.tab', { hasText: 'RecLab: compare 2 runs' }).first().waitFor({ timeout: 30_000 });
     await sleep(1500);
-    await screenshot(page, 'e2e-09-compare');
+    await screenshot(page, 'e2e-10-compare');
   });
 });
