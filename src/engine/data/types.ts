@@ -29,17 +29,25 @@ export function nnz(m: Interactions): number {
   return m.indptr[m.nUsers];
 }
 
-/** Whether user u has item i in m (binary search on the sorted row). */
-export function hasItem(m: Interactions, u: number, i: number): boolean {
-  let lo = m.indptr[u];
-  let hi = m.indptr[u + 1] - 1;
-  const idx = m.indices;
+/** Index of v in the sorted slice a[lo, end), or −1 (binary search). */
+export function searchSorted(a: Int32Array, lo: number, end: number, v: number): number {
+  let hi = end - 1;
   while (lo <= hi) {
     const mid = (lo + hi) >>> 1;
-    const v = idx[mid];
-    if (v === i) return true;
-    if (v < i) lo = mid + 1;
+    const x = a[mid];
+    if (x === v) return mid;
+    if (x < v) lo = mid + 1;
     else hi = mid - 1;
   }
-  return false;
+  return -1;
+}
+
+/** Position of (u, i) in m.indices, or −1. */
+export function indexOfItem(m: Interactions, u: number, i: number): number {
+  return searchSorted(m.indices, m.indptr[u], m.indptr[u + 1], i);
+}
+
+/** Whether user u has item i in m (binary search on the sorted row). */
+export function hasItem(m: Interactions, u: number, i: number): boolean {
+  return searchSorted(m.indices, m.indptr[u], m.indptr[u + 1], i) >= 0;
 }

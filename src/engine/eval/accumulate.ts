@@ -1,3 +1,4 @@
+import { searchSorted } from '../data/types';
 import { popularityOffset, sumsLength, type MetricLayout } from './layout';
 import type { MetricName } from './types';
 
@@ -43,7 +44,7 @@ export class MetricAccumulator {
   addUser(ranked: Int32Array, count: number, targets: Int32Array, start: number, end: number): void {
     const nTarget = end - start;
     const isHit = this.isHit;
-    for (let r = 0; r < count; r++) isHit[r] = containsSorted(targets, start, end, ranked[r]) ? 1 : 0;
+    for (let r = 0; r < count; r++) isHit[r] = searchSorted(targets, start, end, ranked[r]) >= 0 ? 1 : 0;
     const { ks } = this.layout;
     const sums = this.sums;
     const codes = this.metricCodes;
@@ -84,14 +85,3 @@ export class MetricAccumulator {
 const RECALL = 0, NDCG = 1, PRECISION = 2, HIT = 3, MRR = 4;
 const METRIC_CODE: Record<MetricName, number> = { recall: RECALL, ndcg: NDCG, precision: PRECISION, hit: HIT, mrr: MRR };
 
-function containsSorted(a: Int32Array, lo: number, end: number, v: number): boolean {
-  let hi = end - 1;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const x = a[mid];
-    if (x === v) return true;
-    if (x < v) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return false;
-}

@@ -9,6 +9,8 @@
  * group at or after $p that holds a value > $thr (NaN never qualifies), or the first address ≥ $end. Groups start at
  * $p + 64·n and are only read when $p + 64·n < $end, so callers pass $end = address of the last full group + 1.
  */
+import { section, str, uleb } from '../wasm/assemble';
+
 export type ScanAbove = (bytePtr: number, byteEnd: number, threshold: number) => number;
 
 const SIMD = 0xfd;
@@ -22,24 +24,6 @@ function loadCompare(offset: number): number[] {
   return [LOCAL_GET, 0, SIMD, V128_LOAD, 0, offset, LOCAL_GET, 3, SIMD, F32X4_GT];
 }
 
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
-
-function str(s: string): number[] {
-  return [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
-}
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
   const code = [

@@ -1,3 +1,4 @@
+import { indexOfItem } from '../data/types';
 /**
  * A fixed-size pool of candidate negatives per user (SRNS's per-user candidate set, GDNS's candidate pool): |U|·C item
  * ids, uniform non-training items, distinct within a user while the user's complement allows. Memory is linear in
@@ -61,19 +62,7 @@ export class CandidatePool {
 }
 
 /** Row index in the CSR of (u, item), or −1. */
-export function csrIndex(train: Interactions, u: number, item: number): number {
-  let lo = train.indptr[u];
-  let hi = train.indptr[u + 1] - 1;
-  const idx = train.indices;
-  while (lo <= hi) {
-    const mid = (lo + hi) >>> 1;
-    const v = idx[mid];
-    if (v === item) return mid;
-    if (v < item) lo = mid + 1;
-    else hi = mid - 1;
-  }
-  return -1;
-}
+export const csrIndex = indexOfItem;
 
 /** k distinct values of [0, n) in out[0..k), drawn by a partial Fisher–Yates over the persistent permutation `perm`. */
 export function distinctSlots(perm: Int32Array, n: number, k: number, rng: Rng, out: Int32Array, outOffset = 0): void {

@@ -12,6 +12,8 @@
  *   m = b1·m + (1−b1)·g;  v = b2·v + (1−b2)·g²;  w −= step·m / (√v + eps)   on the row's rowBytes/16 lanes of 4.
  */
 
+import { section, str, uleb } from '../wasm/assemble';
+
 const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
 const SIMD = 0xfd;
 const op = {
@@ -23,16 +25,6 @@ const op = {
 // SIMD opcodes (after the 0xfd prefix, LEB128-encoded)
 const simd = { load: 0x00, store: 0x0b, f32x4Splat: 0x13, sqrt: 0xe3, add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7 };
 
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-}
 const S = (code: number): number[] => [SIMD, ...uleb(code)];
 const vload = [...S(simd.load), 2, 0]; // align 2^2, offset 0
 const vstore = [...S(simd.store), 2, 0];
@@ -101,8 +93,6 @@ function body(): number[] {
 }
 
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const section = (id: number, content: number[]): number[] => [id, ...uleb(content.length), ...content];
-  const str = (s: string): number[] => [s.length, ...Array.from(s, (c) => c.charCodeAt(0))];
   const type = [1, 0x60, 11, I32, I32, I32, I32, I32, I32, I32, F32, F32, F32, F32, 0];
   const imports = [1, ...str('env'), ...str('mem'), 0x02, 0x00, 0x01]; // memory, min 1 page
   const fn = body();
