@@ -26,7 +26,7 @@ const config = (name: string, epochs: number, users = 600) => JSON.stringify({
 }, null, 2) + '\n';
 
 const FILES = {
-  'quick.reclab.json': config('quick-bpr', 25),
+  'quick.reclab.json': config('quick-bpr', 25, 2000), // long enough (~15 s) that the running state is seen
   'cli.reclab.json': config('cli-bpr', 12),
   'long.reclab.json': config('long-bpr', 100000),
 };
@@ -145,9 +145,16 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     await runCommand(page, 'RecLab: Train a Config…');
     await pick(page, 'long.reclab.json');
     await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
-    await runCommand(page, 'RecLab: Open Run Dashboard');
-    await pick(page, 'long-bpr'); // newest first: the running one
-    await page.locator('.tab', { hasText: 'long-bpr' }).first().waitFor({ timeout: 30_000 });
+    // the run picker lists runs newest first: the running one; retried because the palette can race the extension
+    // host's command registration and the picker's first render on a loaded machine
+    for (let attempt = 1; ; attempt++) {
+      await runCommand(page, 'RecLab: Open Run Dashboard');
+      await pick(page, 'long-bpr').catch(() => undefined);
+      const opened = await page.locator('.tab', { hasText: 'long-bpr' }).first().waitFor({ timeout: 15_000 }).then(() => true, () => false);
+      if (opened) break;
+      if (attempt === 3) throw new Error('the dashboard of the running run did not open after 3 attempts');
+      await page.keyboard.press('Escape');
+    }
     const frame = page.frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');
     const lossPoints = (): Promise<number> =>
       frame.locator('body').evaluate(() => {

@@ -59,9 +59,13 @@ test('SIGINT stops a CLI run gracefully: status stopped, metrics kept', async ()
   const { dir, file } = workspace({ ...tiny, train: { epochs: 500, batchSize: 64 } });
   const child = spawn(process.execPath, [cli, 'train', file, '--runs-dir', path.join(dir, 'runs')], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  let sent = false;
   child.stdout.on('data', (d) => {
     out += d;
-    if (/^\s+2\s/m.test(out)) child.kill('SIGINT');
+    if (!sent && /^\s+2\s/m.test(out)) {
+      sent = true; // once: a second Ctrl-C means "exit now" (code 130)
+      child.kill('SIGINT');
+    }
   });
   const code: number = await new Promise((r) => child.on('exit', (c) => r(c ?? -1)));
   assert.equal(code, 0);
