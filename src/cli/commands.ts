@@ -7,7 +7,8 @@ import type { ExperimentConfig } from '../engine/config/types';
 import { ConfigError, applyOverrides, resolveConfig, resolveSweep } from '../engine/config/validate';
 import { editorSchema } from '../engine/config/schema';
 import { configReferenceMarkdown } from '../engine/config/reference';
-import { train, type TrainResult, describeConfig, itemPopularity } from '../engine/train';
+import { train, type TrainResult, describeConfig } from '../engine/train';
+import { itemPopularity } from '../engine/data/csr';
 import { loadDataset, datasetStats } from '../engine/data';
 import { Evaluator } from '../engine/eval';
 import { initBackend } from '../engine/tensor/backend';
@@ -175,7 +176,7 @@ export async function evalCommand(runDir: string, which: 'best' | 'last' = 'best
     const r = await ev.evaluate({
       users: readF32('user.f32'), items: readF32('item.f32'), dim: meta.dim, score,
       mask: ds.valid ? [ds.train, ds.valid] : [ds.train], target: ds.test, ks: config.eval.ks, metrics: config.eval.metrics,
-      popularity: config.eval.popularityGroups ? { counts: itemPopularity(ds), groups: config.eval.popularityGroups, k: 20 } : undefined,
+      popularity: config.eval.popularityGroups ? { counts: itemPopularity(ds.train), groups: config.eval.popularityGroups, k: 20 } : undefined,
     });
     return r.metrics;
   } finally {

@@ -8,6 +8,7 @@ import type { ExperimentConfig } from './config/types';
 import type { Dataset } from './data/types';
 import { hasItem, nnz } from './data/types';
 import { loadDataset, datasetStats } from './data';
+import { itemPopularity } from './data/csr';
 import { Evaluator } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend, tfjsVersion } from './tensor/backend';
@@ -59,13 +60,6 @@ export function describeConfig(c: ExperimentConfig): string {
   return `MF(${c.model.score}, d=${c.model.dim}) · ${c.loss.kind} · ${neg}${tau} · ${c.optimizer.kind} lr=${c.optimizer.lr}`;
 }
 
-/** Item popularity in the training set. */
-export function itemPopularity(ds: Dataset): Int32Array {
-  const c = new Int32Array(ds.nItems);
-  const idx = ds.train.indices;
-  for (let k = 0; k < idx.length; k++) c[idx[k]]++;
-  return c;
-}
 
 /** Training rows of one epoch: interaction-uniform (every pair once, shuffled) or user-uniform (LightGCN-PyTorch). */
 function epochRows(ds: Dataset, mode: 'interaction' | 'user', rng: Rng): { users: Int32Array; items: Int32Array } {
@@ -174,7 +168,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const backend = await initBackend(c.train.backend);
     const stats = datasetStats(ds);
     writer.updateInfo({ backend, dataset: stats.name });
-    const popularity = itemPopularity(ds);
+    const popularity = itemPopularity(ds.train);
     const rng = new Rng(c.seed);
     const isMostPop = c.model.kind === 'mostpop';
     const trainRows = nnz(ds.train);
@@ -205,12 +199,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const evaluateEpoch = async (ep: number, users: Float32Array, items: Float32Array, dim: number, score: 'dot' | 'cosine'): Promise<boolean> => {
       const splits: ('test' | 'valid')[] = c.eval.selectOn === 'valid' ? ['valid', 'test'] : ['test'];
       let improved = false;
-      let sel: MetricValues = {};
       for (const split of splits) {
         const r = await evaluate(users, items, dim, split, score);
         const ev: EvalEvent = { t: Date.now(), kind: 'eval', epoch: ep, split, metrics: r.metrics, seconds: r.seconds, users: r.users, byPopularity: r.byPopularity };
         if (split === c.eval.selectOn) {
-          sel = r.metrics;
           const value = r.metrics[c.eval.selectMetric];
           improved = !best || value > best.value;
           if (improved) best = { epoch: ep, value, metrics: r.metrics };
@@ -226,7 +218,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         summary.best = best.metrics;
         summary.bestTest = best.test ?? (c.eval.selectOn === 'test' ? best.metrics : summary.bestTest);
       }
-      void sel;
       writer.writeSummary({ ...summary, epochsRun: ep, wallSeconds: (Date.now() - t0) / 1000 });
       return improved;
     };

@@ -1,17 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { Interactions } from '../../src/engine/data/types';
 import { evaluateSync, popularityGroups, selectTopK, type EvalRequest, type MetricName } from '../../src/engine/eval';
+import { csrFromRows as csr } from '../fixtures/data/helpers';
 
 const ALL: MetricName[] = ['recall', 'ndcg', 'precision', 'hit', 'mrr'];
 const g = (r: number): number => 1 / Math.log2(r + 1); // gain of a hit at 1-based rank r
 
-function csr(rows: number[][], nItems: number): Interactions {
-  const indptr = new Int32Array(rows.length + 1);
-  rows.forEach((r, u) => (indptr[u + 1] = indptr[u] + r.length));
-  const indices = Int32Array.from(rows.flatMap((r) => [...r].sort((a, b) => a - b)));
-  return { nUsers: rows.length, nItems, indptr, indices };
-}
 
 /** Every user gets the same scores: dim 1, user vectors all 1, item vectors = the scores. */
 function sameScores(scores: number[], targets: number[][], masks: number[][][], ks: number[]): EvalRequest {

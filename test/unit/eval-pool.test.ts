@@ -1,14 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import type { Interactions } from '../../src/engine/data/types';
 import { Evaluator, evaluateSync, type EvalRequest, type EvalResult, type WorkerBackend } from '../../src/engine/eval';
+import { csrFromRows as csr } from '../fixtures/data/helpers';
 
-function csr(rows: number[][], nItems: number): Interactions {
-  const indptr = new Int32Array(rows.length + 1);
-  rows.forEach((r, u) => (indptr[u + 1] = indptr[u] + r.length));
-  const indices = Int32Array.from(rows.flatMap((r) => [...r].sort((a, b) => a - b)));
-  return { nUsers: rows.length, nItems, indptr, indices };
-}
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;

@@ -11,6 +11,7 @@ import { hasItem, type Interactions } from '../../src/engine/data/types';
 import type { SamplerContext, Scorer, NegativeBatch } from '../../src/engine/samplers/types';
 import { drawUniformRejecting, nthNonItem, CollisionMasker } from '../../src/engine/samplers/reject';
 import { mixtureLogQ } from '../../src/engine/samplers/mixed';
+import { csrFromRows as csr } from '../fixtures/data/helpers';
 
 /** Upper critical value of χ²(df) at significance 1e-3 (Wilson–Hilferty; accurate to <1% for df ≥ 10). */
 function chiSquareCritical(df: number): number {
@@ -41,15 +42,6 @@ function assertFits(label: string, stat: number, df: number): void {
   assert.ok(stat < crit, `${label}: χ² = ${stat.toFixed(2)} with df = ${df}, critical value at p = 1e-3 is ${crit.toFixed(2)}`);
 }
 
-function csr(rows: number[][], nItems: number): Interactions {
-  const indptr = new Int32Array(rows.length + 1);
-  const flat: number[] = [];
-  rows.forEach((r, u) => {
-    flat.push(...[...new Set(r)].sort((a, b) => a - b));
-    indptr[u + 1] = flat.length;
-  });
-  return { nUsers: rows.length, nItems, indptr, indices: Int32Array.from(flat) };
-}
 
 const noScorer: Scorer = { score: () => { throw new Error('this sampler should not score'); } };
 

@@ -17,16 +17,8 @@ import { gainUpdate } from '../../src/engine/samplers/gdns';
 import { MfModel } from '../../src/engine/models/mf';
 import { resolveConfig } from '../../src/engine/config/validate';
 import { initBackend } from '../../src/engine/tensor/backend';
+import { csrFromRows as csr } from '../fixtures/data/helpers';
 
-function csr(rows: number[][], nItems: number): Interactions {
-  const indptr = new Int32Array(rows.length + 1);
-  const flat: number[] = [];
-  rows.forEach((r, u) => {
-    flat.push(...[...new Set(r)].sort((a, b) => a - b));
-    indptr[u + 1] = flat.length;
-  });
-  return { nUsers: rows.length, nItems, indptr, indices: Int32Array.from(flat) };
-}
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
 

@@ -14,12 +14,8 @@ import { EmbeddingTable } from '../../src/engine/tensor/embedding';
 import type { Dataset, Interactions } from '../../src/engine/data/types';
 import { resolveConfig } from '../../src/engine/config/validate';
 import { loadDataset } from '../../src/engine/data';
+import { csrFromRows as csr } from '../fixtures/data/helpers';
 
-function csr(rows: number[][], nItems: number): Interactions {
-  const indptr = new Int32Array(rows.length + 1);
-  rows.forEach((r, u) => { indptr[u + 1] = indptr[u] + r.length; });
-  return { nUsers: rows.length, nItems, indptr, indices: Int32Array.from(rows.flat()) };
-}
 const dataset = (train: Interactions): Dataset => ({
   name: 'hand', nUsers: train.nUsers, nItems: train.nItems, train, valid: null, test: csr(Array.from({ length: train.nUsers }, () => []), train.nItems),
   userIds: [], itemIds: [],

@@ -1,4 +1,3 @@
-import { indexOfItem } from '../data/types';
 /**
  * A fixed-size pool of candidate negatives per user (SRNS's per-user candidate set, GDNS's candidate pool): |U|·C item
  * ids, uniform non-training items, distinct within a user while the user's complement allows. Memory is linear in
@@ -61,8 +60,23 @@ export class CandidatePool {
   }
 }
 
-/** Row index in the CSR of (u, item), or −1. */
-export const csrIndex = indexOfItem;
+/**
+ * Indices of the n largest of values[0..m) into out, descending, the first on ties (partial insertion selection:
+ * a comparison per value once n are kept). Used by SRNS and GDNS every step.
+ */
+export function topIndices(values: Float64Array, m: number, n: number, out: Int32Array): void {
+  let count = 0;
+  for (let k = 0; k < m; k++) {
+    const v = values[k];
+    if (count === n && !(v > values[out[n - 1]])) continue;
+    let p = count < n ? count++ : n - 1;
+    while (p > 0 && values[out[p - 1]] < v) {
+      out[p] = out[p - 1];
+      p--;
+    }
+    out[p] = k;
+  }
+}
 
 /** k distinct values of [0, n) in out[0..k), drawn by a partial Fisher–Yates over the persistent permutation `perm`. */
 export function distinctSlots(perm: Int32Array, n: number, k: number, rng: Rng, out: Int32Array, outOffset = 0): void {

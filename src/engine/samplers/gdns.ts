@@ -14,7 +14,7 @@
  */
 import type { Sampler, SamplerSpec, Scorer } from './types';
 import { Reservoir } from './reject';
-import { CandidatePool, distinctSlots, identity, sigmoid } from './candidate-pool';
+import { CandidatePool, distinctSlots, identity, sigmoid, topIndices } from './candidate-pool';
 import { Rng } from '../rng';
 import { percentiles } from '../stats';
 import type { Interactions } from '../data/types';
@@ -140,17 +140,7 @@ export const gdns: SamplerSpec<GdnsOptions> = {
           distinctSlots(perm, C, M, ctx.rng, slots);
           for (let m = 0; m < M; m++) keys[m] = key(base + slots[m]);
           if (o.rule === 'top-k') {
-            let count = 0;
-            for (let m = 0; m < M; m++) {
-              const v = keys[m];
-              if (count === K && !(v > keys[order[K - 1]])) continue;
-              let p = count < K ? count++ : K - 1;
-              while (p > 0 && keys[order[p - 1]] < v) {
-                order[p] = order[p - 1];
-                p--;
-              }
-              order[p] = m;
-            }
+            topIndices(keys, M, K, order);
             for (let k = 0; k < K; k++) out[b * K + k] = pool.items[base + slots[order[k]]];
             if ((b & 7) === 0) chosenGain.add(G[base + slots[order[0]]]);
           } else {

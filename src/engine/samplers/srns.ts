@@ -17,7 +17,8 @@
  */
 import type { Sampler, SamplerSpec } from './types';
 import { Reservoir, Scratch } from './reject';
-import { CandidatePool, csrIndex, distinctSlots, identity, sigmoid } from './candidate-pool';
+import { CandidatePool, distinctSlots, identity, sigmoid, topIndices } from './candidate-pool';
+import { indexOfItem } from '../data/types';
 import { Rng } from '../rng';
 import { percentiles } from '../stats';
 
@@ -110,20 +111,6 @@ export const srns: SamplerSpec<SrnsOptions> = {
     const chosenL = new Reservoir(statsRng);
     let epochAlpha = 0;
 
-    /** indices of the n largest of values[0..m) into out (descending, first on ties) */
-    const topIndices = (values: Float64Array, m: number, n: number, out: Int32Array): void => {
-      let count = 0;
-      for (let k = 0; k < m; k++) {
-        const v = values[k];
-        if (count === n && !(v > values[out[n - 1]])) continue;
-        let p = count < n ? count++ : n - 1;
-        while (p > 0 && values[out[p - 1]] < v) {
-          out[p] = out[p - 1];
-          p--;
-        }
-        out[p] = k;
-      }
-    };
 
     const sampler: Sampler = {
       sample: (users, pos, ctx) => {
@@ -147,7 +134,7 @@ export const srns: SamplerSpec<SrnsOptions> = {
         for (let b = 0; b < B; b++) {
           const u = users[b];
           const sPos = scores[b * W];
-          const r = csrIndex(train, u, pos[b]);
+          const r = indexOfItem(train, u, pos[b]);
           for (let k = 0; k < S1; k++) {
             const l = sigmoid(scores[b * W + 1 + k] - sPos);
             const std = r >= 0 ? historyStd(histNeg, (u * C + memory[u * S1 + k]) * H, histPos, r * H, H) : 0;
