@@ -8,7 +8,7 @@
  */
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { LossSpec } from './types';
-import { firstPositive, negInvTau, posInvTau, reduceRows, scale, softmaxCrossEntropy } from './common';
+import { firstPositive, negInvTauValues, posInvTau, reduceRows, scale, softmaxCrossEntropy } from './common';
 
 export interface AdapTauOptions extends Record<string, unknown> {
   standardInfoNCE: boolean;
@@ -27,9 +27,9 @@ export const adapTau: LossSpec<AdapTauOptions> = {
   create: (o) => ({
     compute: (x) => {
       const pos = firstPositive(x.pos);
-      const perRow = softmaxCrossEntropy(scale(pos, posInvTau(x)), scale(x.neg, negInvTau(x)), x.negMask, o.standardInfoNCE);
+      const perRow = softmaxCrossEntropy(scale(pos, posInvTau(x)), x.neg, negInvTauValues(x), x.negMask, o.standardInfoNCE);
       const out: { loss: tfc.Scalar; perRow?: tfc.Tensor1D } = { loss: reduceRows(perRow, 'mean') };
-      if (x.wantPerRow) out.perRow = softmaxCrossEntropy(pos, x.neg, x.negMask, o.standardInfoNCE);
+      if (x.wantPerRow) out.perRow = softmaxCrossEntropy(pos, x.neg, 1, x.negMask, o.standardInfoNCE);
       return out;
     },
   }),

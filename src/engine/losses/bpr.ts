@@ -5,6 +5,8 @@
  * Batch reduction "mean" (LightGCN, MixGCF) or "sum" (SRNS, SSM-TF's BPR).
  */
 import { tf } from '../tensor/backend';
+import { logSumExpRows } from '../tensor/ops';
+import { maskValues } from './common';
 import type { LossSpec } from './types';
 
 export interface BprOptions extends Record<string, unknown> {
@@ -25,9 +27,7 @@ export const bpr: LossSpec<BprOptions> = {
       const diff = tf.sub(neg, tf.slice(pos, [0, 0], [-1, 1])); // [B,N]
       let perRow: import('@tensorflow/tfjs-core').Tensor1D;
       if (o.form === 'kpair') {
-        const masked = negMask ? tf.where(tf.greater(negMask, 0), diff, tf.fill(diff.shape, -1e9)) : diff;
-        const zeros = tf.zeros([diff.shape[0], 1]);
-        perRow = tf.logSumExp(tf.concat([zeros, masked], 1), 1) as typeof perRow; // log(1 + Σ exp)
+        perRow = logSumExpRows(diff, { mask: maskValues(negMask), constant: 0 }) as typeof perRow; // log(1 + Σ exp)
       } else if (negMask) {
         perRow = tf.div(tf.sum(tf.mul(tf.softplus(diff), negMask), 1), tf.maximum(tf.sum(negMask, 1), 1));
       } else {

@@ -9,9 +9,7 @@ import { tf } from '../tensor/backend';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { JsonSchema } from '../config/json-schema';
 import type { LossInputs } from './types';
-
-/** Far enough below any logit that exp underflows to 0 in float32 after max-subtraction. */
-const MASKED_LOGIT = -1e9;
+import { logSumExpRows } from '../tensor/ops';
 
 /** 1/τ for the negatives: a number, or [B, 1] per row. */
 export function negInvTau(x: LossInputs): number | tfc.Tensor2D {
@@ -26,14 +24,6 @@ export function posInvTau(x: LossInputs): number | tfc.Tensor2D {
 
 export function scale(s: tfc.Tensor, by: number | tfc.Tensor): tfc.Tensor {
   return typeof by === 'number' && by === 1 ? s : tf.mul(s, by);
-}
-
-/**
- * Logits whose mask is 0 pushed to −1e9, so softmax / logsumexp ignore them and their gradient is exactly 0 (their
- * exp underflows to 0). Arithmetic rather than tf.where: about half the cost on wasm for a [B, B] in-batch block.
- */
-export function maskLogits(z: tfc.Tensor, mask?: tfc.Tensor): tfc.Tensor {
-  return mask ? tf.add(z, tf.mul(tf.sub(1, mask), MASKED_LOGIT)) : z;
 }
 
 /** Σ over the last axis of v·mask (mask broadcastable to v), or the plain sum without a mask. */
@@ -56,14 +46,28 @@ export function reduceRows(perRow: tfc.Tensor, reduction: 'mean' | 'sum'): tfc.S
   return (reduction === 'sum' ? tf.sum(perRow) : tf.mean(perRow)) as tfc.Scalar;
 }
 
+/** The negatives' inverse temperature as plain numbers for the fused reductions: a number, or one per row [B]. */
+export function negInvTauValues(x: LossInputs): number | Float32Array {
+  if (!x.tauPerRow) return 1 / x.tau;
+  return Float32Array.from(x.tauPerRow.dataSync() as Float32Array, (t) => 1 / t);
+}
+
+/** The mask as plain numbers for the fused reductions. */
+export function maskValues(mask?: tfc.Tensor): Float32Array | undefined {
+  return mask ? (mask.dataSync() as Float32Array) : undefined;
+}
+
 /**
- * −log softmax of the positive [B] over {positive} ∪ negatives, from logits zPos [B, 1] and zNeg [B, N] (masked
- * entries excluded); `includePositive: false` drops the positive from the denominator (Adap-τ as coded).
+ * −log softmax of the positive [B] over {positive} ∪ negatives, from the positive's logit zPos [B, 1] and the raw
+ * negative scores neg [B, N] times negScale (a number or one factor per row); masked entries excluded.
+ * `includePositive: false` drops the positive from the denominator (Adap-τ as coded). One fused pass
+ * (tensor/ops.ts logSumExpRows).
  */
-export function softmaxCrossEntropy(zPos: tfc.Tensor, zNeg: tfc.Tensor, mask: tfc.Tensor | undefined, includePositive = true): tfc.Tensor1D {
-  const negs = maskLogits(zNeg, mask);
-  const denominator = tf.logSumExp(includePositive ? tf.concat([zPos, negs], -1) : negs, -1);
-  return tf.sub(denominator, tf.squeeze(zPos, [-1])) as tfc.Tensor1D;
+export function softmaxCrossEntropy(
+  zPos: tfc.Tensor, neg: tfc.Tensor, negScale: number | Float32Array, mask: tfc.Tensor | undefined, includePositive = true,
+): tfc.Tensor1D {
+  const lse = logSumExpRows(neg, { scale: negScale, mask: maskValues(mask), lead: includePositive ? tf.reshape(zPos, [-1]) : undefined });
+  return tf.sub(lse, tf.reshape(zPos, [-1])) as tfc.Tensor1D;
 }
 
 export const REDUCTION_OPTION: JsonSchema = {

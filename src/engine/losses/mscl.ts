@@ -10,7 +10,8 @@
 import { tf } from '../tensor/backend';
 import type * as tfc from '@tensorflow/tfjs-core';
 import type { LossSpec } from './types';
-import { maskLogits, negInvTau, posInvTau, scale } from './common';
+import { maskValues, negInvTauValues, posInvTau, scale } from './common';
+import { logSumExpRows } from '../tensor/ops';
 
 export interface MsclOptions extends Record<string, unknown> {
   positives: number;
@@ -34,22 +35,13 @@ export const mscl: LossSpec<MsclOptions> = {
     negativesPerPositive: true,
     compute: (x) => {
       const [B, P] = x.pos.shape;
-      const zPos = tf.reshape(scale(x.pos, posInvTau(x)), [B, P, 1]);
-      const inv = negInvTau(x);
-      const inv3 = typeof inv === 'number' ? inv : tf.reshape(inv, [B, 1, 1]);
-      let zNeg: tfc.Tensor;
-      if (x.negPerPositive) {
-        zNeg = scale(x.negPerPositive, inv3);
-      } else {
-        const N = x.neg.shape[1];
-        zNeg = tf.tile(tf.reshape(scale(x.neg, inv), [B, 1, N]), [1, P, 1]);
-      }
-      const mask = x.negMask ? tf.reshape(x.negMask, [B, 1, x.negMask.shape[1]]) : undefined;
-      const terms: tfc.Tensor[] = [zPos, maskLogits(zNeg, mask)];
-      const logEps = o.epsilon > 0 ? tf.fill([B, P, 1], Math.log(o.epsilon)) : null;
-      if (logEps) terms.push(logEps);
-      const logDenominator = tf.logSumExp(tf.concat(terms, 2), 2);
-      const logNumerator = logEps ? tf.logSumExp(tf.concat([zPos, logEps], 2), 2) : tf.reshape(zPos, [B, P]);
+      const zPos = tf.reshape(scale(x.pos, posInvTau(x)), [B * P]);
+      // rows (b, k) of the [B·P, N] negative block share row b's mask and temperature (period P)
+      const negs = x.negPerPositive ?? tf.tile(tf.reshape(x.neg, [B, 1, x.neg.shape[1]]), [1, P, 1]);
+      const constant = o.epsilon > 0 ? Math.log(o.epsilon) : undefined;
+      const logDenominator = tf.reshape(
+        logSumExpRows(negs, { scale: negInvTauValues(x), mask: maskValues(x.negMask), period: P, lead: zPos, constant }), [B, P]);
+      const logNumerator = tf.reshape(constant !== undefined ? logSumExpRows(tf.reshape(zPos, [B * P, 1]), { constant }) : zPos, [B, P]);
       const perEntry = tf.add(tf.mul(logNumerator, -o.alpha), tf.mul(logDenominator, 1 - o.alpha)); // [B, P]
       return { loss: tf.div(tf.sum(perEntry), B) as tfc.Scalar };
     },

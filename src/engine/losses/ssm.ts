@@ -9,7 +9,7 @@
 import type * as tfc from '@tensorflow/tfjs-core';
 import { tf } from '../tensor/backend';
 import type { LossSpec } from './types';
-import { REDUCTION_OPTION, firstPositive, negInvTau, posInvTau, reduceRows, scale, softmaxCrossEntropy } from './common';
+import { REDUCTION_OPTION, firstPositive, negInvTau, negInvTauValues, posInvTau, reduceRows, scale, softmaxCrossEntropy } from './common';
 
 export interface SsmOptions extends Record<string, unknown> {
   reduction: 'mean' | 'sum';
@@ -36,12 +36,13 @@ export const ssm: LossSpec<SsmOptions> = {
     compute: (x) => {
       const pos = firstPositive(x.pos);
       let zPos = scale(pos, posInvTau(x));
-      let zNeg = scale(x.neg, negInvTau(x));
       if (x.logQPos) zPos = tf.sub(zPos, x.logQPos);
-      if (x.logQNeg) zNeg = tf.sub(zNeg, x.logQNeg);
-      const perRow = softmaxCrossEntropy(zPos, zNeg, x.negMask);
+      // without logQ the 1/τ scaling folds into the fused reduction; with it, the corrected logits are formed first
+      const perRow = x.logQNeg
+        ? softmaxCrossEntropy(zPos, tf.sub(scale(x.neg, negInvTau(x)), x.logQNeg), 1, x.negMask)
+        : softmaxCrossEntropy(zPos, x.neg, negInvTauValues(x), x.negMask);
       const out: { loss: tfc.Scalar; perRow?: tfc.Tensor1D } = { loss: reduceRows(perRow, o.reduction) };
-      if (x.wantPerRow) out.perRow = softmaxCrossEntropy(pos, x.neg, x.negMask);
+      if (x.wantPerRow) out.perRow = softmaxCrossEntropy(pos, x.neg, 1, x.negMask);
       return out;
     },
   }),

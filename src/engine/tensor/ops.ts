@@ -7,6 +7,7 @@
  * of ~0.2 s. These custom gradients express every product as a plain matMul of explicitly transposed operands.
  */
 import { tf } from './backend';
+import { ExpKernel } from './exp-kernel';
 import type * as tfc from '@tensorflow/tfjs-core';
 
 /** a·bᵀ for a [M, K] and b [N, K] → [M, N]; ∂a = dy·b, ∂b = dyᵀ·a. */
@@ -44,3 +45,119 @@ export const rowScores = tf.customGrad((...args: Args) => {
     },
   };
 }) as (u: tfc.Tensor2D, x: tfc.Tensor2D) => tfc.Tensor2D;
+
+export interface LogSumExpOptions {
+  /** multiply every logit of z by this (a number, or one factor per mask row: Float32Array [R / period]) */
+  scale?: number | Float32Array;
+  /** 0 drops column j of row r: mask[(r / period)·N + j] */
+  mask?: Float32Array;
+  /** rows of z per row of `mask` / `scale` (1 unless z has more rows than the batch, e.g. MSCL's [B·P, N]) */
+  period?: number;
+  /** one more differentiable logit per row [R] (or [R, 1]), not scaled: the positive of a softmax denominator */
+  lead?: tfc.Tensor;
+  /** one more constant logit in every row (log ε, or 0 for log(1 + Σ e^z)) */
+  constant?: number;
+}
+
+/**
+ * log Σ_j exp(scale·z[r, j]) over the last axis of z (any rank, viewed as [R, N]), with masked columns left out and
+ * an optional extra leading logit and constant logit per row. Rows with no logit at all give −∞ (never in practice:
+ * the callers keep a positive or a constant). Gradient: softmax weights (× scale for z).
+ *
+ * Fused on purpose: the many-negative losses (sampled softmax, Adap-τ, MSCL, K-pair BPR) spend their time in this
+ * one reduction over a [B, N] block. tfjs composes it from ~8 elementwise kernels forward and as many backward
+ * (scale, mask, concat, max, sub, exp, sum, log …), each a full pass and a fresh [B, N] buffer; this is one pass
+ * forward and one multiply backward over a kept probability buffer. Measured (bench/step.mjs, Adap-τ, B 2048 × 1024
+ * shared negatives): docs/benchmarks.md.
+ */
+export function logSumExpRows(z: tfc.Tensor, o: LogSumExpOptions = {}): tfc.Tensor {
+  const N = z.shape[z.shape.length - 1];
+  const outShape = z.shape.slice(0, -1);
+  const R = N === 0 ? outShape.reduce((a, b) => a * b, 1) : z.size / N;
+  const period = o.period ?? 1;
+  const { mask, constant, scale } = o;
+  const op = tf.customGrad((...args: Args) => {
+    const hasLead = args.length === 3;
+    const zz = args[0] as tfc.Tensor;
+    const lead = hasLead ? (args[1] as tfc.Tensor) : undefined;
+    const Z = zz.dataSync() as Float32Array;
+    const L = lead ? (lead.dataSync() as Float32Array) : undefined;
+    const kernel = ExpKernel.get();
+    // e^{s·z − max} of the z columns (0 where masked), then rowFactor[r] = s / Σ turns them into ∂lse/∂z
+    let prob: Float32Array;
+    let expRow: (r: number, s: number, mx: number) => number;
+    if (kernel) {
+      const maskRows = mask ? mask.length / Math.max(N, 1) : 1;
+      const { views, offsets } = kernel.reserve(R * N, R * N, maskRows * N);
+      views[0].set(Z);
+      if (mask) views[2].set(mask);
+      else views[2].fill(1);
+      const N4 = N & ~3;
+      const zv = views[0], pv = views[1], mv = views[2];
+      expRow = (r, s, mx) => {
+        const o0 = r * N, mo = mask ? Math.floor(r / period) * N : 0;
+        let sum = N4 ? kernel.rowExp(offsets[0] + o0 * 4, offsets[2] + mo * 4, offsets[1] + o0 * 4, N4, s, mx) : 0;
+        for (let j = N4; j < N; j++) sum += (pv[o0 + j] = mv[mo + j] === 0 ? 0 : Math.exp(s * zv[o0 + j] - mx));
+        return sum;
+      };
+      prob = pv;
+    } else {
+      prob = new Float32Array(R * N);
+      expRow = (r, s, mx) => {
+        const o0 = r * N, mo = Math.floor(r / period) * N;
+        let sum = 0;
+        for (let j = 0; j < N; j++) {
+          if (mask && mask[mo + j] === 0) continue;
+          sum += (prob[o0 + j] = Math.exp(s * Z[o0 + j] - mx));
+        }
+        return sum;
+      };
+    }
+    const rowFactor = new Float32Array(R);
+    const leadProb = L ? new Float32Array(R) : undefined;
+    const out = new Float32Array(R);
+    for (let r = 0; r < R; r++) {
+      const m0 = Math.floor(r / period);
+      const s = scale === undefined ? 1 : typeof scale === 'number' ? scale : scale[m0];
+      const o0 = r * N, mo = m0 * N;
+      let mx = L ? L[r] : -Infinity;
+      if (constant !== undefined && constant > mx) mx = constant;
+      for (let j = 0; j < N; j++) {
+        if (mask && mask[mo + j] === 0) continue;
+        const v = s * Z[o0 + j];
+        if (v > mx) mx = v;
+      }
+      if (mx === -Infinity) {
+        out[r] = -Infinity;
+        if (kernel) prob.fill(0, o0, o0 + N);
+        continue;
+      }
+      let sum = expRow(r, s, mx);
+      const eLead = L ? Math.exp(L[r] - mx) : 0;
+      sum += eLead + (constant !== undefined ? Math.exp(constant - mx) : 0);
+      out[r] = mx + Math.log(sum);
+      rowFactor[r] = s / sum;
+      if (leadProb) leadProb[r] = eLead / sum;
+    }
+    if (kernel) prob = prob.slice(); // the kernel's memory is reused by the next call
+    const value = tf.tensor(out, outShape);
+    return {
+      value,
+      gradFunc: (dy: tfc.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        for (let r = 0; r < R; r++) {
+          const gr = g[r] * rowFactor[r];
+          const o0 = r * N;
+          for (let j = 0; j < N; j++) prob[o0 + j] *= gr;
+        }
+        const grads = [tf.tensor(prob, zz.shape)];
+        if (leadProb && lead) {
+          for (let r = 0; r < R; r++) leadProb[r] *= g[r];
+          grads.push(tf.tensor(leadProb, lead.shape));
+        }
+        return grads;
+      },
+    };
+  });
+  return o.lead ? (op as (a: tfc.Tensor, b: tfc.Tensor) => tfc.Tensor)(z, o.lead) : (op as (a: tfc.Tensor) => tfc.Tensor)(z);
+}

@@ -1,0 +1,5 @@
+// What bench/step.mjs needs: one MfModel step at a chosen shape, bundled from the current source.
+export { MfModel } from '../src/engine/models/mf';
+export { lossSpec } from '../src/engine/losses/registry';
+export { initBackend, tf } from '../src/engine/tensor/backend';
+export { Rng } from '../src/engine/rng';

@@ -1,0 +1,55 @@
+// Micro-benchmark of one training step of the many-negative path (no data set needed: random ids).
+// Usage: node bench/step.mjs [--loss ccl] [--layout shared|per-row] [--batch 2048] [--negatives 1024] [--steps 20]
+//                            [--dim 64] [--temp fixed|adaptive]
+// Prints the median step time and the implied Yelp2018 epoch time (1,237,259 interactions).
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
+};
+const out = path.join(root, '.bench/step');
+fs.mkdirSync(out, { recursive: true });
+await esbuild.build({
+  entryPoints: { step: 'bench/step-entry.ts' }, absWorkingDir: root, outdir: out, bundle: true, platform: 'node',
+  target: 'node20', format: 'cjs', mainFields: ['module', 'main'], logLevel: 'error', external: ['@tensorflow/tfjs-node'],
+});
+process.env.RECLAB_ROOT = root;
+const { MfModel, lossSpec, initBackend, Rng } = createRequire(import.meta.url)(path.join(out, 'step.js'));
+const backend = await initBackend(arg('backend', 'auto'));
+const B = Number(arg('batch', '2048'));
+const N = Number(arg('negatives', '1024'));
+const D = Number(arg('dim', '64'));
+const steps = Number(arg('steps', '20'));
+const layout = arg('layout', 'shared');
+const lossName = arg('loss', 'ccl');
+const nUsers = 31668, nItems = 38048;
+const rng = new Rng(1);
+const model = new MfModel(nUsers, nItems, { dim: D, score: 'cosine', init: { dist: 'normal', std: 0.1 }, userDropout: 0.1 },
+  { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: 1e-3, l2Mode: 'batch' }, rng);
+const spec = lossSpec(lossName);
+const opts = {};
+for (const [k, s] of Object.entries(spec.options)) opts[k] = s.default;
+const loss = spec.create(opts);
+const adaptive = arg('temp', 'fixed') === 'adaptive';
+const ints = (n, max) => Int32Array.from({ length: n }, () => rng.int(max));
+const times = [];
+for (let s = 0; s < steps + 3; s++) {
+  const users = ints(B, nUsers);
+  const pos = ints(B, nItems);
+  const neg = layout === 'shared' ? { layout, items: ints(N, nItems) } : { layout: 'per-row', n: N, items: ints(B * N, nItems) };
+  const temp = adaptive
+    ? { tau: 0.1, tauPerRow: Float32Array.from({ length: B }, () => 0.08 + 0.04 * rng.float()), posInvTau: 8.6, wantsPerRowLoss: true }
+    : { tau: 0.1 };
+  const t0 = performance.now();
+  model.step({ users, pos, positivesPerRow: 1, neg }, loss, temp, rng);
+  if (s >= 3) times.push(performance.now() - t0);
+}
+times.sort((a, b) => a - b);
+const med = times[times.length >> 1];
+const epoch = (1237259 / B) * med / 1000;
+console.log(`${backend} ${lossName} ${layout} B=${B} N=${N} D=${D}: step median ${med.toFixed(1)} ms (min ${times[0].toFixed(1)}), Yelp2018 epoch ≈ ${epoch.toFixed(1)} s`);

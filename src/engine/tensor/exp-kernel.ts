@@ -1,0 +1,159 @@
+/**
+ * e^{s·z − shift}·mask over a row, and its sum, as a hand-assembled WebAssembly SIMD kernel (4 floats per
+ * instruction) — the inner loop of the fused log-sum-exp (tensor/ops.ts logSumExpRows).
+ *
+ * Why: the many-negative losses exponentiate a [B, N] block twice a step (the loss and Adap-τ's per-row loss at β = 1);
+ * V8's Math.exp costs ~15 ns an element (32 ms for 2048 × 1024 here), this kernel ~1 ns (bench/step.mjs,
+ * docs/benchmarks.md).
+ *
+ * exp as Cephes' expf, vectorised: n = round(x·log2 e); r = x − n·C1 − n·C2 (C1 + C2 = ln 2 split for exactness);
+ * e^r by its degree-6 minimax polynomial (relative error ~1e-7); 2^n assembled in the exponent bits. x is clamped at
+ * −87 (e^x ≈ 1.6e−38, still a normal float), so masked columns rely on the ×mask for an exact 0.
+ *
+ * (func $rowExp (param $z $mask $out $bytes i32) (param $s $shift f32) (result f32)):
+ *   for k < bytes step 16: e = exp(max(s·z[k] − shift, −87))·mask[k]; out[k] = e; acc += e;   return Σ lanes of acc
+ */
+import { section, str, uleb } from '../wasm/assemble';
+
+const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+const SIMD = 0xfd;
+const op = {
+  block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b, void: 0x40,
+  get: 0x20, set: 0x21, tee: 0x22, i32Const: 0x41, f32Const: 0x43, i32Add: 0x6a, i32GeU: 0x4f, f32Add: 0x92,
+};
+const simd = {
+  load: 0x00, store: 0x0b, i32x4Splat: 0x11, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f, f32x4Nearest: 0x6a,
+  i32x4Shl: 0xab, i32x4Add: 0xae, add: 0xe4, sub: 0xe5, mul: 0xe6, max: 0xe9, i32x4TruncSatF32x4S: 0xf8,
+};
+const S = (code: number): number[] => [SIMD, ...uleb(code)];
+const vload = [...S(simd.load), 2, 0];
+const vstore = [...S(simd.store), 2, 0];
+const get = (i: number): number[] => [op.get, i];
+const set = (i: number): number[] => [op.set, i];
+const tee = (i: number): number[] => [op.tee, i];
+const i32c = (n: number): number[] => [op.i32Const, ...uleb(n)]; // small non-negative constants (< 64) only
+const f32c = (v: number): number[] => [op.f32Const, ...new Uint8Array(new Float32Array([v]).buffer)];
+const splat = (v: number, local: number): number[] => [...f32c(v), ...S(simd.f32x4Splat), ...set(local)];
+
+// Cephes expf constants
+const LOG2E = 1.44269504088896341;
+const C1 = 0.693359375;
+const C2 = -2.12194440e-4;
+const P = [1.9875691500e-4, 1.3981999507e-3, 8.3334519073e-3, 4.1665795894e-2, 1.6666665459e-1, 5.0000001201e-1];
+
+// params
+const Z = 0, MASK = 1, OUT = 2, BYTES = 3, SCALE = 4, SHIFT = 5;
+// locals: i32 k; v128 vs, vsh, acc, vmin, vlog2e, vc1, vc2, p0..p5, v127, x, n, y
+const k = 6;
+const vs = 7, vsh = 8, acc = 9, vmin = 10, vlog2e = 11, vc1 = 12, vc2 = 13, p0 = 14, v127 = 20, x = 21, n = 22, y = 23;
+
+function body(): number[] {
+  const at = (base: number): number[] => [...get(base), ...get(k), op.i32Add];
+  const loop = [
+    op.block, op.void, op.loop, op.void,
+    ...get(k), ...get(BYTES), op.i32GeU, op.brIf, 1,
+    ...at(OUT),
+    // x = max(s·z − shift, −87)
+    ...at(Z), ...vload, ...get(vs), ...S(simd.mul), ...get(vsh), ...S(simd.sub), ...get(vmin), ...S(simd.max), ...tee(x),
+    // n = nearest(x·log2 e); x = x − n·C1 − n·C2
+    ...get(vlog2e), ...S(simd.mul), ...S(simd.f32x4Nearest), ...set(n),
+    ...get(x), ...get(n), ...get(vc1), ...S(simd.mul), ...S(simd.sub), ...get(n), ...get(vc2), ...S(simd.mul), ...S(simd.sub), ...set(x),
+    // y = (((((p0·x + p1)·x + p2)·x + p3)·x + p4)·x + p5)·x² + x + 1
+    ...get(p0),
+    ...[1, 2, 3, 4, 5].flatMap((i) => [...get(x), ...S(simd.mul), ...get(p0 + i), ...S(simd.add)]),
+    ...get(x), ...get(x), ...S(simd.mul), ...S(simd.mul), ...get(x), ...S(simd.add), ...f32c(1), ...S(simd.f32x4Splat), ...S(simd.add),
+    // × 2^n (exponent bits), × mask
+    ...get(n), ...S(simd.i32x4TruncSatF32x4S), ...get(v127), ...S(simd.i32x4Add), ...i32c(23), ...S(simd.i32x4Shl), ...S(simd.mul),
+    ...at(MASK), ...vload, ...S(simd.mul),
+    ...tee(y), ...vstore,
+    ...get(acc), ...get(y), ...S(simd.add), ...set(acc),
+    ...get(k), ...i32c(16), op.i32Add, ...set(k),
+    op.br, 0,
+    op.end, op.end,
+  ];
+  const lane = (i: number): number[] => [...get(acc), ...S(simd.f32x4ExtractLane), i];
+  const code = [
+    2, 1, I32, 17, V128, // locals
+    ...get(SCALE), ...S(simd.f32x4Splat), ...set(vs),
+    ...get(SHIFT), ...S(simd.f32x4Splat), ...set(vsh),
+    ...splat(0, acc), ...splat(-87, vmin), ...splat(LOG2E, vlog2e), ...splat(C1, vc1), ...splat(C2, vc2),
+    ...P.flatMap((c, i) => splat(c, p0 + i)),
+    op.i32Const, 0xff, 0x00, ...S(simd.i32x4Splat), ...set(v127), // 127 (signed LEB128)
+    ...i32c(0), ...set(k),
+    ...loop,
+    ...lane(0), ...lane(1), op.f32Add, ...lane(2), op.f32Add, ...lane(3), op.f32Add,
+    op.end,
+  ];
+  return [...uleb(code.length), ...code];
+}
+
+function moduleBytes(): Uint8Array<ArrayBuffer> {
+  const type = [1, 0x60, 6, I32, I32, I32, I32, F32, F32, 1, F32];
+  const imports = [1, ...str('env'), ...str('mem'), 0x02, 0x00, 0x01];
+  const fn = body();
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, type),
+    ...section(2, imports),
+    ...section(3, [1, 0]),
+    ...section(7, [1, ...str('rowExp'), 0x00, 0]),
+    ...section(10, [1, ...fn]),
+  ]);
+}
+
+type RowExpFn = (z: number, mask: number, out: number, bytes: number, s: number, shift: number) => number;
+
+let compiled: WebAssembly.Module | null | undefined;
+function module(): WebAssembly.Module | null {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(moduleBytes());
+    } catch {
+      compiled = null; // no WebAssembly SIMD: callers use Math.exp
+    }
+  }
+  return compiled;
+}
+
+/** A growable scratch memory with the kernel bound to it. One per process; callers copy results out. */
+export class ExpKernel {
+  private readonly memory = new WebAssembly.Memory({ initial: 1 });
+  private readonly fn: RowExpFn;
+  private constructor(mod: WebAssembly.Module) {
+    this.fn = new WebAssembly.Instance(mod, { env: { mem: this.memory } }).exports.rowExp as RowExpFn;
+  }
+
+  private static shared: ExpKernel | null | undefined;
+  /** tests turn the kernel off to exercise the Math.exp path */
+  static enabled = true;
+  /** null when WebAssembly SIMD is unavailable (or the kernel is turned off) */
+  static get(): ExpKernel | null {
+    if (!ExpKernel.enabled) return null;
+    if (ExpKernel.shared === undefined) {
+      const mod = module();
+      ExpKernel.shared = mod ? new ExpKernel(mod) : null;
+    }
+    return ExpKernel.shared;
+  }
+
+  /** Float32Array views of consecutive regions of the given sizes (floats), valid until the next reserve. */
+  reserve(...sizes: number[]): { views: Float32Array[]; offsets: number[] } {
+    const total = sizes.reduce((a, b) => a + b, 0) * 4;
+    const have = this.memory.buffer.byteLength;
+    if (total > have) this.memory.grow(Math.ceil((total - have) / 65536));
+    const views: Float32Array[] = [];
+    const offsets: number[] = [];
+    let at = 0;
+    for (const s of sizes) {
+      offsets.push(at);
+      views.push(new Float32Array(this.memory.buffer, at, s));
+      at += s * 4;
+    }
+    return { views, offsets };
+  }
+
+  /** out[k] = e^{s·z[k] − shift}·mask[k] for k < count (a multiple of 4; byte offsets into the memory); returns Σ out */
+  rowExp(zAt: number, maskAt: number, outAt: number, count: number, s: number, shift: number): number {
+    return this.fn(zAt, maskAt, outAt, count * 4, s, shift);
+  }
+}
