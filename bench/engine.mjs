@@ -1,5 +1,5 @@
 // Engine benchmark: MF-BPR epoch time, full-evaluation time and peak RSS.
-// Usage: npm run bench -- [--data ../shared/data/yelp2018] [--epochs 3] [--dim 64] [--batch 2048] [--negatives 1]
+// Usage: npm run bench -- [--data ../shared/data/yelp2018] [--epochs 3] [--dim 64] [--batch 2048] [--negatives 1] [--fast-path false]
 //                         [--workers 0] [--backend auto] [--loss bpr] [--sampler uniform]
 // Without --data (or when the folder is missing) it runs on the built-in synthetic default.
 // Bundles the current source into .bench/engine/ with esbuild, then trains with evaluation after every epoch and
@@ -34,7 +34,7 @@ const config = resolveConfig({
   name: 'bench-mf-bpr',
   dataset: useData ? { kind: 'lightgcn', path: dataDir } : { kind: 'synthetic' },
   split: { validRatio: 0 },
-  model: { dim: Number(arg('dim', '64')), init: { dist: 'normal', std: 0.1 } },
+  model: { dim: Number(arg('dim', '64')), init: { dist: 'normal', std: 0.1 }, fastPath: arg('fast-path', 'true') !== 'false' },
   loss: { kind: arg('loss', 'bpr') },
   sampler: { kind: arg('sampler', 'uniform'), negatives: Number(arg('negatives', '1')) },
   optimizer: { kind: 'adam', lr: 1e-3, l2: 1e-4 },

@@ -1,6 +1,6 @@
 // Micro-benchmark of one training step of the many-negative path (no data set needed: random ids).
 // Usage: node bench/step.mjs [--loss ccl] [--layout shared|per-row] [--batch 2048] [--negatives 1024] [--steps 20]
-//                            [--dim 64] [--temp fixed|adaptive]
+//                            [--dim 64] [--temp fixed|adaptive] [--score cosine|dot] [--dropout 0.1] [--fast-path false]
 // Prints the median step time and the implied Yelp2018 epoch time (1,237,259 interactions).
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
@@ -29,7 +29,8 @@ const layout = arg('layout', 'shared');
 const lossName = arg('loss', 'ccl');
 const nUsers = 31668, nItems = 38048;
 const rng = new Rng(1);
-const model = new MfModel(nUsers, nItems, { dim: D, score: 'cosine', init: { dist: 'normal', std: 0.1 }, userDropout: 0.1 },
+const score = arg('score', 'cosine');
+const model = new MfModel(nUsers, nItems, { dim: D, score, init: { dist: 'normal', std: 0.1 }, userDropout: Number(arg('dropout', score === 'cosine' ? '0.1' : '0')), fastPath: arg('fast-path', 'true') !== 'false' },
   { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: 1e-3, l2Mode: 'batch' }, rng);
 const spec = lossSpec(lossName);
 const opts = {};
@@ -42,6 +43,7 @@ for (let s = 0; s < steps + 3; s++) {
   const users = ints(B, nUsers);
   const pos = ints(B, nItems);
   const neg = layout === 'shared' ? { layout, items: ints(N, nItems) } : { layout: 'per-row', n: N, items: ints(B * N, nItems) };
+  // ids skewed like real data (popular items and active users repeat within a batch)
   const temp = adaptive
     ? { tau: 0.1, tauPerRow: Float32Array.from({ length: B }, () => 0.08 + 0.04 * rng.float()), posInvTau: 8.6, wantsPerRowLoss: true }
     : { tau: 0.1 };
@@ -52,4 +54,4 @@ for (let s = 0; s < steps + 3; s++) {
 times.sort((a, b) => a - b);
 const med = times[times.length >> 1];
 const epoch = (1237259 / B) * med / 1000;
-console.log(`${backend} ${lossName} ${layout} B=${B} N=${N} D=${D}: step median ${med.toFixed(1)} ms (min ${times[0].toFixed(1)}), Yelp2018 epoch ≈ ${epoch.toFixed(1)} s`);
+console.log(`${backend} ${lossName} ${score} ${layout} B=${B} N=${N} D=${D}: step median ${med.toFixed(1)} ms (min ${times[0].toFixed(1)}), Yelp2018 epoch ≈ ${epoch.toFixed(1)} s`);

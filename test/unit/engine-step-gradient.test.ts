@@ -1,7 +1,8 @@
 /**
  * The MF training step against finite differences: one SGD step with lr = 1 moves every table row by exactly minus its
  * gradient (duplicates summed), which is compared with central differences of an independent float64 implementation
- * of the objective (the BPR formulas of algorithms.md §1 plus the batch L2 of LightGCN).
+ * of the objective (the BPR formulas of algorithms.md §1 plus the batch L2 of LightGCN) — for the tfjs path and for the
+ * fused dot-product path (model.fastPath).
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -50,11 +51,11 @@ const cases: Case[] = [
   { score: 'dot', n: 4, form: 'kpair', reduction: 'mean', l2: 0.01 },
 ];
 
-for (const c of cases) {
-  test(`BPR step gradient = finite differences (${JSON.stringify(c)})`, () => {
+for (const c of cases) for (const fastPath of c.score === 'dot' ? [true, false] : [false]) {
+  test(`BPR step gradient = finite differences (${JSON.stringify(c)}, ${fastPath ? 'fused dot-product path' : 'tfjs autograd'})`, () => {
     const D = 4, nU = 5, nI = 9;
     const rng = new Rng(11);
-    const modelCfg: ModelConfig = { kind: 'mf', dim: D, score: c.score, evalScore: 'same', init: { dist: 'normal', std: 0.7 }, userDropout: 0 };
+    const modelCfg: ModelConfig = { kind: 'mf', dim: D, score: c.score, evalScore: 'same', init: { dist: 'normal', std: 0.7 }, userDropout: 0, fastPath };
     const optCfg: OptimizerConfig = { kind: 'sgd', lr: 1, l2: c.l2, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8 };
     const model = new MfModel(nU, nI, modelCfg, optCfg, rng);
     const users = [0, 2, 2, 4];

@@ -121,6 +121,10 @@ export function topLevelSchema(): JsonSchema {
           std: num('standard deviation (normal) or half-width (uniform)', 0.1, { minimum: 0 }),
         }),
         userDropout: num('dropout on the user vector during training (SimpleX, Adap-τ use 0.1)', 0, { minimum: 0, exclusiveMaximum: 1 }),
+        fastPath: {
+          type: 'boolean', default: true,
+          description: 'closed-form step without tfjs when it applies (dot scores, a loss with closed-form score gradients such as BPR, per-row negatives, no dropout, no logQ): same numbers up to float rounding, several times faster; false = always tfjs autograd',
+        },
       }),
       loss: kinded('training loss', lossKinds(), 'bpr'),
       temperature: kinded('embedding temperature τ of temperature-scaled losses: fixed, Adap-τ₀ (adaptive-global) or Adap-τ (adaptive)', temperatureKinds(), 'fixed'),

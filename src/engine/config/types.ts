@@ -54,6 +54,8 @@ export interface ModelConfig {
   init: { dist: 'normal' | 'xavier' | 'uniform'; std: number };
   /** dropout on the user vector during training (SimpleX, Adap-τ) */
   userDropout: number;
+  /** closed-form dot-product step when it applies (models/mf.ts), else tfjs autograd */
+  fastPath: boolean;
 }
 
 export interface LossConfig {

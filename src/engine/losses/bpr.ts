@@ -36,5 +36,41 @@ export const bpr: LossSpec<BprOptions> = {
       const loss = o.reduction === 'sum' ? tf.sum(perRow) : tf.mean(perRow);
       return { loss: loss as import('@tensorflow/tfjs-core').Scalar };
     },
+    scoreGrads: (pos, neg, B, N, dPos, dNeg) => {
+      // d_k = s_neg,k − s_pos. mean: ℓ_b = (1/N)Σ softplus(d_k), ∂/∂d_k = σ(d_k)/N. kpair: ℓ_b = log(1 + Σ e^{d_k}),
+      // ∂/∂d_k = e^{d_k} / (1 + Σ e^d). ∂/∂s_pos = −Σ_k ∂/∂d_k. Batch factor r = 1/B (mean) or 1 (sum).
+      const r = o.reduction === 'sum' ? 1 : 1 / B;
+      let total = 0;
+      for (let b = 0; b < B; b++) {
+        const sp = pos[b];
+        const o0 = b * N;
+        let gPos = 0;
+        if (o.form === 'kpair') {
+          let mx = 0;
+          for (let k = 0; k < N; k++) mx = Math.max(mx, neg[o0 + k] - sp);
+          let sum = Math.exp(-mx);
+          for (let k = 0; k < N; k++) sum += Math.exp(neg[o0 + k] - sp - mx);
+          const lse = mx + Math.log(sum);
+          total += lse;
+          for (let k = 0; k < N; k++) {
+            const g = Math.exp(neg[o0 + k] - sp - lse) * r;
+            dNeg[o0 + k] = g;
+            gPos -= g;
+          }
+        } else {
+          let rowLoss = 0;
+          for (let k = 0; k < N; k++) {
+            const d = neg[o0 + k] - sp;
+            rowLoss += d > 0 ? d + Math.log1p(Math.exp(-d)) : Math.log1p(Math.exp(d));
+            const g = r / (N * (1 + Math.exp(-d)));
+            dNeg[o0 + k] = g;
+            gPos -= g;
+          }
+          total += rowLoss / N;
+        }
+        dPos[b] = gPos;
+      }
+      return total * r;
+    },
   }),
 };

@@ -42,6 +42,12 @@ export interface LossOutput {
 
 export interface Loss {
   compute(x: LossInputs): LossOutput;
+  /**
+   * The same loss in closed form on plain per-row scores, for the model's fused dot-product step (models/mf.ts): pos
+   * [B] (one positive per row), neg [B·N] row-major, no mask, τ or logQ. Writes ∂loss/∂pos into dPos and ∂loss/∂neg
+   * into dNeg and returns the loss. Optional: a loss without it always goes through tfjs autograd.
+   */
+  scoreGrads?(pos: Float32Array, neg: Float32Array, B: number, N: number, dPos: Float32Array, dNeg: Float32Array): number;
   /** the loss reads LossInputs.negPerPositive (the trainer builds that [B, P, N] block only then) */
   readonly negativesPerPositive?: boolean;
 }

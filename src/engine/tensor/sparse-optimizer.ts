@@ -23,6 +23,8 @@ export class SparseOptimizer {
   private uniqueRows: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private sums: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private t = 0;
+  /** rows accumulated since the last update (accumulate / applyAccumulated) */
+  private pending = 0;
   lr: number;
 
   /**
@@ -54,10 +56,8 @@ export class SparseOptimizer {
   /** Sums duplicate rows: returns the number of unique rows, with their ids in uniqueRows and gradients in sums. */
   private dedupe(rows: Int32Array, grads: Float32Array): number {
     const D = this.table.dim;
-    if (!this.kernel && this.uniqueRows.length < rows.length) {
-      this.uniqueRows = new Int32Array(rows.length);
-      this.sums = new Float32Array(rows.length * D);
-    }
+    const need = Math.min(rows.length, this.table.rows);
+    if (this.uniqueRows.length < need) this.grow(need);
     const slot = this.slot;
     const uniq = this.uniqueRows;
     const sums = this.sums;
@@ -80,11 +80,52 @@ export class SparseOptimizer {
     return n;
   }
 
+  /**
+   * Accumulation in place, for callers that compute gradients row by row (the fused MF path): `accumulate(row)`
+   * returns the offset in `sums` of the row's summed gradient — zeroed on the row's first use this step — and
+   * `applyAccumulated()` runs the update on every row touched since the last update. Same result as `apply` with the
+   * per-occurrence gradients, without materialising them.
+   */
+  /** Starts an accumulated step of at most maxRows row occurrences; returns the buffer `accumulate` offsets point into. */
+  beginAccumulate(maxRows: number): Float32Array {
+    if (this.pending) throw new Error('beginAccumulate: the previous accumulated step was not applied');
+    const need = Math.min(maxRows, this.table.rows);
+    if (this.uniqueRows.length < need) this.grow(need);
+    return this.sums;
+  }
+
+  accumulate(row: number): number {
+    let s = this.slot[row];
+    const D = this.table.dim;
+    if (s < 0) {
+      s = this.slot[row] = this.pending;
+      this.uniqueRows[this.pending++] = row;
+      this.sums.fill(0, s * D, (s + 1) * D);
+    }
+    return s * D;
+  }
+
+  applyAccumulated(): void {
+    const n = this.pending;
+    this.pending = 0;
+    for (let r = 0; r < n; r++) this.slot[this.uniqueRows[r]] = -1;
+    this.update(n);
+  }
+
+  private grow(rows: number): void {
+    this.uniqueRows = new Int32Array(rows);
+    this.sums = new Float32Array(rows * this.table.dim);
+  }
+
   /** Applies one step. rows[r] is the table row whose gradient is grads[r*dim .. (r+1)*dim). */
   apply(rows: Int32Array, grads: Float32Array): void {
+    this.update(this.dedupe(rows, grads));
+  }
+
+  /** Updates the first n rows of uniqueRows with their summed gradients in sums. */
+  private update(n: number): void {
     const D = this.table.dim;
     const w = this.table.data;
-    const n = this.dedupe(rows, grads);
     const uniq = this.uniqueRows;
     const g = this.sums;
     const lr = this.lr;
