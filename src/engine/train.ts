@@ -246,6 +246,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     let globalStep = 0;
     const B = c.train.batchSize;
     const bestDir = writer.checkpointDir('best');
+    /** the best epoch's tables, kept in memory for train.reloadBestOnPlateau */
+    let bestTables: { epoch: number; users: Float32Array; items: Float32Array } | null = null;
 
     for (epoch = 1; epoch <= c.train.epochs; ) {
       checkStop();
@@ -305,11 +307,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (improved) {
           bad = 0;
           writeCheckpoint(bestDir, model, epoch, summary.best);
+          if (c.train.reloadBestOnPlateau) bestTables = { epoch, users: model.users.data.slice(), items: model.items.data.slice() };
         } else if (c.eval.patience > 0 && ++bad >= c.eval.patience) {
           if (c.train.lrDecayOnPlateau > 0 && model.lr > c.optimizer.lr * 1e-4) {
             model.lr *= c.train.lrDecayOnPlateau;
             bad = 0;
             log('info', `no improvement for ${c.eval.patience} evaluations: lr → ${model.lr}`);
+            if (bestTables) {
+              model.users.data.set(bestTables.users);
+              model.items.data.set(bestTables.items);
+              log('info', `reloaded the embeddings of the best epoch (${bestTables.epoch})`);
+            }
           } else {
             log('info', `early stop: no improvement of ${c.eval.selectMetric} for ${c.eval.patience} evaluations (best at epoch ${best?.epoch})`);
             stop = true;

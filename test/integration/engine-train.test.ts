@@ -84,3 +84,24 @@ test('a failing run is marked failed with the reason, and the error names the fi
   assert.equal(info.status, 'failed');
   assert.match(info.reason!, /does-not-exist/);
 });
+
+test('reloadBestOnPlateau: when the lr decays, the best epoch\'s embeddings come back (RecZoo protocol)', async () => {
+  const runs = tmp();
+  const events: RunEvent[] = [];
+  // a high lr without L2 overfits within a few epochs; the decay factor is tiny so that after the reload the model
+  // barely moves, and the next evaluation must land back on the best epoch's numbers
+  const config = small({
+    optimizer: { lr: 0.05, l2: 0 },
+    train: { epochs: 12, batchSize: 512, lrDecayOnPlateau: 1e-6, reloadBestOnPlateau: true },
+    eval: { every: 1, ks: [20], selectMetric: 'ndcg@20', patience: 2, popularityGroups: 0, workers: 1 },
+  });
+  await train({ config, baseDir: runs, runsDir: runs, onEvent: (e) => events.push(e) });
+  const valid = events.filter((e): e is Extract<RunEvent, { kind: 'eval' }> => e.kind === 'eval' && e.split === config.eval.selectOn);
+  const reload = events.findIndex((e) => e.kind === 'log' && /reloaded the embeddings of the best epoch \((\d+)\)/.test(e.message));
+  assert.ok(reload > 0, 'the run reached a plateau and reloaded the best epoch');
+  const bestEpoch = Number((events[reload] as Extract<RunEvent, { kind: 'log' }>).message.match(/\((\d+)\)/)![1]);
+  const at = (epoch: number) => valid.find((e) => e.epoch === epoch)!.metrics['ndcg@20'];
+  const reloadEpoch = valid.filter((e) => events.indexOf(e) < reload).at(-1)!.epoch;
+  assert.ok(at(reloadEpoch) < at(bestEpoch), 'the epoch that triggered the decay was worse than the best');
+  assert.ok(Math.abs(at(reloadEpoch + 1) - at(bestEpoch)) < 1e-3, `after the reload: ${at(reloadEpoch + 1)} vs best ${at(bestEpoch)}`);
+});

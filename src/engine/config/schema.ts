@@ -145,6 +145,7 @@ export function topLevelSchema(): JsonSchema {
         backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'tfjs backend (auto: tfjs-node when installed, then wasm, then cpu)' },
         logEvery: int('emit a step event every N steps', 10, { minimum: 1 }),
         lrDecayOnPlateau: num('multiply lr by this when the selection metric plateaus for patience evaluations, and keep going (0 = stop instead)', 0, { minimum: 0, exclusiveMaximum: 1 }),
+        reloadBestOnPlateau: { type: 'boolean', default: false, description: 'with lrDecayOnPlateau: reload the best epoch\'s embeddings when the lr decays (RecZoo / SimpleX protocol; the optimiser state is kept)' },
       }),
       eval: obj('evaluation and model selection', {
         every: int('evaluate every N epochs', 1, { minimum: 1 }),

@@ -115,6 +115,8 @@ export interface TrainConfig {
   logEvery: number;
   /** learning-rate decay ×factor when the selection metric plateaus `patience` evaluations (0 = off) */
   lrDecayOnPlateau: number;
+  /** reload the best epoch's embeddings when the lr decays on a plateau (RecZoo protocol) */
+  reloadBestOnPlateau: boolean;
 }
 
 export interface EvalConfig {
