@@ -20,7 +20,7 @@ const D = 8, nU = 40, nI = 60, B = 32;
 
 function makeModel(fastPath: boolean, l2Mode: OptimizerConfig['l2Mode']): MfModel {
   const modelCfg: ModelConfig = { kind: 'mf', dim: D, score: 'dot', evalScore: 'same', init: { dist: 'normal', std: 0.3 }, userDropout: 0, fastPath };
-  const optCfg: OptimizerConfig = { kind: 'adam', lr: 0.01, l2: 0.05, l2Mode, beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+  const optCfg: OptimizerConfig = { kind: 'adam', lr: 0.01, l2: 0.05, l2Mode, beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: true };
   return new MfModel(nU, nI, modelCfg, optCfg, new Rng(3));
 }
 

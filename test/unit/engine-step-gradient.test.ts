@@ -56,7 +56,7 @@ for (const c of cases) for (const fastPath of c.score === 'dot' ? [true, false] 
     const D = 4, nU = 5, nI = 9;
     const rng = new Rng(11);
     const modelCfg: ModelConfig = { kind: 'mf', dim: D, score: c.score, evalScore: 'same', init: { dist: 'normal', std: 0.7 }, userDropout: 0, fastPath };
-    const optCfg: OptimizerConfig = { kind: 'sgd', lr: 1, l2: c.l2, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    const optCfg: OptimizerConfig = { kind: 'sgd', lr: 1, l2: c.l2, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: true };
     const model = new MfModel(nU, nI, modelCfg, optCfg, rng);
     const users = [0, 2, 2, 4];
     const pos = [1, 3, 5, 1];

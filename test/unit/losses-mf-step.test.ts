@@ -122,7 +122,7 @@ for (const c of cases) {
   test(`MF step gradient = finite differences: ${c.name}`, () => {
     const rng = new Rng(5);
     const modelCfg: ModelConfig = { kind: 'mf', dim: D, score: c.score, evalScore: 'same', init: { dist: 'normal', std: 0.7 }, userDropout: 0, fastPath: true };
-    const optCfg: OptimizerConfig = { kind: 'sgd', lr: 1, l2: 0, l2Mode: 'none', beta1: 0.9, beta2: 0.999, eps: 1e-8 };
+    const optCfg: OptimizerConfig = { kind: 'sgd', lr: 1, l2: 0, l2Mode: 'none', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: true };
     const model = new MfModel(nU, nI, modelCfg, optCfg, rng);
     const pos = Int32Array.from(positives(c.P));
     const U0 = Float64Array.from(model.users.data), V0 = Float64Array.from(model.items.data);

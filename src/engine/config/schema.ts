@@ -130,7 +130,11 @@ export function topLevelSchema(): JsonSchema {
       temperature: kinded('embedding temperature τ of temperature-scaled losses: fixed, Adap-τ₀ (adaptive-global) or Adap-τ (adaptive)', temperatureKinds(), 'fixed'),
       sampler: kinded('negative sampler', samplerKinds(), 'uniform'),
       optimizer: obj('sparse optimiser over the batch rows', {
-        kind: { enum: ['adam', 'adagrad', 'sgd'], default: 'adam', description: 'lazy Adam, Adagrad or SGD' },
+        kind: { enum: ['adam', 'adagrad', 'sgd'], default: 'adam', description: 'Adam (lazy or dense: see lazy), Adagrad or SGD' },
+        lazy: {
+          type: 'boolean', default: true,
+          description: 'Adam only. true: lazy Adam (TF LazyAdam, torch SparseAdam) — only the batch rows\' moments and weights move, cost O(batch); false: dense Adam as the reference codes run it (torch.optim.Adam / TF Adam on embedding tables) — every row\'s moments decay and every row keeps moving with its momentum each step, cost O(table) per step. Matters when few items are touched per step (shared negatives, one negative per row)',
+        },
         lr: num('learning rate', 1e-3, { exclusiveMinimum: 0 }),
         l2: num('L2 weight λ', 1e-4, { minimum: 0 }),
         l2Mode: { enum: ['batch', 'batch-sum', 'none'], default: 'batch', description: 'batch: λ·½Σ‖rows‖²/B on the batch rows (LightGCN); batch-sum: not divided by B (SSM); none' },

@@ -95,6 +95,8 @@ export interface SamplerConfig {
 
 export interface OptimizerConfig {
   kind: 'adam' | 'adagrad' | 'sgd';
+  /** Adam: lazy (batch rows only) or dense (every row every step, as torch.optim.Adam) */
+  lazy: boolean;
   lr: number;
   /** L2 weight; see l2Mode */
   l2: number;

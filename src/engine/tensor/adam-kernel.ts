@@ -121,8 +121,8 @@ function module(): WebAssembly.Module | null {
 }
 
 /**
- * One table's storage for the Adam kernel: [weights | m | v | gradient scratch | row-id scratch] in one memory.
- * `weights` is the Float32Array the EmbeddingTable uses.
+ * One table's storage for the Adam kernel: [weights | m | v | gradient scratch | row-id scratch] in one memory, plus
+ * for dense Adam [full gradient | row ids 0‥rows−1]. `weights` is the Float32Array the EmbeddingTable uses.
  */
 export class AdamKernelStorage {
   readonly weights: Float32Array;
@@ -132,28 +132,39 @@ export class AdamKernelStorage {
   readonly grads: Float32Array;
   readonly rowIds: Int32Array;
   private readonly fn: AdamFn;
-  private readonly offsets: { w: number; m: number; v: number; g: number; rows: number };
+  private readonly offsets: { w: number; m: number; v: number; g: number; rows: number; dense: number; all: number };
 
-  private constructor(rows: number, readonly dim: number, mod: WebAssembly.Module) {
+  /** dense Adam: the gradient of every row (0 for rows absent from the step) */
+  readonly denseGrads: Float32Array | null;
+
+  private constructor(private readonly rows: number, readonly dim: number, mod: WebAssembly.Module, dense: boolean) {
     const floats = rows * dim;
     const bytes = floats * 4;
-    const total = bytes * 4 + rows * 4 + 64;
+    const total = bytes * (dense ? 5 : 4) + rows * (dense ? 8 : 4) + 64;
     const memory = new WebAssembly.Memory({ initial: Math.ceil(total / 65536) });
-    this.offsets = { w: 0, m: bytes, v: 2 * bytes, g: 3 * bytes, rows: 4 * bytes };
+    this.offsets = { w: 0, m: bytes, v: 2 * bytes, g: 3 * bytes, rows: 4 * bytes, dense: 4 * bytes + rows * 4, all: 5 * bytes + rows * 4 };
     const buf = memory.buffer;
     this.weights = new Float32Array(buf, this.offsets.w, floats);
     this.m = new Float32Array(buf, this.offsets.m, floats);
     this.v = new Float32Array(buf, this.offsets.v, floats);
     this.grads = new Float32Array(buf, this.offsets.g, floats);
     this.rowIds = new Int32Array(buf, this.offsets.rows, rows);
+    this.denseGrads = dense ? new Float32Array(buf, this.offsets.dense, floats) : null;
+    if (dense) new Int32Array(buf, this.offsets.all, rows).forEach((_, r, a) => (a[r] = r));
     this.fn = new WebAssembly.Instance(mod, { env: { mem: memory } }).exports.adam as AdamFn;
   }
 
   /** null when WebAssembly SIMD is unavailable or the row width is not a multiple of 4 floats */
-  static create(rows: number, dim: number): AdamKernelStorage | null {
+  static create(rows: number, dim: number, dense = false): AdamKernelStorage | null {
     const mod = module();
     if (!mod || dim % 4 !== 0) return null;
-    return new AdamKernelStorage(rows, dim, mod);
+    return new AdamKernelStorage(rows, dim, mod, dense);
+  }
+
+  /** Dense Adam over every row, with the gradients in denseGrads (created with dense = true). */
+  updateAll(beta1: number, beta2: number, stepSize: number, epsHat: number): void {
+    const o = this.offsets;
+    this.fn(o.w, o.m, o.v, o.dense, o.all, this.rows, this.dim * 4, beta1, beta2, stepSize, epsHat);
   }
 
   /** Applies Adam to the first n rows listed in rowIds, whose summed gradients are in grads. */

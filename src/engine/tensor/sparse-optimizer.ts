@@ -10,6 +10,8 @@ import type { AdamKernelStorage } from './adam-kernel';
 
 export interface OptimizerSettings {
   kind: 'adam' | 'adagrad' | 'sgd';
+  /** Adam: false = dense (every row's moments decay and every row moves each step, as torch.optim.Adam) */
+  lazy?: boolean;
   lr: number;
   beta1: number;
   beta2: number;
@@ -23,6 +25,8 @@ export class SparseOptimizer {
   private uniqueRows: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private sums: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private t = 0;
+  /** dense Adam without the kernel: the full gradient */
+  private denseGrads: Float32Array | null = null;
   /** rows accumulated since the last update (accumulate / applyAccumulated) */
   private pending = 0;
   lr: number;
@@ -156,6 +160,10 @@ export class SparseOptimizer {
       const c2 = 1 - Math.pow(b2, this.t);
       const stepSize = (lr * Math.sqrt(c2)) / c1;
       const epsHat = eps * Math.sqrt(c2); // torch Adam: denom = sqrt(v)/sqrt(c2) + eps, rewritten to one division
+      if (this.s.lazy === false) {
+        this.updateDense(n, b1, b2, stepSize, epsHat);
+        return;
+      }
       if (this.kernel) {
         this.kernel.update(n, b1, b2, stepSize, epsHat);
         return;
@@ -170,6 +178,30 @@ export class SparseOptimizer {
           w[o + k] -= (stepSize * mk) / (Math.sqrt(vk) + epsHat);
         }
       }
+    }
+  }
+
+  /**
+   * Dense Adam (torch.optim.Adam / TF Adam on an embedding table): rows absent from the step have gradient 0, so their
+   * moments decay and they keep moving by stepSize·m/(√v + ε) — the references' behaviour, O(table) per step.
+   */
+  private updateDense(n: number, b1: number, b2: number, stepSize: number, epsHat: number): void {
+    const D = this.table.dim;
+    const uniq = this.uniqueRows;
+    const g = this.sums;
+    const full = this.kernel?.denseGrads ?? (this.denseGrads ??= new Float32Array(this.table.rows * D));
+    full.fill(0);
+    for (let r = 0; r < n; r++) full.set(g.subarray(r * D, (r + 1) * D), uniq[r] * D);
+    if (this.kernel?.denseGrads) {
+      this.kernel.updateAll(b1, b2, stepSize, epsHat);
+      return;
+    }
+    const w = this.table.data, m = this.m!, v = this.v!;
+    for (let k = 0; k < full.length; k++) {
+      const gk = full[k];
+      const mk = (m[k] = b1 * m[k] + (1 - b1) * gk);
+      const vk = (v[k] = b2 * v[k] + (1 - b2) * gk * gk);
+      w[k] -= (stepSize * mk) / (Math.sqrt(vk) + epsHat);
     }
   }
 }
