@@ -1,5 +1,5 @@
 // Micro-benchmark of one training step of the many-negative path (no data set needed: random ids).
-// Usage: node bench/step.mjs [--loss ccl] [--layout shared|per-row] [--batch 2048] [--negatives 1024] [--steps 20]
+// Usage: node bench/step.mjs [--loss ccl] [--layout shared|per-row|in-batch] [--batch 2048] [--negatives 1024] [--steps 20]
 //                            [--dim 64] [--temp fixed|adaptive] [--score cosine|dot] [--dropout 0.1] [--fast-path false]
 // Prints the median step time and the implied Yelp2018 epoch time (1,237,259 interactions).
 import * as esbuild from 'esbuild';
@@ -19,7 +19,7 @@ await esbuild.build({
   target: 'node20', format: 'cjs', mainFields: ['module', 'main'], logLevel: 'error', external: ['@tensorflow/tfjs-node'],
 });
 process.env.RECLAB_ROOT = root;
-const { MfModel, lossSpec, initBackend, Rng } = createRequire(import.meta.url)(path.join(out, 'step.js'));
+const { MfModel, lossSpec, initBackend, Rng, tf } = createRequire(import.meta.url)(path.join(out, 'step.js'));
 const backend = await initBackend(arg('backend', 'auto'));
 const B = Number(arg('batch', '2048'));
 const N = Number(arg('negatives', '1024'));
@@ -42,7 +42,7 @@ const times = [];
 for (let s = 0; s < steps + 3; s++) {
   const users = ints(B, nUsers);
   const pos = ints(B, nItems);
-  const neg = layout === 'shared' ? { layout, items: ints(N, nItems) } : { layout: 'per-row', n: N, items: ints(B * N, nItems) };
+  const neg = layout === 'shared' ? { layout, items: ints(N, nItems) } : layout === 'in-batch' ? { layout } : { layout: 'per-row', n: N, items: ints(B * N, nItems) };
   // ids skewed like real data (popular items and active users repeat within a batch)
   const temp = adaptive
     ? { tau: 0.1, tauPerRow: Float32Array.from({ length: B }, () => 0.08 + 0.04 * rng.float()), posInvTau: 8.6, wantsPerRowLoss: true }
@@ -55,3 +55,5 @@ times.sort((a, b) => a - b);
 const med = times[times.length >> 1];
 const epoch = (1237259 / B) * med / 1000;
 console.log(`${backend} ${lossName} ${score} ${layout} B=${B} N=${N} D=${D}: step median ${med.toFixed(1)} ms (min ${times[0].toFixed(1)}), Yelp2018 epoch ≈ ${epoch.toFixed(1)} s`);
+const mem = tf.memory();
+console.log(`tfjs after the run: ${mem.numTensors} tensors, ${(mem.numBytes / 1e6).toFixed(1)} MB; process RSS peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -153,11 +153,7 @@ export class MfModel implements Scorer {
           const inBatch = matMulBt(u2, first as tfc.Tensor2D); // [B, B], diagonal = positives
           const extra = negIdx.length ? matMulBt(u2, n as tfc.Tensor2D) : undefined; // [B, E]
           negS = (extra ? tf.concat([inBatch, extra], 1) : inBatch) as tfc.Tensor2D;
-          if (neg.mask) negMask = tf.tensor2d(neg.mask, [B, B + negIdx.length]);
-          else {
-            const eye = tf.sub(tf.ones([B, B]), tf.eye(B)) as tfc.Tensor2D;
-            negMask = extra ? (tf.concat([eye, tf.ones([B, negIdx.length])], 1) as tfc.Tensor2D) : eye;
-          }
+          negMask = neg.mask ? tf.tensor2d(neg.mask, [B, B + negIdx.length]) : this.offDiagonal(B, negIdx.length);
           if (P > 1 && loss.negativesPerPositive) {
             // MSCL contrasts positive column k with every row's k-th positive: score all B·P positives at once,
             // [B, B·P] (column c·P + k) → [B, P, B] (column k's block, diagonal = the row's own k-th positive)
@@ -206,6 +202,19 @@ export class MfModel implements Scorer {
   }
 
   private scratch: DotScratch | null = null;
+  private offDiagonalMask: tfc.Tensor2D | null = null;
+
+  /** The in-batch mask without a sampler mask: 1 − I over the [B, B] block, then E ones; kept while the shape stays. */
+  private offDiagonal(B: number, E: number): tfc.Tensor2D {
+    const m = this.offDiagonalMask;
+    if (m && m.shape[0] === B && m.shape[1] === B + E) return m;
+    m?.dispose();
+    const data = new Float32Array(B * (B + E)).fill(1);
+    for (let b = 0; b < B; b++) data[b * (B + E) + b] = 0;
+    const t = tf.keep(tf.tensor2d(data, [B, B + E]));
+    this.offDiagonalMask = t;
+    return t;
+  }
 
   /**
    * The fused dot-product step (config model.fastPath): scores, the loss's closed-form score gradients, the chain rule
