@@ -19,11 +19,12 @@ const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
 const SIMD = 0xfd;
 const op = {
   block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b, void: 0x40,
-  get: 0x20, set: 0x21, tee: 0x22, i32Const: 0x41, f32Const: 0x43, i32Add: 0x6a, i32GeU: 0x4f, f32Add: 0x92,
+  get: 0x20, set: 0x21, tee: 0x22, i32Const: 0x41, f32Const: 0x43, i32Add: 0x6a, i32GeU: 0x4f, f32Add: 0x92, f32Max: 0x97,
 };
 const simd = {
   load: 0x00, store: 0x0b, i32x4Splat: 0x11, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f, f32x4Nearest: 0x6a,
   i32x4Shl: 0xab, i32x4Add: 0xae, add: 0xe4, sub: 0xe5, mul: 0xe6, max: 0xe9, i32x4TruncSatF32x4S: 0xf8,
+  f32x4Ne: 0x42, bitselect: 0x52,
 };
 const S = (code: number): number[] => [SIMD, ...uleb(code)];
 const vload = [...S(simd.load), 2, 0];
@@ -33,7 +34,8 @@ const set = (i: number): number[] => [op.set, i];
 const tee = (i: number): number[] => [op.tee, i];
 const i32c = (n: number): number[] => [op.i32Const, ...uleb(n)]; // small non-negative constants (< 64) only
 const f32c = (v: number): number[] => [op.f32Const, ...new Uint8Array(new Float32Array([v]).buffer)];
-const splat = (v: number, local: number): number[] => [...f32c(v), ...S(simd.f32x4Splat), ...set(local)];
+const vconst = (v: number): number[] => [...f32c(v), ...S(simd.f32x4Splat)];
+const splat = (v: number, local: number): number[] => [...vconst(v), ...set(local)];
 
 // Cephes expf constants
 const LOG2E = 1.44269504088896341;
@@ -87,21 +89,49 @@ function body(): number[] {
   return [...uleb(code.length), ...code];
 }
 
+/**
+ * (func $rowMax (param $z $mask $bytes i32) (result f32)): the max of z[k] over the lanes whose mask is not 0
+ * (−∞ when none): acc = max(acc, bitselect(z, −∞, mask ≠ 0)), then the max of the four lanes.
+ */
+function maxBody(): number[] {
+  const [z, mask, bytes, kk, acc, ninf] = [0, 1, 2, 3, 4, 5];
+  const at = (base: number): number[] => [...get(base), ...get(kk), op.i32Add];
+  const lane = (i: number): number[] => [...get(acc), ...S(simd.f32x4ExtractLane), i];
+  const code = [
+    2, 1, I32, 2, V128,
+    ...splat(-Infinity, acc), ...splat(-Infinity, ninf),
+    ...i32c(0), ...set(kk),
+    op.block, op.void, op.loop, op.void,
+    ...get(kk), ...get(bytes), op.i32GeU, op.brIf, 1,
+    ...get(acc),
+    ...at(z), ...vload, ...get(ninf), ...at(mask), ...vload, ...vconst(0), ...S(simd.f32x4Ne), ...S(simd.bitselect),
+    ...S(simd.max), ...set(acc),
+    ...get(kk), ...i32c(16), op.i32Add, ...set(kk),
+    op.br, 0,
+    op.end, op.end,
+    ...lane(0), ...lane(1), op.f32Max, ...lane(2), op.f32Max, ...lane(3), op.f32Max,
+    op.end,
+  ];
+  return [...uleb(code.length), ...code];
+}
+
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const type = [1, 0x60, 6, I32, I32, I32, I32, F32, F32, 1, F32];
+  const types = [2, 0x60, 6, I32, I32, I32, I32, F32, F32, 1, F32, 0x60, 3, I32, I32, I32, 1, F32];
   const imports = [1, ...str('env'), ...str('mem'), 0x02, 0x00, 0x01];
   const fn = body();
+  const mx = maxBody();
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, type),
+    ...section(1, types),
     ...section(2, imports),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...str('rowExp'), 0x00, 0]),
-    ...section(10, [1, ...fn]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...str('rowExp'), 0x00, 0, ...str('rowMax'), 0x00, 1]),
+    ...section(10, [2, ...fn, ...mx]),
   ]);
 }
 
 type RowExpFn = (z: number, mask: number, out: number, bytes: number, s: number, shift: number) => number;
+type RowMaxFn = (z: number, mask: number, bytes: number) => number;
 
 let compiled: WebAssembly.Module | null | undefined;
 function module(): WebAssembly.Module | null {
@@ -119,8 +149,11 @@ function module(): WebAssembly.Module | null {
 export class ExpKernel {
   private readonly memory = new WebAssembly.Memory({ initial: 1 });
   private readonly fn: RowExpFn;
+  private readonly maxFn: RowMaxFn;
   private constructor(mod: WebAssembly.Module) {
-    this.fn = new WebAssembly.Instance(mod, { env: { mem: this.memory } }).exports.rowExp as RowExpFn;
+    const exports = new WebAssembly.Instance(mod, { env: { mem: this.memory } }).exports;
+    this.fn = exports.rowExp as RowExpFn;
+    this.maxFn = exports.rowMax as RowMaxFn;
   }
 
   private static shared: ExpKernel | null | undefined;
@@ -150,6 +183,11 @@ export class ExpKernel {
       at += s * 4;
     }
     return { views, offsets };
+  }
+
+  /** max of z[k] over k < count (a multiple of 4) where mask[k] ≠ 0; −∞ when there is none */
+  rowMax(zAt: number, maskAt: number, count: number): number {
+    return this.maxFn(zAt, maskAt, count * 4);
   }
 
   /** out[k] = e^{s·z[k] − shift}·mask[k] for k < count (a multiple of 4; byte offsets into the memory); returns Σ out */

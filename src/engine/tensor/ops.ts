@@ -76,6 +76,7 @@ export function logSumExpRows(z: tfc.Tensor, o: LogSumExpOptions = {}): tfc.Tens
   const R = N === 0 ? outShape.reduce((a, b) => a * b, 1) : z.size / N;
   const period = o.period ?? 1;
   const { mask, constant, scale } = o;
+  if (scale !== undefined && !(typeof scale === 'number' ? scale > 0 : scale.every((v) => v > 0))) throw new Error('logSumExpRows: scale must be positive');
   const op = tf.customGrad((...args: Args) => {
     const hasLead = args.length === 3;
     const zz = args[0] as tfc.Tensor;
@@ -86,6 +87,7 @@ export function logSumExpRows(z: tfc.Tensor, o: LogSumExpOptions = {}): tfc.Tens
     // e^{s·z − max} of the z columns (0 where masked), then rowFactor[r] = s / Σ turns them into ∂lse/∂z
     let prob: Float32Array;
     let expRow: (r: number, s: number, mx: number) => number;
+    let maxRow: (r: number) => number; // max of z over row r's kept columns
     if (kernel) {
       const maskRows = mask ? mask.length / Math.max(N, 1) : 1;
       const { views, offsets } = kernel.reserve(R * N, R * N, maskRows * N);
@@ -100,6 +102,12 @@ export function logSumExpRows(z: tfc.Tensor, o: LogSumExpOptions = {}): tfc.Tens
         for (let j = N4; j < N; j++) sum += (pv[o0 + j] = mv[mo + j] === 0 ? 0 : Math.exp(s * zv[o0 + j] - mx));
         return sum;
       };
+      maxRow = (r) => {
+        const o0 = r * N, mo = mask ? Math.floor(r / period) * N : 0;
+        let zmax = N4 ? kernel.rowMax(offsets[0] + o0 * 4, offsets[2] + mo * 4, N4) : -Infinity;
+        for (let j = N4; j < N; j++) if (mv[mo + j] !== 0 && zv[o0 + j] > zmax) zmax = zv[o0 + j];
+        return zmax;
+      };
       prob = pv;
     } else {
       prob = new Float32Array(R * N);
@@ -112,6 +120,16 @@ export function logSumExpRows(z: tfc.Tensor, o: LogSumExpOptions = {}): tfc.Tens
         }
         return sum;
       };
+      maxRow = (r) => {
+        const o0 = r * N, mo = Math.floor(r / period) * N;
+        let zmax = -Infinity;
+        if (mask) {
+          for (let j = 0; j < N; j++) if (mask[mo + j] !== 0 && Z[o0 + j] > zmax) zmax = Z[o0 + j];
+        } else {
+          for (let j = 0; j < N; j++) if (Z[o0 + j] > zmax) zmax = Z[o0 + j];
+        }
+        return zmax;
+      };
     }
     const rowFactor = new Float32Array(R);
     const leadProb = L ? new Float32Array(R) : undefined;
@@ -120,13 +138,10 @@ export function logSumExpRows(z: tfc.Tensor, o: LogSumExpOptions = {}): tfc.Tens
       const m0 = Math.floor(r / period);
       const s = scale === undefined ? 1 : typeof scale === 'number' ? scale : scale[m0];
       const o0 = r * N, mo = m0 * N;
-      let mx = L ? L[r] : -Infinity;
+      // max of s·z over the kept columns = s·max z (s > 0, checked on entry)
+      let mx = s * maxRow(r);
+      if (L && L[r] > mx) mx = L[r];
       if (constant !== undefined && constant > mx) mx = constant;
-      for (let j = 0; j < N; j++) {
-        if (mask && mask[mo + j] === 0) continue;
-        const v = s * Z[o0 + j];
-        if (v > mx) mx = v;
-      }
       if (mx === -Infinity) {
         out[r] = -Infinity;
         if (kernel) prob.fill(0, o0, o0 + N);
@@ -139,7 +154,7 @@ export function logSumExpRows(z: tfc.Tensor, o: LogSumExpOptions = {}): tfc.Tens
       rowFactor[r] = s / sum;
       if (leadProb) leadProb[r] = eLead / sum;
     }
-    if (kernel) prob = prob.slice(); // the kernel's memory is reused by the next call
+    const kept = kernel ? prob.slice() : prob; // the kernel's memory is reused by the next call
     const value = tf.tensor(out, outShape);
     return {
       value,
@@ -148,9 +163,9 @@ export function logSumExpRows(z: tfc.Tensor, o: LogSumExpOptions = {}): tfc.Tens
         for (let r = 0; r < R; r++) {
           const gr = g[r] * rowFactor[r];
           const o0 = r * N;
-          for (let j = 0; j < N; j++) prob[o0 + j] *= gr;
+          for (let j = 0; j < N; j++) kept[o0 + j] *= gr;
         }
-        const grads = [tf.tensor(prob, zz.shape)];
+        const grads = [tf.tensor(kept, zz.shape)];
         if (leadProb && lead) {
           for (let r = 0; r < R; r++) leadProb[r] *= g[r];
           grads.push(tf.tensor(leadProb, lead.shape));
