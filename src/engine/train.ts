@@ -12,6 +12,7 @@ import { itemPopularity } from './data/csr';
 import { Evaluator } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend, tfjsVersion } from './tensor/backend';
+import { readCheckpoint } from './checkpoint';
 import { MfModel } from './models/mf';
 import { lossSpec } from './losses/registry';
 import { LogQCorrection } from './losses/logq';
@@ -237,6 +238,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const logQSettings = lossS.logQ?.(c.loss) ?? null;
     const logQ = logQSettings ? new LogQCorrection(logQSettings, popularity, sampler) : null;
     const model = new MfModel(ds.nUsers, ds.nItems, c.model, c.optimizer, rng.fork());
+    if (c.model.init.from) {
+      const ck = readCheckpoint(path.resolve(opts.baseDir, c.model.init.from), 'best');
+      if (ck.nUsers !== ds.nUsers || ck.nItems !== ds.nItems || ck.dim !== c.model.dim) {
+        throw new Error(`$.model.init.from: the checkpoint ${ck.dir} has ${ck.nUsers} users × ${ck.nItems} items × dim ${ck.dim}, this run ${ds.nUsers} × ${ds.nItems} × ${c.model.dim}`);
+      }
+      model.users.data.set(ck.users);
+      model.items.data.set(ck.items);
+      log('info', `embeddings initialised from ${ck.dir}`);
+    }
     const temperature: TemperatureScheme = createTemperature(c.temperature, ds);
     const sampleRng = rng.fork();
     const stepRng = rng.fork();

@@ -105,3 +105,22 @@ test('reloadBestOnPlateau: when the lr decays, the best epoch\'s embeddings come
   assert.ok(at(reloadEpoch) < at(bestEpoch), 'the epoch that triggered the decay was worse than the best');
   assert.ok(Math.abs(at(reloadEpoch + 1) - at(bestEpoch)) < 1e-3, `after the reload: ${at(reloadEpoch + 1)} vs best ${at(bestEpoch)}`);
 });
+
+test('model.init.from starts from a previous run\'s best checkpoint, and a shape mismatch is a clear error', async () => {
+  const runs = tmp();
+  const first = await train({ config: small(), baseDir: runs, runsDir: runs });
+  const bestValid = first.summary.best!['ndcg@20'];
+  // a vanishing lr: the warm-started model is the checkpoint, so its first evaluation lands on the first run's best
+  const events: RunEvent[] = [];
+  const warm = small({ model: { dim: 32, init: { from: first.runDir } }, optimizer: { lr: 1e-12, l2: 0 }, train: { epochs: 1, batchSize: 512 } });
+  await train({ config: warm, baseDir: runs, runsDir: runs, onEvent: (e) => events.push(e) });
+  const ev = events.find((e): e is Extract<RunEvent, { kind: 'eval' }> => e.kind === 'eval' && e.split === warm.eval.selectOn)!;
+  assert.ok(Math.abs(ev.metrics['ndcg@20'] - bestValid) < 1e-6, `warm start ${ev.metrics['ndcg@20']} vs checkpoint ${bestValid}`);
+  assert.ok(events.some((e) => e.kind === 'log' && e.message.includes('embeddings initialised from')));
+  const cold = await train({ config: small({ optimizer: { lr: 1e-12, l2: 0 }, train: { epochs: 1, batchSize: 512 } }), baseDir: runs, runsDir: runs });
+  assert.ok(cold.summary.best!['ndcg@20'] < bestValid - 0.02, 'without the checkpoint the same run is far worse');
+  await assert.rejects(
+    train({ config: small({ model: { dim: 16, init: { from: first.runDir } } }), baseDir: runs, runsDir: runs }),
+    /\$\.model\.init\.from: the checkpoint .* dim 32, this run .* 16/,
+  );
+});

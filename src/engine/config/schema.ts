@@ -119,6 +119,10 @@ export function topLevelSchema(): JsonSchema {
         init: obj('embedding initialisation', {
           dist: { enum: ['normal', 'xavier', 'uniform'], default: 'normal', description: 'normal N(0,std²), xavier-uniform, or uniform(−std, std)' },
           std: num('standard deviation (normal) or half-width (uniform)', 0.1, { minimum: 0 }),
+          from: {
+            type: ['string', 'null'], default: null,
+            description: 'start from a previous run\'s best checkpoint instead of random tables (warm start, fine-tuning at a lower lr): a run directory, its checkpoints/best folder, or a runs folder (the latest run that has one), relative to the config file; users × items × dim must match',
+          },
         }),
         userDropout: num('dropout on the user vector during training (SimpleX, Adap-τ use 0.1)', 0, { minimum: 0, exclusiveMaximum: 1 }),
         fastPath: {

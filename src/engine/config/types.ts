@@ -51,7 +51,8 @@ export interface ModelConfig {
   score: 'dot' | 'cosine';
   /** score used at evaluation: same as training, or raw dot (the SSM / LightGCN-Adap-τ convention) */
   evalScore: 'same' | 'dot' | 'cosine';
-  init: { dist: 'normal' | 'xavier' | 'uniform'; std: number };
+  /** from: a previous run's best checkpoint to start from (model.init.from) */
+  init: { dist: 'normal' | 'xavier' | 'uniform'; std: number; from?: string | null };
   /** dropout on the user vector during training (SimpleX, Adap-τ) */
   userDropout: number;
   /** closed-form dot-product step when it applies (models/mf.ts), else tfjs autograd */
