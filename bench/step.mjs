@@ -1,6 +1,6 @@
 // Micro-benchmark of one training step of the many-negative path (no data set needed: random ids).
 // Usage: node bench/step.mjs [--loss ccl] [--layout shared|per-row|in-batch] [--batch 2048] [--negatives 1024] [--steps 20]
-//                            [--dim 64] [--temp fixed|adaptive] [--score cosine|dot] [--dropout 0.1] [--fast-path false]
+//                            [--dim 64] [--temp fixed|adaptive] [--score cosine|dot] [--dropout 0.1] [--fast-path false] [--lazy false]
 // Prints the median step time and the implied Yelp2018 epoch time (1,237,259 interactions).
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
@@ -31,7 +31,7 @@ const nUsers = 31668, nItems = 38048;
 const rng = new Rng(1);
 const score = arg('score', 'cosine');
 const model = new MfModel(nUsers, nItems, { dim: D, score, init: { dist: 'normal', std: 0.1 }, userDropout: Number(arg('dropout', score === 'cosine' ? '0.1' : '0')), fastPath: arg('fast-path', 'true') !== 'false' },
-  { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: 1e-3, l2Mode: 'batch' }, rng);
+  { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: 1e-3, l2Mode: 'batch', lazy: arg('lazy', 'true') !== 'false' }, rng);
 const spec = lossSpec(lossName);
 const opts = {};
 for (const [k, s] of Object.entries(spec.options)) opts[k] = s.default;
