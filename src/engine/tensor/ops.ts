@@ -137,7 +137,7 @@ export function logSumExpRows(z: tfc.Tensor, o: LogSumExpOptions = {}): tfc.Tens
     for (let r = 0; r < R; r++) {
       const m0 = Math.floor(r / period);
       const s = scale === undefined ? 1 : typeof scale === 'number' ? scale : scale[m0];
-      const o0 = r * N, mo = m0 * N;
+      const o0 = r * N;
       // max of s·z over the kept columns = s·max z (s > 0, checked on entry)
       let mx = s * maxRow(r);
       if (L && L[r] > mx) mx = L[r];
