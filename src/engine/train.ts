@@ -58,9 +58,10 @@ export function describeConfig(c: ExperimentConfig): string {
   if (c.model.kind === 'mostpop') return 'MostPop';
   const neg = c.sampler.kind === 'in-batch' ? 'in-batch' : `${c.sampler.kind}×${c.sampler.negatives}`;
   const tau = c.temperature.kind === 'fixed' ? (c.model.score === 'cosine' || c.temperature.tau !== 1 ? ` · τ=${c.temperature.tau}` : '') : ` · τ=${c.temperature.kind}`;
-  return `MF(${c.model.score}, d=${c.model.dim}) · ${c.loss.kind} · ${neg}${tau} · ${c.optimizer.kind} lr=${c.optimizer.lr}`;
+  const opt = c.optimizer.kind === 'adam' && !c.optimizer.lazy ? 'adam (dense)' : c.optimizer.kind;
+  const warm = c.model.init.from ? ` · from ${path.basename(path.resolve(c.model.init.from))}` : '';
+  return `MF(${c.model.score}, d=${c.model.dim}) · ${c.loss.kind} · ${neg}${tau} · ${opt} lr=${c.optimizer.lr}${warm}`;
 }
-
 
 /** Training rows of one epoch: interaction-uniform (every pair once, shuffled) or user-uniform (LightGCN-PyTorch). */
 function epochRows(ds: Dataset, mode: 'interaction' | 'user', rng: Rng): { users: Int32Array; items: Int32Array } {
