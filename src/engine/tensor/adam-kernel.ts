@@ -20,7 +20,7 @@ const op = {
   block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b, void: 0x40,
   get: 0x20, set: 0x21, tee: 0x22,
   i32Const: 0x41, f32Const: 0x43, i32Load: 0x28,
-  i32Add: 0x6a, i32Mul: 0x6c, i32Shl: 0x74, i32GeU: 0x4f, f32Sub: 0x93,
+  i32Add: 0x6a, i32Mul: 0x6c, i32Shl: 0x74, i32GeU: 0x4f, i32LtU: 0x49, f32Sub: 0x93, if: 0x04, drop: 0x1a,
 };
 // SIMD opcodes (after the 0xfd prefix, LEB128-encoded)
 const simd = { load: 0x00, store: 0x0b, f32x4Splat: 0x13, sqrt: 0xe3, add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7 };
@@ -39,6 +39,9 @@ const W = 0, M = 1, Vv = 2, G = 3, ROWS = 4, N = 5, RB = 6, B1 = 7, B2 = 8, STEP
 // locals: i32 r, o, go, k, ok; v128 b1, c1, b2, c2, s, e, gk, mk, vk
 const r = 11, o = 12, go = 13, k = 14, ok = 15;
 const vb1 = 16, vc1 = 17, vb2 = 18, vc2 = 19, vs = 20, ve = 21, gk = 22, mk = 23, vk = 24;
+// locals after the v128s (so the indices above stay): i32 o2 (offset of the row PREFETCH rows ahead), k2
+const o2 = 25, k2 = 26;
+const PREFETCH = 4;
 
 function body(): number[] {
   const addr = (base: number): number[] => [...get(base), ...get(ok), op.i32Add];
@@ -68,8 +71,23 @@ function body(): number[] {
     op.br, 0,
     op.end, op.end,
   ];
+  // software prefetch: read one word per 64-byte line of the weights and moments of the row PREFETCH rows ahead, so
+  // their cache misses overlap this row's arithmetic (the update is memory-latency bound; docs/benchmarks.md)
+  const line = (base: number): number[] => [...get(base), ...get(o2), op.i32Add, ...get(k2), op.i32Add, op.i32Load, 2, 0, op.drop];
+  const prefetch = [
+    ...get(r), ...i32c(PREFETCH), op.i32Add, ...get(N), op.i32LtU, op.if, op.void,
+    ...get(ROWS), ...get(r), ...i32c(PREFETCH), op.i32Add, ...i32c(2), op.i32Shl, op.i32Add, op.i32Load, 2, 0, ...get(RB), op.i32Mul, ...set(o2),
+    ...i32c(0), ...set(k2),
+    op.block, op.void, op.loop, op.void,
+    ...get(k2), ...get(RB), op.i32GeU, op.brIf, 1,
+    ...line(W), ...line(M), ...line(Vv),
+    ...get(k2), op.i32Const, 0xc0, 0x00, op.i32Add, ...set(k2), // += 64 (signed LEB128)
+    op.br, 0,
+    op.end, op.end,
+    op.end,
+  ];
   const code = [
-    2, 5, I32, 9, V128, // locals
+    3, 5, I32, 9, V128, 2, I32, // locals
     ...get(B1), ...S(simd.f32x4Splat), ...set(vb1),
     ...f32One, ...get(B1), op.f32Sub, ...S(simd.f32x4Splat), ...set(vc1),
     ...get(B2), ...S(simd.f32x4Splat), ...set(vb2),
@@ -81,6 +99,7 @@ function body(): number[] {
     op.block, op.void, op.loop, op.void,
     ...get(r), ...get(N), op.i32GeU, op.brIf, 1,
     ...get(ROWS), ...get(r), ...i32c(2), op.i32Shl, op.i32Add, op.i32Load, 2, 0, ...get(RB), op.i32Mul, ...set(o),
+    ...prefetch,
     ...i32c(0), ...set(k),
     ...inner,
     ...get(go), ...get(RB), op.i32Add, ...set(go),
