@@ -48,7 +48,7 @@ async function setSlider(page: Page, chart: string, value: number): Promise<void
 
 test('every chart with data draws; empty ones say why; no console errors or CSP violations', async () => {
   const { page, errors } = await openView(browser, `${harness.url}/dashboard.html?theme=dark&stream=adaptive`);
-  for (const id of ['loss', 'eval', 'temperature', 'negatives', 'sampler', 'gain', 'popularity', 'tau-histogram']) {
+  for (const id of ['loss', 'eval', 'lr', 'temperature', 'negatives', 'sampler', 'gain', 'popularity', 'tau-histogram']) {
     const s = await canvasStats(page, id);
     assert.ok(s.width > 300 && s.inked > 2000, `${id}: ${JSON.stringify(s)}`);
   }
@@ -62,6 +62,9 @@ test('every chart with data draws; empty ones say why; no console errors or CSP 
   assert.equal(await fixed.page.locator('[data-chart="temperature"].is-empty').count(), 1);
   assert.equal(await fixed.page.locator('[data-chart="popularity"].is-empty').count(), 1);
   assert.match(await fixed.page.textContent('[data-chart="temperature"] .chart-empty') ?? '', /fixed τ/);
+  // the lr chart draws only a run whose lr changed (the adaptive fixture decays at epoch 15)
+  assert.equal(await fixed.page.locator('[data-chart="lr"].is-empty').count(), 1);
+  assert.match(await fixed.page.textContent('[data-chart="lr"] .chart-empty') ?? '', /Constant learning rate/);
   assert.deepEqual(fixed.errors, []);
   await page.close();
   await fixed.page.close();

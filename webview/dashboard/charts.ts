@@ -47,6 +47,21 @@ export function dashboardCharts(model: ViewModel, runId: () => string, theme: ()
       },
     },
     {
+      id: 'lr',
+      title: 'Learning rate',
+      defaultX: 'epoch',
+      runName,
+      emptyText: 'Constant learning rate (no decay on plateau).',
+      lines: () => {
+        // drawn only once the lr has changed: a flat line would be noise on every run without decay
+        const s = model.store.get(runId(), 'epoch/lr');
+        if (!s || s.length < 2) return [];
+        const first = s.value[0];
+        for (let k = 1; k < s.length; k++) if (s.value[k] !== first) return [line('epoch/lr', 'lr', theme().palette.green, { smooth: false })];
+        return [];
+      },
+    },
+    {
       id: 'temperature',
       title: 'Temperature τ',
       defaultX: 'epoch',

@@ -21,6 +21,14 @@ export function clear(el: Element): void {
 }
 
 /** Formats a metric value compactly: 4 significant digits, scientific for very small or large values. */
+/** An axis tick: like formatValue but exponents without trailing zeros (1e-4, 2.5e-4), so ticks fit the axis. */
+export function formatTick(v: number | null | undefined): string {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return (+v.toPrecision(3)).toExponential();
+  return String(+v.toPrecision(4));
+}
+
 export function formatValue(v: number | null | undefined): string {
   if (v === null || v === undefined || !Number.isFinite(v)) return '–';
   const a = Math.abs(v);

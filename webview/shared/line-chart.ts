@@ -8,7 +8,7 @@ import type { XAxisMode } from '../../src/protocol/webview';
 import { X_AXIS_MODES } from '../../src/protocol/webview';
 import { withAlpha } from './colours';
 import { alignUnion, countInRange, LiveGrid, minMaxGrid, type Aligned, type XYLine } from './decimate';
-import { clear, formatValue, h } from './dom';
+import { clear, formatTick, formatValue, h } from './dom';
 import { fileSlug, toCsv, toJson, type ExportSeries } from './export';
 import { finiteExtent, padExtent, robustExtent } from './extent';
 import { formatDuration } from './run-table';
@@ -339,7 +339,7 @@ export class LineChart {
       },
       axes: [
         { ...axisCommon, scale: xKey, label: X_LABELS[xKey], labelSize: 18, size: 32, values: xKey === 'wall' ? wallValues : undefined },
-        { ...axisCommon, scale: 'y', size: 56, values: (_u, splits) => splits.map((v) => formatValue(v)) },
+        { ...axisCommon, scale: 'y', size: 56, values: (_u, splits) => splits.map((v) => formatTick(v)) },
       ],
       series,
       bands,
