@@ -4,31 +4,18 @@
 // Without --data (or when the folder is missing) it runs on the built-in synthetic default.
 // Bundles the current source into .bench/engine/ with esbuild, then trains with evaluation after every epoch and
 // prints medians (the machine is noisy: read ratios, not single numbers).
-import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
+import { arg, loadBundle, root } from './bundle.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-};
 const dataArg = arg('data', '');
 const dataDir = dataArg ? path.resolve(dataArg) : '';
 const useData = dataDir && fs.existsSync(path.join(dataDir, 'train.txt'));
 if (dataArg && !useData) console.warn(`warning: ${dataDir}/train.txt not found; using the synthetic default`);
 const epochs = Number(arg('epochs', '3'));
 
-const out = path.join(root, '.bench/engine');
-fs.mkdirSync(out, { recursive: true });
-await esbuild.build({
-  entryPoints: { engine: 'bench/engine-entry.ts' }, absWorkingDir: root, outdir: out, bundle: true, platform: 'node',
-  target: 'node20', format: 'cjs', mainFields: ['module', 'main'], logLevel: 'error', external: ['@tensorflow/tfjs-node'],
-});
-process.env.RECLAB_ROOT = root;
-const { train, resolveConfig } = createRequire(import.meta.url)(path.join(out, 'engine.js'));
+const { train, resolveConfig } = await loadBundle('engine', 'bench/engine-entry.ts');
 
 const config = resolveConfig({
   name: 'bench-mf-bpr',

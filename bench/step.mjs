@@ -2,24 +2,9 @@
 // Usage: node bench/step.mjs [--loss ccl] [--layout shared|per-row|in-batch] [--batch 2048] [--negatives 1024] [--steps 20]
 //                            [--dim 64] [--temp fixed|adaptive] [--score cosine|dot] [--dropout 0.1] [--fast-path false] [--lazy false]
 // Prints the median step time and the implied Yelp2018 epoch time (1,237,259 interactions).
-import * as esbuild from 'esbuild';
-import fs from 'node:fs';
-import path from 'node:path';
-import { createRequire } from 'node:module';
+import { arg, loadBundle } from './bundle.mjs';
 
-const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-};
-const out = path.join(root, '.bench/step');
-fs.mkdirSync(out, { recursive: true });
-await esbuild.build({
-  entryPoints: { step: 'bench/step-entry.ts' }, absWorkingDir: root, outdir: out, bundle: true, platform: 'node',
-  target: 'node20', format: 'cjs', mainFields: ['module', 'main'], logLevel: 'error', external: ['@tensorflow/tfjs-node'],
-});
-process.env.RECLAB_ROOT = root;
-const { MfModel, lossSpec, initBackend, Rng, tf } = createRequire(import.meta.url)(path.join(out, 'step.js'));
+const { MfModel, lossSpec, initBackend, Rng, tf } = await loadBundle('step', 'bench/step-entry.ts');
 const backend = await initBackend(arg('backend', 'auto'));
 const B = Number(arg('batch', '2048'));
 const N = Number(arg('negatives', '1024'));

@@ -12,27 +12,7 @@
  *   m = b1·m + (1−b1)·g;  v = b2·v + (1−b2)·g²;  w −= step·m / (√v + eps)   on the row's rowBytes/16 lanes of 4.
  */
 
-import { section, str, uleb } from '../wasm/assemble';
-
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-const SIMD = 0xfd;
-const op = {
-  block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b, void: 0x40,
-  get: 0x20, set: 0x21, tee: 0x22,
-  i32Const: 0x41, f32Const: 0x43, i32Load: 0x28,
-  i32Add: 0x6a, i32Mul: 0x6c, i32Shl: 0x74, i32GeU: 0x4f, i32LtU: 0x49, f32Sub: 0x93, if: 0x04, drop: 0x1a,
-};
-// SIMD opcodes (after the 0xfd prefix, LEB128-encoded)
-const simd = { load: 0x00, store: 0x0b, f32x4Splat: 0x13, sqrt: 0xe3, add: 0xe4, sub: 0xe5, mul: 0xe6, div: 0xe7 };
-
-const S = (code: number): number[] => [SIMD, ...uleb(code)];
-const vload = [...S(simd.load), 2, 0]; // align 2^2, offset 0
-const vstore = [...S(simd.store), 2, 0];
-const get = (i: number): number[] => [op.get, i];
-const set = (i: number): number[] => [op.set, i];
-const tee = (i: number): number[] => [op.tee, i];
-const i32c = (n: number): number[] => [op.i32Const, ...uleb(n)]; // only small non-negative constants (< 64)
-const f32One = [op.f32Const, 0x00, 0x00, 0x80, 0x3f];
+import { F32, I32, S, V128, compileOnce, f32c, get, i32c, op, section, set, simd, str, tee, uleb, vload, vstore } from '../wasm/assemble';
 
 // params
 const W = 0, M = 1, Vv = 2, G = 3, ROWS = 4, N = 5, RB = 6, B1 = 7, B2 = 8, STEP = 9, EPS = 10;
@@ -89,9 +69,9 @@ function body(): number[] {
   const code = [
     3, 5, I32, 9, V128, 2, I32, // locals
     ...get(B1), ...S(simd.f32x4Splat), ...set(vb1),
-    ...f32One, ...get(B1), op.f32Sub, ...S(simd.f32x4Splat), ...set(vc1),
+    ...f32c(1), ...get(B1), op.f32Sub, ...S(simd.f32x4Splat), ...set(vc1),
     ...get(B2), ...S(simd.f32x4Splat), ...set(vb2),
-    ...f32One, ...get(B2), op.f32Sub, ...S(simd.f32x4Splat), ...set(vc2),
+    ...f32c(1), ...get(B2), op.f32Sub, ...S(simd.f32x4Splat), ...set(vc2),
     ...get(STEP), ...S(simd.f32x4Splat), ...set(vs),
     ...get(EPS), ...S(simd.f32x4Splat), ...set(ve),
     ...get(G), ...set(go),
@@ -127,17 +107,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 
 type AdamFn = (w: number, m: number, v: number, g: number, rows: number, n: number, rowBytes: number, b1: number, b2: number, step: number, eps: number) => void;
 
-let compiled: WebAssembly.Module | null | undefined;
-function module(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(moduleBytes());
-    } catch {
-      compiled = null; // no WebAssembly SIMD: callers fall back to the JS loop
-    }
-  }
-  return compiled;
-}
+const module = compileOnce(moduleBytes); // null without WebAssembly SIMD: callers fall back to the JS loop
 
 /**
  * One table's storage for the Adam kernel: [weights | m | v | gradient scratch | row-id scratch] in one memory, plus

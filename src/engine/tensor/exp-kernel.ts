@@ -13,27 +13,8 @@
  * (func $rowExp (param $z $mask $out $bytes i32) (param $s $shift f32) (result f32)):
  *   for k < bytes step 16: e = exp(max(s·z[k] − shift, −87))·mask[k]; out[k] = e; acc += e;   return Σ lanes of acc
  */
-import { section, str, uleb } from '../wasm/assemble';
+import { F32, I32, S, V128, compileOnce, f32c, get, i32c, op, section, set, simd, str, tee, uleb, vload, vstore } from '../wasm/assemble';
 
-const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-const SIMD = 0xfd;
-const op = {
-  block: 0x02, loop: 0x03, br: 0x0c, brIf: 0x0d, end: 0x0b, void: 0x40,
-  get: 0x20, set: 0x21, tee: 0x22, i32Const: 0x41, f32Const: 0x43, i32Add: 0x6a, i32GeU: 0x4f, f32Add: 0x92, f32Max: 0x97,
-};
-const simd = {
-  load: 0x00, store: 0x0b, i32x4Splat: 0x11, f32x4Splat: 0x13, f32x4ExtractLane: 0x1f, f32x4Nearest: 0x6a,
-  i32x4Shl: 0xab, i32x4Add: 0xae, add: 0xe4, sub: 0xe5, mul: 0xe6, max: 0xe9, i32x4TruncSatF32x4S: 0xf8,
-  f32x4Ne: 0x42, bitselect: 0x52,
-};
-const S = (code: number): number[] => [SIMD, ...uleb(code)];
-const vload = [...S(simd.load), 2, 0];
-const vstore = [...S(simd.store), 2, 0];
-const get = (i: number): number[] => [op.get, i];
-const set = (i: number): number[] => [op.set, i];
-const tee = (i: number): number[] => [op.tee, i];
-const i32c = (n: number): number[] => [op.i32Const, ...uleb(n)]; // small non-negative constants (< 64) only
-const f32c = (v: number): number[] => [op.f32Const, ...new Uint8Array(new Float32Array([v]).buffer)];
 const vconst = (v: number): number[] => [...f32c(v), ...S(simd.f32x4Splat)];
 const splat = (v: number, local: number): number[] => [...vconst(v), ...set(local)];
 
@@ -133,17 +114,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
 type RowExpFn = (z: number, mask: number, out: number, bytes: number, s: number, shift: number) => number;
 type RowMaxFn = (z: number, mask: number, bytes: number) => number;
 
-let compiled: WebAssembly.Module | null | undefined;
-function module(): WebAssembly.Module | null {
-  if (compiled === undefined) {
-    try {
-      compiled = new WebAssembly.Module(moduleBytes());
-    } catch {
-      compiled = null; // no WebAssembly SIMD: callers use Math.exp
-    }
-  }
-  return compiled;
-}
+const module = compileOnce(moduleBytes); // null without WebAssembly SIMD: callers use Math.exp
 
 /** A growable scratch memory with the kernel bound to it. One per process; callers copy results out. */
 export class ExpKernel {
