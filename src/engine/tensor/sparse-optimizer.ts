@@ -88,9 +88,9 @@ export class SparseOptimizer {
    * Accumulation in place, for callers that compute gradients row by row (the fused MF path): `accumulate(row)`
    * returns the offset in `sums` of the row's summed gradient — zeroed on the row's first use this step — and
    * `applyAccumulated()` runs the update on every row touched since the last update. Same result as `apply` with the
-   * per-occurrence gradients, without materialising them.
+   * per-occurrence gradients, without materialising them. `beginAccumulate` starts such a step (at most maxRows row
+   * occurrences) and returns the buffer the offsets point into.
    */
-  /** Starts an accumulated step of at most maxRows row occurrences; returns the buffer `accumulate` offsets point into. */
   beginAccumulate(maxRows: number): Float32Array {
     if (this.pending) throw new Error('beginAccumulate: the previous accumulated step was not applied');
     const need = Math.min(maxRows, this.table.rows);
