@@ -26,7 +26,9 @@ const config = (name: string, epochs: number, users = 600) => JSON.stringify({
 }, null, 2) + '\n';
 
 const FILES = {
-  'quick.reclab.json': config('quick-bpr', 25, 2000), // long enough (~15 s) that the running state is seen
+  // long enough that the tree shows it running before it finishes: ~20 s quiet with the fused BPR step (80 epochs took
+  // only 6 s, and the running state was missed once), a minute or two under load
+  'quick.reclab.json': config('quick-bpr', 250, 2000),
   'cli.reclab.json': config('cli-bpr', 12),
   'long.reclab.json': config('long-bpr', 100000),
 };
