@@ -2,7 +2,6 @@
  * The training loop. Produces RunEvents (to the run directory and to an optional listener) and nothing else: the
  * CLI, the child process the extension forks, and the tests all call `train`.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from './config/types';
 import type { Dataset } from './data/types';
@@ -101,13 +100,10 @@ function epochRows(ds: Dataset, mode: 'interaction' | 'user', rng: Rng): { users
   return { users: order.map((i) => users[i]), items: order.map((i) => items[i]) };
 }
 
-function writeCheckpoint(dir: string, model: MfModel, epoch: number, metrics?: MetricValues): void {
-  fs.writeFileSync(path.join(dir, 'user.f32'), Buffer.from(model.users.data.buffer, model.users.data.byteOffset, model.users.data.byteLength));
-  fs.writeFileSync(path.join(dir, 'item.f32'), Buffer.from(model.items.data.buffer, model.items.data.byteOffset, model.items.data.byteLength));
-  fs.writeFileSync(
-    path.join(dir, 'meta.json'),
-    JSON.stringify({ epoch, users: model.users.rows, items: model.items.rows, dim: model.users.dim, dtype: 'float32', layout: 'row-major', metrics }, null, 2) + '\n',
-  );
+function writeCheckpoint(writer: RunWriter, which: 'best' | 'last', model: MfModel, epoch: number, metrics?: MetricValues): void {
+  const bytes = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+  writer.writeCheckpoint(which, { 'user.f32': bytes(model.users.data), 'item.f32': bytes(model.items.data) },
+    { epoch, users: model.users.rows, items: model.items.rows, dim: model.users.dim, dtype: 'float32', layout: 'row-major', metrics });
 }
 
 /** Yields to the event loop so stop messages, signals and IPC flushes get through a synchronous training loop. */
@@ -152,12 +148,15 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const finish = (status: TrainResult['status'], reason?: string): TrainResult => {
     summary.wallSeconds = (Date.now() - t0) / 1000;
     summary.epochsRun = epoch;
-    writer.writeSummary(summary);
-    emit({
+    const end: RunEvent = {
       t: Date.now(), kind: 'end', status, ...(reason ? { reason } : {}), epochs: epoch, seconds: summary.wallSeconds,
       ...(best ? { best: { epoch: best.epoch, metric: c.eval.selectMetric, value: best.value, metrics: best.metrics } } : {}),
-    });
-    writer.updateInfo({ status, ...(reason ? { reason } : {}), endedAt: new Date().toISOString(), pid: undefined });
+    };
+    // each final write is attempted even when the disk is full; what could not be written is reported, and a run.json
+    // left `running` is shown failed by the lease once this process exits
+    const errors = writer.end(summary, end, { status, ...(reason ? { reason } : {}), endedAt: new Date().toISOString() });
+    opts.onEvent?.(end);
+    for (const e of errors) writer.log(`[error] ${e.message}`);
     writer.log(`run ended: ${status}${reason ? ` (${reason})` : ''}`);
     writer.close();
     return { runId: writer.info.id, runDir: writer.dir, status, reason, summary };
@@ -256,7 +255,6 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     let bad = 0;
     let globalStep = 0;
     const B = c.train.batchSize;
-    const bestDir = writer.checkpointDir('best');
     /** the best epoch's tables, kept in memory for train.reloadBestOnPlateau */
     let bestTables: { epoch: number; users: Float32Array; items: Float32Array } | null = null;
 
@@ -317,7 +315,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const improved = await evaluateEpoch(epoch, model.users.data, model.items.data, c.model.dim, evalScore);
         if (improved) {
           bad = 0;
-          writeCheckpoint(bestDir, model, epoch, summary.best);
+          writeCheckpoint(writer, 'best', model, epoch, summary.best);
           if (c.train.reloadBestOnPlateau) bestTables = { epoch, users: model.users.data.slice(), items: model.items.data.slice() };
         } else if (c.eval.patience > 0 && ++bad >= c.eval.patience) {
           if (c.train.lrDecayOnPlateau > 0 && model.lr > c.optimizer.lr * 1e-4) {
@@ -335,7 +333,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           }
         }
       }
-      writeCheckpoint(writer.checkpointDir('last'), model, epoch, summary.last);
+      writeCheckpoint(writer, 'last', model, epoch, summary.last);
       if (stop) break;
       epoch++;
     }
