@@ -235,7 +235,13 @@ export function settleRun(runDir: string, status: EndStatus, reason: string, ext
   const now = new Date();
   const ended: RunInfo = { ...info, status, reason, endedAt: now.toISOString() };
   delete ended.pid;
-  writeJsonAtomic(path.join(runDir, RUN_FILES.info), ended);
+  delete ended.lease;
+  try {
+    writeJsonAtomic(path.join(runDir, RUN_FILES.info), ended);
+  } catch (e) {
+    fs.rmSync(claim, { force: true }); // a full disk: let a later observer record it once there is room
+    throw e;
+  }
   const started = info.startedAt ? Date.parse(info.startedAt) : Date.parse(info.createdAt);
   const end: RunEvent = {
     t: now.getTime(), kind: 'end', status, reason,
