@@ -182,10 +182,13 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     await runRow(page, 'quick-bpr', 'finished').first().click();
     await runRow(page, 'cli-bpr', 'finished').first().click({ modifiers: ['Control'] });
     await runCommand(page, 'RecLab: Compare Selected Runs');
-    // with two runs selected in the tree it opens at once; otherwise it asks
+    // with two runs selected in the tree it opens at once; otherwise it asks: wait for whichever comes first (a loaded
+    // machine can take many seconds for either), then answer the picker if that was it
     const asked = page.locator('.quick-input-list .monaco-list-row', { hasText: 'cli-bpr' }).first();
-    if (await asked.waitFor({ timeout: 3000 }).then(() => true, () => false)) await pickMany(page, 'quick-bpr', 'cli-bpr');
-    await page.locator('.tab', { hasText: 'RecLab: compare 2 runs' }).first().waitFor({ timeout: 30_000 });
+    const tab = page.locator('.tab', { hasText: 'RecLab: compare 2 runs' }).first();
+    await asked.or(tab).first().waitFor({ timeout: 120_000 });
+    if (!(await tab.isVisible()) && (await asked.isVisible())) await pickMany(page, 'quick-bpr', 'cli-bpr');
+    await tab.waitFor({ timeout: 120_000 });
     await sleep(1500);
     await screenshot(page, 'e2e-10-compare');
   });

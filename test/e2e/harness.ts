@@ -152,7 +152,8 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
 /** Picks a quick-pick entry containing `text` (single pick). */
 export async function pick(page: Page, text: string): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
-  await row.waitFor({ timeout: 15_000 });
+  // generous: a quick pick filled from a file search renders late on a loaded machine (a condition, not a delay)
+  await row.waitFor({ timeout: 90_000 });
   await row.click();
 }
 
@@ -160,7 +161,7 @@ export async function pick(page: Page, text: string): Promise<void> {
 export async function pickMany(page: Page, ...texts: string[]): Promise<void> {
   for (const t of texts) {
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: t }).first();
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 90_000 });
     await row.locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-checkbox').first().click().catch(async () => row.click());
   }
   await page.locator('.quick-input-widget input').first().press('Enter');
