@@ -28,9 +28,8 @@ export class MfModel implements Backbone {
     private readonly opt: OptimizerConfig,
     rng: Rng,
   ) {
-    const dense = opt.kind === 'adam' && opt.lazy === false;
-    const kernelU = opt.kind === 'adam' ? AdamKernelStorage.create(nUsers, cfg.dim, dense) : null;
-    const kernelI = opt.kind === 'adam' ? AdamKernelStorage.create(nItems, cfg.dim, dense) : null;
+    const kernelU = opt.kind === 'adam' ? AdamKernelStorage.create(nUsers, cfg.dim) : null;
+    const kernelI = opt.kind === 'adam' ? AdamKernelStorage.create(nItems, cfg.dim) : null;
     this.users = new EmbeddingTable(nUsers, cfg.dim, kernelU?.weights).init(rng, cfg.init.dist, cfg.init.std);
     this.items = new EmbeddingTable(nItems, cfg.dim, kernelI?.weights).init(rng, cfg.init.dist, cfg.init.std);
     const s: OptimizerSettings = { kind: opt.kind, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, lazy: opt.lazy };
