@@ -27,7 +27,7 @@ const nodeCommon = {
 };
 
 const nodeEntries = {
-  'engine': 'src/engine/child.ts',
+  'engine': 'src/cli/engine-child.ts',
   'cli': 'src/cli/main.ts',
   'eval-worker': 'src/engine/eval/worker.ts',
   'extension': 'src/extension/extension.ts',

@@ -4,7 +4,7 @@
 // Prints the median step time and the implied Yelp2018 epoch time (1,237,259 interactions).
 import { arg, loadBundle } from './bundle.mjs';
 
-const { MfModel, lossSpec, initBackend, Rng, tf } = await loadBundle('step', 'bench/step-entry.ts');
+const { MfModel, TrainStep, lossSpec, initBackend, Rng, tf } = await loadBundle('step', 'bench/step-entry.ts');
 const backend = await initBackend(arg('backend', 'auto'));
 const B = Number(arg('batch', '2048'));
 const N = Number(arg('negatives', '1024'));
@@ -17,6 +17,7 @@ const rng = new Rng(1);
 const score = arg('score', 'cosine');
 const model = new MfModel(nUsers, nItems, { dim: D, score, init: { dist: 'normal', std: 0.1 }, userDropout: Number(arg('dropout', score === 'cosine' ? '0.1' : '0')), fastPath: arg('fast-path', 'true') !== 'false' },
   { kind: 'adam', lr: 1e-3, beta1: 0.9, beta2: 0.999, eps: 1e-8, l2: 1e-3, l2Mode: 'batch', lazy: arg('lazy', 'true') !== 'false' }, rng);
+const step = new TrainStep(model, { cosine: score === 'cosine', userDropout: Number(arg('dropout', score === 'cosine' ? '0.1' : '0')), l2: 1e-3, l2Mode: 'batch' });
 const spec = lossSpec(lossName);
 const opts = {};
 for (const [k, s] of Object.entries(spec.options)) opts[k] = s.default;
@@ -33,7 +34,7 @@ for (let s = 0; s < steps + 3; s++) {
     ? { tau: 0.1, tauPerRow: Float32Array.from({ length: B }, () => 0.08 + 0.04 * rng.float()), posInvTau: 8.6, wantsPerRowLoss: true }
     : { tau: 0.1 };
   const t0 = performance.now();
-  model.step({ users, pos, positivesPerRow: 1, neg }, loss, temp, rng);
+  step.run({ users, pos, positivesPerRow: 1, neg }, loss, temp, rng);
   if (s >= 3) times.push(performance.now() - t0);
 }
 times.sort((a, b) => a - b);
