@@ -10,8 +10,8 @@
  * One step (B rows, N negatives padded to a multiple of 8, D a multiple of 8):
  *   gather rows → dropout on the user rows → normalise (cosine) → S = Û·N̂ᵀ (gemm, N̂ᵀ is a copy of the small
  *   [N × D] operand) → per row: reduction, loss and ∂ℓ/∂S in place over S → ∂Û = ∂S·N̂, ∂N̂ = ∂Sᵀ·Û (gemm reading
- *   ∂S through strides), ∂ over the positive pair → normalisation and dropout backward → + L2 on the raw rows.
- * The caller hands the row gradients to its optimisers. Tested against the tfjs autograd step
+ *   ∂S through strides), ∂ over the positive pair → normalisation and dropout backward.
+ * The caller hands the row gradients (and the L2 term) to the backbone (step/many-negatives.ts). Tested against the tfjs autograd step
  * (test/unit/engine-fused-contrastive.test.ts); measured in docs/benchmarks.md.
  */
 import { Heap } from '../wasm/heap';
@@ -50,8 +50,6 @@ export interface FusedStepInput {
   tauPerRow?: Float32Array;
   posInvTau?: number;
   wantPerRow?: boolean;
-  /** L2 coefficient on the raw gathered rows (λ, or λ/B), 0 for none */
-  l2: number;
 }
 
 export interface FusedStepOutput {
@@ -208,7 +206,7 @@ export class FusedContrastiveStep {
         dPos[b] = posGap > 0 ? -r : 0;
       }
     }
-    let loss = total * r;
+    const loss = total * r;
 
     // backward through the products: ∂Û = ∂S·N̂ + ∂S⁺·P̂, ∂N̂ = ∂Sᵀ·Û, ∂P̂ = ∂S⁺·Û
     const dP = L.dI, dN = L.dI + B * rb;
@@ -225,12 +223,6 @@ export class FusedContrastiveStep {
     const userGrads = view(L.dU, B * D);
     if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];
     const itemGrads = view(L.dI, (B + N) * D);
-    if (x.l2 > 0) {
-      // L2 on the raw gathered rows, λ·½Σ‖row‖²: value and gradient in closed form, as the tfjs step
-      const sq = addScaled(userGrads, view(L.u, B * D), x.l2) + addScaled(itemGrads.subarray(0, B * D), view(L.p, B * D), x.l2) +
-        addScaled(itemGrads.subarray(B * D), view(L.n, N * D), x.l2);
-      loss += 0.5 * x.l2 * sq;
-    }
     return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads };
   }
 
@@ -256,15 +248,4 @@ function transposeInto(x: Float32Array, R: number, D: number, out: Float32Array)
     const o = r * D;
     for (let d = 0; d < D; d++) out[d * R + r] = x[o + d];
   }
-}
-
-/** g += c·x; returns Σx² */
-function addScaled(g: Float32Array, x: Float32Array, c: number): number {
-  let sq = 0;
-  for (let k = 0; k < x.length; k++) {
-    const v = x[k];
-    sq += v * v;
-    g[k] += c * v;
-  }
-  return sq;
 }
