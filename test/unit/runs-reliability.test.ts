@@ -275,3 +275,23 @@ test('Stop and Stop All never signal a live process that is not our engine (a sl
     s.kill('SIGKILL');
   }
 });
+
+test('Restricted Mode: the package declares limited support; a read-only manager never starts or attaches', async () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(process.env.RECLAB_ROOT ?? process.cwd(), 'package.json'), 'utf8'));
+  assert.equal(pkg.capabilities?.untrustedWorkspaces?.supported, 'limited');
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['reclab.runsDirectory']);
+  const root = tmp();
+  const runsDir = path.join(root, 'runs');
+  const pm = new ProcessManager({ enginePath: path.join(root, 'none.js'), runsDir, concurrency: 1, stopTimeoutMs: 50, readOnly: true });
+  try {
+    assert.throws(() => pm.enqueue({ configPath: path.join(root, 'x.reclab.json'), overrides: [], label: 'x' }), /Restricted Mode/);
+    const self = writeRun(runsDir, 'self', baseInfo('self', { pid: process.pid, lease: currentLease() }));
+    const r = inspectRun(self);
+    assert.ok('record' in r);
+    pm.attach(r.record); // our own, verifiably live process: still not attached in Restricted Mode
+    assert.deepEqual(pm.active(), []);
+    assert.deepEqual(pm.queued(), []);
+  } finally {
+    pm.dispose();
+  }
+});
