@@ -67,7 +67,7 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'quick.reclab.json' }).first().waitFor({ timeout: 60_000 });
     await runCommand(page, 'RecLab: Refresh Runs'); // activates the extension (and retries until its commands exist)
     await page.locator('.activitybar .action-item a[aria-label^="RecLab"]').first().click();
-    await page.getByText('No runs yet.').first().waitFor({ timeout: 30_000 });
+    await page.getByText('No runs yet.').first().waitFor({ timeout: 90_000 });
     await screenshot(page, 'e2e-01-welcome');
   });
 
@@ -87,7 +87,7 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     const cli = path.join(s.extensionsDir, 'reclab.reclab-0.1.0', 'dist', 'cli.js');
     assert.ok(fs.existsSync(cli), `CLI bundled in the extension: ${cli}`);
     await runCommand(page, 'Terminal: Create New Terminal');
-    await page.locator('.terminal-wrapper .xterm').first().waitFor({ timeout: 30_000 });
+    await page.locator('.terminal-wrapper .xterm').first().waitFor({ timeout: 90_000 });
     await sleep(1500);
     await page.locator('.terminal-wrapper .xterm').first().click();
     await page.keyboard.type(`node "${cli}" train cli.reclab.json --runs-dir runs\n`, { delay: 5 });
@@ -118,7 +118,7 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     assert.ok(before?.pid, 'running run with a pid');
     await runCommand(page, 'Developer: Reload Window');
     await sleep(2000);
-    await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
     const container = page.locator('.activitybar .action-item a[aria-label^="RecLab"]').first();
     await container.waitFor({ timeout: 60_000 });
     if (!(await runRow(page, 'long-bpr').count())) await container.click();
@@ -131,15 +131,15 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
     await pickMany(page, 'long-bpr');
     await waitUntil(() => runsOnDisk(s.workspace).filter((r) => r.name === 'long-bpr').every((r) => r.status === 'stopped'), 60_000);
     await waitForRow(page, ['long-bpr', 'stopped'], 30_000);
-    await runRow(page, 'long-bpr', 'running', 'epoch').first().waitFor({ state: 'detached', timeout: 10_000 });
+    await runRow(page, 'long-bpr', 'running', 'epoch').first().waitFor({ state: 'detached', timeout: 60_000 });
   });
 
   it('shows CodeLens on a config', async () => {
     await runCommand(page, 'Go to File');
     await page.keyboard.type('quick.reclab.json');
     await pick(page, 'quick.reclab.json');
-    await page.locator('.codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 30_000 });
-    await page.locator('.codelens-decoration', { hasText: 'latest run' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 90_000 });
+    await page.locator('.codelens-decoration', { hasText: 'latest run' }).first().waitFor({ timeout: 90_000 });
     await screenshot(page, 'e2e-07-codelens');
   });
 
@@ -176,7 +176,7 @@ describe('RecLab extension in code-server', { skip, timeout: 15 * 60_000 }, () =
 
   it('opens a run dashboard and compares two runs', async () => {
     await runRow(page, 'quick-bpr', 'finished').first().click();
-    await page.locator('iframe.webview.ready').first().waitFor({ timeout: 30_000 });
+    await page.locator('iframe.webview.ready').first().waitFor({ timeout: 90_000 });
     await sleep(1500);
     await screenshot(page, 'e2e-09-dashboard');
     await runRow(page, 'quick-bpr', 'finished').first().click();

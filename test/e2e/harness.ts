@@ -106,8 +106,8 @@ export async function startSession(vsix: string, files: Record<string, string>):
   });
   await context.route((u) => !u.href.startsWith(`http://127.0.0.1:${port}/`), (r) => r.abort());
   const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, { timeout: 180_000 }); // a loaded machine serves the workbench slowly
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
   return {
     run, workspace, extensionsDir, port, server, context, page, serverLog: logFile,
     async close() {
