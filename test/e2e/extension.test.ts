@@ -122,7 +122,7 @@ describe('RecLab extension in code-server', { skip, timeout: 40 * 60_000 }, () =
     const container = page.locator('.activitybar .action-item a[aria-label^="RecLab"]').first();
     await container.waitFor({ timeout: 60_000 });
     if (!(await runRow(page, 'long-bpr').count())) await container.click();
-    await waitForRow(page, ['long-bpr', 'running', 'epoch'], 60_000);
+    await waitForRow(page, ['long-bpr', 'running', 'epoch'], 180_000); // the extension host re-activates slowly under load
     const after = runsOnDisk(s.workspace).find((r) => r.name === 'long-bpr' && r.status === 'running');
     assert.equal(after?.pid, before.pid, 'the same engine process survived the reload');
     process.kill(before.pid!, 0); // still alive
@@ -138,7 +138,7 @@ describe('RecLab extension in code-server', { skip, timeout: 40 * 60_000 }, () =
     await runCommand(page, 'Go to File');
     await page.keyboard.type('quick.reclab.json');
     await pick(page, 'quick.reclab.json');
-    await page.locator('.codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 90_000 });
+    await page.locator('.codelens-decoration', { hasText: 'Train' }).first().waitFor({ timeout: 180_000 });
     await page.locator('.codelens-decoration', { hasText: 'latest run' }).first().waitFor({ timeout: 90_000 });
     await screenshot(page, 'e2e-07-codelens');
   });
