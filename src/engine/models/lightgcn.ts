@@ -57,9 +57,8 @@ export class LightGcnModel implements Backbone {
   ) {
     const nUsers = train.nUsers, nItems = train.nItems, D = cfg.dim;
     this.layers = cfg.layers ?? 3;
-    const dense = opt.kind === 'adam' && opt.lazy === false;
-    const kernelU = opt.kind === 'adam' ? AdamKernelStorage.create(nUsers, D, dense) : null;
-    const kernelI = opt.kind === 'adam' ? AdamKernelStorage.create(nItems, D, dense) : null;
+    const kernelU = opt.kind === 'adam' ? AdamKernelStorage.create(nUsers, D) : null;
+    const kernelI = opt.kind === 'adam' ? AdamKernelStorage.create(nItems, D) : null;
     this.users = new EmbeddingTable(nUsers, D, kernelU?.weights).init(rng, cfg.init.dist, cfg.init.std);
     this.items = new EmbeddingTable(nItems, D, kernelI?.weights).init(rng, cfg.init.dist, cfg.init.std);
     const s: OptimizerSettings = { kind: opt.kind, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, lazy: opt.lazy };
