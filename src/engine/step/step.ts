@@ -14,23 +14,29 @@ import type { SynthesisedRows } from '../samplers/types';
 import type { Backbone, RowGradients, Sources } from '../models/types';
 import type { Rng } from '../rng';
 import type { StepBatch, StepResult, StepSettings, StepTemperature } from './types';
+import { ManyNegativeStep } from './many-negatives';
 
 export function stepSettings(model: ModelConfig, opt: OptimizerConfig): StepSettings {
-  return { cosine: model.score === 'cosine', userDropout: model.userDropout, l2: opt.l2, l2Mode: opt.l2Mode };
+  return { cosine: model.score === 'cosine', userDropout: model.userDropout, l2: opt.l2, l2Mode: opt.l2Mode, fused: model.fastPath };
 }
 
 export class TrainStep {
   private offDiagonalMask: tfc.Tensor2D | null = null;
+  private readonly manyNegatives: ManyNegativeStep;
 
   constructor(
     readonly backbone: Backbone,
     private readonly s: StepSettings,
-  ) {}
+  ) {
+    this.manyNegatives = new ManyNegativeStep(backbone, s);
+  }
 
   /** One optimisation step on a batch. */
   run(batch: StepBatch, loss: Loss, temp: StepTemperature, rng: Rng): StepResult {
     const fused = this.backbone.fusedStep?.(batch, loss, temp);
     if (fused) return fused;
+    const many = this.manyNegatives.run(batch, loss, temp, rng);
+    if (many) return many;
     const src = this.backbone.forward();
     const D = this.backbone.dim;
     const B = batch.users.length;

@@ -37,4 +37,6 @@ export interface StepSettings {
   userDropout: number;
   l2: number;
   l2Mode: 'batch' | 'batch-sum' | 'none';
+  /** model.fastPath: the fused many-negative kernels take the step when they cover it (./many-negatives.ts) */
+  fused: boolean;
 }
