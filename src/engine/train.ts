@@ -13,6 +13,7 @@ import { itemPopularity } from './data/csr';
 import { Evaluator } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend } from './tensor/backend';
+import { KernelPool } from './wasm/pool';
 import { EmbeddingTable } from './tensor/embedding';
 import { readCheckpoint } from './checkpoint';
 import { backboneSpec } from './models/registry';
@@ -104,7 +105,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     checkStop();
     const backend = await initBackend(c.train.backend);
     const stats = datasetStats(ds);
-    rec.writer.updateInfo({ backend, dataset: stats.name });
+    const threads = KernelPool.configure(c.train.threads).threads;
+    rec.writer.updateInfo({ backend, dataset: stats.name, threads });
     const popularity = itemPopularity(ds.train);
     const rng = new Rng(c.seed);
     const isMostPop = c.model.kind === 'mostpop';

@@ -152,6 +152,7 @@ export function topLevelSchema(): JsonSchema {
         batchSize: int('rows per step', 2048, { minimum: 1 }),
         sampling: { enum: ['interaction', 'user'], default: 'interaction', description: 'interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch)' },
         backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'tfjs backend (auto: tfjs-node when installed, then wasm, then cpu)' },
+        threads: int('threads of the training kernels (the fused many-negative step, dense Adam); 0 = one per core. Results do not depend on it', 0, { minimum: 0, maximum: 256 }),
         logEvery: int('emit a step event every N steps', 10, { minimum: 1 }),
         lrDecayOnPlateau: num('multiply lr by this when the selection metric plateaus for patience evaluations, and keep going (0 = stop instead)', 0, { minimum: 0, exclusiveMaximum: 1 }),
         reloadBestOnPlateau: { type: 'boolean', default: false, description: 'with lrDecayOnPlateau: reload the best epoch\'s embeddings when the lr decays (RecZoo / SimpleX protocol; the optimiser state is kept)' },

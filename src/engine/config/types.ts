@@ -116,6 +116,8 @@ export interface TrainConfig {
   /** interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch) */
   sampling: 'interaction' | 'user';
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** threads of the training kernels; 0 = one per core */
+  threads: number;
   /** emit a step event every N steps */
   logEvery: number;
   /** learning-rate decay ×factor when the selection metric plateaus `patience` evaluations (0 = off) */
