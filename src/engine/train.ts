@@ -235,7 +235,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (lossS.requiresCosine && c.model.score !== 'cosine') throw new Error(`loss "${c.loss.kind}" needs cosine scores: set model.score to "cosine"`);
     const loss = lossS.create(c.loss);
     const positivesPerRow = lossS.positivesPerRow?.(c.loss) ?? 1;
-    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity, baseDir: opts.baseDir });
+    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity, negatives: ds.negatives ?? null, baseDir: opts.baseDir });
     const logQSettings = lossS.logQ?.(c.loss) ?? null;
     const logQ = logQSettings ? new LogQCorrection(logQSettings, popularity, sampler) : null;
     const model = new MfModel(ds.nUsers, ds.nItems, c.model, c.optimizer, rng.fork());
@@ -266,7 +266,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       ctx.epoch = epoch;
       temperature.startEpoch({ epoch, data: ds, users: model.users, items: model.items });
       emit({ t: Date.now(), kind: 'phase', phase: 'train', progress: 0, message: `epoch ${epoch}` });
-      const rows = epochRows(ds, c.train.sampling, sampleRng);
+      const allRows = epochRows(ds, c.train.sampling, sampleRng);
+      const rows = sampler.filterRows?.(allRows, ctx) ?? allRows;
       const n = rows.users.length;
       const steps = Math.ceil(n / B);
       const diag = new SamplerDiagnostics(Math.max(1, Math.floor(steps / 20)));
@@ -306,7 +307,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       summary.finalLoss = epochLoss / steps;
       emit({ t: Date.now(), kind: 'epoch', epoch, loss: epochLoss / steps, seconds, examplesPerSec: n / seconds, lr: model.lr, etaSeconds });
       const extra = sampler.endEpoch?.(ctx) ?? undefined;
-      emit({ t: Date.now(), kind: 'sampler', epoch, sampler: c.sampler.kind, ...diag.report(), ...(extra ? { extra } : {}) });
+      emit({ t: Date.now(), kind: 'sampler', epoch, sampler: c.sampler.kind, ...diag.report(!!ds.negatives), ...(extra ? { extra } : {}) });
       const tempReport = temperature.report();
       if (tempReport) emit({ t: Date.now(), kind: 'temperature', epoch, ...tempReport });
       writer.updateInfo({ progress: { epoch, epochs: c.train.epochs, etaSeconds } });
@@ -387,6 +388,7 @@ class SamplerDiagnostics {
   private total = 0;
   private inTest = 0;
   private inTrain = 0;
+  private explicit = 0;
   constructor(private readonly every: number) {}
 
   observe(step: number, users: Int32Array, firstPositives: Int32Array, neg: NegativeBatch, model: MfModel, ds: Dataset): void {
@@ -414,13 +416,18 @@ class SamplerDiagnostics {
         this.total++;
         if (hasItem(ds.test, u, items[k])) this.inTest++;
         if (hasItem(ds.train, u, items[k])) this.inTrain++;
+        if (ds.negatives && hasItem(ds.negatives, u, items[k])) this.explicit++;
       }
     }
   }
 
-  report(): { negScore: ReturnType<typeof percentiles> & { mean: number }; falseNegativeRate: number; positiveCollisionRate: number } {
+  report(withExplicit: boolean): { negScore: ReturnType<typeof percentiles> & { mean: number }; falseNegativeRate: number; positiveCollisionRate: number; explicitNegativeRate?: number; falseNegativeRateOther?: number } {
     const p = percentiles(this.scores);
     const mean = this.scores.length ? this.scores.reduce((a, b) => a + b, 0) / this.scores.length : 0;
-    return { negScore: { ...p, mean }, falseNegativeRate: this.total ? this.inTest / this.total : 0, positiveCollisionRate: this.total ? this.inTrain / this.total : 0 };
+    const r = { negScore: { ...p, mean }, falseNegativeRate: this.total ? this.inTest / this.total : 0, positiveCollisionRate: this.total ? this.inTrain / this.total : 0 };
+    if (!withExplicit) return r;
+    // explicit negatives are never test items (the data layer removes positives), so they count apart
+    const other = this.total - this.explicit;
+    return { ...r, explicitNegativeRate: this.total ? this.explicit / this.total : 0, falseNegativeRateOther: other ? this.inTest / other : 0 };
   }
 }

@@ -9,9 +9,15 @@ import { dns } from './dns';
 import { srns } from './srns';
 import { gdns } from './gdns';
 import { hardRank } from './hard-rank';
+import { subsample } from './subsample';
+import { twoGroup } from './two-group';
+import { rejection } from './rejection';
+import { mh } from './mh';
+import { realNegatives } from './real-negatives';
+import { dfn } from './dfn';
 
 export const SAMPLERS: Record<string, SamplerSpec<any>> = Object.fromEntries(
-  [uniform, popularity, inBatch, mixed, shared, dns, srns, gdns, hardRank].map((s) => [s.name, s]),
+  [uniform, popularity, inBatch, mixed, shared, dns, srns, gdns, hardRank, subsample, twoGroup, rejection, mh, realNegatives, dfn].map((s) => [s.name, s]),
 );
 
 export function samplerSpec(name: string): SamplerSpec<any> {
