@@ -291,7 +291,7 @@ test('real-negatives: a share ρ from the user\'s explicit negatives, uniformly 
   assert.ok(Math.abs(stats.rowsWithRealNegatives - 2 / 3) < 1e-9);
   assert.throws(() => samplerSpec('real-negatives').create({ negatives: 1, rejectPositives: true, share: 0.5, rest: { kind: 'uniform' } }, { ...data, negatives: null }), /no explicit negatives.*exposures/);
   assert.throws(() => samplerSpec('real-negatives').create({ negatives: 1, rejectPositives: true, share: 0.5, rest: { kind: 'uniform', alpha: 1 } }, data), /\$\.sampler\.rest\.alpha/);
-  assert.throws(() => samplerSpec('real-negatives').create({ negatives: 1, rejectPositives: true, share: 0.5, rest: { kind: 'nope' } }, data), /unknown sampler "nope"/);
+  assert.throws(() => samplerSpec('real-negatives').create({ negatives: 1, rejectPositives: true, share: 0.5, rest: { kind: 'nope' } }, data), /"nope" is not a sampler that draws on its own/);
   const shared = samplerSpec('real-negatives').create({ negatives: 4, rejectPositives: true, share: 0.5, rest: { kind: 'shared' } }, data);
   assert.throws(() => shared.sample(users, users, ctx), /not a per-row sampler/);
 });

@@ -3,11 +3,11 @@
  * generator's exposure model), kept by the dataset as a per-user negative set disjoint from the user's positives.
  * Each row's N negatives are split into ⌊ρN⌋ (+1 with probability frac(ρN)) drawn uniformly from the user's real
  * negatives and the rest from another per-row sampler (`rest`, any registered one with its own options, uniform by
- * default); a user without real negatives gets all N from `rest`. The trainer's false-negative diagnostic counts the
+ * default; not a composition such as real-negatives or dfn); a user without real negatives gets all N from `rest`. The trainer's false-negative diagnostic counts the
  * real negatives separately (`explicitNegativeRate`); `extra` reports the realised share.
  */
 import type { Sampler, SamplerData, SamplerSpec } from './types';
-import { SAMPLERS } from './registry';
+import { BASE_SAMPLERS } from './base-registry';
 import { drawFromRow, shareCount } from './weighted';
 import type { Interactions } from '../data/types';
 
@@ -28,9 +28,8 @@ export function explicitNegatives(data: SamplerData, sampler: string): Interacti
 
 /** Creates the per-row sampler `rest` ({kind, ...options}) with its options' defaults and the outer negatives count. */
 export function createInner(rest: RealNegativesOptions['rest'], negatives: number, rejectPositives: boolean, data: SamplerData, owner: string): Sampler {
-  const spec = SAMPLERS[rest.kind];
-  if (!spec) throw new Error(`$.sampler.rest.kind: unknown sampler "${rest.kind}" (known: ${Object.keys(SAMPLERS).join(', ')})`);
-  if (rest.kind === owner) throw new Error(`$.sampler.rest.kind: "${owner}" cannot draw its rest from itself`);
+  const spec = BASE_SAMPLERS[rest.kind];
+  if (!spec) throw new Error(`$.sampler.rest.kind: "${rest.kind}" is not a sampler that draws on its own (known: ${Object.keys(BASE_SAMPLERS).join(', ')}; ${owner} is not one)`);
   const options: Record<string, unknown> = {};
   for (const [k, s] of Object.entries(spec.options)) options[k] = s.default;
   for (const [k, v] of Object.entries(rest)) {
