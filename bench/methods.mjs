@@ -12,12 +12,11 @@
 // in the runs folder. `--only` takes loss and sampler names (rows of either kind).
 //
 // usage: node bench/methods.mjs [--epochs 3] [--only bpr,ssm,mh] [--out docs/methods.md] [--runs-dir DIR]
-import * as esbuild from 'esbuild';
+import { loadBundle } from './bundle.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const arg = (name, def) => {
@@ -30,19 +29,9 @@ const out = path.resolve(root, arg('out', 'docs/methods.md'));
 const runsDir = path.resolve(arg('runs-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-methods-'))));
 fs.mkdirSync(runsDir, { recursive: true });
 
-const bundle = path.join(root, '.bench', 'losses-registry.cjs');
-fs.mkdirSync(path.dirname(bundle), { recursive: true });
-await esbuild.build({
-  entryPoints: [path.join(root, 'src/engine/losses/registry.ts')], outfile: bundle, bundle: true, platform: 'node',
-  format: 'cjs', target: 'node20', logLevel: 'error', external: ['@tensorflow/tfjs-node'],
-});
-const { LOSSES } = createRequire(import.meta.url)(bundle);
-const samplerBundle = path.join(root, '.bench', 'samplers-registry.cjs');
-await esbuild.build({
-  entryPoints: [path.join(root, 'src/engine/samplers/registry.ts')], outfile: samplerBundle, bundle: true, platform: 'node',
-  format: 'cjs', target: 'node20', logLevel: 'error', external: ['@tensorflow/tfjs-node'],
-});
-const { SAMPLERS } = createRequire(import.meta.url)(samplerBundle);
+// (the registries reach the wasm kernels through tensor/, so bundle with the .wat plugin as bench/bundle.mjs does)
+const { LOSSES } = await loadBundle('losses-registry', path.join(root, 'src/engine/losses/registry.ts'));
+const { SAMPLERS } = await loadBundle('samplers-registry', path.join(root, 'src/engine/samplers/registry.ts'));
 
 function configFor(name, spec) {
   // the loss's own example first, then any synthetic example that trains it (not hard-rank: it needs a previous run)
