@@ -256,3 +256,18 @@ test('is-softmax unbiased: with many draws from a non-uniform q, Ẑ = (1/N)Σ e
   const sn = tfLoss('is-softmax', { proposal: 'sampler', weights: 'self-normalised', proposalTemperature: 1, logQ: 'exact', logQAlpha: 0.01, includePositive: false, correctPositive: false, reduction: 'mean' }, x).value;
   assert.ok(Math.abs(sn - got - Math.log(N)) < 1e-3, `${sn} − ${got} vs log N`);
 });
+
+test('nce streaming: log q per step becomes per draw by the draws of a step — B·N per-row, the columns when shared', () => {
+  const x = makeInputs({ B: 3, P: 1, N: 4, range: 1, logQ: true }, 41, []);
+  const options = { scores: 'raw', noise: 'streaming', logQAlpha: 0.01, logZ: 0, reduction: 'mean' };
+  // per-row [B, N] log q: B·N = 12 draws a step
+  assert.ok(Math.abs(tfLoss('nce', options, x).value - nceRef(x, { scores: 'raw', logZ: 0, reduction: 'mean', drawShift: Math.log(12) })) < 1e-5);
+  // one shared row of column log q [1, N]: N = 4 draws a step
+  const columns = x.logQNeg!.slice(0, 4);
+  const got = tf.tidy(() => LOSSES.nce.create(options).compute({
+    pos: tf.tensor2d(x.pos, [3, 1]), neg: tf.tensor2d(x.neg, [3, 4]), tau: 1,
+    logQPos: tf.tensor2d(x.logQPos!, [3, 1]), logQNeg: tf.tensor2d(columns, [1, 4]),
+  }).loss.dataSync()[0]);
+  const want = nceRef({ ...x, logQNeg: [...columns, ...columns, ...columns] }, { scores: 'raw', logZ: 0, reduction: 'mean', drawShift: Math.log(4) });
+  assert.ok(Math.abs(got - want) < 1e-5, `${got} vs ${want}`);
+});
