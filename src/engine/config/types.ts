@@ -15,6 +15,8 @@ export type DatasetConfig =
       popularityExponent: number;
       seed: number;
       testRatio: number;
+      /** exposure model: skipped impressions per user as a multiple of the user's interactions (0 = none) */
+      exposures?: number;
     }
   | {
       /** LightGCN / NGCF text files: one line per user, `uid item item …` */
@@ -31,6 +33,8 @@ export type DatasetConfig =
       header: boolean;
       columns: { user: string | number; item: string | number; rating?: string | number; timestamp?: string | number };
       ratingThreshold?: number;
+      /** rows with rating ≤ this are explicit negatives */
+      negativeRatingAtMost?: number;
     }
   | { kind: 'movielens'; path: string; ratingThreshold?: number };
 
