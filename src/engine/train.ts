@@ -22,7 +22,8 @@ import { createTemperature, type TemperatureScheme } from './temperature';
 import { Rng } from './rng';
 import { percentiles } from './stats';
 import { RunWriter } from '../runs/writer';
-import type { RunSummary } from '../runs/format';
+import { writePerUser } from '../runs/per-user';
+import type { RunInfo, RunSummary } from '../runs/format';
 import type { EvalEvent, MetricValues, RunEvent, RunStatus } from '../protocol/events';
 import { VERSION } from '../version';
 
@@ -34,6 +35,10 @@ export interface TrainOptions {
   runId?: string;
   configPath?: string;
   sweepPoint?: Record<string, unknown>;
+  /** recorded in run.json: the seed group, the sweep trial, the executor's job (src/scale) */
+  membership?: Pick<RunInfo, 'group' | 'seed' | 'sweep' | 'job'>;
+  /** called after each evaluation on the selection split; returning a reason stops the run (a sweep's ASHA) */
+  onSelection?: (epoch: number, value: number, best: number) => string | undefined | Promise<string | undefined>;
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
   /** called once the run directory exists */
@@ -119,10 +124,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     opts.runsDir,
     {
       id: opts.runId,
-      name: opts.sweepPoint && Object.keys(opts.sweepPoint).length ? `${c.name} ${Object.entries(opts.sweepPoint).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : c.name,
+      name: [c.name, ...Object.entries(opts.sweepPoint ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`), ...(opts.membership?.seed !== undefined ? [`seed=${opts.membership.seed}`] : [])].join(' '),
       experiment: c.name,
       configPath: opts.configPath,
       sweepPoint: opts.sweepPoint,
+      ...opts.membership,
       versions: { reclab: VERSION, node: process.version, tfjs: tfjsVersion },
     },
     c,
@@ -191,7 +197,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const mask = split === 'test' && ds.valid ? [ds.train, ds.valid] : [ds.train];
       return evaluator!.evaluate(
         {
-          users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics, blockUsers: c.eval.blockUsers,
+          users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics, blockUsers: c.eval.blockUsers, perUser: true,
           popularity: c.eval.popularityGroups > 0 ? { counts: popularity, groups: c.eval.popularityGroups, k: Math.max(...c.eval.ks.filter((k) => k <= 20), c.eval.ks[0]) } : undefined,
         },
         { signal: opts.signal, onProgress: (f) => emit({ t: Date.now(), kind: 'phase', phase: 'eval', progress: f }) },
@@ -201,8 +207,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const evaluateEpoch = async (ep: number, users: Float32Array, items: Float32Array, dim: number, score: 'dot' | 'cosine'): Promise<boolean> => {
       const splits: ('test' | 'valid')[] = c.eval.selectOn === 'valid' ? ['valid', 'test'] : ['test'];
       let improved = false;
+      const perUser: { split: 'test' | 'valid'; r: EvalResult }[] = [];
       for (const split of splits) {
         const r = await evaluate(users, items, dim, split, score);
+        perUser.push({ split, r });
         const ev: EvalEvent = { t: Date.now(), kind: 'eval', epoch: ep, split, metrics: r.metrics, seconds: r.seconds, users: r.users, byPopularity: r.byPopularity };
         if (split === c.eval.selectOn) {
           const value = r.metrics[c.eval.selectMetric];
@@ -214,6 +222,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         }
         if (split === 'test' && best && best.epoch === ep) best.test = r.metrics;
         emit(ev);
+      }
+      if (improved) {
+        // the best epoch's per-user values, beside its checkpoint, for paired tests between runs (reclab compare --test)
+        for (const { split, r } of perUser) if (r.perUser) writePerUser(writer.dir, { split, epoch: ep, ...r.perUser });
       }
       if (best) {
         summary.bestEpoch = best.epoch;
@@ -254,6 +266,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const ctx: SamplerContext = { rng: sampleRng, train: ds.train, nItems: ds.nItems, popularity, scorer: model, epoch: 0 };
     const epochSeconds: number[] = [];
     let bad = 0;
+    /** why a sweep's scheduler stopped this run early (ASHA), if it did */
+    let pruned: string | undefined;
     let globalStep = 0;
     const B = c.train.batchSize;
     const bestDir = writer.checkpointDir('best');
@@ -335,12 +349,20 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
           }
         }
       }
+      if (opts.onSelection && summary.lastEpoch === epoch && best) {
+        const reason = await opts.onSelection(epoch, summary.last![c.eval.selectMetric], best.value);
+        if (reason) {
+          log('info', reason);
+          pruned = reason;
+          stop = true;
+        }
+      }
       writeCheckpoint(writer.checkpointDir('last'), model, epoch, summary.last);
       if (stop) break;
       epoch++;
     }
     epoch = Math.min(epoch, c.train.epochs);
-    return finish('finished');
+    return pruned ? finish('stopped', pruned) : finish('finished');
   } catch (e) {
     if (e instanceof Stopped || opts.signal?.aborted) {
       // aborting may surface as our Stopped, an AbortError, or the signal's reason rethrown by the evaluator

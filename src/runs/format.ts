@@ -47,6 +47,13 @@ export interface RunInfo {
   note?: string;
   /** heartbeat: ISO time of the last run.json write by a live process */
   heartbeatAt?: string;
+  /** member of a seed group: the group's id (`<runs>/<group>.group.json`) and this run's seed */
+  group?: string;
+  seed?: number;
+  /** trial of a sweep (`<runs>/<sweep>.sweep.json`) */
+  sweep?: { id: string; trial: number };
+  /** where the run executes when not in a local process: the Slurm job (`123` or `123_4` for an array task) */
+  job?: { executor: string; id: string };
 }
 
 export interface RunSummary {
