@@ -44,13 +44,17 @@ export class RunWriter {
     fs.mkdirSync(runsDir, { recursive: true });
     const id = init.id ?? makeRunId(init.name);
     const dir = path.join(runsDir, id);
-    fs.mkdirSync(dir, { recursive: false });
+    // an executor (Slurm) may have created the directory as a queued placeholder, so that the run shows while its
+    // job waits: the run takes it over, keeping its creation time and job
+    const placeholder = readPlaceholder(dir);
+    if (!placeholder) fs.mkdirSync(dir, { recursive: false });
     const info: RunInfo = {
       formatVersion: RUN_FORMAT_VERSION,
+      ...placeholder,
       ...init,
       id,
       status: 'queued',
-      createdAt: new Date().toISOString(),
+      createdAt: placeholder?.createdAt ?? new Date().toISOString(),
     };
     writeJsonAtomic(path.join(dir, RUN_FILES.config), config);
     writeJsonAtomic(path.join(dir, RUN_FILES.info), info);
@@ -94,6 +98,14 @@ export class RunWriter {
     writeJsonAtomic(path.join(this.dir, RUN_FILES.summary), summary);
   }
 
+  /** Creates `<runsDir>/<id>/` holding only a queued run.json: a run waiting in an executor's queue (a Slurm job). */
+  static placeholder(runsDir: string, info: Omit<RunInfo, 'formatVersion' | 'createdAt' | 'status'> & { placeholder?: true }): string {
+    const dir = path.join(runsDir, info.id);
+    fs.mkdirSync(dir, { recursive: true });
+    writeJsonAtomic(path.join(dir, RUN_FILES.info), { formatVersion: RUN_FORMAT_VERSION, ...info, placeholder: true, status: 'queued', createdAt: new Date().toISOString() });
+    return dir;
+  }
+
   checkpointDir(which: 'best' | 'last'): string {
     const d = path.join(this.dir, RUN_FILES.checkpoints, which);
     fs.mkdirSync(d, { recursive: true });
@@ -107,5 +119,17 @@ export class RunWriter {
     } catch {
       /* already closed */
     }
+  }
+}
+
+/** The run.json of a queued placeholder directory (RunWriter.placeholder), or undefined. */
+function readPlaceholder(dir: string): RunInfo | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.info), 'utf8')) as RunInfo & { placeholder?: boolean };
+    if (!info.placeholder || info.status !== 'queued' || fs.existsSync(path.join(dir, RUN_FILES.metrics))) return undefined;
+    delete info.placeholder;
+    return info;
+  } catch {
+    return undefined;
   }
 }
