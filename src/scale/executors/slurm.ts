@@ -72,6 +72,17 @@ function markRun(runsDir: string, runId: string | undefined, status: 'failed' | 
   writeJsonAtomic(path.join(dir, RUN_FILES.info), next);
 }
 
+/** A waiting job's Slurm state in its placeholder's run.json, where the Runs tree shows it (a started run owns run.json). */
+function showPendingState(runsDir: string, runId: string | undefined, jobId: string, st: JobState): void {
+  if (!runId) return;
+  const dir = path.join(runsDir, runId);
+  const info = readRunInfo(dir) as (RunInfo & { placeholder?: boolean }) | undefined;
+  // the run takes the folder over when its task starts (it writes metrics.jsonl first thing); were this write to land
+  // just after that, the run's next run.json update (every epoch) replaces it
+  if (!info?.placeholder || info.status !== 'queued' || fs.existsSync(path.join(dir, RUN_FILES.metrics))) return;
+  writeJsonAtomic(path.join(dir, RUN_FILES.info), { ...info, job: { executor: 'slurm', id: jobId, state: st.state, ...(st.reason ? { reason: st.reason } : {}) } });
+}
+
 function tail(file: string, lines = 5): string {
   try {
     return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
@@ -120,7 +131,7 @@ async function submit(ctl: SweepController, batch: SweepTrial[], o: SweepRunOpti
   for (const t of batch) {
     const dir = path.join(ctl.runsDir, t.runId!);
     const info = readRunInfo(dir);
-    if (info) writeJsonAtomic(path.join(dir, RUN_FILES.info), { ...info, job: { executor: 'slurm', id: `${jobId}_${t.index}` } });
+    if (info) writeJsonAtomic(path.join(dir, RUN_FILES.info), { ...info, job: { executor: 'slurm', id: `${jobId}_${t.index}`, state: 'PENDING' } });
   }
   ctl.update((s) => {
     for (const t of batch) s.trials[t.index].job = { id: `${jobId}_${t.index}`, state: 'PENDING' };
@@ -156,6 +167,7 @@ async function waitForJobs(ctl: SweepController, o: SweepRunOptions): Promise<vo
         const st = states.get(t.job!.id);
         if (st && (st.state !== t.job!.state || st.reason !== t.job!.reason)) {
           t.job = { id: t.job!.id, state: st.state, ...(st.reason ? { reason: st.reason } : {}) };
+          if (st.state === 'PENDING') showPendingState(ctl.runsDir, t.runId, t.job.id, st);
         }
         const gone = !st && t.job!.state !== 'PENDING';
         if ((st && TERMINAL_STATES.has(st.state)) || gone) {
