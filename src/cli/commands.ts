@@ -10,7 +10,7 @@ import { configReferenceMarkdown } from '../engine/config/reference';
 import { train, type TrainResult, describeConfig } from '../engine/train';
 import { itemPopularity } from '../engine/data/csr';
 import { loadDataset, datasetStats } from '../engine/data';
-import { Evaluator } from '../engine/eval';
+import { Evaluator, withSampledMetrics } from '../engine/eval';
 import { initBackend } from '../engine/tensor/backend';
 import type { RunEvent } from '../protocol/events';
 import { listRuns, readConfig, readRunInfo, readSummary } from '../runs/reader';
@@ -173,11 +173,13 @@ export async function evalCommand(runDir: string, which: 'best' | 'last' = 'best
   const ev = new Evaluator({ workers: config.eval.workers });
   try {
     const score = config.model.evalScore === 'same' ? config.model.score : config.model.evalScore;
-    const r = await ev.evaluate({
+    const req = {
       users: readF32('user.f32'), items: readF32('item.f32'), dim: meta.dim, score,
       mask: ds.valid ? [ds.train, ds.valid] : [ds.train], target: ds.test, ks: config.eval.ks, metrics: config.eval.metrics,
       popularity: config.eval.popularityGroups ? { counts: itemPopularity(ds.train), groups: config.eval.popularityGroups, k: 20 } : undefined,
-    });
+      itemCounts: itemPopularity(ds.train), headShare: config.eval.headShare,
+    };
+    const r = withSampledMetrics(await ev.evaluate(req), req, config.eval.sampledNegatives ?? 0, config.seed);
     return r.metrics;
   } finally {
     await ev.close();

@@ -9,7 +9,7 @@ import type { Dataset } from './data/types';
 import { hasItem, nnz } from './data/types';
 import { loadDataset, datasetStats } from './data';
 import { itemPopularity } from './data/csr';
-import { Evaluator } from './eval';
+import { Evaluator, withSampledMetrics } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend, tfjsVersion } from './tensor/backend';
 import { readCheckpoint } from './checkpoint';
@@ -193,9 +193,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         {
           users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics, blockUsers: c.eval.blockUsers,
           popularity: c.eval.popularityGroups > 0 ? { counts: popularity, groups: c.eval.popularityGroups, k: Math.max(...c.eval.ks.filter((k) => k <= 20), c.eval.ks[0]) } : undefined,
+          itemCounts: popularity, headShare: c.eval.headShare,
         },
         { signal: opts.signal, onProgress: (f) => emit({ t: Date.now(), kind: 'phase', phase: 'eval', progress: f }) },
-      );
+      ).then((r) => withSampledMetrics(r, { users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics }, c.eval.sampledNegatives, c.seed));
     };
     /** evaluates on the selection split (and on test when selecting on valid), emits events, tracks the best */
     const evaluateEpoch = async (ep: number, users: Float32Array, items: Float32Array, dim: number, score: 'dot' | 'cosine'): Promise<boolean> => {

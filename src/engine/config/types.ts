@@ -125,7 +125,8 @@ export interface TrainConfig {
 export interface EvalConfig {
   every: number;
   ks: number[];
-  metrics: ('recall' | 'ndcg' | 'precision' | 'hit' | 'mrr')[];
+  /** accuracy metrics, and the beyond-accuracy coverage / gini / arp / aplt (docs/evaluation.md) */
+  metrics: ('recall' | 'ndcg' | 'precision' | 'hit' | 'mrr' | 'coverage' | 'gini' | 'arp' | 'aplt')[];
   /** model selection: metric key and split. `test` is the papers' protocol and is labelled as such */
   selectMetric: string;
   selectOn: 'test' | 'valid';
@@ -137,6 +138,10 @@ export interface EvalConfig {
   workers: number;
   /** popularity groups for the recall-by-popularity breakdown (0 = off) */
   popularityGroups: number;
+  /** share of training interactions held by the short head (the long tail of aplt) */
+  headShare: number;
+  /** > 0: also report the accuracy metrics on sampled candidates (`recall@10/s100`); 0 = off (the default) */
+  sampledNegatives: number;
 }
 
 export interface ExperimentConfig {
