@@ -7,6 +7,7 @@ import { ConfigError } from '../engine/config/validate';
 import { ConsoleReporter, fmtDuration } from './console-reporter';
 import { compareTable, datasetStatsCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, sweepCommand, trainCommand } from './commands';
 import { VERSION } from '../version';
+import { datasetsFetchCommand, datasetsListCommand, datasetsPathCommand, datasetsVerifyCommand } from './datasets';
 
 const USAGE = `reclab ${VERSION} — train and compare implicit-feedback recommenders
 
@@ -17,6 +18,7 @@ usage:
   reclab compare <run-dir …>
   reclab runs [--runs-dir D]
   reclab datasets stats <config.reclab.json> [--set path=value …]
+  reclab datasets list | fetch NAME [--from URL|DIR] [--timeout S] | verify NAME | path NAME
   reclab schema [--out file.json | --markdown file.md]
 
 Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once.`;
@@ -49,6 +51,8 @@ async function main(argv: string[]): Promise<number> {
       last: { type: 'boolean', default: false },
       out: { type: 'string' },
       markdown: { type: 'string' },
+      from: { type: 'string' },
+      timeout: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -116,7 +120,18 @@ async function main(argv: string[]): Promise<number> {
       console.log(runsCommand(runsDir));
       return 0;
     case 'datasets':
-      if (rest[0] !== 'stats' || rest.length !== 2) throw new ConfigError('usage: reclab datasets stats <config>');
+      if (rest[0] === 'list' && rest.length === 1) {
+        console.log(datasetsListCommand());
+        return 0;
+      }
+      if (['fetch', 'verify', 'path'].includes(rest[0]) && rest.length === 2) {
+        if (rest[0] === 'fetch') {
+          const ac = withInterrupt();
+          console.log(await datasetsFetchCommand(rest[1], { from: values.from, signal: ac.signal, timeoutSeconds: values.timeout ? Number(values.timeout) : undefined }));
+        } else console.log(rest[0] === 'verify' ? await datasetsVerifyCommand(rest[1]) : datasetsPathCommand(rest[1]));
+        return 0;
+      }
+      if (rest[0] !== 'stats' || rest.length !== 2) throw new ConfigError('usage: reclab datasets stats <config> | list | fetch NAME [--from URL|DIR] | verify NAME | path NAME');
       console.log(await datasetStatsCommand(rest[1], overrides));
       return 0;
     case 'schema': {
@@ -133,7 +148,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
-    console.error(e instanceof ConfigError || e.name === 'DatasetError' ? e.message : `error: ${e.message}`);
+    console.error(e instanceof ConfigError || ['DatasetError', 'ChecksumError', 'DownloadError'].includes(e.name) ? e.message : `error: ${e.message}`);
     if (process.env.RECLAB_DEBUG) console.error(e.stack);
     process.exit(e instanceof ConfigError ? 2 : 1);
   },

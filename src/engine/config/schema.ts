@@ -49,6 +49,13 @@ export const DATASET_KINDS: Record<string, JsonSchema> = {
     path: { type: 'string', description: 'ratings.dat (relative to the config file)' },
     ratingThreshold: { type: 'number', description: 'keep ratings ≥ threshold' },
   }, { required: ['kind', 'path'] }),
+  catalog: obj('A dataset of the catalogue (reclab datasets list), found in the cache or fetched and verified first: {"catalog": "yelp2018"}.', {
+    kind: { const: 'catalog' },
+    catalog: { type: 'string', minLength: 1, description: 'catalogue name (yelp2018, gowalla, amazon-book, ml-100k, ml-1m, synthetic), optionally name@version' },
+    fetch: { type: 'boolean', default: true, description: 'download it into the cache ($RECLAB_DATA) when missing; false = fail instead' },
+    from: { type: 'string', description: 'mirror base URL (files at <url>/<name>/<file>) or local folder to fetch from instead of the catalogue URLs' },
+    ratingThreshold: { type: 'number', description: 'keep ratings ≥ threshold (MovieLens entries)' },
+  }, { required: ['kind', 'catalog'] }),
 };
 
 function registryBranches(registry: Record<string, { name: string; description: string; options: Record<string, JsonSchema> }>, common: Record<string, JsonSchema>): Record<string, JsonSchema> {

@@ -32,7 +32,19 @@ export type DatasetConfig =
       columns: { user: string | number; item: string | number; rating?: string | number; timestamp?: string | number };
       ratingThreshold?: number;
     }
-  | { kind: 'movielens'; path: string; ratingThreshold?: number };
+  | { kind: 'movielens'; path: string; ratingThreshold?: number }
+  | {
+      /** a dataset of the catalogue (catalog/datasets.json), found in or fetched into the cache */
+      kind: 'catalog';
+      /** catalogue name, optionally `name@version` */
+      catalog: string;
+      /** fetch it when it is not in the cache (default true) */
+      fetch: boolean;
+      /** a mirror URL or a local folder to fetch from instead of the catalogue's URLs */
+      from?: string;
+      /** keep ratings ≥ threshold (MovieLens entries) */
+      ratingThreshold?: number;
+    };
 
 export interface SplitConfig {
   /** given: the source's own train/test; ratio: random per-user holdout; leave-last-out: by timestamp */
