@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { strToU8, zipSync } from 'fflate';
 import {
   ChecksumError, DownloadError, catalogEntries, catalogEntry, datasetState, entryDir, fetchDataset, hashFile,
   resolveCatalogDataset, validateCatalog, verifyDataset, type CatalogEntry,
@@ -222,6 +223,28 @@ describe('fetching from a local HTTP server', () => {
       process.env.RECLAB_CATALOG = saved.cat ?? '';
       if (saved.data === undefined) delete process.env.RECLAB_DATA;
       else process.env.RECLAB_DATA = saved.data;
+    }
+  });
+
+  it('a zip entry (the MovieLens shape) is verified by md5, unpacked, and loaded by its format; a zip-slip entry is refused', async () => {
+    const ratings = Array.from({ length: 60 }, (_, r) => `${1 + (r % 12)}::${1 + ((r * 7) % 15)}::${1 + (r % 5)}::${1000 + r}`).join('\n') + '\n';
+    const zip = Buffer.from(zipSync({ 'mini/ratings.dat': strToU8(ratings), 'mini/README': strToU8('fixture') }));
+    const zserver = await serveFixtures({ 'mini.zip': zip, 'evil.zip': Buffer.from(zipSync({ '../escape.txt': strToU8('x') })) });
+    try {
+      const entry: CatalogEntry = {
+        ...entryFor('mini', { 'mini.zip': zip }, ['md5']), format: 'zip', extract: 'mini.zip',
+        dataset: { kind: 'movielens', path: 'mini/ratings.dat' },
+      };
+      const cache = tmp();
+      await fetchDataset(entry, { root: cache, from: `${zserver.url}/good` });
+      const dir = entryDir(entry, cache);
+      assert.equal(fs.readFileSync(path.join(dir, 'mini', 'ratings.dat'), 'utf8'), ratings);
+      assert.equal(datasetState(entry, cache), 'fetched');
+      const evil: CatalogEntry = { ...entryFor('evil', { 'evil.zip': Buffer.from(zipSync({ '../escape.txt': strToU8('x') })) }, ['md5']), format: 'zip', extract: 'evil.zip' };
+      await assert.rejects(fetchDataset(evil, { root: cache, from: `${zserver.url}/good` }), /points outside the folder/);
+      assert.equal(fs.existsSync(path.join(cache, 'evil', 'escape.txt')), false);
+    } finally {
+      await zserver.close();
     }
   });
 
