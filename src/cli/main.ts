@@ -7,6 +7,7 @@ import { ConfigError } from '../engine/config/validate';
 import { ConsoleReporter, fmtDuration } from './console-reporter';
 import { compareTable, datasetStatsCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, sweepCommand, trainCommand } from './commands';
 import { VERSION } from '../version';
+import { reproduceCommand } from './reproduce';
 import { datasetsFetchCommand, datasetsListCommand, datasetsPathCommand, datasetsVerifyCommand } from './datasets';
 
 const USAGE = `reclab ${VERSION} — train and compare implicit-feedback recommenders
@@ -19,6 +20,7 @@ usage:
   reclab runs [--runs-dir D]
   reclab datasets stats <config.reclab.json> [--set path=value …]
   reclab datasets list | fetch NAME [--from URL|DIR] [--timeout S] | verify NAME | path NAME
+  reclab reproduce <suite.json> [--rows a,b] [--runs-dir D] [--out DIR] [--set path=value …]
   reclab schema [--out file.json | --markdown file.md]
 
 Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once.`;
@@ -53,6 +55,7 @@ async function main(argv: string[]): Promise<number> {
       markdown: { type: 'string' },
       from: { type: 'string' },
       timeout: { type: 'string' },
+      rows: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -134,6 +137,15 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] !== 'stats' || rest.length !== 2) throw new ConfigError('usage: reclab datasets stats <config> | list | fetch NAME [--from URL|DIR] | verify NAME | path NAME');
       console.log(await datasetStatsCommand(rest[1], overrides));
       return 0;
+    case 'reproduce': {
+      if (rest.length !== 1) throw new ConfigError('reproduce takes one suite file');
+      const ac = withInterrupt();
+      const outDir = path.resolve(values.out ?? 'reproductions');
+      const r = await reproduceCommand(rest[0], { rows: values.rows, runsDir, outDir, overrides, signal: ac.signal });
+      console.log('\n' + r.text);
+      console.log(`\nresults: ${r.files.json}\n         ${r.files.markdown}\n         ${r.files.csv}`);
+      return r.results.rows.some((x) => x.status === 'failed') ? 1 : 0;
+    }
     case 'schema': {
       const text = schemaCommand(values.out ?? values.markdown, Boolean(values.markdown));
       if (!values.out && !values.markdown) process.stdout.write(text);
@@ -148,7 +160,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
-    console.error(e instanceof ConfigError || ['DatasetError', 'ChecksumError', 'DownloadError'].includes(e.name) ? e.message : `error: ${e.message}`);
+    console.error(e instanceof ConfigError || ['DatasetError', 'ChecksumError', 'DownloadError', 'SuiteError'].includes(e.name) ? e.message : `error: ${e.message}`);
     if (process.env.RECLAB_DEBUG) console.error(e.stack);
     process.exit(e instanceof ConfigError ? 2 : 1);
   },
