@@ -6,7 +6,8 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { readSummary } from '../../src/runs/reader';
 import type { SuiteResults } from '../../src/suites/report';
-import { loadSuite } from '../../src/suites/suite';
+import { loadSuite, rowOverrides } from '../../src/suites/suite';
+import { loadConfig } from '../../src/cli/commands';
 import { VERSION } from '../../src/version';
 
 const root = process.env.RECLAB_ROOT!;
@@ -68,7 +69,7 @@ test('reclab reproduce runs a tiny synthetic suite end to end: ours vs published
   }
 });
 
-test('every suite in suites/ loads, names existing configs, and cites a source for each row', () => {
+test('every suite in suites/ loads, each row\'s config is valid with the row\'s overrides, and cites a source', () => {
   const dir = path.join(root, 'suites');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.suite.json'));
   assert.ok(files.length >= 4);
@@ -77,6 +78,10 @@ test('every suite in suites/ loads, names existing configs, and cites a source f
     for (const row of s.rows) {
       assert.ok(row.source.length > 10, `${f} ${row.id}`);
       for (const k of Object.keys(row.published)) assert.ok(s.metrics.includes(k), `${f} ${row.id}: ${k} is compared`);
+      const { config } = loadConfig(path.resolve(path.dirname(s.file), row.config), rowOverrides(row));
+      assert.equal(config.dataset.kind, 'catalog', `${f} ${row.id} uses the catalogue`);
+      assert.equal(config.model.kind, row.backbone === 'lightgcn' ? 'lightgcn' : 'mf', `${f} ${row.id}: backbone`);
+      for (const m of s.metrics) assert.ok(config.eval.ks.includes(Number(m.split('@')[1])), `${f} ${row.id}: ${m} is evaluated`);
     }
   }
 });
