@@ -21,12 +21,16 @@ export function registerCatalogCommands(opts: { extensionPath: string; runsDir: 
       }
       if (!name) return;
       const target = name;
+      let cancelled = false;
       try {
         const r = await vscode.window.withProgress(
           { location: vscode.ProgressLocation.Notification, title: `Fetching ${target}`, cancellable: true },
           async (progress, token) => {
             const ac = new AbortController();
-            token.onCancellationRequested(() => ac.abort(new Error('cancelled')));
+            token.onCancellationRequested(() => {
+              cancelled = true;
+              ac.abort(new Error('cancelled'));
+            });
             let last = 0;
             return fetchDataset(target, {
               signal: ac.signal,
@@ -45,7 +49,8 @@ export function registerCatalogCommands(opts: { extensionPath: string; runsDir: 
         );
         void vscode.window.showInformationMessage(`${target}: fetched and verified (${r.transferred.length ? r.transferred.join(', ') : 'already in the cache'}) — ${r.dir}`);
       } catch (e) {
-        void vscode.window.showErrorMessage(`Fetching ${target} failed: ${(e as Error).message}`);
+        if (cancelled) void vscode.window.showInformationMessage(`Fetching ${target} cancelled: the bytes received are kept and the next fetch resumes them.`);
+        else void vscode.window.showErrorMessage(`Fetching ${target} failed: ${(e as Error).message}`);
       } finally {
         opts.refresh();
       }

@@ -157,6 +157,21 @@ describe('fetching from a local HTTP server', () => {
     assert.deepEqual(fs.readFileSync(path.join(dir, 'train.txt')), files['train.txt']);
   });
 
+  it('cancellation: the signal\'s reason rejects the fetch, the bytes so far stay, and the next fetch resumes them', async () => {
+    const entry = entryFor('fx-cancel', files, ['sha256']);
+    const cache = tmp();
+    const ac = new AbortController();
+    await assert.rejects(fetchDataset(entry, {
+      root: cache, from: `${server.url}/slow-stall`, signal: ac.signal,
+      onProgress: (p) => { if (p.received >= 5) ac.abort(new Error('cancelled by the user')); },
+    }), /cancelled by the user/);
+    const part = path.join(entryDir(entry, cache), '.train.txt.part');
+    assert.equal(fs.statSync(part).size, 5);
+    await fetchDataset(entry, { root: cache, from: `${server.url}/good` });
+    assert.deepEqual(server.requests.filter((q) => q.path === '/good/fx-cancel/train.txt').map((q) => q.range), ['bytes=5-']);
+    assert.equal(datasetState(entry, cache), 'fetched');
+  });
+
   it('404: a DownloadError naming the status and URL, not retried', async () => {
     const entry = entryFor('fx-404', { 'absent.txt': Buffer.from('x') }, ['sha256']);
     const before404 = server.requests.length;

@@ -128,14 +128,11 @@ async function attemptOnce(url: string, part: string, idleMs: number, opts: Down
           report(false);
         }
       }
-    } catch (e) {
-      opts.signal?.throwIfAborted();
+    } catch {
       complete = false;
-      if (timedOut) {
-        await closeStream(out);
-        throw new DownloadError(`${opts.label}: timed out after ${idleMs / 1000} s without data from ${url}`, true);
-      }
-      void e;
+      await closeStream(out); // keep what arrived: the next attempt (or fetch) resumes from it
+      opts.signal?.throwIfAborted();
+      if (timedOut) throw new DownloadError(`${opts.label}: timed out after ${idleMs / 1000} s without data from ${url}`, true);
     }
     await closeStream(out);
     report(true);
