@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { createHash } from 'node:crypto';
 import { fetchDataset } from '../../src/engine/catalog';
 import { catalogRows, progressText } from '../../src/extension/host/catalog';
+import { datasetOf } from '../../src/extension/host/datasets';
 
 test('the Datasets view\'s catalogue rows: not fetched, generated, then fetched once in the cache', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-ext-catalog-'));
@@ -35,6 +36,11 @@ test('the Datasets view\'s catalogue rows: not fetched, generated, then fetched 
     else process.env.RECLAB_CATALOG = saved;
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('a config naming a catalogue dataset is grouped under its catalogue name', () => {
+  assert.deepEqual(datasetOf({ dataset: { catalog: 'yelp2018' } }), { key: 'catalog:yelp2018', label: 'yelp2018 (catalogue)', kind: 'catalog', detail: 'from the dataset catalogue' });
+  assert.equal(datasetOf({ dataset: { kind: 'catalog', catalog: 'ml-1m' } })?.label, 'ml-1m (catalogue)');
 });
 
 test('fetch progress text: sizes, rate, ETA and the fraction for the notification', () => {
