@@ -2,6 +2,7 @@ import { Rng } from '../rng';
 import { MetricAccumulator } from './accumulate';
 import { finalizeResult } from './finalize';
 import { makeLayout } from './layout';
+import { selectTopK } from './topk';
 import { ACCURACY_METRICS, type EvalRequest, type EvalResult } from './types';
 
 export interface SampledOptions {
@@ -34,6 +35,8 @@ export function evaluateSampled(req: EvalRequest, opts: SampledOptions): EvalRes
   const rng = new Rng(opts.seed);
   const excluded = new Uint8Array(nItems);
   const ranked = new Int32Array(layout.maxK);
+  const topScore = new Float64Array(layout.maxK);
+  let scores = new Float32Array(negatives + 64);
   const userNorm = (u: number): number => (req.score === 'cosine' ? norm(req.users, u, dim) : 1);
   const itemNorms = req.score === 'cosine' ? Float64Array.from({ length: nItems }, (_, i) => norm(req.items, i, dim)) : null;
   const { target } = req;
@@ -57,16 +60,20 @@ export function evaluateSampled(req: EvalRequest, opts: SampledOptions): EvalRes
       mark(i, TARGET);
     }
     drawNegatives(rng, excluded, touched, nItems, negatives, candidates, mark);
+    // rank the candidates in item order with the full ranking's top-K pass, so ties go to the lower item index
+    const cand = Int32Array.from(candidates).sort();
+    if (scores.length < cand.length) scores = new Float32Array(cand.length * 2);
     const un = userNorm(u);
-    const scored = candidates.map((i) => {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += req.users[u * dim + d] * req.items[i * dim + d];
-      const den = itemNorms ? un * itemNorms[i] : 1;
-      return { i, s: den > 0 ? s / den : 0 };
-    }).filter((c) => !Number.isNaN(c.s));
-    scored.sort((a, b) => b.s - a.s || a.i - b.i);
-    const count = Math.min(layout.maxK, scored.length);
-    for (let r = 0; r < count; r++) ranked[r] = scored[r].i;
+    const uo = u * dim;
+    for (let c = 0; c < cand.length; c++) {
+      const io = cand[c] * dim;
+      let dot = 0;
+      for (let d = 0; d < dim; d++) dot += req.users[uo + d] * req.items[io + d];
+      const den = itemNorms ? un * itemNorms[cand[c]] : 1;
+      scores[c] = den > 0 ? dot / den : 0;
+    }
+    const count = selectTopK(scores, 0, cand.length, layout.maxK, ranked, topScore);
+    for (let r = 0; r < count; r++) ranked[r] = cand[ranked[r]];
     acc.addUser(ranked, count, target.indices, ts, te);
     for (const i of touched) excluded[i] = 0;
   }
