@@ -131,11 +131,13 @@ async function runRow(
   const test = summary.bestTest ?? {};
   const ours: Record<string, number> = {};
   for (const m of suite.metrics) if (test[m] !== undefined) ours[m] = test[m];
+  const cutoffs = new Set(suite.metrics.map((m) => m.split('@')[1]));
+  const beyond = Object.fromEntries(Object.entries(test).filter(([k]) => /^(coverage|gini|arp|aplt)@\d+$/.test(k) && cutoffs.has(k.split('@')[1])));
   const status = info.status === 'finished' || info.status === 'stopped' ? info.status : 'failed';
   return {
     backend: info.backend,
     row: {
-      ...base, status, ours, epochs: summary.epochsRun, bestEpoch: summary.bestEpoch ?? null, wallSeconds: summary.wallSeconds,
+      ...base, status, ours, ...(Object.keys(beyond).length ? { beyond } : {}), epochs: summary.epochsRun, bestEpoch: summary.bestEpoch ?? null, wallSeconds: summary.wallSeconds,
       ...(status === 'failed' ? { error: tail.join(' / ') } : {}),
     },
   };

@@ -27,6 +27,8 @@ export interface ResultRow {
   wallSeconds: number | null;
   /** our test metrics at the selected epoch */
   ours: Record<string, number>;
+  /** beyond-accuracy test metrics at the selected epoch (coverage, gini, arp, aplt at the suite's cut-offs), when the run computed them */
+  beyond?: Record<string, number>;
   published: Record<string, number>;
   source: string;
   runDir?: string;
@@ -116,12 +118,26 @@ export function renderMarkdown(r: SuiteResults): string {
     '',
     `Environment: ${environmentLine(r.environment).replace(/^environment: /, '')}.`,
   ];
+  const beyondKeys = beyondColumns(r);
+  if (beyondKeys.length) {
+    lines.push('', 'Beyond accuracy (ours, test, same epoch; docs/evaluation.md):', '',
+      `| row | ${beyondKeys.join(' | ')} |`, `|---|${beyondKeys.map(() => '---').join('|')}|`,
+      ...r.rows.map((row) => `| ${row.id} | ${beyondKeys.map((k) => f4(row.beyond?.[k])).join(' | ')} |`));
+  }
   const recorded = r.rows.filter((row) => row.recordedFrom);
   if (recorded.length) lines.push('', ...recorded.map((row) => `- \`${row.id}\`: recorded from ${row.recordedFrom}.`));
   const failed = r.rows.filter((row) => row.error);
   if (failed.length) lines.push('', ...failed.map((row) => `- \`${row.id}\` failed: ${row.error}`));
   if (r.note) lines.push('', r.note);
   return lines.join('\n') + '\n';
+}
+
+/** beyond-accuracy keys present in any row, in a stable order */
+export function beyondColumns(r: SuiteResults): string[] {
+  const keys = new Set<string>();
+  for (const row of r.rows) for (const k of Object.keys(row.beyond ?? {})) keys.add(k);
+  const order = ['coverage', 'gini', 'arp', 'aplt'];
+  return [...keys].sort((a, b) => order.indexOf(a.split('@')[0]) - order.indexOf(b.split('@')[0]) || a.localeCompare(b));
 }
 
 function csvCell(v: string | number | null | undefined): string {
@@ -132,12 +148,13 @@ function csvCell(v: string | number | null | undefined): string {
 
 export function renderCsv(r: SuiteResults): string {
   const head = ['row', 'method', 'backbone', 'dataset', 'config', 'protocol', 'status', 'epochs', 'best_epoch', 'wall_seconds',
-    ...r.metrics.flatMap((m) => [`${m}_ours`, `${m}_published`, `${m}_delta`]), 'source', 'run_dir', 'recorded_from',
+    ...r.metrics.flatMap((m) => [`${m}_ours`, `${m}_published`, `${m}_delta`]), ...beyondColumns(r), 'source', 'run_dir', 'recorded_from',
     'reclab', 'backend', 'threads', 'cpu'];
   const env = r.environment;
   const rows = r.rows.map((row) => [
     row.id, row.method, row.backbone, row.dataset, row.config, row.protocol, row.status, row.epochs, row.bestEpoch, row.wallSeconds,
-    ...r.metrics.flatMap((m) => [row.ours[m], row.published[m], delta(row, m)]), row.source, row.runDir, row.recordedFrom,
+    ...r.metrics.flatMap((m) => [row.ours[m], row.published[m], delta(row, m)]), ...beyondColumns(r).map((k) => row.beyond?.[k]),
+    row.source, row.runDir, row.recordedFrom,
     env?.reclab, env?.backend, env?.threads, env?.cpu,
   ].map(csvCell).join(','));
   return [head.join(','), ...rows].join('\n') + '\n';

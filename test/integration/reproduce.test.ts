@@ -44,6 +44,10 @@ test('reclab reproduce runs a tiny synthetic suite end to end: ours vs published
     assert.match(md, /best epoch on test \(papers' protocol\)/);
     assert.match(md, /best epoch on validation/);
     assert.match(md, new RegExp(`Environment: RecLab ${VERSION.replace(/\./g, '\\.')} · Node v`));
+    // the reviewers' metrics of the same epoch, at the suite's cut-off only
+    assert.deepEqual(Object.keys(t.beyond!).sort(), ['aplt@20', 'arp@20', 'coverage@20', 'gini@20']);
+    assert.equal(t.beyond!['coverage@20'], readSummary(t.runDir!)!.bestTest!['coverage@20']);
+    assert.match(md, /\| row \| coverage@20 \| gini@20 \| arp@20 \| aplt@20 \|/);
     // the row without a published NDCG shows a dash, not a number
     assert.match(md, /\| bpr-valid \|[^\n]*\| — \| — \|/);
     const csv = fs.readFileSync(path.join(out, 'tiny.csv'), 'utf8').trim().split('\n');
