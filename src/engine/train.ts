@@ -23,6 +23,7 @@ import { Rng } from './rng';
 import { percentiles } from './stats';
 import { RunWriter } from '../runs/writer';
 import type { RunSummary } from '../runs/format';
+import { SummaryTracker } from '../runs/summary';
 import type { EvalEvent, MetricValues, RunEvent, RunStatus } from '../protocol/events';
 import { VERSION } from '../version';
 
@@ -138,6 +139,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     emit({ t: Date.now(), kind: 'log', level, message });
   };
   const summary: RunSummary = { selectMetric: c.eval.selectMetric, selectSplit: c.eval.selectOn, epochsRun: 0, wallSeconds: 0 };
+  const results = new SummaryTracker(c.eval.selectMetric, c.eval.selectOn);
   writer.updateInfo({ status: 'running', pid: process.pid, startedAt: new Date().toISOString(), progress: { epoch: 0, epochs: c.train.epochs } });
   writer.log(`run ${writer.info.id} started (pid ${process.pid})`);
 
@@ -204,22 +206,16 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       for (const split of splits) {
         const r = await evaluate(users, items, dim, split, score);
         const ev: EvalEvent = { t: Date.now(), kind: 'eval', epoch: ep, split, metrics: r.metrics, seconds: r.seconds, users: r.users, byPopularity: r.byPopularity };
+        const isBest = results.add(ep, split, r.metrics);
         if (split === c.eval.selectOn) {
           const value = r.metrics[c.eval.selectMetric];
-          improved = !best || value > best.value;
+          improved = isBest;
           if (improved) best = { epoch: ep, value, metrics: r.metrics };
           ev.selection = { metric: c.eval.selectMetric, value, best: improved };
-          summary.last = r.metrics;
-          summary.lastEpoch = ep;
         }
-        if (split === 'test' && best && best.epoch === ep) best.test = r.metrics;
         emit(ev);
       }
-      if (best) {
-        summary.bestEpoch = best.epoch;
-        summary.best = best.metrics;
-        summary.bestTest = best.test ?? (c.eval.selectOn === 'test' ? best.metrics : summary.bestTest);
-      }
+      results.fill(summary);
       writer.writeSummary({ ...summary, epochsRun: ep, wallSeconds: (Date.now() - t0) / 1000 });
       return improved;
     };
@@ -254,6 +250,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const ctx: SamplerContext = { rng: sampleRng, train: ds.train, nItems: ds.nItems, popularity, scorer: model, epoch: 0 };
     const epochSeconds: number[] = [];
     let bad = 0;
+    let earlyStop: string | undefined;
     let globalStep = 0;
     const B = c.train.batchSize;
     const bestDir = writer.checkpointDir('best');
@@ -330,7 +327,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
               log('info', `reloaded the embeddings of the best epoch (${bestTables.epoch})`);
             }
           } else {
-            log('info', `early stop: no improvement of ${c.eval.selectMetric} for ${c.eval.patience} evaluations (best at epoch ${best?.epoch})`);
+            earlyStop = `early stop: no improvement of ${c.eval.selectMetric} for ${c.eval.patience} evaluations (best at epoch ${best?.epoch})`;
+            log('info', earlyStop);
             stop = true;
           }
         }
@@ -340,7 +338,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       epoch++;
     }
     epoch = Math.min(epoch, c.train.epochs);
-    return finish('finished');
+    return finish('finished', earlyStop);
   } catch (e) {
     if (e instanceof Stopped || opts.signal?.aborted) {
       // aborting may surface as our Stopped, an AbortError, or the signal's reason rethrown by the evaluator

@@ -28,7 +28,7 @@ test('format: durations, metrics, progress, best metric with fallback', () => {
   assert.equal(formatDuration(undefined), '–');
   assert.equal(formatMetric(0.123456), '0.1235');
   const r = rec('a', 'finished', {}, summary(0.2));
-  assert.deepEqual(bestMetric(r, 'ndcg@20'), { metric: 'ndcg@20', value: 0.2, epoch: 7 });
+  assert.deepEqual(bestMetric(r, 'ndcg@20'), { metric: 'ndcg@20', kind: 'best', selectSplit: 'valid', values: { valid: 0.2 }, epochs: { valid: 7 } });
   assert.equal(bestMetric(r, 'mrr@10')?.metric, 'ndcg@20', 'falls back to the selection metric');
   const events: RunEvent[] = [
     { t: 1, kind: 'start', runId: 'a', name: 'a', backend: 'cpu', epochs: 9, stepsPerEpoch: 3, summary: '', dataset: { name: 's', users: 1, items: 1, train: 1, valid: 0, test: 1, density: 1, giniItemPopularity: 0 } },
@@ -38,10 +38,19 @@ test('format: durations, metrics, progress, best metric with fallback', () => {
 });
 
 test('format: one-line descriptions per status', () => {
-  assert.equal(describeRun(rec('a', 'running', { progress: { epoch: 3, epochs: 20, etaSeconds: 65 } }), 'ndcg@20'), 'epoch 3/20 · ETA 1m 05s');
+  assert.equal(describeRun(rec('a', 'running', { progress: { epoch: 1, epochs: 20, etaSeconds: 65 } }), 'ndcg@20'), 'epoch 1/20 · ETA 1m 05s');
+  // from epoch 2 on the ETA is the mean wall time per epoch so far (evaluations included) times the epochs left,
+  // counted down since the update that carried the progress
+  const live = rec('a', 'running', { progress: { epoch: 4, epochs: 20, etaSeconds: 1 }, startedAt: '2026-11-22T10:00:00.000Z', heartbeatAt: '2026-11-22T10:00:40.000Z' });
+  assert.equal(describeRun(live, 'ndcg@20', { now: Date.parse('2026-11-22T10:00:40.000Z') }), 'epoch 4/20 · ETA 2m 40s');
+  assert.equal(describeRun(live, 'ndcg@20', { now: Date.parse('2026-11-22T10:00:50.000Z') }), 'epoch 4/20 · ETA 2m 30s');
   assert.equal(describeRun(rec('a', 'running'), 'ndcg@20', { stopping: true }), 'stopping…');
-  assert.equal(describeRun(rec('a', 'finished', {}, summary(0.25)), 'ndcg@20'), 'ndcg@20 0.2500');
-  assert.equal(describeRun(rec('a', 'finished', {}, summary(0.25)), 'recall@20'), 'recall@20 0.5000');
+  assert.equal(describeRun(rec('a', 'finished', {}, summary(0.25)), 'ndcg@20'), 'ndcg@20 valid 0.2500 @ ep 7');
+  assert.equal(describeRun(rec('a', 'finished', {}, summary(0.25)), 'recall@20'), 'recall@20 valid 0.5000 @ ep 7');
+  assert.equal(
+    describeRun(rec('a', 'finished', { reason: 'early stop: no improvement', progress: { epoch: 62, epochs: 150 } }, summary(0.25)), 'ndcg@20'),
+    'ndcg@20 valid 0.2500 @ ep 7 · early stop at 62/150',
+  );
   assert.match(describeRun(rec('a', 'failed', { reason: 'engine process ended unexpectedly (exit code 3)' }), 'ndcg@20'), /^failed: engine process/);
   assert.match(describeRun(rec('a', 'stopped', { progress: { epoch: 4, epochs: 50 } }), 'ndcg@20'), /^stopped at 4\/50/);
 });
@@ -92,10 +101,11 @@ test('status bar: progress, ETA, more runs and queue', () => {
   assert.equal(statusBarText([], 0), undefined);
   assert.match(statusBarText([], 2)!.text, /2 queued/);
   const s = statusBarText([
-    { id: 'a', name: 'mf-bpr', progress: { epoch: 5, epochs: 20, etaSeconds: 90 } },
-    { id: 'b', name: 'mf-ssm' },
+    rec('a', 'running', { name: 'mf-bpr', progress: { epoch: 1, epochs: 20, etaSeconds: 90 } }),
+    rec('b', 'running', { name: 'mf-ssm' }),
   ], 1)!;
-  assert.equal(s.text, '$(sync~spin) mf-bpr 5/20 (25%) · ETA 1m 30s +1 · 1 queued');
+  assert.equal(s.text, '$(sync~spin) mf-bpr · 1/20 · 5% · ETA 1m 30s +1 · 1 queued');
+  assert.match(s.tooltip, /mf-bpr: epoch 1\/20 · 5% · ETA 1m 30s/);
   assert.equal(s.runId, 'a');
 });
 
