@@ -68,7 +68,7 @@ export class RunMonitor implements vscode.Disposable {
 
   update(): void {
     const running = this.store.list().filter((r) => r.info.status === 'running').reverse();
-    const s = statusBarText(running, this.manager.queued().length, Date.now());
+    const s = statusBarText(running, this.manager.queued().length);
     if (!s) {
       this.item.hide();
       return;

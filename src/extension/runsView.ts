@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import type { RunStore } from '../runs/store';
 import type { ProcessManager } from './host/manager';
-import { buildTree, GROUPINGS, STATUS_ICONS, type GroupRow, type Grouping, type RunRow } from './host/runTree';
+import { buildTree, GROUPINGS, patchTree, STATUS_ICONS, type GroupRow, type Grouping, type RunRow } from './host/runTree';
 import { readSettings } from './settings';
 
 export type RunsNode = RunRow | GroupRow;
@@ -13,7 +13,7 @@ export type RunsNode = RunRow | GroupRow;
 const GROUPING_KEY = 'reclab.runs.grouping';
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<RunsNode | RunsNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private filterText = '';
   private grouping: Grouping;
@@ -60,7 +60,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   refreshNow(): void {
     const settings = readSettings();
     const stopping = new Set(this.manager.active().filter((id) => this.manager.isStopping(id)));
-    this.roots = buildTree(this.store.list(), this.manager.queued(), {
+    const next = buildTree(this.store.list(), this.manager.queued(), {
       grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, stopping,
     });
     if (this.view) {
@@ -68,7 +68,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       this.view.description = this.grouping === 'flat' ? undefined : `by ${this.grouping}`;
     }
     void this.updateContext();
-    this.changed.fire(undefined);
+    const changed = patchTree(this.roots, next);
+    if (changed === 'structure') {
+      this.roots = next;
+      this.changed.fire(undefined);
+    } else if (changed.length) {
+      // rows updated in place: only the rows whose text changed are re-rendered, so a tooltip being read stays
+      this.changed.fire(changed);
+    }
   }
 
   getChildren(node?: RunsNode): RunsNode[] {
@@ -96,12 +103,17 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${node.id}`;
     item.description = node.description;
-    item.tooltip = new vscode.MarkdownString(node.tooltip);
+    // the tooltip is made when the user hovers (resolveTreeItem), from the row as it is then
     item.contextValue = node.contextValue;
     const icon = STATUS_ICONS[node.status];
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.accessibilityInformation = { label: `${node.label}, ${node.status}, ${node.description}` };
     if (!node.pending) item.command = { command: 'reclab.openDashboard', title: 'Open Dashboard', arguments: [node] };
+    return item;
+  }
+
+  resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
+    if (node.kind === 'run') item.tooltip = new vscode.MarkdownString(node.tooltip);
     return item;
   }
 
@@ -138,3 +150,4 @@ function dedupe(rows: RunRow[]): RunRow[] {
   const seen = new Set<string>();
   return rows.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
 }
+

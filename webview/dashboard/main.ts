@@ -85,7 +85,7 @@ function renderHeader(run: RunHeader | undefined): void {
   });
   const p = run.progress;
   const early = endedEarly(run.status, run.reason, p);
-  const progressLine = live ? formatProgress(p, smoothedEta(p, run, Date.now())) : early ? `${early} — epoch ${p!.epoch} of ${p!.epochs}` : p ? `epoch ${p.epoch}/${p.epochs}` : '';
+  const progressLine = live ? formatProgress(p, smoothedEta(p, run, run.heartbeatAt ? Date.parse(run.heartbeatAt) : Date.now())) : early ? `${early} — epoch ${p!.epoch} of ${p!.epochs}` : p ? `epoch ${p.epoch}/${p.epochs}` : '';
   const progress = p && p.epochs > 0 ? h('div', { class: `progress${early ? ' early' : ''}` }, progressBar(early ? 1 : p.epoch / p.epochs), h('span', { class: 'progress-text' }, progressLine)) : null;
   // the run's result, in the same words as the tree, CodeLens, notifications and the compare table
   const result = formatHeadline(headline(run.result, ui.metric ?? run.selectMetric ?? 'ndcg@20'));

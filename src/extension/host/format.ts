@@ -45,10 +45,19 @@ export function resultText(record: RunRecord, metric: string): string {
   return formatHeadline(bestMetric(record, metric));
 }
 
-/** "epoch 66/500 · 13% · ETA 2m 00s" from run.json, the one progress text of every view. */
-export function progressText(record: RunRecord, now = Date.now(), opts: { percent?: boolean } = {}): string {
+/**
+ * "epoch 66/500 · 13% · ETA 2m 00s" from run.json, the one progress text of every view. The ETA is taken as of the
+ * run.json update (not counted down by the view), so the tree, status bar, CodeLens and dashboard header show the
+ * same text for the same update and a row only changes when the run reports progress.
+ */
+export function progressText(record: RunRecord, now?: number, opts: { percent?: boolean } = {}): string {
   const p = record.info.progress;
-  return formatProgress(p, smoothedEta(p, record.info, now), opts);
+  return formatProgress(p, smoothedEta(p, record.info, now ?? progressTime(record.info)), opts);
+}
+
+function progressTime(info: { heartbeatAt?: string }): number {
+  const t = info.heartbeatAt ? Date.parse(info.heartbeatAt) : NaN;
+  return Number.isFinite(t) ? t : Date.now();
 }
 
 export function statusLabel(status: RunStatus): string {

@@ -8,6 +8,7 @@ import type { QueuedLaunch } from './queue';
 import { describeRun, runTooltip } from './format';
 
 export type Grouping = 'experiment' | 'dataset' | 'flat';
+export type TreeNode = RunRow | GroupRow;
 export const GROUPINGS: readonly Grouping[] = ['experiment', 'dataset', 'flat'];
 
 /** codicon id and theme colour id per status */
@@ -133,4 +134,34 @@ function groupDescription(runs: RunRow[]): string {
   if (active) parts.push(`${active} running`);
   if (queued) parts.push(`${queued} queued`);
   return parts.join(' · ');
+}
+
+/**
+ * Updates the current tree in place from a freshly built one. Returns 'structure' when rows or groups were added,
+ * removed or reordered (the whole tree is refreshed), else the nodes whose shown text changed (often none).
+ */
+export function patchTree(current: TreeNode[], next: TreeNode[]): TreeNode[] | 'structure' {
+  const shape = (nodes: TreeNode[]) => nodes.map((n) => (n.kind === 'group' ? `g:${n.key}[${n.runs.map((r) => r.id).join(',')}]` : `r:${n.id}`)).join('|');
+  if (!current.length || shape(current) !== shape(next)) return 'structure';
+  const changed: TreeNode[] = [];
+  const patchRow = (a: RunRow, b: RunRow) => {
+    const visible = a.label !== b.label || a.description !== b.description || a.status !== b.status || a.contextValue !== b.contextValue || a.pending !== b.pending;
+    a.tooltip = b.tooltip;
+    a.record = b.record;
+    if (visible) {
+      Object.assign(a, b);
+      changed.push(a);
+    }
+  };
+  current.forEach((node, i) => {
+    const other = next[i]!;
+    if (node.kind === 'group' && other.kind === 'group') {
+      if (node.description !== other.description) {
+        node.description = other.description;
+        changed.push(node);
+      }
+      node.runs.forEach((r, k) => patchRow(r, other.runs[k]!));
+    } else if (node.kind === 'run' && other.kind === 'run') patchRow(node, other);
+  });
+  return changed;
 }

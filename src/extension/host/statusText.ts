@@ -12,7 +12,7 @@ export interface StatusText {
   runId: string;
 }
 
-export function statusBarText(active: readonly RunRecord[], queued: number, now = Date.now()): StatusText | undefined {
+export function statusBarText(active: readonly RunRecord[], queued: number, now?: number): StatusText | undefined {
   if (!active.length) {
     return queued ? { text: `$(clock) RecLab: ${queued} queued`, tooltip: `${queued} run(s) waiting to start`, runId: '' } : undefined;
   }
