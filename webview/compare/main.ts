@@ -89,7 +89,7 @@ const app = document.getElementById('app') ?? document.body;
 app.append(
   h('header', { class: 'compare-header' }, titleEl, h('div', { class: 'compare-toolbar' }, filterField, h('label', {}, 'Metric ', metricSelect), h('label', {}, 'Value ', kindSelect), h('label', {}, 'Baseline ', baselineSelect), exportCsv, exportJson)),
   picker,
-  h('section', { class: 'table-section' }, h('h2', {}, 'Metrics'), h('div', { class: 'table-scroll' }, tableEl)),
+  h('section', { class: 'table-section' }, h('h2', {}, 'Metrics'), tableEl),
   chartsEl,
   h('section', { class: 'diff-section' }, h('div', { class: 'diff-header' }, h('h2', {}, 'Config diff'), onlyDiffering), diffEl),
 );
@@ -256,6 +256,8 @@ interface Column {
   label: string;
   width: string;
   title?: string;
+  /** minimum width in px of an `auto` column */
+  min?: number;
 }
 
 function columns(): Column[] {
@@ -264,7 +266,7 @@ function columns(): Column[] {
   const params = varyingParams(visibleRuns().map((r) => r.sweepPoint));
   return [
     { key: 'colour', label: '', width: '28px' },
-    { key: 'name', label: 'Run', width: 'auto' },
+    { key: 'name', label: 'Run', width: 'auto', min: 160 },
     ...params.map((p): Column => ({ key: `param:${p}`, label: shortParam(p), width: '90px', title: p })),
     { key: 'status', label: 'Status', width: '84px' },
     { key: 'valid', label: `${m} valid`, width: '110px', title: `${m} on the validation split, ${KIND_LABELS[kind]}` },
@@ -331,7 +333,9 @@ function renderTable(): void {
   const caption = kind === 'best'
     ? `${metricLabel(currentMetric())} on each split at the epoch each run selected (its selection split and metric); click a column to sort.`
     : `${metricLabel(currentMetric())}: ${KIND_LABELS[kind]} value over all evaluations, per split (not a selection); click a column to sort.`;
-  tableEl.append(h('div', { class: 'table-caption muted' }, caption), table);
+  // a narrow view scrolls the table inside its own box (the page itself never scrolls sideways)
+  table.style.minWidth = `${cols.reduce((sum, c) => sum + (c.width === 'auto' ? c.min ?? 120 : parseInt(c.width, 10)), 0)}px`;
+  tableEl.append(h('div', { class: 'table-caption muted' }, caption), h('div', { class: 'table-scroll' }, table));
 }
 
 const lowerMetric = () => /loss/.test(currentMetric() ?? '');
