@@ -5,10 +5,10 @@
 import * as vscode from 'vscode';
 import type { RunStore } from '../runs/store';
 import type { ProcessManager } from './host/manager';
-import { buildTree, GROUPINGS, patchTree, STATUS_ICONS, type GroupRow, type Grouping, type RunRow } from './host/runTree';
+import { buildTree, GROUPINGS, patchTree, STATUS_ICONS, type GroupRow, type Grouping, type RunRow, type SweepRow } from './host/runTree';
 import { readSettings } from './settings';
 
-export type RunsNode = RunRow | GroupRow;
+export type RunsNode = RunRow | GroupRow | SweepRow;
 
 const GROUPING_KEY = 'reclab.runs.grouping';
 
@@ -83,12 +83,20 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       if (!this.roots.length && (this.store.list().length || this.manager.queued().length)) this.refreshNowQuiet();
       return this.roots;
     }
-    return node.kind === 'group' ? node.runs : [];
+    if (node.kind === 'group') return node.children ?? node.runs;
+    return node.kind === 'sweep' ? node.runs : [];
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
     if (node.kind === 'group' || this.grouping === 'flat') return undefined;
-    return this.roots.find((g) => g.kind === 'group' && g.runs.some((r) => r.id === node.id));
+    for (const g of this.roots) {
+      if (g.kind !== 'group') continue;
+      for (const c of g.children ?? g.runs) {
+        if (node.kind === 'sweep' ? c === node : c.kind === 'run' && c.id === node.id) return g;
+        if (node.kind === 'run' && c.kind === 'sweep' && c.runs.some((r) => r.id === node.id)) return c;
+      }
+    }
+    return undefined;
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
@@ -98,6 +106,15 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       item.description = node.description;
       item.contextValue = 'runGroup';
       item.iconPath = new vscode.ThemeIcon(this.grouping === 'dataset' ? 'database' : 'beaker');
+      return item;
+    }
+    if (node.kind === 'sweep') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `sweep:${this.grouping}:${node.key}`;
+      item.description = node.description;
+      item.contextValue = 'runGroup';
+      item.iconPath = new vscode.ThemeIcon('run-all');
+      item.tooltip = `${node.label} — ${node.description}`;
       return item;
     }
     const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
@@ -124,7 +141,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     for (const n of fromArgs as RunsNode[]) {
       if (!n || typeof n !== 'object') continue;
       if (n.kind === 'run') runs.push(n);
-      else if (n.kind === 'group') runs.push(...n.runs);
+      else if (n.kind === 'group' || n.kind === 'sweep') runs.push(...n.runs);
     }
     return dedupe(runs);
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { RunStatus, RunEvent } from '../../src/protocol/events';
 import type { RunRecord } from '../../src/runs/reader';
 import type { RunInfo, RunSummary } from '../../src/runs/format';
-import { buildTree, buildRows, matchesFilter, type GroupRow, type RunRow } from '../../src/extension/host/runTree';
+import { buildTree, buildRows, matchesFilter, patchTree, type GroupRow, type RunRow, type SweepRow } from '../../src/extension/host/runTree';
 import { bestMetric, describeRun, formatDuration, formatMetric, progressOf } from '../../src/extension/host/format';
 import { csvCell, runsToCsv } from '../../src/extension/host/csv';
 import { statusBarText } from '../../src/extension/host/statusText';
@@ -148,4 +148,38 @@ test('queue: FIFO under a concurrency limit; overrides as JSON; sweep grids', ()
   assert.deepEqual(expandGrid({ 'optimizer.lr': [1, 2], 'model.dim': [8, 16, 32] }).length, 6);
   assert.deepEqual(expandGrid({ a: [1, 2], b: ['x'] }), [{ a: 1, b: 'x' }, { a: 2, b: 'x' }]);
   assert.deepEqual(expandGrid(undefined), []);
+});
+
+test('run tree: sweep points under one sweep node with short, consistent labels (queued and run alike)', () => {
+  const records = [
+    rec('a', 'finished', { experiment: 'mf', name: 'mf optimizer.lr=0.01', sweepPoint: { 'optimizer.lr': 0.01 }, createdAt: '2026-11-22T10:00:00Z' }),
+    rec('b', 'running', { experiment: 'mf', name: 'mf optimizer.lr=0.001', sweepPoint: { 'optimizer.lr': 0.001 }, createdAt: '2026-11-22T10:01:00Z' }),
+    rec('c', 'finished', { experiment: 'mf', createdAt: '2026-11-22T09:00:00Z' }),
+  ];
+  const pending = [{ id: 'q', enqueuedAt: 0, request: { configPath: '/w/mf.reclab.json', overrides: [], label: 'mf', sweepPoint: { 'optimizer.lr': 0.0001 } } }];
+  const [g] = buildTree(records, pending, { grouping: 'experiment', metric: 'ndcg@20' }) as GroupRow[];
+  assert.equal(g!.runs.length, 4, 'commands on the group still get every run');
+  const [sweep, single] = g!.children! as [SweepRow, RunRow];
+  assert.equal(sweep.kind, 'sweep');
+  assert.equal(sweep.label, 'sweep: lr');
+  assert.deepEqual(sweep.runs.map((r) => r.label), ['lr=0.0001', 'lr=0.001', 'lr=0.01']);
+  assert.equal(sweep.description, '3 points · 1 running · 1 queued');
+  assert.equal(single.id, 'c');
+});
+
+test('run tree: a new tick updates rows in place; only changed rows are reported', () => {
+  const live = (epoch: number) => [
+    rec('r1', 'running', { progress: { epoch, epochs: 10 }, createdAt: '2026-11-22T11:00:00Z' }),
+    rec('r2', 'finished', { createdAt: '2026-11-22T10:00:00Z' }, summary(0.2)),
+  ];
+  const opts = { grouping: 'experiment' as const, metric: 'ndcg@20' };
+  const current = buildTree(live(1), [], opts);
+  const row = (current[0] as GroupRow).children![0] as RunRow;
+  const changed = patchTree(current, buildTree(live(2), [], opts));
+  assert.ok(Array.isArray(changed));
+  assert.deepEqual((changed as RunRow[]).map((n) => n.id), ['r1'], 'only the running row');
+  assert.equal((current[0] as GroupRow).children![0], row, 'the same node object, updated');
+  assert.match(row.description, /^epoch 2\/10/);
+  assert.deepEqual(patchTree(current, buildTree(live(2), [], opts)), [], 'nothing changed: nothing reported');
+  assert.equal(patchTree(current, buildTree([...live(2), rec('r3', 'queued', { createdAt: '2026-11-22T12:00:00Z' })], [], opts)), 'structure');
 });
