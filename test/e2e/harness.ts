@@ -107,8 +107,19 @@ export async function startSession(vsix: string, files: Record<string, string>, 
   });
   await context.route((u) => !u.href.startsWith(`http://127.0.0.1:${port}/`), (r) => r.abort());
   const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, { timeout: 180_000 });
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  try {
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, { timeout: 180_000 });
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  } catch (e) {
+    // a start that fails must not leave the browser and the server running (the test process would never exit)
+    await context.close().catch(() => undefined);
+    try {
+      if (server.pid) process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    throw e;
+  }
   return {
     run, workspace, extensionsDir, port, server, context, page, serverLog: logFile,
     async close() {
