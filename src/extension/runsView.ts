@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { RunStore } from '../runs/store';
+import { skippedLinesText } from '../runs/reader';
 import type { ProcessManager } from './host/manager';
 import { buildTree, GROUPINGS, patchTree, STATUS_ICONS, type GroupRow, type Grouping, type RunRow, type SweepRow } from './host/runTree';
 import { readSettings } from './settings';
@@ -26,6 +27,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const saved = state.get<Grouping>(GROUPING_KEY);
     this.grouping = saved && GROUPINGS.includes(saved) ? saved : 'experiment';
     this.subs.push(store.onDidChange(() => this.refreshSoon()));
+    this.subs.push(store.onDidChangeUnreadable(() => this.refreshSoon()));
     this.subs.push(manager.onEvent((e) => (e.type === 'queue-changed' || e.type === 'ended' ? this.refreshSoon() : undefined)));
     void this.updateContext();
   }
@@ -61,7 +63,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const settings = readSettings();
     const stopping = new Set(this.manager.active().filter((id) => this.manager.isStopping(id)));
     const next = buildTree(this.store.list(), this.manager.queued(), {
-      grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, stopping,
+      grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, stopping, unreadable: this.store.unreadable(),
     });
     if (this.view) {
       this.view.message = this.filterText ? `Filtered by "${this.filterText}"` : undefined;
@@ -125,12 +127,23 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const icon = STATUS_ICONS[node.status];
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.accessibilityInformation = { label: `${node.label}, ${node.status}, ${node.description}` };
-    if (!node.pending) item.command = { command: 'reclab.openDashboard', title: 'Open Dashboard', arguments: [node] };
+    if (!node.pending && node.record) item.command = { command: 'reclab.openDashboard', title: 'Open Dashboard', arguments: [node] };
     return item;
   }
 
+  /**
+   * On hover, from the row as it is then (rows are updated in place while runs train, so the tooltip stays): the
+   * tooltip also says how many metrics lines were unreadable (reads the run's events once).
+   */
   resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
-    if (node.kind === 'run') item.tooltip = new vscode.MarkdownString(node.tooltip);
+    if (node.kind !== 'run') return item;
+    let tooltip = node.tooltip;
+    if (!node.pending && node.record) {
+      this.store.events(node.id);
+      const skipped = this.store.skippedLines(node.id);
+      if (skipped) tooltip = `${tooltip}  \n\n⚠ ${skippedLinesText(skipped)}`;
+    }
+    item.tooltip = new vscode.MarkdownString(tooltip);
     return item;
   }
 
@@ -148,7 +161,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   private refreshNowQuiet(): void {
     const settings = readSettings();
-    this.roots = buildTree(this.store.list(), this.manager.queued(), { grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric });
+    this.roots = buildTree(this.store.list(), this.manager.queued(), { grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, unreadable: this.store.unreadable() });
   }
 
   private async updateContext(): Promise<void> {

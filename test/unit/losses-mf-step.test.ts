@@ -6,13 +6,15 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { MfModel, type StepTemperature } from '../../src/engine/models/mf';
+import { MfModel } from '../../src/engine/models/mf';
+import { createStep } from '../../src/engine/step/step';
+import type { StepTemperature } from '../../src/engine/step/types';
 import { initBackend } from '../../src/engine/tensor/backend';
 import { LOSSES } from '../../src/engine/losses/registry';
 import { Rng } from '../../src/engine/rng';
 import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
 import type { NegativeBatch } from '../../src/engine/samplers/types';
-import { adapTauRef, cclRef, gdnsRef, msclRef, ssmRef, type RefInputs } from './losses-reference';
+import { adapTauRef, cclRef, gdnsRef, msclRef, ssmRef, nceRef, isSoftmaxRef, type RefInputs } from './losses-reference';
 
 before(async () => {
   await initBackend('auto');
@@ -77,6 +79,16 @@ const cases: Case[] = [
     neg: { layout: 'per-row', n: 2, items: Int32Array.from([3, 7, 8, 0, 6, 5, 2, 4]) }, temp: { tau: 1 },
     reference: (x) => gdnsRef(x, { margin: 0.5, pairs: 'sum', reduction: 'mean' }),
   },
+  {
+    name: 'in-batch plus extra items, NCE with exact q (cosine / τ)', loss: 'nce', options: { scores: 'tau', noise: 'exact', logQAlpha: 0.01, logZ: 0, reduction: 'mean' }, score: 'cosine', P: 1,
+    neg: { layout: 'in-batch', extra: Int32Array.from([6, 8]) }, temp: { tau: 0.5 }, logQ: true,
+    reference: (x) => nceRef(x, { scores: 'tau', logZ: 0, reduction: 'mean' }),
+  },
+  {
+    name: 'per-row negatives, importance-sampled softmax (unbiased weights, dot)', loss: 'is-softmax', options: { proposal: 'sampler', weights: 'unbiased', proposalTemperature: 1, logQ: 'exact', logQAlpha: 0.01, includePositive: true, correctPositive: false, reduction: 'mean' }, score: 'dot', P: 1,
+    neg: { layout: 'per-row', n: 3, items: Int32Array.from([3, 7, 8, 0, 6, 5, 2, 4, 0, 8, 7, 6]) }, temp: { tau: 1 }, logQ: true,
+    reference: (x) => isSoftmaxRef(x, { weights: 'unbiased', includePositive: true, correctPositive: false, reduction: 'mean' }),
+  },
 ];
 
 const positives = (P: number): number[] => (P === 1 ? [1, 3, 5, 1] : P === 2 ? [1, 6, 3, 5, 5, 0, 1, 2] : [1, 6, 2, 3, 5, 3, 5, 0, 7, 1, 2, 4]);
@@ -129,7 +141,7 @@ for (const c of cases) {
     const neg = c.neg;
     const columns = neg.layout === 'per-row' ? neg.items : neg.layout === 'shared' ? neg.items : Int32Array.from([...users.map((_, b) => pos[b * c.P]), ...(neg.extra ?? [])]);
     const logQ = c.logQ ? { pos: Float32Array.from(pos, (j) => itemLogQ[j]), neg: Float32Array.from(columns, (j) => itemLogQ[j]) } : undefined;
-    const r = model.step({ users: Int32Array.from(users), pos, positivesPerRow: c.P, neg, logQ }, LOSSES[c.loss].create(c.options), c.temp, rng);
+    const r = createStep(model, modelCfg, optCfg).run({ users: Int32Array.from(users), pos, positivesPerRow: c.P, neg, logQ }, LOSSES[c.loss].create(c.options), c.temp, rng);
     const objective = (U: Float64Array, V: Float64Array): number => c.reference(scoresFromTables(U, V, c));
     const f0 = objective(U0, V0);
     assert.ok(Math.abs(r.loss - f0) < 1e-4 * Math.max(1, Math.abs(f0)), `loss ${r.loss} vs reference ${f0}`);

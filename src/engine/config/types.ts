@@ -15,6 +15,8 @@ export type DatasetConfig =
       popularityExponent: number;
       seed: number;
       testRatio: number;
+      /** exposure model: skipped impressions per user as a multiple of the user's interactions (0 = none) */
+      exposures?: number;
     }
   | {
       /** LightGCN / NGCF text files: one line per user, `uid item item …` */
@@ -31,6 +33,8 @@ export type DatasetConfig =
       header: boolean;
       columns: { user: string | number; item: string | number; rating?: string | number; timestamp?: string | number };
       ratingThreshold?: number;
+      /** rows with rating ≤ this are explicit negatives */
+      negativeRatingAtMost?: number;
     }
   | { kind: 'movielens'; path: string; ratingThreshold?: number };
 
@@ -46,8 +50,10 @@ export interface SplitConfig {
 }
 
 export interface ModelConfig {
-  kind: 'mf' | 'mostpop';
+  kind: 'mf' | 'lightgcn' | 'mostpop';
   dim: number;
+  /** graph backbones (lightgcn): propagation layers L (set by validation; optional for hand-built MF configs) */
+  layers?: number;
   score: 'dot' | 'cosine';
   /** score used at evaluation: same as training, or raw dot (the SSM / LightGCN-Adap-τ convention) */
   evalScore: 'same' | 'dot' | 'cosine';
@@ -114,6 +120,8 @@ export interface TrainConfig {
   /** interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch) */
   sampling: 'interaction' | 'user';
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** threads of the training kernels; 0 = one per core */
+  threads: number;
   /** emit a step event every N steps */
   logEvery: number;
   /** learning-rate decay ×factor when the selection metric plateaus `patience` evaluations (0 = off) */
@@ -154,4 +162,34 @@ export interface ExperimentConfig {
   eval: EvalConfig;
   /** grid over dotted paths: {"optimizer.lr": [1e-3, 1e-4]} */
   sweep?: Record<string, unknown[]>;
+  /** one run per seed, grouped (src/scale/group.ts) */
+  repeat?: { seeds: number[] };
+  /** how a sweep explores (src/scale/) */
+  search?: SearchConfig;
+  /** where runs execute (src/scale/executors/) */
+  executor?: ExecutorConfig;
+}
+
+export type ParamSpec =
+  | { type: 'uniform' | 'log-uniform' | 'integer'; min: number; max: number }
+  | { type: 'choice'; values: unknown[] };
+
+export interface SearchConfig {
+  strategy: 'grid' | 'random' | 'tpe';
+  space: Record<string, ParamSpec>;
+  budget: { runs: number; wallSeconds: number };
+  seed: number;
+  parallel: number;
+  tpe: { startup: number; gamma: number; candidates: number };
+  scheduler: { kind: 'none' | 'asha'; minEpochs: number; eta: number };
+}
+
+export interface ExecutorConfig {
+  kind: 'local' | 'slurm';
+  partition?: string;
+  time?: string;
+  cpus?: number;
+  mem?: string;
+  sbatchArgs?: string[];
+  node?: string;
 }

@@ -55,11 +55,7 @@ async function init(): Promise<void> {
 function wasmScanner(): ScanAbove | null {
   const memory = (tf.backend() as unknown as { wasm?: { asm?: { memory?: unknown } } }).wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return null;
-  try {
-    return createScanAbove(memory);
-  } catch {
-    return null;
-  }
+  return createScanAbove(memory); // a kernel that cannot compile fails the worker loudly
 }
 
 function load(evalId: number, tables: EvalTables): void {
@@ -69,7 +65,7 @@ function load(evalId: number, tables: EvalTables): void {
     tables,
     itemsT: backend === 'js' ? null : tf.tensor2d(tables.itemsT, [tables.dim, tables.nItems]),
     scores: new Float32Array(0),
-    acc: new MetricAccumulator(tables.layout, tables.itemGroup),
+    acc: new MetricAccumulator(tables.layout, tables.itemGroup, tables.perUser),
     scratch: new RankScratch(tables.layout.maxK, scan),
     userBuf: new Float32Array(0),
   };

@@ -15,9 +15,23 @@ import type { Percentiles } from '../../protocol/events';
  * followed by `extra`; without a mask the trainer ignores only the diagonal.
  */
 export type NegativeBatch =
-  | { layout: 'per-row'; n: number; items: Int32Array }
+  | { layout: 'per-row'; n: number; items: Int32Array; synth?: SynthesisedRows }
   | { layout: 'shared'; items: Int32Array; mask?: Float32Array }
   | { layout: 'in-batch'; extra?: Int32Array; mask?: Float32Array };
+
+/**
+ * Negatives that are not item rows but weighted sums of source rows (MixGCF's positive and hop mixing): negative
+ * row r (of the per-row layout's B·N) is Σ_t weights[r·T + t] · sources[termSources[t]][refs[r·T + t]], T = terms.
+ * Source names are the backbone's (`items`, a graph's hop embeddings `items@l`); gradients flow back through the
+ * weights into every referenced row. `items` of the batch still names one item per row (diagnostics, ego L2).
+ */
+export interface SynthesisedRows {
+  terms: number;
+  /** the source of each term slot, length T */
+  termSources: string[];
+  refs: Int32Array;
+  weights: Float32Array;
+}
 
 /** Scores under the current model, for samplers that look at the model (DNS, SRNS, GDNS, hard negatives). */
 export interface Scorer {
@@ -39,6 +53,11 @@ export interface Sampler {
   sample(users: Int32Array, pos: Int32Array, ctx: SamplerContext): NegativeBatch;
   /** log q(j) of drawing item j, for the logQ correction; undefined when the sampler has no closed form */
   logQ?(items: Int32Array): Float32Array;
+  /**
+   * Thins the epoch's training rows before the first batch (word2vec-style down-sampling of hot positives); returns
+   * the rows to train on. Optional: without it every row is kept.
+   */
+  filterRows?(rows: { users: Int32Array; items: Int32Array }, ctx: SamplerContext): { users: Int32Array; items: Int32Array };
   /** called once per epoch after training; returns sampler-specific statistics for the sampler event */
   endEpoch?(ctx: SamplerContext): Record<string, number | Percentiles> | void;
 }
@@ -47,6 +66,8 @@ export interface SamplerData {
   train: Interactions;
   nItems: number;
   popularity: Int32Array;
+  /** explicit negatives (exposed, not clicked) per user, disjoint from the user's positives, when the dataset has them */
+  negatives?: Interactions | null;
   /** folder the config's relative paths are resolved against (hard-rank's checkpoint) */
   baseDir?: string;
 }

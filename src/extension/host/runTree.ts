@@ -3,9 +3,10 @@
  * TreeDataProvider only maps these nodes to TreeItems.
  */
 import type { RunStatus } from '../../protocol/events';
-import type { RunRecord } from '../../runs/reader';
+import type { RunRecord, UnreadableRun } from '../../runs/reader';
 import type { QueuedLaunch } from './queue';
 import { describeRun, runTooltip } from './format';
+import { groupStats } from '../../scale/compare';
 
 export type Grouping = 'experiment' | 'dataset' | 'flat';
 export type TreeNode = RunRow | GroupRow | SweepRow;
@@ -60,19 +61,26 @@ export interface TreeOptions {
   filter?: string;
   metric: string;
   stopping?: ReadonlySet<string>;
+  /** folders of the runs directory whose run.json cannot be read: listed (last) with the reason */
+  unreadable?: readonly UnreadableRun[];
 }
 
 export function runRow(record: RunRecord, opts: Pick<TreeOptions, 'metric' | 'stopping'>): RunRow {
   const status = record.info.status;
+  const job = record.info.job;
+  // a run waiting in Slurm's queue shows its job and Slurm's state; once it runs it looks like any local run
+  const waiting = job?.executor === 'slurm' && status === 'queued';
   return {
     kind: 'run',
     id: record.id,
     label: record.info.name || record.id,
-    description: describeRun(record, opts.metric, { stopping: opts.stopping?.has(record.id) }),
-    tooltip: runTooltip(record, opts.metric),
+    description: waiting
+      ? `Slurm ${job.id || '(submitting)'} · ${job.state ?? 'PENDING'}${job.reason ? ` (${job.reason})` : ''}`
+      : describeRun(record, opts.metric, { stopping: opts.stopping?.has(record.id) }) + (job?.executor === 'slurm' && status === 'running' ? ` · Slurm ${job.id}` : ''),
+    tooltip: runTooltip(record, opts.metric) + (record.problems?.length ? `  \n\n${record.problems.map((p) => `⚠ ${p}`).join('  \n')}` : ''),
     status,
     pending: false,
-    contextValue: `run.${status}`,
+    contextValue: waiting ? 'run.queued.slurm' : `run.${status}`,
     record,
     point: nonEmpty(record.info.sweepPoint),
   };
@@ -93,6 +101,15 @@ export function pendingRow(q: QueuedLaunch): RunRow {
     kind: 'run', id: q.id, label: q.request.label, description: 'queued',
     tooltip: `**${q.request.label}** — queued  \nid: \`${q.id}\`  \nconfig: ${q.request.configPath}${point ? `  \nsweep point: ${pointLabel(point)}` : ''}`,
     status: 'queued', pending: true, contextValue: 'run.queued.pending', point,
+  };
+}
+
+/** A run folder that cannot be read: shown with the reason, so it never vanishes silently. */
+export function unreadableRow(u: UnreadableRun): RunRow {
+  return {
+    kind: 'run', id: u.id, label: u.id, description: `unreadable: ${u.reason}`,
+    tooltip: `**${u.id}** — unreadable  \n\n${u.reason.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1')}  \n\nfolder: ${u.dir}`,
+    status: 'failed', pending: false, contextValue: 'run.unreadable',
   };
 }
 
@@ -122,10 +139,15 @@ export function buildRows(records: readonly RunRecord[], pending: readonly Queue
     const row = runRow(r, opts);
     if (matchesFilter(r, row, opts.filter)) rows.push(row);
   }
+  for (const u of opts.unreadable ?? []) {
+    const row = unreadableRow(u);
+    if (matchesFilter(undefined, row, opts.filter)) rows.push(row);
+  }
   return rows;
 }
 
 export function groupKey(row: RunRow, grouping: Grouping): string {
+  if (row.contextValue === 'run.unreadable') return 'unreadable runs';
   if (grouping === 'dataset') return row.record?.info.dataset || (row.pending ? 'queued' : 'unknown dataset');
   return row.record?.info.experiment || row.record?.info.name || row.label;
 }
@@ -136,17 +158,20 @@ export function buildTree(records: readonly RunRecord[], pending: readonly Queue
   if (opts.grouping === 'flat') return rows;
   const groups = new Map<string, GroupRow>();
   for (const row of rows) {
-    const key = groupKey(row, opts.grouping);
+    // the runs of a seed group (train --seeds / repeat) form a node of their own, described by mean ± std
+    const seedGroup = row.record?.info.group;
+    const key = seedGroup ? `seeds:${seedGroup}` : groupKey(row, opts.grouping);
     let g = groups.get(key);
     if (!g) {
-      g = { kind: 'group', key, label: key, description: '', runs: [] };
+      g = { kind: 'group', key, label: seedGroup ? `${row.record!.info.experiment} · seed group` : key, description: '', runs: [] };
       groups.set(key, g);
     }
     g.runs.push(row);
   }
   for (const g of groups.values()) {
-    g.description = groupDescription(g.runs);
-    g.children = withSweeps(g.key, g.runs);
+    const seeds = g.key.startsWith('seeds:');
+    g.description = seeds ? seedGroupDescription(g.runs, opts.metric) : groupDescription(g.runs);
+    if (!seeds) g.children = withSweeps(g.key, g.runs);
   }
   return [...groups.values()];
 }
@@ -175,6 +200,17 @@ function withSweeps(groupKey: string, runs: RunRow[]): (RunRow | SweepRow)[] {
   }
   for (const sw of sweeps.values()) sw.description = groupDescription(sw.runs).replace(/runs?\b/, (m) => (m === 'run' ? 'point' : 'points'));
   return out;
+}
+
+/** "ndcg@20 0.0512 ± 0.0012 · 5 seeds · 1 running": the mean ± std over the seeds' best test values */
+export function seedGroupDescription(runs: RunRow[], metric: string): string {
+  const records = runs.map((r) => r.record).filter((r): r is RunRecord => !!r);
+  const g = groupStats(records);
+  const s = g.metrics[metric];
+  const parts = [s ? `${metric} ${s.n > 1 ? `${s.mean.toFixed(4)} ± ${s.std.toFixed(4)}` : s.mean.toFixed(4)}` : '', `${runs.length} seeds`];
+  const active = runs.filter((r) => r.status === 'running' || r.status === 'queued').length;
+  if (active) parts.push(`${active} running`);
+  return parts.filter(Boolean).join(' · ');
 }
 
 function groupDescription(runs: RunRow[]): string {
