@@ -202,6 +202,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const epochSeconds: number[] = [];
     /** why a sweep's scheduler stopped this run early (ASHA), if it did */
     let pruned: string | undefined;
+    let earlyStop: string | undefined;
     let globalStep = 0;
     const B = c.train.batchSize;
 
@@ -265,6 +266,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const decision = selection.afterEvaluation(epoch, improved, model);
         for (const m of decision.messages) log('info', m);
         stop = decision.stop;
+        // a run that ends early says why (run.json reason, end event): the views show it instead of a bare 40 % bar
+        if (decision.stop) earlyStop = decision.messages[decision.messages.length - 1];
       }
       if (opts.onSelection && rec.summary.lastEpoch === epoch && selection.best) {
         const reason = await opts.onSelection(epoch, rec.summary.last![c.eval.selectMetric], selection.best.value);
@@ -279,7 +282,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       epoch++;
     }
     epoch = Math.min(epoch, c.train.epochs);
-    return pruned ? finish('stopped', pruned) : finish('finished');
+    return pruned ? finish('stopped', pruned) : finish('finished', earlyStop);
   } catch (e) {
     if (e instanceof Stopped || opts.signal?.aborted) {
       // aborting may surface as our Stopped, an AbortError, or the signal's reason rethrown by the evaluator
