@@ -13,6 +13,7 @@ import { itemPopularity } from './data/csr';
 import { Evaluator } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend } from './tensor/backend';
+import { KernelPool } from './wasm/pool';
 import { EmbeddingTable } from './tensor/embedding';
 import { readCheckpoint } from './checkpoint';
 import { backboneSpec } from './models/registry';
@@ -110,7 +111,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     checkStop();
     const backend = await initBackend(c.train.backend);
     const stats = datasetStats(ds);
-    rec.writer.updateInfo({ backend, dataset: stats.name });
+    const threads = KernelPool.configure(c.train.threads).threads;
+    rec.writer.updateInfo({ backend, dataset: stats.name, threads });
     const popularity = itemPopularity(ds.train);
     const rng = new Rng(c.seed);
     const isMostPop = c.model.kind === 'mostpop';
@@ -179,7 +181,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (lossS.requiresCosine && c.model.score !== 'cosine') throw new Error(`loss "${c.loss.kind}" needs cosine scores: set model.score to "cosine"`);
     const loss = lossS.create(c.loss);
     const positivesPerRow = lossS.positivesPerRow?.(c.loss) ?? 1;
-    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity, baseDir: opts.baseDir });
+    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity, negatives: ds.negatives ?? null, baseDir: opts.baseDir });
     const logQSettings = lossS.logQ?.(c.loss) ?? null;
     const logQ = logQSettings ? new LogQCorrection(logQSettings, popularity, sampler) : null;
     const model = backboneSpec(c.model.kind).create({ nUsers: ds.nUsers, nItems: ds.nItems, train: ds.train }, c.model, c.optimizer, rng.fork());
@@ -208,7 +210,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       ctx.epoch = epoch;
       temperature.startEpoch({ epoch, data: ds, ...asTables(model) });
       emit({ t: Date.now(), kind: 'phase', phase: 'train', progress: 0, message: `epoch ${epoch}` });
-      const rows = epochRows(ds, c.train.sampling, sampleRng);
+      const allRows = epochRows(ds, c.train.sampling, sampleRng);
+      const rows = sampler.filterRows?.(allRows, ctx) ?? allRows;
       const n = rows.users.length;
       const steps = Math.ceil(n / B);
       const diag = new SamplerDiagnostics(Math.max(1, Math.floor(steps / 20)));
@@ -247,7 +250,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const etaSeconds = meanEpoch * (c.train.epochs - epoch);
       emit({ t: Date.now(), kind: 'epoch', epoch, loss: epochLoss / steps, seconds, examplesPerSec: n / seconds, lr: model.lr, etaSeconds });
       const extra = sampler.endEpoch?.(ctx) ?? undefined;
-      emit({ t: Date.now(), kind: 'sampler', epoch, sampler: c.sampler.kind, ...diag.report(), ...(extra ? { extra } : {}) });
+      emit({ t: Date.now(), kind: 'sampler', epoch, sampler: c.sampler.kind, ...diag.report(!!ds.negatives), ...(extra ? { extra } : {}) });
       const tempReport = temperature.report();
       if (tempReport) emit({ t: Date.now(), kind: 'temperature', epoch, ...tempReport });
       rec.progress(epoch, etaSeconds);

@@ -43,6 +43,8 @@ export interface RunInfo {
   sweepPoint?: Record<string, unknown>;
   dataset?: string;
   backend?: string;
+  /** threads of the training kernels (train.threads resolved: 0 = one per core) */
+  threads?: number;
   versions: { reclab: string; node: string; tfjs?: string };
   progress?: { epoch: number; epochs: number; etaSeconds?: number };
   /** user annotations */

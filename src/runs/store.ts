@@ -265,7 +265,11 @@ export class RunStore implements Disposable {
   /** A live run whose engine is gone becomes failed (written once unless read-only); see src/runs/lease.ts. */
   private withLiveness(r: RunRecord): RunRecord {
     if (!isLive(r)) return r;
-    const { info } = settleIfDead(r.dir, r.info, { write: !this.options.readOnly });
+    const { info, liveness } = settleIfDead(r.dir, r.info, { write: !this.options.readOnly });
+    const note = liveness?.state === 'remote'
+      ? `running on host ${liveness.host}: shown as that host reports it, never stopped from here`
+      : liveness?.state === 'unknown' && info.status === 'running' ? 'its engine cannot be verified on this machine (no lease): never stopped from here' : undefined;
+    if (note) return { ...r, info, problems: [...(r.problems ?? []), note] };
     return info === r.info ? r : { ...r, info };
   }
 

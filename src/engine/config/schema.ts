@@ -25,6 +25,7 @@ export const DATASET_KINDS: Record<string, JsonSchema> = {
     popularityExponent: num('Zipf exponent of item popularity', 1.0, { minimum: 0 }),
     seed: int('generator seed', 7),
     testRatio: num('share of each user\'s interactions held out for test', 0.2, { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+    exposures: num('exposure model: skipped impressions per user, as a multiple of the user\'s interactions — items shown ∝ popularity from outside the user\'s taste cluster and not clicked, kept as explicit negatives for the real-negative samplers (0 = none; the interactions are the same either way)', 0, { minimum: 0, maximum: 100 }),
   }, { required: ['kind'] }),
   lightgcn: obj('LightGCN / NGCF text files: one line per user, "uid item item …" (e.g. ../shared/data/yelp2018).', {
     kind: { const: 'lightgcn' },
@@ -43,6 +44,7 @@ export const DATASET_KINDS: Record<string, JsonSchema> = {
       default: { user: 'user', item: 'item' },
     },
     ratingThreshold: { type: 'number', description: 'keep rows with rating ≥ threshold' },
+    negativeRatingAtMost: { type: 'number', description: 'rows with rating ≤ this are explicit negatives (exposed, not clicked: e.g. 2 for 1–5 stars, 0 for a click label), kept per user for the real-negative samplers; below ratingThreshold' },
   }, { required: ['kind', 'path'] }),
   movielens: obj('MovieLens "user::item::rating::timestamp" files (ratings.dat).', {
     kind: { const: 'movielens' },
@@ -152,6 +154,7 @@ export function topLevelSchema(): JsonSchema {
         batchSize: int('rows per step', 2048, { minimum: 1 }),
         sampling: { enum: ['interaction', 'user'], default: 'interaction', description: 'interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch)' },
         backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'tfjs backend (auto: tfjs-node when installed, then wasm, then cpu)' },
+        threads: int('threads of the training kernels (the fused many-negative step, dense Adam); 0 = one per core. Results do not depend on it', 0, { minimum: 0, maximum: 256 }),
         logEvery: int('emit a step event every N steps', 10, { minimum: 1 }),
         lrDecayOnPlateau: num('multiply lr by this when the selection metric plateaus for patience evaluations, and keep going (0 = stop instead)', 0, { minimum: 0, exclusiveMaximum: 1 }),
         reloadBestOnPlateau: { type: 'boolean', default: false, description: 'with lrDecayOnPlateau: reload the best epoch\'s embeddings when the lr decays (RecZoo / SimpleX protocol; the optimiser state is kept)' },

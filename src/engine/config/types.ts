@@ -15,6 +15,8 @@ export type DatasetConfig =
       popularityExponent: number;
       seed: number;
       testRatio: number;
+      /** exposure model: skipped impressions per user as a multiple of the user's interactions (0 = none) */
+      exposures?: number;
     }
   | {
       /** LightGCN / NGCF text files: one line per user, `uid item item …` */
@@ -31,6 +33,8 @@ export type DatasetConfig =
       header: boolean;
       columns: { user: string | number; item: string | number; rating?: string | number; timestamp?: string | number };
       ratingThreshold?: number;
+      /** rows with rating ≤ this are explicit negatives */
+      negativeRatingAtMost?: number;
     }
   | { kind: 'movielens'; path: string; ratingThreshold?: number };
 
@@ -116,6 +120,8 @@ export interface TrainConfig {
   /** interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch) */
   sampling: 'interaction' | 'user';
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** threads of the training kernels; 0 = one per core */
+  threads: number;
   /** emit a step event every N steps */
   logEvery: number;
   /** learning-rate decay ×factor when the selection metric plateaus `patience` evaluations (0 = off) */
