@@ -214,7 +214,7 @@ export function topLevelSchema(): JsonSchema {
             wallSeconds: num('stop launching new runs after this many seconds of sweep time (0 = no limit)', 0, { minimum: 0 }),
           }),
           seed: int('seed of the search (random draws, TPE proposals)', 0),
-          parallel: int('runs at the same time (local: processes; slurm: the array\'s %k)', 1, { minimum: 1 }),
+          parallel: int('slurm: array tasks running at the same time (the array\'s %k) and the batch size of TPE proposals; a local sweep runs one trial at a time (in VS Code: reclab.concurrency)', 1, { minimum: 1 }),
           tpe: obj('TPE settings', {
             startup: int('random draws before the model proposes', 5, { minimum: 1 }),
             gamma: num('share of the finished runs that form the "good" density', 0.25, { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
@@ -233,9 +233,9 @@ export function topLevelSchema(): JsonSchema {
         properties: {
           kind: { enum: ['local', 'slurm'], default: 'local', description: 'which executor' },
           partition: { type: 'string', description: 'slurm: --partition' },
-          time: { type: 'string', description: 'slurm: --time, e.g. "02:00:00" (when absent: estimated)' },
+          time: { type: 'string', description: 'slurm: --time, e.g. "02:00:00" (when absent: the partition\'s default)' },
           cpus: { type: 'integer', minimum: 1, description: 'slurm: --cpus-per-task' },
-          mem: { type: 'string', description: 'slurm: --mem, e.g. "8G" (when absent: estimated from the config)' },
+          mem: { type: 'string', description: 'slurm: --mem, e.g. "8G" (when absent: the memory estimate when one is plugged in, else the partition\'s default)' },
           sbatchArgs: { type: 'array', items: { type: 'string' }, default: [], description: 'slurm: further sbatch options, e.g. ["--account=lab", "--gres=gpu:1"]' },
           node: { type: 'string', description: 'slurm: the node binary on the cluster (default: the one running reclab)' },
         },
