@@ -80,7 +80,7 @@ async function attemptOnce(url: string, part: string, idleMs: number, opts: Down
     } catch (e) {
       opts.signal?.throwIfAborted();
       if (timedOut) throw new DownloadError(`${opts.label}: timed out after ${idleMs / 1000} s waiting for ${url}`, true);
-      throw new DownloadError(`${opts.label}: cannot reach ${url} (${causeOf(e)})`, true);
+      throw new DownloadError(`${opts.label}: cannot reach ${url} (${causeOf(e)}; without internet, fetch with --from a mirror URL or a local folder)`, true);
     }
     if (res.status === 416 && have > 0) {
       // the part file already holds everything the server has
