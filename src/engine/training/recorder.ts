@@ -3,8 +3,6 @@
  * (status, progress), summary.json (kept current from the evaluation events) and checkpoints. It forwards every
  * event to the caller's listener. The trainer decides; the recorder writes.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { ExperimentConfig } from '../config/types';
 import type { Backbone } from '../models/types';
 import { RunWriter } from '../../runs/writer';
@@ -97,29 +95,28 @@ export class Recorder {
     this.writer.updateInfo({ progress: { epoch, epochs: this.c.train.epochs, ...(etaSeconds !== undefined ? { etaSeconds } : {}) } });
   }
 
-  /** checkpoints/<which>/: the backbone's trainable tables (a graph's ego embeddings) and meta.json */
+  /** checkpoints/<which>/: the backbone's trainable tables (a graph's ego embeddings) and meta.json, swapped in whole */
   checkpoint(which: 'best' | 'last', backbone: Backbone, epoch: number, metrics?: MetricValues): void {
-    const dir = this.writer.checkpointDir(which);
     const p = backbone.parameters();
-    fs.writeFileSync(path.join(dir, 'user.f32'), Buffer.from(p.users.buffer, p.users.byteOffset, p.users.byteLength));
-    fs.writeFileSync(path.join(dir, 'item.f32'), Buffer.from(p.items.buffer, p.items.byteOffset, p.items.byteLength));
-    fs.writeFileSync(
-      path.join(dir, 'meta.json'),
-      JSON.stringify({ epoch, users: backbone.nUsers, items: backbone.nItems, dim: backbone.dim, dtype: 'float32', layout: 'row-major', model: backbone.kind, metrics }, null, 2) + '\n',
-    );
+    const bytes = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+    this.writer.writeCheckpoint(which, { 'user.f32': bytes(p.users), 'item.f32': bytes(p.items) },
+      { epoch, users: backbone.nUsers, items: backbone.nItems, dim: backbone.dim, dtype: 'float32', layout: 'row-major', model: backbone.kind, metrics });
   }
 
   finish(status: FinalStatus, epochs: number, reason?: string): void {
     const summary = this.summary;
     summary.wallSeconds = this.seconds;
     summary.epochsRun = epochs;
-    this.writer.writeSummary(summary);
     const best = this.best;
-    this.emit({
+    const end: RunEvent = {
       t: Date.now(), kind: 'end', status, ...(reason ? { reason } : {}), epochs, seconds: summary.wallSeconds,
       ...(best ? { best: { epoch: best.epoch, metric: this.c.eval.selectMetric, value: best.value, metrics: best.metrics } } : {}),
-    });
-    this.writer.updateInfo({ status, ...(reason ? { reason } : {}), endedAt: new Date().toISOString(), pid: undefined });
+    };
+    // each final write is attempted even when the disk is full; what could not be written is reported, and a run.json
+    // left `running` is shown failed by the lease once this process exits
+    const errors = this.writer.end(summary, end, { status, ...(reason ? { reason } : {}), endedAt: new Date().toISOString() });
+    this.opts.onEvent?.(end);
+    for (const e of errors) this.writer.log(`[error] ${e.message}`);
     this.writer.log(`run ended: ${status}${reason ? ` (${reason})` : ''}`);
     this.writer.close();
   }
