@@ -56,16 +56,25 @@ export function share(n: number, t: number, T: number, align = 1): [number, numb
 type Task = (k: BoundKernels, a: Float64Array, t: number, T: number) => void;
 
 export const TASKS: Record<string, Task> = {
-  /** gemm over a share of C's rows: a ai ak b ldb c ldc m n k acc */
+  /**
+   * gemm over a share of C's rows: a ai ak b ldb c ldc m n k acc kc. kc > 0 splits the inner dimension into chunks of
+   * kc, accumulating: when A is read down its columns (∂N = ∂Sᵀ·Û, A's rows a block-row apart) a chunk of A stays in
+   * L1 across C's column tiles — measured 1.8× faster at kc = 64 on the SSM step's ∂N (docs/benchmarks.md).
+   */
   gemm(k, a, t, T) {
     const [from, to] = share(a[7], t, T, 4);
-    if (to > from) k.gemm.gemm(a[0] + from * a[1], a[1], a[2], a[3], a[4], a[5] + from * a[6], a[6], to - from, a[8], a[9], a[10]);
+    if (to <= from) return;
+    const K = a[9], kc = a[11] > 0 ? a[11] : K;
+    for (let k0 = 0; k0 < K || k0 === 0; k0 += kc) {
+      k.gemm.gemm(a[0] + from * a[1] + k0 * a[2], a[1], a[2], a[3] + k0 * a[4], a[4], a[5] + from * a[6], a[6], to - from, a[8], Math.min(kc, K - k0), k0 > 0 ? 1 : a[10]);
+      if (K === 0) break;
+    }
   },
 
-  /** two gemms in one pass (the backward's ∂U and ∂N): 11 arguments each */
+  /** two gemms in one pass (the backward's ∂U and ∂N): 12 arguments each */
   gemm2(k, a, t, T) {
-    TASKS.gemm(k, a.subarray(0, 11), t, T);
-    TASKS.gemm(k, a.subarray(11, 22), t, T);
+    TASKS.gemm(k, a.subarray(0, 12), t, T);
+    TASKS.gemm(k, a.subarray(12, 24), t, T);
   },
 
   /**
