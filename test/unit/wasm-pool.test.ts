@@ -22,7 +22,7 @@ after(() => KernelPool.get().close());
 function train(threads: number, lossName: string, lazy: boolean): { losses: number[]; users: Float32Array; items: Float32Array } {
   KernelPool.configure(threads);
   assert.equal(KernelPool.get().threads, threads);
-  const D = 16, nU = 60, nI = 90, B = 37, N = 29;
+  const D = 16, nU = 600, nI = 900, B = 301, N = 29; // ≥ 256 unique rows: lazy Adam runs in row shares too
   const modelCfg: ModelConfig = { kind: 'mf', dim: D, score: 'cosine', evalScore: 'same', init: { dist: 'normal', std: 0.3 }, userDropout: 0.1, fastPath: true };
   const optCfg: OptimizerConfig = { kind: 'adam', lr: 0.01, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy };
   const model = new MfModel(nU, nI, modelCfg, optCfg, new Rng(3));

@@ -127,6 +127,12 @@ export const TASKS: Record<string, Task> = {
     }
   },
 
+  /** lazy Adam over a share of the step's unique rows: w m v g rowIds n rb b1 b2 step eps */
+  adamRows(k, a, t, T) {
+    const [from, to] = share(a[5], t, T);
+    if (to > from) k.adam.adamRows(a[0], a[1], a[2], a[3] + from * a[6], a[4] + from * 4, to - from, a[6], a[7], a[8], a[9], a[10]);
+  },
+
   /** dense Adam over a share of the table's rows: w m v g slots rows rb b1 b2 step eps */
   adamDense(k, a, t, T) {
     const [from, to] = share(a[5], t, T);
