@@ -27,9 +27,15 @@ export interface AdamExports {
   adamDense(w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
 }
 
+export interface SpmmExports {
+  spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number): void;
+  spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number): void;
+}
+
 /** The kernels bound to one memory, and float views of it. */
 export class BoundKernels {
   readonly gemm: GemmExports;
+  readonly spmm: SpmmExports;
   readonly scores: ScoreRowExports;
   readonly rows: RowExports;
   readonly adam: AdamExports;
@@ -39,6 +45,7 @@ export class BoundKernels {
     this.scores = k('scores');
     this.rows = k('rows');
     this.adam = k('adam');
+    this.spmm = k('spmm');
   }
   f32(at: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, n);
@@ -131,6 +138,31 @@ export const TASKS: Record<string, Task> = {
   adamRows(k, a, t, T) {
     const [from, to] = share(a[5], t, T);
     if (to > from) k.adam.adamRows(a[0], a[1], a[2], a[3] + from * a[6], a[4] + from * 4, to - from, a[6], a[7], a[8], a[9], a[10]);
+  },
+
+  /**
+   * Y = A·X for a CSR matrix (graph backbones, models/spmm.ts) over a share of Y's rows balanced by non-zeros:
+   * indptr indices values x y rows rb
+   */
+  spmm(k, a, t, T) {
+    const [indptr, indices, values, x, y, rows, rb] = a;
+    const ptr = new Int32Array(k.memory.buffer, indptr, rows + 1);
+    const nnz = ptr[rows];
+    const at = (q: number): number => {
+      if (q >= T) return rows;
+      const target = Math.floor((nnz * q) / T);
+      let lo = 0, hi = rows; // first row whose start reaches the target
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ptr[mid] < target) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const from = t === 0 ? 0 : at(t), to = at(t + 1);
+    if (to <= from) return;
+    if (rb === 256) k.spmm.spmm64(indptr, indices, values, x, y, from, to);
+    else k.spmm.spmm(indptr, indices, values, x, y, from, to, rb);
   },
 
   /** dense Adam over a share of the table's rows: w m v g slots rows rb b1 b2 step eps */
