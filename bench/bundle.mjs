@@ -12,7 +12,8 @@ export async function loadBundle(name, entry) {
   const out = path.join(root, '.bench', name);
   fs.mkdirSync(out, { recursive: true });
   await esbuild.build({
-    entryPoints: { [name]: entry }, absWorkingDir: root, outdir: out, bundle: true, platform: 'node',
+    // the kernel pool's worker next to the bundle, so the pool runs the same task list as the code under test
+    entryPoints: { [name]: entry, 'kernel-worker': 'src/engine/wasm/pool-worker.ts' }, absWorkingDir: root, outdir: out, bundle: true, platform: 'node',
     target: 'node20', format: 'cjs', mainFields: ['module', 'main'], logLevel: 'error', external: ['@tensorflow/tfjs-node'], plugins: [watPlugin],
   });
   process.env.RECLAB_ROOT = root; // lets the engine find dist/wasm

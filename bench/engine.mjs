@@ -1,9 +1,13 @@
-// Engine benchmark: MF-BPR epoch time, full-evaluation time and peak RSS.
-// Usage: npm run bench -- [--data ../shared/data/yelp2018] [--epochs 3] [--dim 64] [--batch 2048] [--negatives 1] [--fast-path false]
-//                         [--workers 0] [--backend auto] [--loss bpr] [--sampler uniform] [--model mf|lightgcn] [--layers 3]
-// Without --data (or when the folder is missing) it runs on the built-in synthetic default.
-// Bundles the current source into .bench/engine/ with esbuild, then trains with evaluation after every epoch and
-// prints medians (the machine is noisy: read ratios, not single numbers).
+// Engine benchmark: the rows of issue 9's table — SSM step (2048 × 1024 shared, cosine), CCL step (512 × 800 shared,
+// dense Adam), MF-BPR epoch and full evaluation (K = 20) — plus peak RSS.
+// Usage: npm run bench -- [--data ../shared/data/yelp2018] [--epochs 3] [--rows ssm,ccl,bpr,eval] [--threads 0]
+//                         [--dim 64] [--batch 2048] [--negatives 1] [--fast-path false] [--workers 0] [--backend auto]
+//                         [--loss bpr] [--sampler uniform] [--model mf|lightgcn] [--layers 3]
+// Without --data (or when the folder is missing) the epoch and evaluation run on the built-in synthetic default.
+// Bundles the current source into .bench/engine/ with esbuild, trains with evaluation after every epoch, runs the two
+// step rows through bench/step.mjs, and prints medians, then one `ROW <name> <wall> <unit> cpu <cpu> <unit>` line per
+// row (bench/peers.mjs reads those). The machine is noisy: read ratios, not single numbers.
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +18,22 @@ const dataDir = dataArg ? path.resolve(dataArg) : '';
 const useData = dataDir && fs.existsSync(path.join(dataDir, 'train.txt'));
 if (dataArg && !useData) console.warn(`warning: ${dataDir}/train.txt not found; using the synthetic default`);
 const epochs = Number(arg('epochs', '3'));
+const rows = arg('rows', 'ssm,ccl,bpr,eval').split(',');
+const threads = arg('threads', '0');
+const out = [];
+const row = (name, wall, cpu, unit) => out.push(`ROW ${name} ${wall.toPrecision(4)} ${unit} cpu ${cpu.toPrecision(4)} ${unit}`);
+for (const [name, flags] of [['ssm', ['--loss', 'ssm']], ['ccl', ['--loss', 'ccl', '--batch', '512', '--negatives', '800', '--lazy', 'false']]]) {
+  if (!rows.includes(name)) continue;
+  const text = execFileSync(process.execPath, [path.join(root, 'bench/step.mjs'), ...flags, '--threads', threads, '--steps', arg('steps', '20')], { encoding: 'utf8' });
+  const m = /step median ([\d.]+) ms.*CPU median ([\d.]+) ms/.exec(text);
+  if (!m) throw new Error(`bench/step.mjs printed no step median:\n${text}`);
+  console.log(`${name.padEnd(9)} ${text.split('\n')[0]}`);
+  row(name, Number(m[1]), Number(m[2]), 'ms');
+}
+if (!rows.includes('bpr') && !rows.includes('eval')) {
+  for (const l of out) console.log(l);
+  process.exit(0);
+}
 
 const { train, resolveConfig } = await loadBundle('engine', 'bench/engine-entry.ts');
 
@@ -25,20 +45,26 @@ const config = resolveConfig({
   loss: { kind: arg('loss', 'bpr') },
   sampler: { kind: arg('sampler', 'uniform'), negatives: Number(arg('negatives', '1')) },
   optimizer: { kind: 'adam', lr: 1e-3, l2: 1e-4, ...(arg('model', 'mf') === 'lightgcn' ? { lazy: false } : {}) },
-  train: { epochs, batchSize: Number(arg('batch', '2048')), backend: arg('backend', 'auto'), logEvery: 50 },
+  train: { epochs, batchSize: Number(arg('batch', '2048')), backend: arg('backend', 'auto'), logEvery: 50, threads: Number(threads) },
   eval: { every: 1, ks: [20], metrics: ['recall', 'ndcg'], selectMetric: 'recall@20', selectOn: 'test', patience: 0, workers: Number(arg('workers', '0')), popularityGroups: 0 },
 });
 const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-bench-'));
 const epochSec = [];
 const evalSec = [];
+// CPU time of the process (every thread: the kernel pool, the evaluation workers) from the previous event to the epoch
+// and evaluation events
+const epochCpu = [];
+const evalCpu = [];
+const cpuNow = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1e6; };
 let start;
+let mark = 0;
 const t0 = performance.now();
 await train({
   config, baseDir: root, runsDir,
   onEvent: (e) => {
-    if (e.kind === 'start') start = e;
-    if (e.kind === 'epoch') epochSec.push(e.seconds);
-    if (e.kind === 'eval') evalSec.push(e.seconds);
+    if (e.kind === 'start') start = e, mark = cpuNow();
+    if (e.kind === 'epoch') epochSec.push(e.seconds), epochCpu.push(cpuNow() - mark), mark = cpuNow();
+    if (e.kind === 'eval') evalSec.push(e.seconds), evalCpu.push(cpuNow() - mark), mark = cpuNow();
   },
 });
 const wall = (performance.now() - t0) / 1000;
@@ -53,4 +79,7 @@ console.log(`config    ${start.summary} · batch ${config.train.batchSize} · ba
 console.log(`epoch     median ${median(epochSec).toFixed(2)} s over ${epochSec.length} (${epochSec.map((s) => s.toFixed(2)).join(', ')})  target ≤ ${TARGET.epoch} s  ratio ${(median(epochSec) / TARGET.epoch).toFixed(2)}`);
 console.log(`eval      median ${median(evalSec).toFixed(2)} s over ${evalSec.length} (${evalSec.map((s) => s.toFixed(2)).join(', ')})  target ≤ ${TARGET.eval} s  ratio ${(median(evalSec) / TARGET.eval).toFixed(2)}`);
 console.log(`peak RSS  ${rssMB.toFixed(0)} MB  target ≤ ${TARGET.rssMB} MB  ratio ${(rssMB / TARGET.rssMB).toFixed(2)}`);
-console.log(`wall      ${wall.toFixed(1)} s (load + ${epochs} epochs + ${evalSec.length} evaluations)`);
+console.log(`wall      ${wall.toFixed(1)} s (load + ${epochs} epochs + ${evalSec.length} evaluations); load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}`);
+if (rows.includes('bpr')) row('bpr', median(epochSec), median(epochCpu), 's');
+if (rows.includes('eval')) row('eval', median(evalSec), median(evalCpu), 's');
+for (const l of out) console.log(l);

@@ -12,6 +12,7 @@ import { MfModel } from '../../src/engine/models/mf';
 import { normalizedAdjacency, spmmReference } from '../../src/engine/models/graph';
 import { backboneSpec } from '../../src/engine/models/registry';
 import { graphBuffers } from '../../src/engine/models/spmm';
+import { KernelPool } from '../../src/engine/wasm/pool';
 import { createStep } from '../../src/engine/step/step';
 import { initBackend } from '../../src/engine/tensor/backend';
 import { bpr } from '../../src/engine/losses/bpr';
@@ -90,8 +91,9 @@ test('Â·X (plain reference) = the dense product on random graphs with empty ro
   }
 });
 
-test('the SpMM kernel = the plain reference: random graphs with empty rows, D = 4, 8, 12, 64, row ranges, NaN and ±Inf', () => {
+test('the SpMM kernel = the plain reference: random graphs with empty rows, D = 4, 8, 12, 64, NaN and ±Inf; 1 and 2 threads equal', () => {
   const rng = new Rng(23);
+  const cases: { g: ReturnType<typeof graphBuffers>; x: Float32Array; y: Float32Array }[] = [];
   for (const [nU, nI, density] of [[60, 45, 0.08], [5, 200, 0.4], [300, 7, 0.02]] as const) {
     const r = Array.from({ length: nU }, () => Array.from({ length: nI }, (_, i) => i).filter(() => rng.float() < density));
     const a = normalizedAdjacency(csrFromRows(r, nI));
@@ -107,17 +109,20 @@ test('the SpMM kernel = the plain reference: random graphs with empty rows, D = 
       y.fill(7);
       g.spmm(x, y);
       for (let k = 0; k < y.length; k++) assert.ok(Object.is(y[k], ref[k]) || Math.abs(y[k] - ref[k]) <= 1e-6 * Math.max(1, Math.abs(ref[k])), `D=${D} [${k}] ${y[k]} vs ${ref[k]}`);
-      // a row range writes only its rows
-      const [lo, hi] = [Math.floor(a.nodes / 3), Math.floor((2 * a.nodes) / 3)];
+      cases.push({ g, x, y: y.slice() });
+    }
+  }
+  // 2 threads (rows shared by non-zeros): the same bits as 1
+  KernelPool.configure(2);
+  try {
+    for (const { g, x, y } of cases) {
       const z = g.buffers[2];
       z.fill(-1);
-      g.spmm(x, z, lo, hi);
-      for (let k = 0; k < z.length; k++) {
-        const row = Math.floor(k / D);
-        if (row < lo || row >= hi) assert.equal(z[k], -1);
-        else assert.ok(Object.is(z[k], y[k]), `range row ${row}`);
-      }
+      g.spmm(x, z);
+      for (let k = 0; k < z.length; k++) assert.ok(Object.is(z[k], y[k]), `2 threads [${k}] ${z[k]} vs ${y[k]}`);
     }
+  } finally {
+    KernelPool.configure(1);
   }
   assert.equal(graphBuffers(normalizedAdjacency(graph()), 3, 1).engine, 'reference', 'widths that are not a multiple of 4 use the reference');
 });

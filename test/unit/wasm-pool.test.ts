@@ -22,7 +22,7 @@ after(() => KernelPool.get().close());
 function train(threads: number, lossName: string, lazy: boolean): { losses: number[]; users: Float32Array; items: Float32Array } {
   KernelPool.configure(threads);
   assert.equal(KernelPool.get().threads, threads);
-  const D = 16, nU = 60, nI = 90, B = 37, N = 29;
+  const D = 16, nU = 600, nI = 900, B = 301, N = 29; // ≥ 256 unique rows: lazy Adam runs in row shares too
   const modelCfg: ModelConfig = { kind: 'mf', dim: D, score: 'cosine', evalScore: 'same', init: { dist: 'normal', std: 0.3 }, userDropout: 0.1, fastPath: true };
   const optCfg: OptimizerConfig = { kind: 'adam', lr: 0.01, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy };
   const model = new MfModel(nU, nI, modelCfg, optCfg, new Rng(3));
@@ -58,9 +58,32 @@ test('a task that fails in a worker thread throws on the caller, and the pool ke
   const pool = KernelPool.configure(2);
   const heap = new Heap();
   // a gemm whose output lies far outside the memory: both threads trap (out of bounds)
-  assert.throws(() => pool.run('gemm', heap, [0, 4, 4, 0, 32, 2 ** 31, 32, 64, 8, 1, 0]), /out of bounds|kernel worker failed/);
+  assert.throws(() => pool.run('gemm', heap, [0, 4, 4, 0, 32, 2 ** 31, 32, 64, 8, 1, 0, 0]), /out of bounds|kernel worker failed/);
   const at = heap.alloc(4 * 4 * 8 * 2);
   const f = heap.f32(at, 64).fill(1);
-  pool.run('gemm', heap, [at, 16, 4, at, 32, at + 4 * 4 * 8, 32, 4, 8, 4, 0]);
+  pool.run('gemm', heap, [at, 16, 4, at, 32, at + 4 * 4 * 8, 32, 4, 8, 4, 0, 0]);
   assert.equal(f[32], 4, 'the next task runs: C = ones(4×4)·ones(4×8) = 4');
+});
+
+test('the gemm task: row shares over 1 and 2 threads and inner-dimension chunks (kc) equal a plain product', () => {
+  const rng = new Rng(12);
+  const M = 23, N = 16, K = 37;
+  for (const threads of [1, 2]) {
+    const pool = KernelPool.configure(threads);
+    for (const [kc, acc] of [[0, 0], [8, 0], [8, 1], [5, 1]]) {
+      const heap = new Heap();
+      const A = Float32Array.from({ length: M * K }, () => rng.normal()), Bm = Float32Array.from({ length: K * N }, () => rng.normal()), C0 = Float32Array.from({ length: M * N }, () => rng.normal());
+      const a = heap.alloc(A.byteLength), b = heap.alloc(Bm.byteLength), c = heap.alloc(C0.byteLength);
+      heap.f32(a, A.length).set(A);
+      heap.f32(b, Bm.length).set(Bm);
+      heap.f32(c, C0.length).set(C0);
+      pool.run('gemm', heap, [a, K * 4, 4, b, N * 4, c, N * 4, M, N, K, acc, kc]);
+      const got = heap.f32(c, M * N);
+      for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+        let s = acc ? C0[i * N + j] : 0;
+        for (let k = 0; k < K; k++) s += A[i * K + k] * Bm[k * N + j];
+        assert.ok(Math.abs(got[i * N + j] - s) < 1e-4 * (1 + Math.abs(s)), `threads ${threads} kc ${kc} acc ${acc} C[${i},${j}]: ${got[i * N + j]} vs ${s}`);
+      }
+    }
+  }
 });

@@ -5,18 +5,14 @@
  * fallback on failure: a kernel that does not compile throws.
  */
 import { Heap } from '../wasm/heap';
+import { KernelPool } from '../wasm/pool';
 import { spmmReference, type NormalizedAdjacency } from './graph';
-
-type SpmmExports = {
-  spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number): void;
-  spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number): void;
-};
 
 export interface GraphBuffers {
   /** `count` zeroed buffers of nodes × D floats */
   buffers: Float32Array[];
-  /** y = Â·x over rows [r0, r1) (default all) for x, y among `buffers` */
-  spmm(x: Float32Array, y: Float32Array, r0?: number, r1?: number): void;
+  /** y = Â·x for x, y among `buffers`: on the kernel pool's threads (rows shared by non-zeros) */
+  spmm(x: Float32Array, y: Float32Array): void;
   /** kernel or reference, for logs and benchmarks */
   readonly engine: 'wasm-simd' | 'reference';
 }
@@ -24,7 +20,7 @@ export interface GraphBuffers {
 export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, engine: 'auto' | 'reference' = 'auto'): GraphBuffers {
   const floats = a.nodes * D;
   if (engine === 'reference' || D % 4 !== 0) {
-    return { buffers: Array.from({ length: count }, () => new Float32Array(floats)), spmm: (x, y, r0 = 0, r1 = a.nodes) => spmmReference(a, x, y, D, r0, r1), engine: 'reference' };
+    return { buffers: Array.from({ length: count }, () => new Float32Array(floats)), spmm: (x, y) => spmmReference(a, x, y, D), engine: 'reference' };
   }
   const nnz = a.indices.length;
   const round = (b: number): number => Math.ceil(b / 64) * 64;
@@ -34,14 +30,14 @@ export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, e
   heap.i32(at.indices, nnz).set(a.indices);
   heap.f32(at.values, nnz).set(a.values);
   const buffers = Array.from({ length: count }, () => heap.f32(heap.alloc(floats * 4), floats));
-  const k = heap.kernel<SpmmExports>('spmm');
-  const rb = D * 4;
+  const args = [at.indptr, at.indices, at.values, 0, 0, a.nodes, D * 4];
   return {
     buffers,
-    spmm(x, y, r0 = 0, r1 = a.nodes) {
+    spmm(x, y) {
       if (x.buffer !== heap.memory.buffer || y.buffer !== heap.memory.buffer) throw new Error('spmm: x and y must be buffers of this graph');
-      if (D === 64) k.spmm64(at.indptr, at.indices, at.values, x.byteOffset, y.byteOffset, r0, r1);
-      else k.spmm(at.indptr, at.indices, at.values, x.byteOffset, y.byteOffset, r0, r1, rb);
+      args[3] = x.byteOffset;
+      args[4] = y.byteOffset;
+      KernelPool.get().run('spmm', heap, args);
     },
     engine: 'wasm-simd',
   };

@@ -48,10 +48,15 @@ export class AdamKernelStorage {
     return new AdamKernelStorage(rows, dim, heap);
   }
 
-  /** Lazy Adam on the first n rows listed in rowIds, whose summed gradients are in grads. */
+  /**
+   * Lazy Adam on the first n rows listed in rowIds (unique), whose summed gradients are in grads; shares of the rows
+   * run on the kernel pool's threads when there are enough of them to pay for the hand-off.
+   */
   update(n: number, beta1: number, beta2: number, stepSize: number, epsHat: number): void {
     const a = this.at;
-    this.k.adamRows(a.w, a.m, a.v, a.g, a.rows, n, this.dim * 4, beta1, beta2, stepSize, epsHat);
+    const pool = KernelPool.get();
+    if (pool.threads > 1 && n >= 256) pool.run('adamRows', this.heap, [a.w, a.m, a.v, a.g, a.rows, n, this.dim * 4, beta1, beta2, stepSize, epsHat]);
+    else this.k.adamRows(a.w, a.m, a.v, a.g, a.rows, n, this.dim * 4, beta1, beta2, stepSize, epsHat);
   }
 
   /**

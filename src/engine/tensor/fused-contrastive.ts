@@ -154,7 +154,7 @@ export class FusedContrastiveStep {
 
     // scores: positives, and the block S = Û·N̂ᵀ [B × Np] (row shares over the pool's threads)
     rows.rowDots(uh, ph, L.sPos, B, rb);
-    pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0]);
+    pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0, 0]);
 
     // the loss's reduction per row (wasm/tasks.ts): its value, ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos
     const form = x.form;
@@ -177,7 +177,7 @@ export class FusedContrastiveStep {
 
     // backward through the products: ∂Û = ∂S·N̂ + ∂S⁺·P̂, ∂N̂ = ∂Sᵀ·Û, ∂P̂ = ∂S⁺·Û
     const dP = L.dI, dN = L.dI + B * rb;
-    pool.run('gemm2', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0]);
+    pool.run('gemm2', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0, L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
     rows.rowAxpy(L.dU, ph, L.dPos, B, rb);
     view(dP, B * D).fill(0);
     rows.rowAxpy(dP, uh, L.dPos, B, rb);

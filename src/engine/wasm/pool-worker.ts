@@ -6,7 +6,9 @@ import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_
 import { BoundKernels, TASKS, TASK_NAMES } from './tasks';
 import { CTRL, OP } from './pool';
 
-const { control, args, port, index, threads } = workerData as { control: SharedArrayBuffer; args: SharedArrayBuffer; port: MessagePort; index: number; threads: number };
+const { control, args, port, index, threads, tasks } = workerData as { control: SharedArrayBuffer; args: SharedArrayBuffer; port: MessagePort; index: number; threads: number; tasks: string[] };
+// the caller's task list must be this worker's (a stale dist/kernel-worker.js would run the wrong task)
+const stale = tasks.join(',') !== TASK_NAMES.join(',') ? `the kernel worker is stale (its tasks: ${TASK_NAMES.join(', ')}; the caller's: ${tasks.join(', ')}); run \`npm run build\`` : null;
 const ctrl = new Int32Array(control);
 const a = new Float64Array(args);
 const heaps = new Map<number, BoundKernels>();
@@ -18,6 +20,7 @@ for (;;) {
   const op = ctrl[CTRL.op];
   if (op === OP.exit) break;
   try {
+    if (stale) throw new Error(stale);
     if (op === OP.attach) {
       const m = receiveMessageOnPort(port)?.message as { id: number; memory: WebAssembly.Memory } | undefined;
       if (!m) throw new Error('attach: no memory was sent');

@@ -47,7 +47,7 @@ export class KernelPool {
       const script = requireDistFile('kernel-worker.js');
       for (let i = 1; i < threads; i++) {
         const { port1, port2 } = new MessageChannel();
-        const worker = new Worker(script, { workerData: { control: this.ctrl.buffer, args: this.args.buffer, port: port2, index: i, threads }, transferList: [port2] });
+        const worker = new Worker(script, { workerData: { control: this.ctrl.buffer, args: this.args.buffer, port: port2, index: i, threads, tasks: TASK_NAMES }, transferList: [port2] });
         worker.unref();
         port1.unref();
         this.workers.push({ worker, port: port1 });

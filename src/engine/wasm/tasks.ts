@@ -27,9 +27,15 @@ export interface AdamExports {
   adamDense(w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
 }
 
+export interface SpmmExports {
+  spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number): void;
+  spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number): void;
+}
+
 /** The kernels bound to one memory, and float views of it. */
 export class BoundKernels {
   readonly gemm: GemmExports;
+  readonly spmm: SpmmExports;
   readonly scores: ScoreRowExports;
   readonly rows: RowExports;
   readonly adam: AdamExports;
@@ -39,6 +45,7 @@ export class BoundKernels {
     this.scores = k('scores');
     this.rows = k('rows');
     this.adam = k('adam');
+    this.spmm = k('spmm');
   }
   f32(at: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, n);
@@ -56,16 +63,25 @@ export function share(n: number, t: number, T: number, align = 1): [number, numb
 type Task = (k: BoundKernels, a: Float64Array, t: number, T: number) => void;
 
 export const TASKS: Record<string, Task> = {
-  /** gemm over a share of C's rows: a ai ak b ldb c ldc m n k acc */
+  /**
+   * gemm over a share of C's rows: a ai ak b ldb c ldc m n k acc kc. kc > 0 splits the inner dimension into chunks of
+   * kc, accumulating: when A is read down its columns (∂N = ∂Sᵀ·Û, A's rows a block-row apart) a chunk of A stays in
+   * L1 across C's column tiles — measured 1.8× faster at kc = 64 on the SSM step's ∂N (docs/benchmarks.md).
+   */
   gemm(k, a, t, T) {
     const [from, to] = share(a[7], t, T, 4);
-    if (to > from) k.gemm.gemm(a[0] + from * a[1], a[1], a[2], a[3], a[4], a[5] + from * a[6], a[6], to - from, a[8], a[9], a[10]);
+    if (to <= from) return;
+    const K = a[9], kc = a[11] > 0 ? a[11] : K;
+    for (let k0 = 0; k0 < K || k0 === 0; k0 += kc) {
+      k.gemm.gemm(a[0] + from * a[1] + k0 * a[2], a[1], a[2], a[3] + k0 * a[4], a[4], a[5] + from * a[6], a[6], to - from, a[8], Math.min(kc, K - k0), k0 > 0 ? 1 : a[10]);
+      if (K === 0) break;
+    }
   },
 
-  /** two gemms in one pass (the backward's ∂U and ∂N): 11 arguments each */
+  /** two gemms in one pass (the backward's ∂U and ∂N): 12 arguments each */
   gemm2(k, a, t, T) {
-    TASKS.gemm(k, a.subarray(0, 11), t, T);
-    TASKS.gemm(k, a.subarray(11, 22), t, T);
+    TASKS.gemm(k, a.subarray(0, 12), t, T);
+    TASKS.gemm(k, a.subarray(12, 24), t, T);
   },
 
   /**
@@ -116,6 +132,37 @@ export const TASKS: Record<string, Task> = {
       rowLoss[b] = (posGap > 0 ? posGap : 0) + c * hinge;
       dPos[b] = posGap > 0 ? -r : 0;
     }
+  },
+
+  /** lazy Adam over a share of the step's unique rows: w m v g rowIds n rb b1 b2 step eps */
+  adamRows(k, a, t, T) {
+    const [from, to] = share(a[5], t, T);
+    if (to > from) k.adam.adamRows(a[0], a[1], a[2], a[3] + from * a[6], a[4] + from * 4, to - from, a[6], a[7], a[8], a[9], a[10]);
+  },
+
+  /**
+   * Y = A·X for a CSR matrix (graph backbones, models/spmm.ts) over a share of Y's rows balanced by non-zeros:
+   * indptr indices values x y rows rb
+   */
+  spmm(k, a, t, T) {
+    const [indptr, indices, values, x, y, rows, rb] = a;
+    const ptr = new Int32Array(k.memory.buffer, indptr, rows + 1);
+    const nnz = ptr[rows];
+    const at = (q: number): number => {
+      if (q >= T) return rows;
+      const target = Math.floor((nnz * q) / T);
+      let lo = 0, hi = rows; // first row whose start reaches the target
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (ptr[mid] < target) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo;
+    };
+    const from = t === 0 ? 0 : at(t), to = at(t + 1);
+    if (to <= from) return;
+    if (rb === 256) k.spmm.spmm64(indptr, indices, values, x, y, from, to);
+    else k.spmm.spmm(indptr, indices, values, x, y, from, to, rb);
   },
 
   /** dense Adam over a share of the table's rows: w m v g slots rows rb b1 b2 step eps */

@@ -11,7 +11,7 @@
   ;; Lazy Adam: for r < n, row = rows[r] (i32 ids at $rows), gradient = the r-th row of $g.
   ;; The weights and moments of the row PREFETCH (4) rows ahead are touched one word per 64-byte line first: the update
   ;; is memory-latency bound on tables larger than the cache, and the early loads overlap this row's arithmetic.
-  (func (export "adamRows")
+  (func $adamRows (export "adamRows")
         (param $w i32) (param $m i32) (param $v i32) (param $g i32) (param $rows i32) (param $n i32) (param $rb i32)
         (param $b1 f32) (param $b2 f32) (param $step f32) (param $eps f32)
     (local $r i32) (local $o i32) (local $o2 i32) (local $k i32) (local $sink i32)
@@ -40,7 +40,7 @@
   ;; Dense Adam (torch.optim.Adam on a table) over rows [$first, $first + $n): a row whose slot ($slots: one i32 per
   ;; table row) is ≥ 0 has its gradient at $g + slot·$rb; any other row has gradient 0 (its moments decay and it keeps
   ;; moving on its momentum). No full-table gradient is ever written or cleared.
-  (func (export "adamDense")
+  (func $adamDense (export "adamDense")
         (param $w i32) (param $m i32) (param $v i32) (param $g i32) (param $slots i32) (param $first i32) (param $n i32) (param $rb i32)
         (param $b1 f32) (param $b2 f32) (param $step f32) (param $eps f32)
     (local $r i32) (local $end i32) (local $o i32) (local $s i32)

@@ -10,7 +10,7 @@
 (module
   (import "env" "mem" (memory 1 65536 shared))
 
-  (func (export "gemm") (param $a i32) (param $ai i32) (param $ak i32) (param $b i32) (param $ldb i32) (param $c i32)
+  (func $gemm (export "gemm") (param $a i32) (param $ai i32) (param $ak i32) (param $b i32) (param $ldb i32) (param $c i32)
         (param $ldc i32) (param $m i32) (param $n i32) (param $kk i32) (param $acc i32)
     (local $i i32) (local $j i32)
     (block $fours (loop $eachFour

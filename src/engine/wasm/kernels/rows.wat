@@ -19,7 +19,7 @@
     (call $sum (local.get $acc)))
 
   ;; out_r = x_r / max(‖x_r‖, 1e-12) (torch F.normalize); norms[r] = max(‖x_r‖, 1e-12)
-  (func (export "normalize") (param $x i32) (param $out i32) (param $norms i32) (param $n i32) (param $rb i32)
+  (func $normalize (export "normalize") (param $x i32) (param $out i32) (param $norms i32) (param $n i32) (param $rb i32)
     (local $r i32) (local $k i32) (local $nn f32)
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
@@ -39,7 +39,7 @@
 
   ;; Backward of normalize, in place on the gradient: g_r ← (g_r − x̂_r·⟨x̂_r, g_r⟩) / norms[r] where the norm was above
   ;; 1e-12, g_r / 1e-12 where it was clamped (the gradient of x / max(‖x‖, ε)).
-  (func (export "normalizeBack") (param $xhat i32) (param $g i32) (param $norms i32) (param $n i32) (param $rb i32)
+  (func $normalizeBack (export "normalizeBack") (param $xhat i32) (param $g i32) (param $norms i32) (param $n i32) (param $rb i32)
     (local $r i32) (local $k i32) (local $nn f32) (local $p v128) (local $inv v128)
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
@@ -63,7 +63,7 @@
       (br $each))))
 
   ;; out[r] = ⟨x_r, y_r⟩
-  (func (export "rowDots") (param $x i32) (param $y i32) (param $out i32) (param $n i32) (param $rb i32)
+  (func $rowDots (export "rowDots") (param $x i32) (param $y i32) (param $out i32) (param $n i32) (param $rb i32)
     (local $r i32)
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
@@ -75,7 +75,7 @@
       (br $each))))
 
   ;; y_r += c[r]·x_r
-  (func (export "rowAxpy") (param $y i32) (param $x i32) (param $c i32) (param $n i32) (param $rb i32)
+  (func $rowAxpy (export "rowAxpy") (param $y i32) (param $x i32) (param $c i32) (param $n i32) (param $rb i32)
     (local $r i32) (local $k i32) (local $cr v128)
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $r) (local.get $n)))

@@ -5,7 +5,7 @@
   (import "env" "mem" (memory 1 65536 shared))
 
   ;; max of z[k] over the lanes whose mask is not 0; −∞ when there is none (NaN in z propagates)
-  (func (export "rowMax") (param $z i32) (param $mask i32) (param $bytes i32) (result f32)
+  (func $rowMax (export "rowMax") (param $z i32) (param $mask i32) (param $bytes i32) (result f32)
     (local $k i32) (local $acc v128)
     (local.set $acc (f32x4.splat (f32.const -inf)))
     (block $done (loop $each
@@ -22,7 +22,7 @@
   ;; r = x − n·C1 − n·C2 (C1 + C2 = ln 2 split for exactness), e^r by its degree-6 minimax polynomial (relative error
   ;; ~1e-7), 2^n assembled in the exponent bits. x is clamped to [−87, 88.7] (e^−87 ≈ 1.6e−38 is still normal), so a
   ;; masked column relies on ×mask for its exact 0 (a masked NaN/∞ is never read: bitselect on the mask).
-  (func (export "rowExp") (param $z i32) (param $mask i32) (param $out i32) (param $bytes i32) (param $s f32) (param $shift f32)
+  (func $rowExp (export "rowExp") (param $z i32) (param $mask i32) (param $out i32) (param $bytes i32) (param $s f32) (param $shift f32)
         (result f32)
     (local $k i32) (local $acc v128) (local $x v128) (local $n v128) (local $y v128) (local $keep v128)
     (block $done (loop $each
@@ -59,7 +59,7 @@
              (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
 
   ;; x[k] ×= c
-  (func (export "rowScale") (param $x i32) (param $bytes i32) (param $c f32)
+  (func $rowScale (export "rowScale") (param $x i32) (param $bytes i32) (param $c f32)
     (local $k i32)
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $k) (local.get $bytes)))
@@ -70,7 +70,7 @@
 
   ;; The hinge of the margin losses over a row, in place: returns Σ_k max(z[k] − m, 0)·[mask[k] ≠ 0] and overwrites
   ;; z[k] with its gradient coefficient c·[z[k] − m > 0]·[mask[k] ≠ 0] (relu's gradient: 0 at the kink).
-  (func (export "rowHinge") (param $z i32) (param $mask i32) (param $bytes i32) (param $m f32) (param $c f32) (result f32)
+  (func $rowHinge (export "rowHinge") (param $z i32) (param $mask i32) (param $bytes i32) (param $m f32) (param $c f32) (result f32)
     (local $k i32) (local $acc v128) (local $h v128) (local $on v128)
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $k) (local.get $bytes)))
@@ -85,7 +85,7 @@
              (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
 
   ;; Σ mask[k] ≠ 0 (the number of kept columns of a row)
-  (func (export "rowCount") (param $mask i32) (param $bytes i32) (result i32)
+  (func $rowCount (export "rowCount") (param $mask i32) (param $bytes i32) (result i32)
     (local $k i32) (local $acc v128)
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $k) (local.get $bytes)))
