@@ -3,6 +3,7 @@
 //        [--backend wasm|cpu] [--scan auto|js] [--score dot|cosine] [--dim 64] [--k 20] [--users N] [--sync]
 // Bundles src/engine/eval (and its worker) into .bench/eval/ with esbuild, so it always measures the current source.
 import * as esbuild from 'esbuild';
+import { watPlugin } from '../scripts/wat-plugin.mjs';
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -31,7 +32,7 @@ const out = path.join(root, '.bench/eval');
 fs.mkdirSync(out, { recursive: true });
 // the engine's loader when it exists (src/engine/data/index.ts), else the minimal parser below
 const hasLoader = fs.existsSync(path.join(root, 'src/engine/data/index.ts'));
-await esbuild.build({
+await esbuild.build({ plugins: [watPlugin],
   entryPoints: {
     'eval': 'src/engine/eval/index.ts', 'eval-worker': 'src/engine/eval/worker.ts',
     ...(hasLoader ? { 'data': 'src/engine/data/index.ts' } : {}),

@@ -8,6 +8,7 @@
 // Usage: node bench/host-eventloop.mjs [--epochs N] [--users N] [--runs N] [--json]
 //   (run `npm run build` first; the host modules are bundled on the fly with esbuild into .bench/)
 import * as esbuild from 'esbuild';
+import { watPlugin } from '../scripts/wat-plugin.mjs';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -39,7 +40,7 @@ fs.writeFileSync(entry, [
   `export { statusBarText } from '../src/extension/host/statusText';`,
   `export { progressOf } from '../src/extension/host/format';`,
 ].join('\n'));
-await esbuild.build({ entryPoints: [entry], outfile: path.join(outDir, 'host-modules.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
+await esbuild.build({ plugins: [watPlugin], entryPoints: [entry], outfile: path.join(outDir, 'host-modules.cjs'), bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'warning' });
 const { RunStore, ProcessManager, buildTree, statusBarText, progressOf } = createRequire(import.meta.url)(path.join(outDir, 'host-modules.cjs'));
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-bench-host-'));

@@ -9,6 +9,7 @@
 //
 // usage: node bench/methods.mjs [--epochs 3] [--only bpr,ssm] [--out docs/methods.md] [--runs-dir DIR]
 import * as esbuild from 'esbuild';
+import { watPlugin } from '../scripts/wat-plugin.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -28,7 +29,7 @@ fs.mkdirSync(runsDir, { recursive: true });
 
 const bundle = path.join(root, '.bench', 'losses-registry.cjs');
 fs.mkdirSync(path.dirname(bundle), { recursive: true });
-await esbuild.build({
+await esbuild.build({ plugins: [watPlugin],
   entryPoints: [path.join(root, 'src/engine/losses/registry.ts')], outfile: bundle, bundle: true, platform: 'node',
   format: 'cjs', target: 'node20', logLevel: 'error', external: ['@tensorflow/tfjs-node'],
 });
