@@ -178,7 +178,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const temperature: TemperatureScheme = createTemperature(c.temperature, ds);
     const sampleRng = rng.fork();
     const stepRng = rng.fork();
-    const ctx: SamplerContext = { rng: sampleRng, train: ds.train, nItems: ds.nItems, popularity, scorer: model, epoch: 0 };
+    const ctx: SamplerContext = { rng: sampleRng, train: ds.train, nItems: ds.nItems, popularity, scorer: model, embeddings: () => model.forward(), epoch: 0 };
     const epochSeconds: number[] = [];
     let globalStep = 0;
     const B = c.train.batchSize;

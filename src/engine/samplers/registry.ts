@@ -9,9 +9,10 @@ import { dns } from './dns';
 import { srns } from './srns';
 import { gdns } from './gdns';
 import { hardRank } from './hard-rank';
+import { mixgcf } from './mixgcf';
 
 export const SAMPLERS: Record<string, SamplerSpec<any>> = Object.fromEntries(
-  [uniform, popularity, inBatch, mixed, shared, dns, srns, gdns, hardRank].map((s) => [s.name, s]),
+  [uniform, popularity, inBatch, mixed, shared, dns, srns, gdns, hardRank, mixgcf].map((s) => [s.name, s]),
 );
 
 export function samplerSpec(name: string): SamplerSpec<any> {
