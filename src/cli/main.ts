@@ -1,12 +1,21 @@
 /**
  * `reclab` — train, sweep, evaluate and compare recommenders from a terminal.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../engine/config/validate';
 import { ConsoleReporter, fmtDuration } from './console-reporter';
-import { compareTable, datasetStatsCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, sweepCommand, trainCommand } from './commands';
+import { compareTable, datasetStatsCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, trainCommand } from './commands';
 import { VERSION } from '../version';
+import { cancelCommand, compareCommand, groupsCommand, resolveSweepFile, sweepShowText, sweepsCommand } from './scale-commands';
+import { groupSeeds, trainGroup } from '../scale/group';
+import { createSweep } from '../scale/sweep';
+import { runSweep } from '../scale/launch';
+import { runTrial } from '../scale/trial';
+import { readConfigFile } from './commands';
+import { readSweep } from '../runs/records';
+import type { ExecutorConfig } from '../engine/config/types';
 
 const USAGE = `reclab ${VERSION} — train and compare implicit-feedback recommenders
 
@@ -14,7 +23,11 @@ usage:
   reclab train <config.reclab.json> [--runs-dir D] [--id ID] [--set path=value …] [--point JSON] [--quiet]
   reclab sweep <config.reclab.json> [--runs-dir D] [--set path=value …]
   reclab eval <run-dir> [--last]
-  reclab compare <run-dir …>
+  reclab train <config> --seeds N          a seed group (also: "repeat": {"seeds": […]} in the config)
+  reclab sweep <config> [--executor local|slurm] | reclab sweep --resume <sweep-id>
+  reclab sweeps | reclab sweep-show <sweep-id> | reclab cancel <sweep-id> <trial>
+  reclab compare <run-dir|run-id|group-id …> [--test] [--metrics recall@20,ndcg@20]
+  reclab groups [--runs-dir D]
   reclab runs [--runs-dir D]
   reclab datasets stats <config.reclab.json> [--set path=value …]
   reclab schema [--out file.json | --markdown file.md]
@@ -49,6 +62,11 @@ async function main(argv: string[]): Promise<number> {
       last: { type: 'boolean', default: false },
       out: { type: 'string' },
       markdown: { type: 'string' },
+      seeds: { type: 'string' },
+      test: { type: 'boolean', default: false },
+      metrics: { type: 'string', default: 'recall@20,ndcg@20' },
+      resume: { type: 'string' },
+      executor: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -67,6 +85,23 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'train': {
       if (rest.length !== 1) throw new ConfigError('train takes one config file');
+      const loadedRaw = readConfigFile(rest[0], overrides);
+      const seeds = groupSeeds(loadedRaw.raw, values.seeds !== undefined ? Number(values.seeds) : undefined);
+      if (seeds) {
+        const ac = withInterrupt();
+        let reporter: ConsoleReporter | null = null;
+        const { group, results } = await trainGroup({
+          raw: loadedRaw.raw, baseDir: loadedRaw.baseDir, configPath: loadedRaw.path, runsDir, seeds, signal: ac.signal,
+          onRunStart: (i, n, seed) => console.log(`\n── seed ${seed} (${i + 1}/${n})`),
+          onEvent: (e) => {
+            if (e.kind === 'start') reporter = new ConsoleReporter(process.stdout, 'ndcg@20', values.quiet);
+            reporter?.handle(e);
+          },
+        });
+        console.log('\n' + compareCommand([group.id], runsDir, false, []));
+        console.log(`group: ${group.id} (${runsDir}/${group.id}.group.json)`);
+        return results.some((r) => r.status === 'failed') ? 1 : 0;
+      }
       const { config } = loadConfig(rest[0], overrides);
       const reporter = new ConsoleReporter(process.stdout, config.eval.selectMetric, values.quiet);
       const ac = withInterrupt();
@@ -86,22 +121,33 @@ async function main(argv: string[]): Promise<number> {
       return r.status === 'failed' ? 1 : 0;
     }
     case 'sweep': {
-      if (rest.length !== 1) throw new ConfigError('sweep takes one config file');
-      const ac = withInterrupt();
-      let reporter: ConsoleReporter | null = null;
-      const { results } = await sweepCommand(rest[0], {
-        runsDir, overrides, signal: ac.signal,
-        onRunStart: (i, n, point) => {
-          console.log(`\n── sweep point ${i + 1}/${n}: ${Object.entries(point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`);
-          reporter = null;
-        },
-        onEvent: (e) => {
-          if (e.kind === 'start') reporter = new ConsoleReporter(process.stdout, 'ndcg@20', values.quiet);
-          reporter?.handle(e);
-        },
-      });
-      console.log('\n' + compareTable(results.map((r) => r.runDir)));
-      return results.some((r) => r.status === 'failed') ? 1 : 0;
+      // every sweep has a record in the runs folder (resumable); the executor runs its trials
+      {
+        if (!values.resume && rest.length !== 1) throw new ConfigError('sweep takes one config file (or --resume <sweep-id>)');
+        let file: string;
+        if (values.resume) file = resolveSweepFile(values.resume, runsDir);
+        else {
+          const l = readConfigFile(rest[0], overrides);
+          const exec = values.executor ? { ...((l.raw.executor as ExecutorConfig | undefined) ?? {}), kind: values.executor as ExecutorConfig['kind'] } : undefined;
+          file = createSweep({ raw: l.raw, baseDir: l.baseDir, configPath: l.path, runsDir, executor: exec }).file;
+        }
+        console.log(`sweep ${readSweep(file)!.id} (${file})`);
+        const ac = withInterrupt();
+        let reporter: ConsoleReporter | null = null;
+        const record = await runSweep(file, {
+          signal: ac.signal,
+          onMessage: (m) => console.log(m),
+          onTrialStart: (t) => console.log(`\n── trial ${t.index}: ${Object.entries(t.point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`),
+          onEvent: (e) => {
+            if (e.kind === 'start') reporter = new ConsoleReporter(process.stdout, 'ndcg@20', values.quiet);
+            reporter?.handle(e);
+          },
+        });
+        console.log('\n' + sweepShowText(record));
+        const runDirs = record.trials.filter((t) => t.runId && isRunDir(path.join(runsDir, t.runId))).map((t) => path.join(runsDir, t.runId!));
+        if (runDirs.length) console.log('\n' + compareTable(runDirs));
+        return record.trials.some((t) => t.status === 'failed') ? 1 : 0;
+      }
     }
     case 'eval': {
       if (rest.length !== 1) throw new ConfigError('eval takes one run directory');
@@ -110,8 +156,31 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'compare':
-      console.log(compareTable(rest.map((d) => path.resolve(d))));
+      console.log(values.test || rest.some((a) => !isRunDir(a)) ? compareCommand(rest, runsDir, values.test, values.metrics!.split(',').map((m) => m.trim()).filter(Boolean)) : compareTable(rest.map((d) => path.resolve(d))));
       return 0;
+    case 'groups':
+      console.log(groupsCommand(runsDir));
+      return 0;
+    case 'sweeps':
+      console.log(sweepsCommand(runsDir));
+      return 0;
+    case 'sweep-show':
+      if (rest.length !== 1) throw new ConfigError('usage: reclab sweep-show <sweep-id>');
+      console.log(sweepShowText(readSweep(resolveSweepFile(rest[0], runsDir))!));
+      return 0;
+    case 'cancel':
+      if (rest.length !== 2) throw new ConfigError('usage: reclab cancel <sweep-id> <trial>');
+      console.log(await cancelCommand(runsDir, rest[0], rest[1]));
+      return 0;
+    case 'trial': {
+      // one trial of a sweep: what a Slurm array task runs (the task id is the trial index)
+      if (rest.length !== 2) throw new ConfigError('usage: reclab trial <sweep.json> <index>');
+      const ac = withInterrupt();
+      const job = process.env.SLURM_ARRAY_JOB_ID ? { executor: 'slurm', id: `${process.env.SLURM_ARRAY_JOB_ID}_${process.env.SLURM_ARRAY_TASK_ID}` } : undefined;
+      const r = await runTrial(path.resolve(rest[0]), Number(rest[1]), { signal: ac.signal, job });
+      console.log(`trial ${rest[1]}: ${r.status}${r.reason ? ` (${r.reason})` : ''} — ${r.runDir}`);
+      return r.status === 'failed' ? 1 : 0;
+    }
     case 'runs':
       console.log(runsCommand(runsDir));
       return 0;
@@ -128,6 +197,10 @@ async function main(argv: string[]): Promise<number> {
       console.error(`unknown command "${cmd}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+function isRunDir(arg: string): boolean {
+  return fs.existsSync(path.join(path.resolve(arg), 'run.json'));
 }
 
 main(process.argv.slice(2)).then(

@@ -51,6 +51,16 @@ export interface RunInfo {
   note?: string;
   /** heartbeat: ISO time of the last run.json write by a live process */
   heartbeatAt?: string;
+  /** member of a seed group: the group's id (`<runs>/<group>.group.json`) and this run's seed */
+  group?: string;
+  seed?: number;
+  /** trial of a sweep (`<runs>/<sweep>.sweep.json`) */
+  sweep?: { id: string; trial: number };
+  /**
+   * where the run executes when not in a local process: the Slurm job (`123` or `123_4` for an array task); while the
+   * job waits, its scheduler state and reason (PENDING, JobArrayTaskLimit) as last seen by the sweep's controller
+   */
+  job?: { executor: string; id: string; state?: string; reason?: string };
   /** the engine process that owns the run while it is queued or running (src/runs/lease.ts) */
   lease?: RunLease;
 }

@@ -106,8 +106,8 @@ export async function startSession(vsix: string, files: Record<string, string>):
   });
   await context.route((u) => !u.href.startsWith(`http://127.0.0.1:${port}/`), (r) => r.abort());
   const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, { timeout: 180_000 }); // a loaded machine serves the workbench slowly
+  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
   return {
     run, workspace, extensionsDir, port, server, context, page, serverLog: logFile,
     async close() {
@@ -152,7 +152,8 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
 /** Picks a quick-pick entry containing `text` (single pick). */
 export async function pick(page: Page, text: string): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
-  await row.waitFor({ timeout: 15_000 });
+  // generous: a quick pick filled from a file search renders late on a loaded machine (a condition, not a delay)
+  await row.waitFor({ timeout: 90_000 });
   await row.click();
 }
 
@@ -160,7 +161,7 @@ export async function pick(page: Page, text: string): Promise<void> {
 export async function pickMany(page: Page, ...texts: string[]): Promise<void> {
   for (const t of texts) {
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: t }).first();
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 90_000 });
     await row.locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-checkbox').first().click().catch(async () => row.click());
   }
   await page.locator('.quick-input-widget input').first().press('Enter');

@@ -15,6 +15,8 @@ export type DatasetConfig =
       popularityExponent: number;
       seed: number;
       testRatio: number;
+      /** exposure model: skipped impressions per user as a multiple of the user's interactions (0 = none) */
+      exposures?: number;
     }
   | {
       /** LightGCN / NGCF text files: one line per user, `uid item item …` */
@@ -31,6 +33,8 @@ export type DatasetConfig =
       header: boolean;
       columns: { user: string | number; item: string | number; rating?: string | number; timestamp?: string | number };
       ratingThreshold?: number;
+      /** rows with rating ≤ this are explicit negatives */
+      negativeRatingAtMost?: number;
     }
   | { kind: 'movielens'; path: string; ratingThreshold?: number };
 
@@ -158,4 +162,34 @@ export interface ExperimentConfig {
   eval: EvalConfig;
   /** grid over dotted paths: {"optimizer.lr": [1e-3, 1e-4]} */
   sweep?: Record<string, unknown[]>;
+  /** one run per seed, grouped (src/scale/group.ts) */
+  repeat?: { seeds: number[] };
+  /** how a sweep explores (src/scale/) */
+  search?: SearchConfig;
+  /** where runs execute (src/scale/executors/) */
+  executor?: ExecutorConfig;
+}
+
+export type ParamSpec =
+  | { type: 'uniform' | 'log-uniform' | 'integer'; min: number; max: number }
+  | { type: 'choice'; values: unknown[] };
+
+export interface SearchConfig {
+  strategy: 'grid' | 'random' | 'tpe';
+  space: Record<string, ParamSpec>;
+  budget: { runs: number; wallSeconds: number };
+  seed: number;
+  parallel: number;
+  tpe: { startup: number; gamma: number; candidates: number };
+  scheduler: { kind: 'none' | 'asha'; minEpochs: number; eta: number };
+}
+
+export interface ExecutorConfig {
+  kind: 'local' | 'slurm';
+  partition?: string;
+  time?: string;
+  cpus?: number;
+  mem?: string;
+  sbatchArgs?: string[];
+  node?: string;
 }

@@ -10,7 +10,8 @@ import { loadMovieLens } from './movielens';
 import type { Progress, Source } from './source';
 import { applyKcore, splitSource } from './split';
 import { generateSynthetic } from './synthetic';
-import { nnz, type Dataset } from './types';
+import { nnz, type Dataset, type Interactions } from './types';
+import { subtractInteractions } from './csr';
 
 export { DatasetError } from './errors';
 export { datasetStats, gini } from './stats';
@@ -50,9 +51,17 @@ export async function loadDataset(
     train,
     valid,
     test,
+    negatives: core.negatives ? withoutPositives(core.negatives, [train, valid, test]) : null,
     userIds: core.userIds,
     itemIds: core.itemIds,
   };
+}
+
+/** explicit negatives minus any item the user also has as a positive (a low rating next to a high one, a re-click) */
+function withoutPositives(negatives: Interactions, positives: (Interactions | null)[]): Interactions {
+  let out = negatives;
+  for (const p of positives) if (p) out = subtractInteractions(out, p);
+  return out;
 }
 
 export async function loadSource(dataset: DatasetConfig, baseDir: string, onProgress?: Progress): Promise<Source> {

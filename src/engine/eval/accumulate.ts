@@ -20,6 +20,8 @@ export class MetricAccumulator {
   constructor(
     private readonly layout: MetricLayout,
     private readonly itemGroup: Int32Array | null,
+    /** [evalUsers × metric keys]: each user's values written at its evalUsers index (EvalRequest.perUser) */
+    private readonly perUser: Float32Array | null = null,
   ) {
     this.sums = new Float64Array(sumsLength(layout));
     this.metricCodes = Int32Array.from(layout.metrics, (m) => METRIC_CODE[m]);
@@ -41,7 +43,7 @@ export class MetricAccumulator {
    * Adds one user: `ranked[0..count)` are the top items in rank order, the target items are
    * `targets[start..end)` (sorted ascending, non-empty).
    */
-  addUser(ranked: Int32Array, count: number, targets: Int32Array, start: number, end: number): void {
+  addUser(ranked: Int32Array, count: number, targets: Int32Array, start: number, end: number, row = -1): void {
     const nTarget = end - start;
     const isHit = this.isHit;
     for (let r = 0; r < count; r++) isHit[r] = searchSorted(targets, start, end, ranked[r]) >= 0 ? 1 : 0;
@@ -71,6 +73,7 @@ export class MetricAccumulator {
           default: v = firstHit >= 0 ? 1 / (firstHit + 1) : 0;
         }
         sums[mi * ks.length + ki] += v;
+        if (this.perUser && row >= 0) this.perUser[row * codes.length * ks.length + mi * ks.length + ki] = v;
       }
     }
     if (this.itemGroup && this.layout.popularityK > 0) {

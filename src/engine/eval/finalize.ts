@@ -1,6 +1,7 @@
 import type { MetricValues } from '../../protocol/events';
 import { popularityOffset, type MetricLayout } from './layout';
 import type { PopularityGroups } from './popularity';
+import type { EvalTables } from './tables';
 import type { EvalResult } from './types';
 
 /** Turns summed per-user metrics into averages over the evaluated users (0 when there are none). */
@@ -11,6 +12,7 @@ export function finalizeResult(
   seconds: number,
   groups: PopularityGroups | null,
   targetsPerGroup: Float64Array | null,
+  tables?: Pick<EvalTables, 'evalUsers' | 'perUser'>,
 ): EvalResult {
   const metrics: MetricValues = {};
   layout.metrics.forEach((m, mi) => {
@@ -19,6 +21,10 @@ export function finalizeResult(
     });
   });
   const result: EvalResult = { metrics, users, seconds };
+  if (tables?.perUser) {
+    // copied out of the shared buffer, which the scorers may reuse
+    result.perUser = { users: Int32Array.from(tables.evalUsers), keys: Object.keys(metrics), values: Float32Array.from(tables.perUser) };
+  }
   if (groups && targetsPerGroup) {
     const base = popularityOffset(layout);
     result.byPopularity = {

@@ -12,6 +12,7 @@ export {
   METRIC_NAMES,
   type EvalRequest,
   type EvalResult,
+  type PerUserValues,
   type EvaluateOptions,
   type MetricName,
   type PopularityGroupResult,

@@ -25,6 +25,8 @@ export interface EvalTables {
   target: CsrRows;
   itemGroup: Int32Array | null;
   layout: MetricLayout;
+  /** [evalUsers × metric keys], written by the scorers when the request asks for per-user values */
+  perUser: Float32Array | null;
 }
 
 export interface PreparedEval {
@@ -64,7 +66,9 @@ export function prepareEval(req: EvalRequest, shared: boolean): PreparedEval {
     target: shared ? copyRows(req.target) : rows(req.target),
     itemGroup: groups ? alloc.i32From(groups.itemGroup) : null,
     layout,
+    perUser: null,
   };
+  if (req.perUser) tables.perUser = alloc.f32(tables.evalUsers.length * layout.metrics.length * layout.ks.length);
   return { tables, groups };
 }
 

@@ -29,6 +29,16 @@ export interface EvalRequest {
   popularity?: PopularityRequest;
   /** users scored per matMul (default DEFAULT_BLOCK_USERS) */
   blockUsers?: number;
+  /** also return every evaluated user's metric values (EvalResult.perUser), for paired significance tests */
+  perUser?: boolean;
+}
+
+/** Each evaluated user's metric values: `values[r * keys.length + j]` is metric `keys[j]` of user `users[r]`. */
+export interface PerUserValues {
+  users: Int32Array;
+  /** `<metric>@<k>` in layout order */
+  keys: string[];
+  values: Float32Array;
 }
 
 export interface PopularityGroupResult {
@@ -44,6 +54,8 @@ export interface EvalResult {
   users: number;
   seconds: number;
   byPopularity?: { k: number; groups: PopularityGroupResult[] };
+  /** with EvalRequest.perUser */
+  perUser?: PerUserValues;
 }
 
 export interface EvaluateOptions {

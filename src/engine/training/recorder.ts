@@ -6,7 +6,7 @@
 import type { ExperimentConfig } from '../config/types';
 import type { Backbone } from '../models/types';
 import { RunWriter } from '../../runs/writer';
-import type { RunSummary } from '../../runs/format';
+import type { RunInfo, RunSummary } from '../../runs/format';
 import type { MetricValues, RunEvent, RunStatus } from '../../protocol/events';
 import { VERSION } from '../../version';
 import { tfjsVersion } from '../tensor/backend';
@@ -19,6 +19,8 @@ export interface RecorderOptions {
   runId?: string;
   configPath?: string;
   sweepPoint?: Record<string, unknown>;
+  /** seed group, sweep trial, executor job (src/scale), recorded in run.json */
+  membership?: Pick<RunInfo, 'group' | 'seed' | 'sweep' | 'job'>;
   onEvent?: (e: RunEvent) => void;
 }
 
@@ -32,14 +34,16 @@ export class Recorder {
   constructor(private readonly opts: RecorderOptions) {
     const c = (this.c = opts.config);
     const point = opts.sweepPoint && Object.keys(opts.sweepPoint).length ? opts.sweepPoint : null;
+    const seed = opts.membership?.seed !== undefined ? ` seed=${opts.membership.seed}` : '';
     this.writer = RunWriter.create(
       opts.runsDir,
       {
         id: opts.runId,
-        name: point ? `${c.name} ${Object.entries(point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : c.name,
+        name: (point ? `${c.name} ${Object.entries(point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : c.name) + seed,
         experiment: c.name,
         configPath: opts.configPath,
         sweepPoint: opts.sweepPoint,
+        ...opts.membership,
         versions: { reclab: VERSION, node: process.version, tfjs: tfjsVersion },
       },
       c,
@@ -96,10 +100,11 @@ export class Recorder {
   }
 
   /** checkpoints/<which>/: the backbone's trainable tables (a graph's ego embeddings) and meta.json, swapped in whole */
-  checkpoint(which: 'best' | 'last', backbone: Backbone, epoch: number, metrics?: MetricValues): void {
+  checkpoint(which: 'best' | 'last', backbone: Backbone, epoch: number, metrics?: MetricValues, extra: Record<string, Uint8Array> = {}): void {
     const p = backbone.parameters();
     const bytes = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    this.writer.writeCheckpoint(which, { 'user.f32': bytes(p.users), 'item.f32': bytes(p.items) },
+    // extra: files that belong to this epoch, e.g. the best epoch's per-user values (src/runs/per-user.ts)
+    this.writer.writeCheckpoint(which, { 'user.f32': bytes(p.users), 'item.f32': bytes(p.items), ...extra },
       { epoch, users: backbone.nUsers, items: backbone.nItems, dim: backbone.dim, dtype: 'float32', layout: 'row-major', model: backbone.kind, metrics });
   }
 
