@@ -8,3 +8,4 @@ export { loadDataset } from '../src/engine/data';
 export { resolveConfig } from '../src/engine/config/validate';
 export { initBackend } from '../src/engine/tensor/backend';
 export { Rng } from '../src/engine/rng';
+export { KernelPool } from '../src/engine/wasm/pool';

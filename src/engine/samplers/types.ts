@@ -4,6 +4,7 @@
  * for many negatives); and in-batch (the other rows' positives, plus optional extra shared items).
  */
 import type { Interactions } from '../data/types';
+import type { EmbeddingTable } from '../tensor/embedding';
 import type { JsonSchema } from '../config/json-schema';
 import type { Rng } from '../rng';
 import type { Percentiles } from '../../protocol/events';
@@ -46,6 +47,8 @@ export interface SamplerContext {
   /** training interactions per item */
   popularity: Int32Array;
   scorer: Scorer;
+  /** the backbone's current sources (`users`, `items`, a graph's hops `items@l`), for samplers that mix embeddings */
+  embeddings?: () => Record<string, EmbeddingTable>;
   epoch: number;
 }
 

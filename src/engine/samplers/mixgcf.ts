@@ -1,0 +1,113 @@
+/**
+ * MixGCF (Huang et al., KDD 2021; huangtinglin/MixGCF `modules/LightGCN.py` negative_sampling; algorithms.md §10):
+ * synthesised hard negatives. Per row (u, i⁺) and negative, M uniform non-positive candidates; per hop l an
+ * α_l ~ U(alphaLow, alphaHigh) (one per row and hop, shared by the candidates):
+ *   positive mixing  ẽ_j^(l) = α_l·e_{i⁺}^(l) + (1 − α_l)·e_j^(l)
+ *   hop mixing       j*_l = argmax_j ⟨pool(e_u), ẽ_j^(l)⟩,  the negative = pool_l(ẽ_{j*_l}^(l))  (mean or sum over hops)
+ * The negative is returned as a synthesised row (samplers/types.ts SynthesisedRows) referencing the backbone's hop
+ * sources `items@l`, so the gradient flows through α into the positive's and the chosen candidates' embeddings at
+ * every hop (only the choice is detached, as in the code). On MF (no hops) it is positive mixing alone.
+ * Not reproduced: the code's `concat` pooling (NGCF; it changes the embedding width), and its L2 term on the mixed
+ * layer-0 embedding (here the L2 is on the ego rows of the positive and of the hop-0 choice).
+ */
+import type { SamplerSpec } from './types';
+import { drawUniformRejecting, Reservoir, Scratch } from './reject';
+import { Rng } from '../rng';
+import { percentiles } from '../stats';
+
+export interface MixGcfOptions extends Record<string, unknown> {
+  candidates: number;
+  pooling: 'mean' | 'sum';
+  alphaLow: number;
+  alphaHigh: number;
+}
+
+export const mixgcf: SamplerSpec<MixGcfOptions> = {
+  name: 'mixgcf',
+  title: 'MixGCF (synthesised hard negatives)',
+  description: 'per hop, mixes the positive into M uniform candidates and keeps the hardest; the negative is the hop-pooled mixture (gradients flow into the positive and the chosen candidates)',
+  options: {
+    candidates: { type: 'integer', default: 64, minimum: 1, description: 'M uniform candidates per negative (the code\'s n_negs: 64 on Yelp2018)' },
+    pooling: { enum: ['mean', 'sum'], default: 'mean', description: 'pooling of the hop embeddings (mean for LightGCN, as the code)' },
+    alphaLow: { type: 'number', default: 0, minimum: 0, maximum: 1, description: 'positive-mixing weight α ~ U(alphaLow, alphaHigh) per row and hop (the code: U(0, 1))' },
+    alphaHigh: { type: 'number', default: 1, minimum: 0, maximum: 1, description: 'upper end of α\'s range' },
+  },
+  create: (o, data) => {
+    if (o.alphaHigh < o.alphaLow) throw new Error(`$.sampler.alphaHigh (${o.alphaHigh}) must be ≥ alphaLow (${o.alphaLow})`);
+    const M = o.candidates;
+    const candidates = new Scratch((n) => new Int32Array(n));
+    const statsRng = new Rng(0x3178);
+    const alphas = new Reservoir(statsRng);
+    const hopAgreement = new Reservoir(statsRng);
+    return {
+      sample: (users, pos, ctx) => {
+        if (!ctx.embeddings) throw new Error('the mixgcf sampler needs the backbone\'s embeddings (SamplerContext.embeddings)');
+        const src = ctx.embeddings();
+        const hops = Object.keys(src).filter((k) => /^items@\d+$/.test(k)).sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)));
+        if (!hops.length) hops.push('items');
+        const H = hops.length;
+        const D = src.users.dim;
+        const U = src.users.data;
+        const B = users.length;
+        const K = o.negatives;
+        const R = B * K;
+        const T = 2 * H;
+        const w = o.pooling === 'mean' ? 1 / H : 1;
+        const refs = new Int32Array(R * T);
+        const weights = new Float32Array(R * T);
+        const items = new Int32Array(R);
+        const cand = candidates.get(M);
+        const chosen = new Int32Array(H);
+        for (let b = 0; b < B; b++) {
+          const u = users[b];
+          const uo = u * D;
+          for (let k = 0; k < K; k++) {
+            const r = b * K + k;
+            for (let c = 0; c < M; c++) cand[c] = drawUniformRejecting(ctx.rng, data.train, data.nItems, u, o.rejectPositives);
+            for (let h = 0; h < H; h++) {
+              const X = src[hops[h]].data;
+              const alpha = o.alphaLow + (o.alphaHigh - o.alphaLow) * ctx.rng.float();
+              // ⟨u, α·p + (1−α)·c_j⟩ for each candidate; the argmax (first on ties) is the hop's choice
+              const po = pos[b] * D;
+              let sp = 0;
+              for (let d = 0; d < D; d++) sp += U[uo + d] * X[po + d];
+              let best = 0;
+              let bestScore = -Infinity;
+              for (let c = 0; c < M; c++) {
+                const co = cand[c] * D;
+                let sc = 0;
+                for (let d = 0; d < D; d++) sc += U[uo + d] * X[co + d];
+                const s = alpha * sp + (1 - alpha) * sc;
+                if (s > bestScore) {
+                  bestScore = s;
+                  best = c;
+                }
+              }
+              chosen[h] = cand[best];
+              refs[r * T + 2 * h] = pos[b];
+              weights[r * T + 2 * h] = w * alpha;
+              refs[r * T + 2 * h + 1] = cand[best];
+              weights[r * T + 2 * h + 1] = w * (1 - alpha);
+              if ((r & 63) === 0) alphas.add(alpha);
+            }
+            items[r] = chosen[0];
+            if ((r & 15) === 0 && H > 1) {
+              let same = 0;
+              for (let h = 1; h < H; h++) if (chosen[h] === chosen[0]) same++;
+              hopAgreement.add(same / (H - 1));
+            }
+          }
+        }
+        const termSources: string[] = [];
+        for (const h of hops) termSources.push(h, h);
+        return { layout: 'per-row', n: K, items, synth: { terms: T, termSources, refs, weights } };
+      },
+      endEpoch: () => {
+        const r = { alpha: percentiles(alphas.sample()), sameChoiceAcrossHops: percentiles(hopAgreement.sample()), candidates: M };
+        alphas.reset();
+        hopAgreement.reset();
+        return r;
+      },
+    };
+  },
+};
