@@ -10,7 +10,7 @@ import type { Dataset } from './data/types';
 import { nnz } from './data/types';
 import { loadDataset, datasetStats } from './data';
 import { itemPopularity } from './data/csr';
-import { Evaluator } from './eval';
+import { Evaluator, withSampledMetrics } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend } from './tensor/backend';
 import { KernelPool } from './wasm/pool';
@@ -136,9 +136,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         {
           users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics, blockUsers: c.eval.blockUsers, perUser: true,
           popularity: c.eval.popularityGroups > 0 ? { counts: popularity, groups: c.eval.popularityGroups, k: Math.max(...c.eval.ks.filter((k) => k <= 20), c.eval.ks[0]) } : undefined,
+          itemCounts: popularity, headShare: c.eval.headShare,
         },
         { signal: opts.signal, onProgress: (f) => emit({ t: Date.now(), kind: 'phase', phase: 'eval', progress: f }) },
-      );
+      ).then((r) => withSampledMetrics(r, { users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics }, c.eval.sampledNegatives, c.seed));
     };
     /** evaluates on the selection split (and on test when selecting on valid), emits events; true when a new best */
     /** the per-user values of the best epoch so far, as checkpoint files */
@@ -201,6 +202,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const epochSeconds: number[] = [];
     /** why a sweep's scheduler stopped this run early (ASHA), if it did */
     let pruned: string | undefined;
+    let earlyStop: string | undefined;
     let globalStep = 0;
     const B = c.train.batchSize;
 
@@ -264,6 +266,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         const decision = selection.afterEvaluation(epoch, improved, model);
         for (const m of decision.messages) log('info', m);
         stop = decision.stop;
+        // a run that ends early says why (run.json reason, end event): the views show it instead of a bare 40 % bar
+        if (decision.stop) earlyStop = decision.messages[decision.messages.length - 1];
       }
       if (opts.onSelection && rec.summary.lastEpoch === epoch && selection.best) {
         const reason = await opts.onSelection(epoch, rec.summary.last![c.eval.selectMetric], selection.best.value);
@@ -278,7 +282,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       epoch++;
     }
     epoch = Math.min(epoch, c.train.epochs);
-    return pruned ? finish('stopped', pruned) : finish('finished');
+    return pruned ? finish('stopped', pruned) : finish('finished', earlyStop);
   } catch (e) {
     if (e instanceof Stopped || opts.signal?.aborted) {
       // aborting may surface as our Stopped, an AbortError, or the signal's reason rethrown by the evaluator

@@ -11,6 +11,7 @@
  *               log.txt         human-readable log; the stderr tail of a crashed run is appended here
  */
 import type { MetricValues, RunStatus, MetricKey } from '../protocol/events';
+import type { ResultSummary } from './summary';
 
 export const RUN_FILES = {
   info: 'run.json',
@@ -77,7 +78,8 @@ export interface RunLease {
   since: string;
 }
 
-export interface RunSummary {
+/** Result fields (selection, values at the selected epoch, best/last/min/max): see summary.ts. */
+export interface RunSummary extends ResultSummary {
   /** the metric that selects the best epoch, e.g. "ndcg@20" */
   selectMetric: MetricKey;
   selectSplit: 'test' | 'valid';

@@ -49,7 +49,8 @@ describe('RecLab extension in code-server', { skip, timeout: 40 * 60_000 }, () =
 
   before(async () => {
     const vsix = packageExtension();
-    s = await startSession(vsix, FILES);
+    // this suite opens dashboards itself; the newcomer suite covers reclab.openDashboardOnTrain
+    s = await startSession(vsix, FILES, { 'reclab.openDashboardOnTrain': false });
     page = s.page;
   });
 

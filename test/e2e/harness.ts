@@ -56,7 +56,7 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function startSession(vsix: string, files: Record<string, string>): Promise<Session> {
+export async function startSession(vsix: string, files: Record<string, string>, settings: Record<string, unknown> = {}): Promise<Session> {
   fs.mkdirSync(path.join(E2E_HOME, 'runs'), { recursive: true });
   // short path: unix sockets live under TMPDIR and are limited to ~107 characters
   const run = fs.mkdtempSync(path.join(E2E_HOME, 'runs', 'r-'));
@@ -73,6 +73,7 @@ export async function startSession(vsix: string, files: Record<string, string>):
     'security.workspace.trust.enabled': false, 'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'workbench.tips.enabled': false, 'terminal.integrated.enablePersistentSessions': false, 'window.restoreWindows': 'none',
     'files.hotExit': 'off', 'workbench.colorTheme': 'Default Dark Modern', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false, 'terminal.integrated.gpuAcceleration': 'off',
+    ...settings,
   }, null, 2));
   const env = {
     ...process.env,
@@ -106,8 +107,19 @@ export async function startSession(vsix: string, files: Record<string, string>):
   });
   await context.route((u) => !u.href.startsWith(`http://127.0.0.1:${port}/`), (r) => r.abort());
   const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, { timeout: 180_000 }); // a loaded machine serves the workbench slowly
-  await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  try {
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, { timeout: 180_000 }); // a loaded machine serves the workbench slowly
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  } catch (e) {
+    // a start that fails must not leave the browser and the server running (the test process would never exit)
+    await context.close().catch(() => undefined);
+    try {
+      if (server.pid) process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    throw e;
+  }
   return {
     run, workspace, extensionsDir, port, server, context, page, serverLog: logFile,
     async close() {

@@ -7,6 +7,7 @@ import type { ExperimentConfig } from '../config/types';
 import type { Backbone } from '../models/types';
 import { RunWriter } from '../../runs/writer';
 import type { RunInfo, RunSummary } from '../../runs/format';
+import { SummaryTracker } from '../../runs/summary';
 import type { MetricValues, RunEvent, RunStatus } from '../../protocol/events';
 import { VERSION } from '../../version';
 import { tfjsVersion } from '../tensor/backend';
@@ -27,6 +28,7 @@ export interface RecorderOptions {
 export class Recorder {
   readonly writer: RunWriter;
   readonly summary: RunSummary;
+  private readonly results: SummaryTracker;
   private readonly t0 = Date.now();
   private readonly c: ExperimentConfig;
   private best: { epoch: number; value: number; metrics: MetricValues } | null = null;
@@ -49,6 +51,7 @@ export class Recorder {
       c,
     );
     this.summary = { selectMetric: c.eval.selectMetric, selectSplit: c.eval.selectOn, epochsRun: 0, wallSeconds: 0 };
+    this.results = new SummaryTracker(c.eval.selectMetric, c.eval.selectOn);
   }
 
   get runId(): string {
@@ -78,20 +81,15 @@ export class Recorder {
     this.emit({ t: Date.now(), kind: 'log', level, message });
   }
 
-  /** summary.json from the evaluation events: the selection split sets last / best, the test split the best's test */
+  /**
+   * summary.json from the evaluation events, by the one definition every view reads (src/runs/summary.ts): the
+   * selected epoch, every split's metrics at it (best / bestTest / atSelection), last / min / max per split
+   */
   private onEval(e: Extract<RunEvent, { kind: 'eval' }>): void {
     const s = this.summary;
-    if (e.split === this.c.eval.selectOn) {
-      s.last = e.metrics;
-      s.lastEpoch = e.epoch;
-      if (e.selection?.best) {
-        this.best = { epoch: e.epoch, value: e.selection.value, metrics: e.metrics };
-        s.bestEpoch = e.epoch;
-        s.best = e.metrics;
-        if (this.c.eval.selectOn === 'test') s.bestTest = e.metrics;
-      }
-    }
-    if (e.split === 'test' && this.c.eval.selectOn !== 'test' && s.bestEpoch === e.epoch) s.bestTest = e.metrics;
+    this.results.add(e.epoch, e.split, e.metrics);
+    this.results.fill(s);
+    if (e.split === this.c.eval.selectOn && e.selection?.best) this.best = { epoch: e.epoch, value: e.selection.value, metrics: e.metrics };
     this.writer.writeSummary({ ...s, epochsRun: e.epoch, wallSeconds: this.seconds });
   }
 
