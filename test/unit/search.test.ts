@@ -99,6 +99,7 @@ describe('TPE', () => {
     const r = seeds.map((s) => bestFound('random', s, 60));
     const mean = (x: number[]): number => x.reduce((a, b) => a + b, 0) / x.length;
     const wins = seeds.filter((_, i) => t[i] < r[i]).length;
+    console.log(`# Branin, 60 evaluations, 10 seeds: best found TPE mean ${mean(t).toFixed(4)}, random mean ${mean(r).toFixed(4)} (optimum 0.3979); TPE better on ${wins}/10`);
     // measured: TPE mean regret a fraction of random's; it wins on most seeds
     assert.ok(mean(t) < mean(r), `TPE mean best ${mean(t).toFixed(4)} vs random ${mean(r).toFixed(4)}`);
     assert.ok(wins >= 7, `TPE better on ${wins}/10 seeds (TPE ${t.map((x) => x.toFixed(3)).join(' ')}; random ${r.map((x) => x.toFixed(3)).join(' ')})`);
