@@ -24,23 +24,29 @@ test('a polling store sees a run created and written after it started', async ()
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-poll-'));
   const store = new RunStore(dir, { pollMs: 0, debounceMs: 20, usePolling: true });
   await store.start();
-  const next = (pred: (c: RunChange) => boolean): Promise<RunChange> =>
-    new Promise((resolve) => {
+  // every wait is bounded: a change the store never reports fails the test with what it waited for, never hangs it
+  const next = (what: string, pred: (c: RunChange) => boolean): Promise<RunChange> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(new Error(`the polling store never reported: ${what}`));
+      }, 120_000);
       const sub = store.onDidChange((c) => {
         if (pred(c)) {
+          clearTimeout(timer);
           sub.dispose();
           resolve(c);
         }
       });
     });
   try {
-    const added = next((c) => c.id === 'remote' && c.kind === 'added');
+    const added = next('the run added', (c) => c.id === 'remote' && c.kind === 'added');
     const w = RunWriter.create(dir, { id: 'remote', name: 'remote', experiment: 'remote', versions: { reclab: '0', node: process.version } }, { name: 'remote' });
     await added;
-    const running = next((c) => c.id === 'remote' && c.record?.info.status === 'running');
+    const running = next('the run running', (c) => c.id === 'remote' && c.record?.info.status === 'running');
     w.updateInfo({ status: 'running', pid: process.pid });
     await running;
-    const events = next((c) => c.id === 'remote' && c.newEvents.length > 0);
+    const events = next('its new events', (c) => c.id === 'remote' && c.newEvents.length > 0);
     w.append({ t: Date.now(), kind: 'step', epoch: 1, step: 1, loss: 0.5, steps: 1 });
     assert.equal((await events).newEvents[0].kind, 'step');
     w.close();
