@@ -91,6 +91,8 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
     await pick(page, 'synthetic');
     const name = page.locator('.quick-input-widget input');
     await name.waitFor();
+    // the name box reuses the quick input: wait for its suggested value
+    await waitUntil(async () => /-/.test(await name.inputValue()), 30_000, 'suggested name');
     configName = (await name.inputValue()).trim();
     assert.ok(configName, 'a suggested name');
     await name.press('Enter');
