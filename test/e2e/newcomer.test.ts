@@ -21,9 +21,17 @@ import {
  */
 async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Escape');
-  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => undefined);
+  const dialog = page.locator('.monaco-dialog-box');
+  if (await dialog.isVisible()) {
+    // a modal blocks the palette: say which, instead of timing out on an inert input
+    await page.screenshot({ path: path.join(s_shots(), 'newcomer-blocked.png') }).catch(() => undefined);
+    throw new Error(`a dialog blocks "${title}": ${(await dialog.textContent())?.slice(0, 300)}`);
+  }
+  await page.locator('.part.editor .title').first().click({ position: { x: 3, y: 3 } }).catch(() => undefined);
   await paletteCommand(page, title);
 }
+
+const s_shots = () => path.join(process.env.RECLAB_ROOT ?? '.', 'test-results');
 
 const skip = missingPrerequisites();
 
