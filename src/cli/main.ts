@@ -8,6 +8,8 @@ import { ConfigError } from '../engine/config/validate';
 import { ConsoleReporter, fmtDuration } from './console-reporter';
 import { compareTable, datasetStatsCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, trainCommand } from './commands';
 import { VERSION } from '../version';
+import { reproduceCommand } from './reproduce';
+import { datasetsFetchCommand, datasetsListCommand, datasetsPathCommand, datasetsVerifyCommand } from './datasets';
 import { cancelCommand, compareCommand, groupsCommand, resolveSweepFile, sweepShowText, sweepsCommand } from './scale-commands';
 import { groupSeeds, trainGroup } from '../scale/group';
 import { createSweep } from '../scale/sweep';
@@ -30,6 +32,8 @@ usage:
   reclab groups [--runs-dir D]
   reclab runs [--runs-dir D]
   reclab datasets stats <config.reclab.json> [--set path=value …]
+  reclab datasets list | fetch NAME [--from URL|DIR] [--timeout S] | verify NAME | path NAME
+  reclab reproduce <suite.json> [--rows a,b] [--runs-dir D] [--out DIR] [--set path=value …]
   reclab schema [--out file.json | --markdown file.md]
 
 Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once.`;
@@ -62,6 +66,9 @@ async function main(argv: string[]): Promise<number> {
       last: { type: 'boolean', default: false },
       out: { type: 'string' },
       markdown: { type: 'string' },
+      from: { type: 'string' },
+      timeout: { type: 'string' },
+      rows: { type: 'string' },
       seeds: { type: 'string' },
       test: { type: 'boolean', default: false },
       metrics: { type: 'string', default: 'recall@20,ndcg@20' },
@@ -185,9 +192,29 @@ async function main(argv: string[]): Promise<number> {
       console.log(runsCommand(runsDir));
       return 0;
     case 'datasets':
-      if (rest[0] !== 'stats' || rest.length !== 2) throw new ConfigError('usage: reclab datasets stats <config>');
+      if (rest[0] === 'list' && rest.length === 1) {
+        console.log(datasetsListCommand());
+        return 0;
+      }
+      if (['fetch', 'verify', 'path'].includes(rest[0]) && rest.length === 2) {
+        if (rest[0] === 'fetch') {
+          const ac = withInterrupt();
+          console.log(await datasetsFetchCommand(rest[1], { from: values.from, signal: ac.signal, timeoutSeconds: values.timeout ? Number(values.timeout) : undefined }));
+        } else console.log(rest[0] === 'verify' ? await datasetsVerifyCommand(rest[1]) : datasetsPathCommand(rest[1]));
+        return 0;
+      }
+      if (rest[0] !== 'stats' || rest.length !== 2) throw new ConfigError('usage: reclab datasets stats <config> | list | fetch NAME [--from URL|DIR] | verify NAME | path NAME');
       console.log(await datasetStatsCommand(rest[1], overrides));
       return 0;
+    case 'reproduce': {
+      if (rest.length !== 1) throw new ConfigError('reproduce takes one suite file');
+      const ac = withInterrupt();
+      const outDir = path.resolve(values.out ?? 'reproductions');
+      const r = await reproduceCommand(rest[0], { rows: values.rows, runsDir, outDir, overrides, signal: ac.signal });
+      console.log('\n' + r.text);
+      console.log(`\nresults: ${r.files.json}\n         ${r.files.markdown}\n         ${r.files.csv}`);
+      return r.results.rows.some((x) => x.status === 'failed') ? 1 : 0;
+    }
     case 'schema': {
       const text = schemaCommand(values.out ?? values.markdown, Boolean(values.markdown));
       if (!values.out && !values.markdown) process.stdout.write(text);
@@ -206,7 +233,7 @@ function isRunDir(arg: string): boolean {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: Error) => {
-    console.error(e instanceof ConfigError || e.name === 'DatasetError' ? e.message : `error: ${e.message}`);
+    console.error(e instanceof ConfigError || ['DatasetError', 'ChecksumError', 'DownloadError', 'SuiteError'].includes(e.name) ? e.message : `error: ${e.message}`);
     if (process.env.RECLAB_DEBUG) console.error(e.stack);
     process.exit(e instanceof ConfigError ? 2 : 1);
   },

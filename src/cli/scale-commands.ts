@@ -9,6 +9,7 @@ import { bestTest, fmtMeanStd, groupStats, pairedComparison, resolveTarget, type
 import { listGroups, listSweeps, readSweep, sweepFile, type SweepRecord } from '../runs/records';
 import { bestTrial } from '../scale/sweep';
 import { executor } from '../scale/executors';
+import { parameterImportance } from '../scale/importance';
 
 /** One table of runs and groups: a group's metrics as mean ± std [95 % interval] over its runs. */
 export function compareTargetsTable(targets: Target[]): string {
@@ -101,6 +102,10 @@ export function sweepShowText(s: SweepRecord, decisions = true): string {
   ];
   const b = bestTrial(s);
   if (b) lines.push(`best: trial ${b.index}, ${s.metric} ${b.value!.toFixed(4)} — ${Object.entries(b.point).map(([k, v]) => `${k}=${fmt(v)}`).join(' ')}`);
+  const imp = parameterImportance(s);
+  if (imp.length) {
+    lines.push(`parameter importance (marginal, ${imp[0].trials} trials): ` + imp.map((x) => `${x.path} ${x.score.toFixed(2)} ${x.kind}${x.direction > 0 ? ' ↑' : x.direction < 0 ? ' ↓' : ''}`).join(' · '));
+  }
   if (decisions && s.decisions.length) {
     lines.push('', 'decisions:');
     for (const d of s.decisions) lines.push(`  ${new Date(d.t).toISOString().slice(11, 19)} ${d.kind.padEnd(8)} ${d.message.split('\n')[0]}`);

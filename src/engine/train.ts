@@ -10,7 +10,7 @@ import type { Dataset } from './data/types';
 import { nnz } from './data/types';
 import { loadDataset, datasetStats } from './data';
 import { itemPopularity } from './data/csr';
-import { Evaluator } from './eval';
+import { Evaluator, withSampledMetrics } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend } from './tensor/backend';
 import { KernelPool } from './wasm/pool';
@@ -136,9 +136,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         {
           users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics, blockUsers: c.eval.blockUsers, perUser: true,
           popularity: c.eval.popularityGroups > 0 ? { counts: popularity, groups: c.eval.popularityGroups, k: Math.max(...c.eval.ks.filter((k) => k <= 20), c.eval.ks[0]) } : undefined,
+          itemCounts: popularity, headShare: c.eval.headShare,
         },
         { signal: opts.signal, onProgress: (f) => emit({ t: Date.now(), kind: 'phase', phase: 'eval', progress: f }) },
-      );
+      ).then((r) => withSampledMetrics(r, { users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics }, c.eval.sampledNegatives, c.seed));
     };
     /** evaluates on the selection split (and on test when selecting on valid), emits events; true when a new best */
     /** the per-user values of the best epoch so far, as checkpoint files */

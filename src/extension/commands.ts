@@ -21,6 +21,7 @@ import type { EngineLog } from './engineLog';
 import type { Panels } from './panelsBridge';
 import type { RunsTreeProvider } from './runsView';
 import { readSettings, type BackendSetting } from './settings';
+import { cancelSlurmRun } from '../scale/slurm/runs';
 
 export interface CommandDeps {
   context: vscode.ExtensionContext;
@@ -70,8 +71,11 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       if (uri) await launchSweep(d, uri);
     }),
     reg('reclab.stopRun', async (clicked?: unknown, selection?: unknown) => {
+      // runs on Slurm (queued or running on the cluster): Stop cancels the job (scancel); the run ends as stopped
+      const onSlurm = runIds(d, clicked, selection).map((id) => d.store.get(id)).filter((r) => r && !d.manager.isManaged(r.id) && r.info.job?.executor === 'slurm' && r.info.job.id && (r.info.status === 'queued' || r.info.status === 'running'));
+      await Promise.all(onSlurm.map((r) => cancelSlurmRun(path.dirname(r!.dir), r!.id, r!.info.job!.id)));
       let ids = runIds(d, clicked, selection).filter((id) => d.manager.isManaged(id));
-      if (!ids.length) ids = await pickRuns(d, 'Stop which run?', (r) => r.info.status === 'running', true);
+      if (!ids.length && !onSlurm.length) ids = await pickRuns(d, 'Stop which run?', (r) => r.info.status === 'running', true);
       await Promise.all(ids.map((id) => d.manager.stop(id)));
       d.tree.refreshNow();
     }),

@@ -10,6 +10,7 @@ import { registerCommands } from './commands';
 import { ConfigCodeLens } from './codeLens';
 import { ConfigDiagnostics } from './configDiagnostics';
 import { DatasetsProvider } from './datasetsView';
+import { registerCatalogCommands } from './catalogCommands';
 import { EngineLog, shortId } from './engineLog';
 import { ProcessManager } from './host/manager';
 import { loadPanels } from './panelsBridge';
@@ -71,6 +72,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<RecLab
     vscode.window.registerTreeDataProvider('reclab.datasets', datasets),
     vscode.languages.registerCodeLensProvider({ pattern: '**/*.reclab.json' }, codeLens),
     ...registerCommands({ context, store, manager, tree, panels, log, diagnostics }),
+    ...registerCatalogCommands({ extensionPath: context.extensionPath, runsDir, refresh: () => datasets.refresh() }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('reclab')) return;
       const s = readSettings();

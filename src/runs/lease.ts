@@ -145,10 +145,10 @@ export function runLiveness(runDir: string, info: RunInfo, o: LivenessOptions = 
   if (host && host !== (o.host ?? hostName())) return { state: 'remote', host, heartbeatAt, stale };
   if (lease?.bootId && bootId() && lease.bootId !== bootId()) return { state: 'dead', why: 'the machine restarted since', heartbeatAt };
   if (!pid) {
-    // queued by a host that has not started the engine yet: only a stale heartbeat proves anything
-    const created = Date.parse(info.createdAt);
-    const young = Number.isFinite(created) && now - created <= staleMs;
-    return young || !stale ? { state: 'unknown', heartbeatAt } : { state: 'dead', why: 'no engine process recorded', heartbeatAt };
+    // queued without an engine yet (a scheduler's placeholder, e.g. a Slurm job waiting): nothing to judge — the engine
+    // takes a lease when it starts; a `running` run without any pid is dead once its heartbeat is stale
+    if (info.status === 'queued' || !stale) return { state: 'unknown', heartbeatAt };
+    return { state: 'dead', why: 'no engine process recorded', heartbeatAt };
   }
   if (!pidExists(pid)) return { state: 'dead', why: `process ${pid} is gone`, heartbeatAt };
   const st = procStat(pid);

@@ -4,7 +4,7 @@
  * job array and every run finishes; a run cancelled mid-training is marked stopped; a job Slurm refuses (bad
  * partition) is reported failed with Slurm's reason. Every wait is on a condition (record, run.json, process exit).
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -13,6 +13,7 @@ import path from 'node:path';
 import { readRunInfo } from '../../src/runs/reader';
 import { listSweeps, readSweep, sweepFile, type SweepRecord } from '../../src/runs/records';
 import { squeue } from '../../src/scale/slurm/commands';
+import { cancelSlurmRun } from '../../src/scale/slurm/runs';
 
 const root = process.env.RECLAB_ROOT!;
 const cli = path.join(root, 'dist/cli.js');
@@ -30,8 +31,15 @@ function workspace(config: Record<string, unknown>): { file: string; runs: strin
   return { file, runs: path.join(dir, 'runs') };
 }
 
+/** sweeps still running when a test ends (failed): SIGTERM makes them cancel their Slurm jobs and exit */
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+});
+
 function startSweep(file: string, runs: string): { child: ChildProcess; done: Promise<{ code: number; out: string }> } {
   const child = spawn(process.execPath, [cli, 'sweep', file, '--runs-dir', runs, '--quiet'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -131,4 +139,31 @@ test('a job Slurm refuses (bad partition) is reported failed with Slurm\'s reaso
   const info = readRunInfo(path.join(runs, s.trials[0].runId!))!;
   assert.equal(info.status, 'failed');
   assert.match(info.reason!, /invalid partition/i);
+});
+
+test('Stop on a run still waiting in Slurm\'s queue (the Runs tree\'s Stop): the job is cancelled, the run marked stopped', { timeout: 600_000 }, async () => {
+  const { file, runs } = workspace({ ...tiny, train: { epochs: 2000, batchSize: 64 }, eval: { ...tiny.eval, patience: 0 }, sweep: { 'model.dim': [8, 16] }, search: { strategy: 'grid', parallel: 1 }, executor: { kind: 'slurm' } });
+  const { done } = startSweep(file, runs);
+  // trial 1 waits behind trial 0 (%1): its placeholder run.json shows the job and Slurm's state
+  const waiting = await until('trial 1 pending with its placeholder showing the Slurm state', () => {
+    const t = record(runs)?.trials[1];
+    const info = t?.runId ? readRunInfo(path.join(runs, t.runId)) : undefined;
+    return info?.status === 'queued' && info.job?.state === 'PENDING' && info.job.reason ? { t: t!, info } : undefined;
+  }, done);
+  assert.match(waiting.info.job!.reason!, /JobArrayTaskLimit|Priority|Resources/);
+  await cancelSlurmRun(runs, waiting.t.runId!, waiting.info.job!.id);
+  const info = readRunInfo(path.join(runs, waiting.t.runId!))!;
+  assert.equal(info.status, 'stopped');
+  assert.match(info.reason!, /cancelled before it started/);
+  // and the running one, through the same Stop: scancel → SIGTERM → the run stops itself
+  const first = await until('trial 0 trains', () => {
+    const t = record(runs)?.trials[0];
+    const i = t?.runId ? readRunInfo(path.join(runs, t.runId)) : undefined;
+    return i?.status === 'running' ? { t: t!, i } : undefined;
+  }, done);
+  await cancelSlurmRun(runs, first.t.runId!, first.i.job!.id);
+  const { code, out } = await done;
+  assert.equal(code, 0, out);
+  assert.deepEqual(record(runs)!.trials.map((t) => t.status), ['stopped', 'stopped']);
+  assert.equal(readRunInfo(path.join(runs, first.t.runId!))!.status, 'stopped');
 });

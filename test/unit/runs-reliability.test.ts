@@ -197,6 +197,10 @@ test('lease: our own process is alive; a dead pid, a reused pid and a reboot are
   } finally {
     s.kill('SIGKILL');
   }
+  // a scheduler's placeholder (queued, no engine yet, e.g. a Slurm job waiting for hours) is never judged dead
+  const placeholder = writeRun(runs, 'placeholder', { ...baseInfo('placeholder', { status: 'queued', createdAt: new Date(Date.now() - 86400_000).toISOString() }), placeholder: true });
+  assert.equal(runLiveness(placeholder, readRunInfo(placeholder)!).state, 'unknown');
+  assert.equal(settleIfDead(placeholder, readRunInfo(placeholder)!).info.status, 'queued');
   const gone = writeRun(runs, 'gone', baseInfo('gone', { pid: 999_999_99, lease: { ...lease, pid: 999_999_99 } }));
   assert.equal(runLiveness(gone, readRunInfo(gone)!).state, 'dead');
 });

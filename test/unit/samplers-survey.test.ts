@@ -105,7 +105,7 @@ test('subsample: negatives ∝ q·min(1, sqrt(t/f)) (χ²), the kept fraction = 
   const train = powerLawData();
   const pop = popularityOf(train);
   const data: SamplerData = { train, nItems: train.nItems, popularity: pop };
-  const s = samplerSpec('subsample').create({ negatives: 10, rejectPositives: false, base: 'popularity', alpha: 1, smoothing: 0, threshold: 0.01, positiveThreshold: 0 }, data);
+  const s = samplerSpec('subsample').create({ negatives: 10, rejectPositives: false, base: 'popularity', alpha: 1, smoothing: 0, threshold: 0.01, positiveThreshold: 0, frequency: 'popularity' }, data);
   const ctx = ctxOf(train, 4);
   const counts = countDraws(s, new Int32Array(1000), ctx, 20, train.nItems);
   const total = pop.reduce((a, b) => a + b, 0);
@@ -123,11 +123,27 @@ test('subsample: negatives ∝ q·min(1, sqrt(t/f)) (χ²), the kept fraction = 
   lq.forEach((v, j) => assert.ok(Math.abs(Math.exp(v) - w[j] / z) < 1e-6, `logQ of ${j}`));
 });
 
+test('subsample with frequency "exposure": f counts training interactions plus explicit negatives; needs them', () => {
+  const nItems = 6;
+  const train = csr([[0, 1], [0, 2], [0]], nItems);
+  const negatives = csr([[3, 4], [3, 5], [3]], nItems);
+  const pop = popularityOf(train); // 3 1 1 0 0 0
+  const s = samplerSpec('subsample').create({ negatives: 1, rejectPositives: false, base: 'uniform', alpha: 1, smoothing: 0, threshold: 0.05, positiveThreshold: 0, frequency: 'exposure' }, { train, nItems, popularity: pop, negatives });
+  // exposures 3 1 1 3 1 1 of 10: keep = min(1, sqrt(0.05/f)) → sqrt(0.05/0.3) for items 0 and 3, sqrt(0.5) for the rest
+  const k0 = Math.sqrt(0.05 / 0.3);
+  const k1 = Math.sqrt(0.5);
+  const w = [k0, k1, k1, k0, k1, k1];
+  const z = w.reduce((a, b) => a + b, 0);
+  const lq = s.logQ!(Int32Array.from({ length: nItems }, (_, j) => j));
+  lq.forEach((v, j) => assert.ok(Math.abs(Math.exp(v) - w[j] / z) < 1e-6, `item ${j}: ${Math.exp(v)} vs ${w[j] / z}`));
+  assert.throws(() => samplerSpec('subsample').create({ negatives: 1, rejectPositives: false, base: 'uniform', alpha: 1, smoothing: 0, threshold: 0.05, positiveThreshold: 0, frequency: 'exposure' }, { train, nItems, popularity: pop }), /no explicit negatives/);
+});
+
 test('subsample: hot positives are kept with probability min(1, sqrt(t_p/f)) per row', () => {
   const train = powerLawData(20, 600, 3);
   const pop = popularityOf(train);
   const total = pop.reduce((a, b) => a + b, 0);
-  const s = samplerSpec('subsample').create({ negatives: 1, rejectPositives: true, base: 'uniform', alpha: 0.75, smoothing: 0, threshold: 1e-3, positiveThreshold: 0.02 }, { train, nItems: 20, popularity: pop });
+  const s = samplerSpec('subsample').create({ negatives: 1, rejectPositives: true, base: 'uniform', alpha: 0.75, smoothing: 0, threshold: 1e-3, positiveThreshold: 0.02, frequency: 'popularity' }, { train, nItems: 20, popularity: pop });
   const ctx = ctxOf(train, 6);
   // every interaction as a row, 30 epochs: per item, kept rows / offered rows ~ Binomial(keep)
   const users: number[] = [];
@@ -351,7 +367,7 @@ test('the survey samplers never return a training item, including for a user who
   const users = Int32Array.from({ length: 300 }, (_, b) => (b % 4 === 0 ? rows.length - 1 : b % rows.length));
   const scorer = tableScorer((u, j) => Math.sin(j * 12.9898 + u * 78.233));
   const configs: Record<string, Record<string, unknown>> = {
-    subsample: { base: 'popularity', alpha: 0.75, smoothing: 0, threshold: 1e-4, positiveThreshold: 0 },
+    subsample: { base: 'popularity', alpha: 0.75, smoothing: 0, threshold: 1e-4, positiveThreshold: 0, frequency: 'popularity' },
     'two-group': { split: 'quantile', countThreshold: 0, quantile: 0.7, lowProbability: 0.4 },
     rejection: { target: 'popularity', alpha: 1, proposal: 'uniform', proposalAlpha: 0, smoothing: 1, candidates: 0, temperature: 1, maxTries: 64 },
     'rejection-softmax': { target: 'softmax', alpha: 1, proposal: 'uniform', proposalAlpha: 0, smoothing: 1, candidates: 16, temperature: 0.5, maxTries: 64 },

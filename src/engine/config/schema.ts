@@ -51,6 +51,13 @@ export const DATASET_KINDS: Record<string, JsonSchema> = {
     path: { type: 'string', description: 'ratings.dat (relative to the config file)' },
     ratingThreshold: { type: 'number', description: 'keep ratings ≥ threshold' },
   }, { required: ['kind', 'path'] }),
+  catalog: obj('A dataset of the catalogue (reclab datasets list), found in the cache or fetched and verified first: {"catalog": "yelp2018"}.', {
+    kind: { const: 'catalog' },
+    catalog: { type: 'string', minLength: 1, description: 'catalogue name (yelp2018, gowalla, amazon-book, ml-100k, ml-1m, synthetic), optionally name@version' },
+    fetch: { type: 'boolean', default: true, description: 'download it into the cache ($RECLAB_DATA) when missing; false = fail instead' },
+    from: { type: 'string', description: 'mirror base URL (files at <url>/<name>/<file>) or local folder to fetch from instead of the catalogue URLs' },
+    ratingThreshold: { type: 'number', description: 'keep ratings ≥ threshold (MovieLens entries)' },
+  }, { required: ['kind', 'catalog'] }),
 };
 
 function registryBranches(registry: Record<string, { name: string; description: string; options: Record<string, JsonSchema> }>, common: Record<string, JsonSchema>): Record<string, JsonSchema> {
@@ -162,13 +169,15 @@ export function topLevelSchema(): JsonSchema {
       eval: obj('evaluation and model selection', {
         every: int('evaluate every N epochs', 1, { minimum: 1 }),
         ks: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, default: [10, 20, 50], description: 'cut-offs K' },
-        metrics: { type: 'array', items: { enum: ['recall', 'ndcg', 'precision', 'hit', 'mrr'] }, minItems: 1, default: ['recall', 'ndcg', 'precision', 'hit', 'mrr'] },
+        metrics: { type: 'array', items: { enum: ['recall', 'ndcg', 'precision', 'hit', 'mrr', 'coverage', 'gini', 'arp', 'aplt'] }, minItems: 1, default: ['recall', 'ndcg', 'precision', 'hit', 'mrr'], description: 'accuracy metrics, and the beyond-accuracy coverage, gini (of item exposure), arp (average recommendation popularity), aplt (average percentage of long-tail items), each at every K' },
         selectMetric: { type: 'string', pattern: '^(recall|ndcg|precision|hit|mrr)@[0-9]+$', default: 'ndcg@20', description: 'metric that picks the best epoch, e.g. recall@20' },
         selectOn: { enum: ['test', 'valid'], default: 'valid', description: 'valid: honest protocol (needs split.validRatio > 0); test: the papers\' protocol (best epoch picked on test)' },
         patience: int('stop after this many evaluations without improvement (0 = never)', 10, { minimum: 0 }),
         blockUsers: int('users scored per block', 1024, { minimum: 1 }),
         workers: int('evaluation worker threads (0 = one per core)', 0, { minimum: 0 }),
         popularityGroups: int('item-popularity groups for recall by popularity (0 = off)', 5, { minimum: 0 }),
+        headShare: num('aplt: share of training interactions held by the short head (the most popular items); the other items are the long tail', 0.8, { minimum: 0, maximum: 1 }),
+        sampledNegatives: int('also report accuracy metrics ranked among the targets and N uniformly sampled negatives per user, labelled recall@10/s100 (some papers use 100 or 1000); 0 = off. Never used for model selection', 0, { minimum: 0 }),
       }),
       sweep: {
         type: 'object', description: 'grid over dotted config paths: {"optimizer.lr": [1e-3, 1e-4]} gives one run per point',
@@ -205,7 +214,7 @@ export function topLevelSchema(): JsonSchema {
             wallSeconds: num('stop launching new runs after this many seconds of sweep time (0 = no limit)', 0, { minimum: 0 }),
           }),
           seed: int('seed of the search (random draws, TPE proposals)', 0),
-          parallel: int('runs at the same time (local: processes; slurm: the array\'s %k)', 1, { minimum: 1 }),
+          parallel: int('slurm: array tasks running at the same time (the array\'s %k) and the batch size of TPE proposals; a local sweep runs one trial at a time (in VS Code: reclab.concurrency)', 1, { minimum: 1 }),
           tpe: obj('TPE settings', {
             startup: int('random draws before the model proposes', 5, { minimum: 1 }),
             gamma: num('share of the finished runs that form the "good" density', 0.25, { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
@@ -224,9 +233,9 @@ export function topLevelSchema(): JsonSchema {
         properties: {
           kind: { enum: ['local', 'slurm'], default: 'local', description: 'which executor' },
           partition: { type: 'string', description: 'slurm: --partition' },
-          time: { type: 'string', description: 'slurm: --time, e.g. "02:00:00" (when absent: estimated)' },
+          time: { type: 'string', description: 'slurm: --time, e.g. "02:00:00" (when absent: the partition\'s default)' },
           cpus: { type: 'integer', minimum: 1, description: 'slurm: --cpus-per-task' },
-          mem: { type: 'string', description: 'slurm: --mem, e.g. "8G" (when absent: estimated from the config)' },
+          mem: { type: 'string', description: 'slurm: --mem, e.g. "8G" (when absent: the memory estimate when one is plugged in, else the partition\'s default)' },
           sbatchArgs: { type: 'array', items: { type: 'string' }, default: [], description: 'slurm: further sbatch options, e.g. ["--account=lab", "--gres=gpu:1"]' },
           node: { type: 'string', description: 'slurm: the node binary on the cluster (default: the one running reclab)' },
         },

@@ -36,7 +36,19 @@ export type DatasetConfig =
       /** rows with rating ≤ this are explicit negatives */
       negativeRatingAtMost?: number;
     }
-  | { kind: 'movielens'; path: string; ratingThreshold?: number };
+  | { kind: 'movielens'; path: string; ratingThreshold?: number }
+  | {
+      /** a dataset of the catalogue (catalog/datasets.json), found in or fetched into the cache */
+      kind: 'catalog';
+      /** catalogue name, optionally `name@version` */
+      catalog: string;
+      /** fetch it when it is not in the cache (default true) */
+      fetch: boolean;
+      /** a mirror URL or a local folder to fetch from instead of the catalogue's URLs */
+      from?: string;
+      /** keep ratings ≥ threshold (MovieLens entries) */
+      ratingThreshold?: number;
+    };
 
 export interface SplitConfig {
   /** given: the source's own train/test; ratio: random per-user holdout; leave-last-out: by timestamp */
@@ -133,7 +145,8 @@ export interface TrainConfig {
 export interface EvalConfig {
   every: number;
   ks: number[];
-  metrics: ('recall' | 'ndcg' | 'precision' | 'hit' | 'mrr')[];
+  /** accuracy metrics, and the beyond-accuracy coverage / gini / arp / aplt (docs/evaluation.md) */
+  metrics: ('recall' | 'ndcg' | 'precision' | 'hit' | 'mrr' | 'coverage' | 'gini' | 'arp' | 'aplt')[];
   /** model selection: metric key and split. `test` is the papers' protocol and is labelled as such */
   selectMetric: string;
   selectOn: 'test' | 'valid';
@@ -145,6 +158,10 @@ export interface EvalConfig {
   workers: number;
   /** popularity groups for the recall-by-popularity breakdown (0 = off) */
   popularityGroups: number;
+  /** share of training interactions held by the short head (the long tail of aplt) */
+  headShare: number;
+  /** > 0: also report the accuracy metrics on sampled candidates (`recall@10/s100`); 0 = off (the default) */
+  sampledNegatives: number;
 }
 
 export interface ExperimentConfig {

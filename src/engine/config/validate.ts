@@ -59,6 +59,9 @@ function run(validator: ValidateFunction, data: unknown, prefix: string): string
 export function resolveConfig(raw: unknown): ExperimentConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('$: expected an object');
   const cfg = structuredClone(raw) as Record<string, unknown>;
+  // {"catalog": "yelp2018"} is shorthand for {"kind": "catalog", "catalog": "yelp2018"}
+  const ds = cfg.dataset as Record<string, unknown> | undefined;
+  if (ds && typeof ds === 'object' && !Array.isArray(ds) && ds.kind === undefined && 'catalog' in ds) ds.kind = 'catalog';
   topValidator ??= ajv.compile(topLevelSchema());
   const problems = run(topValidator, cfg, '$');
   for (const [section, kinds] of Object.entries(KINDED_SECTIONS)) {

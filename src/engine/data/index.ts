@@ -2,6 +2,7 @@
  * Data layer entry point: read the configured source, k-core filter it, split it, and return a Dataset.
  * Loaders only read; nothing is written anywhere.
  */
+import path from 'node:path';
 import type { DatasetConfig, SplitConfig } from '../config/types';
 import { loadCsv } from './csv';
 import { DatasetError } from './errors';
@@ -10,6 +11,7 @@ import { loadMovieLens } from './movielens';
 import type { Progress, Source } from './source';
 import { applyKcore, splitSource } from './split';
 import { generateSynthetic } from './synthetic';
+import { resolveCatalogDataset } from '../catalog/store';
 import { nnz, type Dataset, type Interactions } from './types';
 import { subtractInteractions } from './csr';
 
@@ -74,7 +76,27 @@ export async function loadSource(dataset: DatasetConfig, baseDir: string, onProg
       return loadCsv(dataset, baseDir, onProgress);
     case 'movielens':
       return loadMovieLens(dataset, baseDir, onProgress);
+    case 'catalog':
+      return loadCatalogSource(dataset, baseDir, onProgress);
     default:
       throw new DatasetError(`unknown dataset kind "${(dataset as { kind: string }).kind}"`);
   }
+}
+
+/**
+ * A catalogue dataset: found in the cache (verified) or fetched into it first — the one case where loading writes,
+ * and only into the cache folder — then read by the loader of its format under its catalogue name.
+ */
+async function loadCatalogSource(dataset: Extract<DatasetConfig, { kind: 'catalog' }>, baseDir: string, onProgress?: Progress): Promise<Source> {
+  const from = dataset.from && !/^https?:\/\//.test(dataset.from) ? path.resolve(baseDir, dataset.from) : dataset.from;
+  const { entry, dataset: resolved } = await resolveCatalogDataset(dataset.catalog, {
+    fetch: dataset.fetch !== false, from,
+    onProgress: (p) => onProgress?.(0, `fetching ${p.file}: ${p.total ? Math.round((100 * p.received) / p.total) + '%' : `${p.received} bytes`}`),
+    onMessage: (m) => onProgress?.(0, m),
+  });
+  if (dataset.ratingThreshold !== undefined && (resolved.kind === 'csv' || resolved.kind === 'movielens')) {
+    resolved.ratingThreshold = dataset.ratingThreshold;
+  }
+  const source = await loadSource(resolved, baseDir, onProgress);
+  return { ...source, name: entry.name };
 }

@@ -43,7 +43,7 @@ export function prepareEval(req: EvalRequest, shared: boolean): PreparedEval {
   checkShape('target', req.target, nUsers, nItems);
   req.mask.forEach((m, i) => checkShape(`mask[${i}]`, m, nUsers, nItems));
   if (req.popularity && req.popularity.counts.length !== nItems) throw new Error('popularity.counts must have one entry per item');
-  const layout = makeLayout(req);
+  const layout = makeLayout(req, nItems);
   const alloc = shared ? sharedAllocator : localAllocator;
 
   const users = alloc.f32(req.users.length);

@@ -11,7 +11,8 @@ import type { SamplerSpec } from './types';
 import { hardRank, type HardRankOptions } from './hard-rank';
 import { drawUniformRejecting } from './reject';
 import { drawFromRow, shareCount } from './weighted';
-import { explicitNegatives, prefixed } from './real-negatives';
+import { prefixed } from './real-negatives';
+import { explicitNegatives } from './explicit';
 
 export interface DfnOptions extends HardRankOptions {
   hardShare: number;

@@ -9,21 +9,12 @@
 import type { Sampler, SamplerData, SamplerSpec } from './types';
 import { BASE_SAMPLERS } from './base-registry';
 import { drawFromRow, shareCount } from './weighted';
-import type { Interactions } from '../data/types';
+import { explicitNegatives } from './explicit';
+
 
 export interface RealNegativesOptions extends Record<string, unknown> {
   share: number;
   rest: { kind: string; [option: string]: unknown };
-}
-
-/** The dataset's explicit negatives, or a clear error naming how to get them. */
-export function explicitNegatives(data: SamplerData, sampler: string): Interactions {
-  if (!data.negatives) {
-    throw new Error(
-      `${sampler}: the dataset has no explicit negatives; use a synthetic dataset with "exposures" > 0, or a csv dataset with columns.rating and "negativeRatingAtMost" (e.g. 2 for ratings, 0 for click labels)`,
-    );
-  }
-  return data.negatives;
 }
 
 /** Creates the per-row sampler `rest` ({kind, ...options}) with its options' defaults and the outer negatives count. */

@@ -1,13 +1,16 @@
 /**
  * Real-negative subsampling, word2vec-style (Mikolov et al. 2013, "frequent words" subsampling): a negative drawn
- * from the base distribution q (uniform or popularity^α) whose item has training frequency f_j = c_j/|R| is dropped
+ * from the base distribution q (uniform or popularity^α) whose item has frequency f_j = c_j/Σc is dropped
  * with probability 1 − sqrt(t/f_j) (kept with k_j = min(1, sqrt(t/f_j)), threshold t) and redrawn, so the negatives
  * follow q_j·k_j / Σ q·k: hot items, which dominate a popularity proposal, are thinned. After 32 dropped draws in a
  * row the negative is drawn exactly from that target (an alias table), which leaves the distribution unchanged.
  * Symmetrically, `positiveThreshold` > 0 keeps each training row (u, i) of an epoch with probability
  * min(1, sqrt(t_p/f_i)) — hot items are down-sampled as positives. The kept fractions are reported per epoch.
+ * c_j counts the item's training interactions (`frequency: "popularity"`) or its exposures — training interactions
+ * plus explicit (shown, not clicked) negatives, for datasets that have them (`frequency: "exposure"`).
  */
-import type { SamplerSpec } from './types';
+import type { SamplerData, SamplerSpec } from './types';
+import { explicitNegatives } from './explicit';
 import { ItemDistribution } from './weighted';
 import { POPULARITY_OPTIONS } from './popularity';
 import { nnz } from '../data/types';
@@ -18,6 +21,7 @@ export interface SubsampleOptions extends Record<string, unknown> {
   smoothing: number;
   threshold: number;
   positiveThreshold: number;
+  frequency: 'popularity' | 'exposure';
 }
 
 const MAX_DROPS = 32;
@@ -38,12 +42,14 @@ export const subsample: SamplerSpec<SubsampleOptions> = {
     ...POPULARITY_OPTIONS,
     threshold: { type: 'number', default: 1e-3, exclusiveMinimum: 0, description: 't: a negative of frequency f = c/|R| is kept with probability min(1, sqrt(t/f)) (word2vec\'s -sample default 1e-3)' },
     positiveThreshold: { type: 'number', default: 0, minimum: 0, description: 't_p > 0: keep each training row (u, i) of an epoch with probability min(1, sqrt(t_p/f_i)), down-sampling hot positives (0 = keep every row)' },
+    frequency: { enum: ['popularity', 'exposure'], default: 'popularity', description: 'f counts training interactions, or exposures: training interactions plus explicit (shown, not clicked) negatives (datasets that have them)' },
   },
   create: (o, data) => {
     const base = o.base === 'uniform' ? new ItemDistribution(new Float64Array(data.nItems).fill(1)) : ItemDistribution.power(data.popularity, o.alpha, o.smoothing);
-    const keep = keepProbabilities(data.popularity, o.threshold);
+    const counts = o.frequency === 'exposure' ? exposureCounts(data) : data.popularity;
+    const keep = keepProbabilities(counts, o.threshold);
     const target = new ItemDistribution(Float64Array.from(base.table.p, (p, j) => p * keep[j]));
-    const keepPositive = o.positiveThreshold > 0 ? keepProbabilities(data.popularity, o.positiveThreshold) : null;
+    const keepPositive = o.positiveThreshold > 0 ? keepProbabilities(counts, o.positiveThreshold) : null;
     let proposed = 0;
     let kept = 0;
     let rowsSeen = 0;
@@ -99,6 +105,14 @@ export const subsample: SamplerSpec<SubsampleOptions> = {
     };
   },
 };
+
+/** training interactions plus explicit negatives per item (impressions) */
+export function exposureCounts(data: SamplerData): Int32Array {
+  const negatives = explicitNegatives(data, 'subsample (frequency "exposure")');
+  const out = Int32Array.from(data.popularity);
+  for (let k = 0; k < negatives.indptr[negatives.nUsers]; k++) out[negatives.indices[k]]++;
+  return out;
+}
 
 /** Σ_j q_j·k_j: the probability that one draw from q is kept (without rejection of positives) */
 function expectedKept(q: Float64Array, keep: Float64Array): number {

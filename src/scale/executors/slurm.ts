@@ -22,6 +22,7 @@ import type { SweepRecord, SweepTrial } from '../../runs/records';
 import type { SweepController } from '../sweep';
 import { trialConfigRaw } from '../trial';
 import { arraySpec, run, sbatch, scancel, squeue, SlurmError, TERMINAL_STATES, type JobState } from '../slurm/commands';
+import { markRun } from '../slurm/runs';
 import type { Executor, SweepRunOptions } from './types';
 
 /** How often squeue is asked while trials are queued or running (ms); RECLAB_SLURM_POLL_MS overrides. */
@@ -59,17 +60,6 @@ export function batchScript(record: SweepRecord, file: string, node: string, cli
     `exec ${q(node)} ${q(cli)} trial ${q(file)} "$SLURM_ARRAY_TASK_ID"`,
     '',
   ].join('\n');
-}
-
-function markRun(runsDir: string, runId: string | undefined, status: 'failed' | 'stopped', reason: string): void {
-  if (!runId) return;
-  const dir = path.join(runsDir, runId);
-  const info = readRunInfo(dir);
-  if (!info || (info.status !== 'queued' && info.status !== 'running')) return;
-  const next: RunInfo & { placeholder?: boolean } = { ...info, status, reason, endedAt: new Date().toISOString() };
-  delete next.placeholder;
-  delete next.pid;
-  writeJsonAtomic(path.join(dir, RUN_FILES.info), next);
 }
 
 /** A waiting job's Slurm state in its placeholder's run.json, where the Runs tree shows it (a started run owns run.json). */
