@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import {
-  missingPrerequisites, packageExtension, pick, runCommand as paletteCommand, runRow, runsOnDisk, screenshot, sleep, startSession, waitForRow, type Session,
+  missingPrerequisites, packageExtension, pick, pickMany, runCommand as paletteCommand, runRow, runsOnDisk, screenshot, sleep, startSession, waitForRow, type Session,
 } from './harness';
 
 /**
@@ -138,6 +138,9 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
     await runRow(page, configName, 'finished').first().click();
     await runRow(page, 'long-bpr', 'stopped').first().click({ modifiers: ['Control'] });
     await runCommand(page, 'RecLab: Compare Selected Runs');
+    // with both rows selected it opens at once; when the tree lost its multi-selection it asks
+    const asked = page.locator('.quick-input-list .monaco-list-row', { hasText: 'long-bpr' }).first();
+    if (await asked.waitFor({ timeout: 3000 }).then(() => true, () => false)) await pickMany(page, configName, 'long-bpr');
     await page.locator('.tab', { hasText: 'compare 2 runs' }).first().waitFor({ timeout: 30_000 });
     const id = runsOnDisk(s.workspace).find((r) => r.name === configName)!.id;
     const cells = webview(page).locator(`.metrics-table vscode-table-row[data-run="${id}"]`);
