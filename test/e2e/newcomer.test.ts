@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import {
-  missingPrerequisites, packageExtension, pick, runCommand as paletteCommand, runRow, runsOnDisk, screenshot, sleep, startSession, waitForRow, type Session,
+  missingPrerequisites, packageExtension, pick, pickMany, runCommand as paletteCommand, runRow, runsOnDisk, screenshot, sleep, startSession, waitForRow, type Session,
 } from './harness';
 
 /**
@@ -21,9 +21,17 @@ import {
  */
 async function runCommand(page: Page, title: string): Promise<void> {
   await page.keyboard.press('Escape');
-  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => undefined);
+  const dialog = page.locator('.monaco-dialog-box');
+  if (await dialog.isVisible()) {
+    // a modal blocks the palette: say which, instead of timing out on an inert input
+    await page.screenshot({ path: path.join(s_shots(), 'newcomer-blocked.png') }).catch(() => undefined);
+    throw new Error(`a dialog blocks "${title}": ${(await dialog.textContent())?.slice(0, 300)}`);
+  }
+  await page.locator('.part.editor .title').first().click({ position: { x: 3, y: 3 } }).catch(() => undefined);
   await paletteCommand(page, title);
 }
+
+const s_shots = () => path.join(process.env.RECLAB_ROOT ?? '.', 'test-results');
 
 const skip = missingPrerequisites();
 
@@ -91,6 +99,8 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
     await pick(page, 'synthetic');
     const name = page.locator('.quick-input-widget input');
     await name.waitFor();
+    // the name box reuses the quick input: wait for its suggested value
+    await waitUntil(async () => /-/.test(await name.inputValue()), 30_000, 'suggested name');
     configName = (await name.inputValue()).trim();
     assert.ok(configName, 'a suggested name');
     await name.press('Enter');
@@ -128,6 +138,9 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
     await runRow(page, configName, 'finished').first().click();
     await runRow(page, 'long-bpr', 'stopped').first().click({ modifiers: ['Control'] });
     await runCommand(page, 'RecLab: Compare Selected Runs');
+    // with both rows selected it opens at once; when the tree lost its multi-selection it asks
+    const asked = page.locator('.quick-input-list .monaco-list-row', { hasText: 'long-bpr' }).first();
+    if (await asked.waitFor({ timeout: 3000 }).then(() => true, () => false)) await pickMany(page, configName, 'long-bpr');
     await page.locator('.tab', { hasText: 'compare 2 runs' }).first().waitFor({ timeout: 30_000 });
     const id = runsOnDisk(s.workspace).find((r) => r.name === configName)!.id;
     const cells = webview(page).locator(`.metrics-table vscode-table-row[data-run="${id}"]`);
