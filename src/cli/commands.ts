@@ -5,6 +5,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from '../engine/config/types';
 import { ConfigError, applyOverrides, resolveConfig, resolveSweep } from '../engine/config/validate';
+import { lineColumn, parseJsonText } from '../engine/config/json-text';
+import { safeMessage, quote } from '../engine/text/quote';
+import { systemReason } from '../engine/text/system-error';
 import { editorSchema } from '../engine/config/schema';
 import { configReferenceMarkdown } from '../engine/config/reference';
 import { train, type TrainResult, describeConfig } from '../engine/train';
@@ -22,31 +25,59 @@ export interface LoadedConfig {
   baseDir: string;
 }
 
-/** Reads a config file; JSON syntax errors name the file, line and column. */
+/** Largest config file read (a config is a small JSON object; anything bigger is the wrong file). */
+const MAX_CONFIG_BYTES = 16 << 20;
+
+/** Reads a config file; every JSON syntax error names the file, line and column (strict JSON: see json-text.ts). */
 export function readConfigFile(file: string, overrides: string[] = []): LoadedConfig {
   const abs = path.resolve(file);
+  const shown = safeMessage(file, 300);
+  let bytes: Buffer;
+  try {
+    const st = fs.statSync(abs);
+    if (st.isDirectory()) throw new ConfigError(`${shown}: is a folder, expected a config file (*.reclab.json)`);
+    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(`${shown}: is ${(st.size / 2 ** 20).toFixed(0)} MB, too large for a config file (a *.reclab.json is a small JSON object)`);
+    bytes = fs.readFileSync(abs);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`${shown}: cannot read the config file: ${systemReason(e)}`);
+  }
   let text: string;
   try {
-    text = fs.readFileSync(abs, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`${file}: cannot read config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const { line, column } = lineColumn(bytes.subarray(0, bad).toString('utf8'), bad);
+    throw new ConfigError(`${shown}:${line}:${column}: the file is not UTF-8 text (byte 0x${bytes[bad].toString(16).padStart(2, '0')}); save it as UTF-8`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    let where = '';
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const line = before.split('\n').length;
-      where = `:${line}:${pos - before.lastIndexOf('\n')}`;
-    }
-    throw new ConfigError(`${file}${where}: invalid JSON (${(e as Error).message})`);
+  const { value: raw, problems } = parseJsonText(text);
+  if (problems.length) {
+    const shownProblems = problems.slice(0, 10).map((p) => `${shown}:${p.line}:${p.column}: ${p.message}`);
+    if (problems.length > 10) shownProblems.push(`… and ${problems.length - 10} more JSON errors`);
+    throw new ConfigError(`${shownProblems[0].replace(/: ([^:]*)$/, ': invalid JSON: $1')}${shownProblems.length > 1 ? '\n' + shownProblems.slice(1).join('\n') : ''}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: $: expected an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${shown}: $: expected a JSON object ({ "name": …, … }), found ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`);
   return { raw: applyOverrides(raw as Record<string, unknown>, overrides), path: abs, baseDir: path.dirname(abs) };
+}
+
+/** Offset of the first byte that is not valid UTF-8. */
+function firstInvalidUtf8(b: Buffer): number {
+  let lo = 0;
+  let hi = b.length;
+  const ok = (n: number): boolean => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(0, n), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (ok(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return Math.min(lo, b.length - 1);
 }
 
 export function loadConfig(file: string, overrides: string[] = []): { config: ExperimentConfig; loaded: LoadedConfig } {
@@ -94,9 +125,9 @@ export function parsePoint(text: string): Record<string, unknown> {
   try {
     v = JSON.parse(text);
   } catch {
-    throw new ConfigError(`--point expects a JSON object like {"optimizer.lr": 0.001}, got ${text}`);
+    throw new ConfigError(`--point expects a JSON object like {"optimizer.lr": 0.001}, got ${quote(text)}`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`--point expects a JSON object, got ${text}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`--point expects a JSON object, got ${quote(text)}`);
   return v as Record<string, unknown>;
 }
 

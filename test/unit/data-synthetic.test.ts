@@ -19,12 +19,8 @@ test('synthetic: same seed gives the same data, another seed different data', ()
   assert.notDeepEqual(Array.from(generateSynthetic({ ...small, seed: 8 }).train.indices), Array.from(a.train.indices));
 });
 
-test('synthetic: shape at the default size, and fast', () => {
-  generateSynthetic(defaults);
-  const t0 = performance.now();
+test('synthetic: shape at the default size', () => {
   const s = generateSynthetic(defaults);
-  const ms = performance.now() - t0;
-  assert.ok(ms < 1000, `generation took ${ms.toFixed(0)} ms`); // ~20 ms warm on the dev machine; loose for shared CI
   assert.equal(s.name, 'synthetic');
   assert.equal(s.train.nUsers, 3000);
   assert.equal(s.train.nItems, 2000);
