@@ -7,7 +7,9 @@ import type { ExperimentConfig } from '../engine/config/types';
 import { ConfigError, applyOverrides, resolveConfig, resolveSweep } from '../engine/config/validate';
 import { lineColumn, parseJsonText } from '../engine/config/json-text';
 import { safeMessage, quote } from '../engine/text/quote';
-import { systemReason } from '../engine/text/system-error';
+import { runFolderError, systemReason } from '../engine/text/system-error';
+import { checkMemory, estimateMemory, formatEstimate, machineMemory, shapeFromConfig, type MemoryEstimate } from '../engine/estimate';
+import type { Dataset } from '../engine/data/types';
 import { editorSchema } from '../engine/config/schema';
 import { configReferenceMarkdown } from '../engine/config/reference';
 import { train, type TrainResult, describeConfig } from '../engine/train';
@@ -108,15 +110,58 @@ export interface TrainCommandOptions {
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
   onCreated?: (runId: string, runDir: string) => void;
+  /**
+   * read the dataset (and check the memory) before the run folder is created, so bad data or a config too big for
+   * this machine leaves no run behind (the CLI); otherwise the run exists while its data loads (the extension shows it)
+   */
+  loadFirst?: boolean;
+  onLoadProgress?: (fraction: number, message: string) => void;
 }
 
 export async function trainCommand(configFile: string, o: TrainCommandOptions): Promise<TrainResult> {
   const pointOverrides = Object.entries(o.sweepPoint ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   const { config, loaded } = loadConfig(configFile, [...(o.overrides ?? []), ...pointOverrides]);
+  checkRunsFolder(o.runsDir);
+  let dataset: Dataset | undefined;
+  if (o.loadFirst) {
+    // refuse what cannot fit before reading anything (synthetic sizes are known from the config) …
+    if (shapeFromConfig(config)) checkMemory(estimateMemory(config), machineMemory(process.memoryUsage().rss));
+    dataset = await loadDataset(config, loaded.baseDir, o.onLoadProgress, o.signal);
+    // … and with the real counts once the data is read (train() checks again; this one runs before any run folder)
+    checkMemory(estimateMemory(config, datasetStats(dataset)), machineMemory(process.memoryUsage().rss));
+  }
   return train({
     config, baseDir: loaded.baseDir, runsDir: o.runsDir, runId: o.runId, configPath: loaded.path, sweepPoint: o.sweepPoint,
-    signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated,
+    signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated, dataset,
   });
+}
+
+/**
+ * Fails early, in words, when runs cannot be written under runsDir: it is a file, a part of its path is a file, or it
+ * is not writable. A folder that does not exist yet is fine (it is created with the first run).
+ */
+export function checkRunsFolder(runsDir: string): void {
+  let dir = runsDir;
+  for (;;) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw runFolderError(e, runsDir);
+    }
+    if (st) {
+      if (!st.isDirectory()) throw runFolderError(Object.assign(new Error('not a folder'), { code: 'ENOTDIR', syscall: 'mkdir', path: dir }), runsDir);
+      try {
+        fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+      } catch (e) {
+        throw runFolderError(e, runsDir);
+      }
+      return;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
 }
 
 /** Parses `--point '{"optimizer.lr": 0.001}'`. */
@@ -139,6 +184,9 @@ export interface SweepCommandOptions extends TrainCommandOptions {
 export async function sweepCommand(configFile: string, o: SweepCommandOptions): Promise<{ results: TrainResult[]; points: Record<string, unknown>[] }> {
   const loaded = readConfigFile(configFile, o.overrides);
   const points = withFile(configFile, () => resolveSweep(loaded.raw));
+  checkRunsFolder(o.runsDir);
+  // synthetic points whose size is known from the config are checked before anything runs
+  for (const { config } of points) if (shapeFromConfig(config)) checkMemory(estimateMemory(config), machineMemory(process.memoryUsage().rss));
   const results: TrainResult[] = [];
   const evaluator = new Evaluator({ workers: points[0].config.eval.workers });
   let dataset: Awaited<ReturnType<typeof loadDataset>> | undefined;
@@ -149,12 +197,12 @@ export async function sweepCommand(configFile: string, o: SweepCommandOptions): 
       const { point, config } = points[i];
       const key = JSON.stringify([config.dataset, config.split, config.seed]);
       if (key !== datasetKey) {
-        dataset = await loadDataset(config, loaded.baseDir);
+        dataset = await loadDataset(config, loaded.baseDir, undefined, o.signal);
         datasetKey = key;
       }
       o.onRunStart?.(i, points.length, point);
       try {
-        results.push(await train({ config, baseDir: loaded.baseDir, runsDir: o.runsDir, configPath: loaded.path, sweepPoint: point, signal: o.signal, onEvent: o.onEvent, dataset, evaluator }));
+        results.push(await train({ config, baseDir: loaded.baseDir, runsDir: o.runsDir, configPath: loaded.path, sweepPoint: point, signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated, dataset, evaluator }));
       } catch (e) {
         const r = (e as Error & { result?: TrainResult }).result;
         if (!r) throw e;
@@ -223,6 +271,26 @@ export async function datasetStatsCommand(configFile: string, overrides: string[
     ['dataset', 'users', 'items', 'train', 'valid', 'test', 'density', 'gini(pop)'],
     [[s.name, String(s.users), String(s.items), String(s.train), String(s.valid), String(s.test), s.density.toExponential(3), s.giniItemPopularity.toFixed(4)]],
   );
+}
+
+/**
+ * `reclab estimate <config>`: the memory a run needs, part by part, and this machine's memory. Synthetic sizes come
+ * from the config; file datasets are read to count users, items and interactions (nothing is allocated for training).
+ */
+export async function estimateCommand(configFile: string, overrides: string[] = [], signal?: AbortSignal): Promise<{ text: string; estimate: MemoryEstimate; fits: boolean }> {
+  const { config, loaded } = loadConfig(configFile, overrides);
+  const shape = shapeFromConfig(config) ?? datasetStats(await loadDataset(config, loaded.baseDir, undefined, signal));
+  const estimate = estimateMemory(config, shape);
+  const machine = machineMemory();
+  let verdict = 'fits in this machine\'s available memory';
+  let fits = true;
+  try {
+    checkMemory(estimate, machine, {});
+  } catch (e) {
+    fits = false;
+    verdict = `does not fit: ${(e as Error).message}`;
+  }
+  return { text: `${formatEstimate(estimate, machine)}\n${verdict}`, estimate, fits };
 }
 
 export function schemaCommand(out?: string, markdown = false): string {

@@ -25,6 +25,8 @@ import { RunWriter } from '../runs/writer';
 import type { RunSummary } from '../runs/format';
 import type { EvalEvent, MetricValues, RunEvent, RunStatus } from '../protocol/events';
 import { VERSION } from '../version';
+import { checkMemory, estimateMemory, machineMemory } from './estimate';
+import { runFolderError } from './text/system-error';
 
 export interface TrainOptions {
   config: ExperimentConfig;
@@ -110,12 +112,21 @@ function writeCheckpoint(dir: string, model: MfModel, epoch: number, metrics?: M
   );
 }
 
+/** RunWriter.create, with a system error put in words (the runs folder is a file, read-only, the id exists …). */
+function createRunFolder(runsDir: string, init: Parameters<typeof RunWriter.create>[1], config: unknown, runId?: string): RunWriter {
+  try {
+    return RunWriter.create(runsDir, init, config);
+  } catch (e) {
+    throw runFolderError(e, runsDir, runId);
+  }
+}
+
 /** Yields to the event loop so stop messages, signals and IPC flushes get through a synchronous training loop. */
 const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const c = opts.config;
-  const writer = RunWriter.create(
+  const writer = createRunFolder(
     opts.runsDir,
     {
       id: opts.runId,
@@ -126,6 +137,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       versions: { reclab: VERSION, node: process.version, tfjs: tfjsVersion },
     },
     c,
+    opts.runId,
   );
   opts.onCreated?.(writer.info.id, writer.dir);
   const t0 = Date.now();
@@ -165,10 +177,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   try {
     emit({ t: Date.now(), kind: 'phase', phase: 'load', message: 'loading dataset' });
-    const ds = opts.dataset ?? (await loadDataset(c, opts.baseDir, (f, m) => emit({ t: Date.now(), kind: 'phase', phase: 'load', progress: f, message: m })));
+    const ds = opts.dataset ?? (await loadDataset(c, opts.baseDir, (f, m) => emit({ t: Date.now(), kind: 'phase', phase: 'load', progress: f, message: m }), opts.signal));
     checkStop();
-    const backend = await initBackend(c.train.backend);
     const stats = datasetStats(ds);
+    checkMemory(estimateMemory(c, stats), machineMemory(process.memoryUsage().rss)); // before the tables are allocated
+    const backend = await initBackend(c.train.backend);
     writer.updateInfo({ backend, dataset: stats.name });
     const popularity = itemPopularity(ds.train);
     const rng = new Rng(c.seed);

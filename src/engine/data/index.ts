@@ -9,7 +9,7 @@ import { loadLightGcn } from './lightgcn';
 import { loadMovieLens } from './movielens';
 import type { Progress, Source } from './source';
 import { applyKcore, splitSource } from './split';
-import { generateSynthetic } from './synthetic';
+import { generateSyntheticAsync } from './synthetic';
 import { nnz, type Dataset } from './types';
 
 export { DatasetError } from './errors';
@@ -33,8 +33,11 @@ export async function loadDataset(
   cfg: { dataset: DatasetConfig; split: SplitConfig; seed: number },
   baseDir: string,
   onProgress?: Progress,
+  /** stops loading within a chunk (throws the signal's reason) */
+  signal?: AbortSignal,
 ): Promise<Dataset> {
-  const source = await loadSource(cfg.dataset, baseDir, onProgress);
+  const source = await loadSource(cfg.dataset, baseDir, onProgress, signal);
+  signal?.throwIfAborted();
   onProgress?.(0.97, 'splitting');
   const core = applyKcore(source, cfg.split.kcore);
   const { train, valid, test } = splitSource(core, cfg.split);
@@ -55,16 +58,16 @@ export async function loadDataset(
   };
 }
 
-export async function loadSource(dataset: DatasetConfig, baseDir: string, onProgress?: Progress): Promise<Source> {
+export async function loadSource(dataset: DatasetConfig, baseDir: string, onProgress?: Progress, signal?: AbortSignal): Promise<Source> {
   switch (dataset.kind) {
     case 'synthetic':
-      return generateSynthetic(dataset);
+      return generateSyntheticAsync(dataset, signal);
     case 'lightgcn':
-      return loadLightGcn(dataset, baseDir, onProgress);
+      return loadLightGcn(dataset, baseDir, onProgress, signal);
     case 'csv':
-      return loadCsv(dataset, baseDir, onProgress);
+      return loadCsv(dataset, baseDir, onProgress, signal);
     case 'movielens':
-      return loadMovieLens(dataset, baseDir, onProgress);
+      return loadMovieLens(dataset, baseDir, onProgress, signal);
     default:
       throw new DatasetError(`unknown dataset kind "${(dataset as { kind: string }).kind}"`);
   }

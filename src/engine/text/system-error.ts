@@ -38,3 +38,23 @@ export class SystemError extends Error {
     super(`cannot ${action} ${safeMessage(file, 300)}: ${systemReason(cause)}`);
   }
 }
+
+/**
+ * Why a run folder could not be created under `runsDir`, in words: the runs folder is a file, is read-only, a run with
+ * that id exists already, the disk is full …
+ */
+export function runFolderError(e: unknown, runsDir: string, runId?: string): Error {
+  if (!isSystemError(e)) return e instanceof Error ? e : new Error(String(e));
+  const where = safeMessage(runsDir, 300);
+  const code = e.code;
+  const at = e.path ? safeMessage(e.path, 300) : where;
+  if (code === 'EEXIST' && e.path && runId && e.path.endsWith(runId)) return new SystemErrorMessage(`cannot create the run folder ${at}: a run with the id ${safeMessage(runId, 100)} exists already (choose another --id)`);
+  if (code === 'EEXIST' || code === 'ENOTDIR') return new SystemErrorMessage(`cannot create the runs folder ${where}: ${at} is a file, not a folder (use --runs-dir to choose another folder)`);
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return new SystemErrorMessage(`cannot create a run in the runs folder ${where}: ${systemReason(e)} (use --runs-dir to choose a writable folder)`);
+  return new SystemErrorMessage(`cannot create a run in the runs folder ${where}: ${systemReason(e)}`);
+}
+
+/** A system error already put in words (see runFolderError). */
+export class SystemErrorMessage extends Error {
+  override readonly name = 'SystemError';
+}
