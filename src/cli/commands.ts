@@ -8,7 +8,8 @@ import { ConfigError, applyOverrides, resolveConfig, resolveSweep } from '../eng
 import { lineColumn, parseJsonText } from '../engine/config/json-text';
 import { safeMessage, quote } from '../engine/text/quote';
 import { runFolderError, systemReason } from '../engine/text/system-error';
-import { checkMemory, estimateMemory, formatEstimate, machineMemory, shapeFromConfig, type MemoryEstimate } from '../engine/estimate';
+import { checkMemory, estimateMemory, formatEstimate, machineMemory, MemoryLimitError, shapeFromConfig, type MemoryEstimate } from '../engine/estimate';
+import { findCheckpointDir } from '../engine/checkpoint';
 import type { Dataset } from '../engine/data/types';
 import { editorSchema } from '../engine/config/schema';
 import { configReferenceMarkdown } from '../engine/config/reference';
@@ -122,18 +123,42 @@ export async function trainCommand(configFile: string, o: TrainCommandOptions): 
   const pointOverrides = Object.entries(o.sweepPoint ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   const { config, loaded } = loadConfig(configFile, [...(o.overrides ?? []), ...pointOverrides]);
   checkRunsFolder(o.runsDir);
+  checkCheckpointPaths(configFile, config, loaded.baseDir);
   let dataset: Dataset | undefined;
   if (o.loadFirst) {
     // refuse what cannot fit before reading anything (synthetic sizes are known from the config) …
-    if (shapeFromConfig(config)) checkMemory(estimateMemory(config), machineMemory(process.memoryUsage().rss));
+    if (shapeFromConfig(config)) checkFits(configFile, estimateMemory(config));
     dataset = await loadDataset(config, loaded.baseDir, o.onLoadProgress, o.signal);
     // … and with the real counts once the data is read (train() checks again; this one runs before any run folder)
-    checkMemory(estimateMemory(config, datasetStats(dataset)), machineMemory(process.memoryUsage().rss));
+    checkFits(configFile, estimateMemory(config, datasetStats(dataset)));
   }
   return train({
     config, baseDir: loaded.baseDir, runsDir: o.runsDir, runId: o.runId, configPath: loaded.path, sweepPoint: o.sweepPoint,
     signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated, dataset,
   });
+}
+
+/** checkMemory, with the config file named in the message. */
+function checkFits(configFile: string, e: MemoryEstimate): void {
+  try {
+    checkMemory(e, machineMemory(process.memoryUsage().rss));
+  } catch (err) {
+    if (err instanceof MemoryLimitError) throw new MemoryLimitError(`${safeMessage(configFile, 300)}: ${err.message}`, err.estimate);
+    throw err;
+  }
+}
+
+/** Checkpoints the config starts from (model.init.from, the hard-rank sampler's checkpoint) exist, before anything runs. */
+function checkCheckpointPaths(configFile: string, c: ExperimentConfig, baseDir: string): void {
+  const need: [string, string, 'best' | 'last', string | undefined][] = [];
+  if (c.model.init.from) need.push(['$.model.init.from', c.model.init.from, 'best', undefined]);
+  const s = c.sampler as { kind: string; checkpoint?: string; which?: 'best' | 'last'; experiment?: string };
+  if (s.kind === 'hard-rank' && s.checkpoint) need.push(['$.sampler.checkpoint', s.checkpoint, s.which ?? 'best', s.experiment || undefined]);
+  for (const [at, where, which, experiment] of need) {
+    if (!findCheckpointDir(path.resolve(baseDir, where), which, experiment)) {
+      throw new ConfigError(`${safeMessage(configFile, 300)}: ${at}: no ${which} checkpoint at ${quote(where, 200)} (give a run directory, its checkpoints/${which} folder, or a runs folder holding a run${experiment ? ` of experiment ${quote(experiment)}` : ''})`);
+    }
+  }
 }
 
 /**
@@ -147,7 +172,8 @@ export function checkRunsFolder(runsDir: string): void {
     try {
       st = fs.statSync(dir);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw runFolderError(e, runsDir);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw runFolderError(e, runsDir); // ENOTDIR: a parent is a file, found below
     }
     if (st) {
       if (!st.isDirectory()) throw runFolderError(Object.assign(new Error('not a folder'), { code: 'ENOTDIR', syscall: 'mkdir', path: dir }), runsDir);
@@ -186,7 +212,10 @@ export async function sweepCommand(configFile: string, o: SweepCommandOptions): 
   const points = withFile(configFile, () => resolveSweep(loaded.raw));
   checkRunsFolder(o.runsDir);
   // synthetic points whose size is known from the config are checked before anything runs
-  for (const { config } of points) if (shapeFromConfig(config)) checkMemory(estimateMemory(config), machineMemory(process.memoryUsage().rss));
+  for (const { config } of points) {
+    checkCheckpointPaths(configFile, config, loaded.baseDir);
+    if (shapeFromConfig(config)) checkFits(configFile, estimateMemory(config));
+  }
   const results: TrainResult[] = [];
   const evaluator = new Evaluator({ workers: points[0].config.eval.workers });
   let dataset: Awaited<ReturnType<typeof loadDataset>> | undefined;

@@ -146,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error(`unknown command ${JSON.stringify(safeMessage(cmd, 80))}\n\n${USAGE}`);
+      console.error(`unknown command "${safeMessage(cmd, 80)}"\n\n${USAGE}`);
       return 2;
   }
 }

@@ -69,7 +69,7 @@ export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Prog
       if (i === '') throw lineError(file, lineNo, 'empty item id');
       if (useRating) {
         const r = parseNumber(fields[idx.rating]);
-        if (!Number.isFinite(r)) throw lineError(file, lineNo, `${quote(fields[idx.rating])} is not a finite number (rating)`);
+        if (!Number.isFinite(r)) throw lineError(file, lineNo, `${quote(fields[idx.rating])} is not ${Number.isNaN(r) ? 'a' : 'a finite'} number (rating)`);
         if (r < cfg.ratingThreshold!) return;
       }
       let t = 0;
@@ -100,7 +100,7 @@ function findColumn(file: FileRef, lineNo: number, header: string[], role: strin
 
 /** The header's column names for a message: each quoted, at most 20 of them. */
 function listColumns(header: string[]): string {
-  const shown = header.slice(0, 20).map((h) => quote(h, 40)).join(', ');
+  const shown = header.slice(0, 20).map((h) => (/^[\w .:/-]{1,40}$/.test(h) ? h : quote(h, 40))).join(', ');
   return header.length > 20 ? `${shown}, … ${header.length} in all` : shown;
 }
 

@@ -108,10 +108,13 @@ async function parseFile(file: FileRef, pairs: PairBuffer, lines: PairBuffer, on
           const shown = quote(token, 40) + (i - tokenStart > 200 ? ` (${(i - tokenStart).toLocaleString('en-US')} bytes)` : '');
           const what = user < 0 ? 'user' : 'item';
           const column = tokenStart - start + 1;
-          if (ok) throw lineError(file, lineNo, `column ${column}: ${what} id ${shown} is too large (max ${MAX_ID})`);
-          if (/^-[0-9]+$/.test(token)) throw lineError(file, lineNo, `column ${column}: ${what} id ${shown} is negative (ids are integers ≥ 0)`);
-          if (nulColumn(buf, tokenStart, i)) throw lineError(file, lineNo, `column ${column}: binary data (a NUL byte): this is not a LightGCN text file`);
-          throw lineError(file, lineNo, `column ${column}: ${shown} is not an integer ${what} id (expected "user item item …", blank-separated)`);
+          if (ok) {
+            const digits = i - tokenStart <= 40 ? token : `${token.slice(0, 20)}… (${(i - tokenStart).toLocaleString('en-US')} digits)`;
+            throw lineError(file, lineNo, `${what} id ${digits} is too large (max ${MAX_ID}; column ${column})`);
+          }
+          if (nulColumn(buf, tokenStart, i)) throw lineError(file, lineNo, `binary data (a NUL byte at column ${nulColumn(buf, start, end)}): this is not a LightGCN text file`);
+          if (/^-[0-9]+$/.test(token)) throw lineError(file, lineNo, `${shown} is not an integer ${what} id: ids are integers ≥ 0 (column ${column})`);
+          throw lineError(file, lineNo, `${shown} is not an integer ${what} id (column ${column}; expected "user item item …", blank-separated)`);
         }
         if (user < 0) {
           user = v;

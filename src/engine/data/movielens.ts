@@ -36,7 +36,7 @@ export async function loadMovieLens(cfg: MovieLensConfig, baseDir: string, onPro
         if (!/^\d+$/.test(f[k])) throw lineError(file, lineNo, `${quote(f[k])} is not an integer ${k === 0 ? 'user' : 'item'} id${/^-\d+$/.test(f[k]) ? ' (ids are integers ≥ 0)' : ''}`);
       }
       const rating = parseNumber(f[2]);
-      if (!Number.isFinite(rating)) throw lineError(file, lineNo, `${quote(f[2])} is not a finite number (rating)`);
+      if (!Number.isFinite(rating)) throw lineError(file, lineNo, `${quote(f[2])} is not ${Number.isNaN(rating) ? 'a' : 'a finite'} number (rating)`);
       const t = parseTimestamp(f[3]);
       if (!Number.isFinite(t)) throw lineError(file, lineNo, `${quote(f[3])} is not a timestamp`);
       if (threshold !== undefined && rating < threshold) return;
