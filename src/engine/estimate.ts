@@ -97,6 +97,7 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
   add('dataset (CSR train / valid / test)', nnz * 4 + (U + 1) * 4 * 3, `${fmtInt(nnz)} interactions × 4 B + 3 × ${fmtInt(U + 1)} row pointers × 4 B`);
   add('dataset ids and item popularity', (U + I) * ID_BYTES + I * 8, `${fmtInt(U + I)} ids × ~${ID_BYTES} B + ${fmtInt(I)} × 8 B`);
 
+  const trains = !mostPop && config.train.epochs > 0;
   if (!mostPop) {
     const rows = U + I;
     const table = rows * D * 4;
@@ -104,17 +105,20 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
     const o = config.optimizer;
     const kernel = o.kind === 'adam' && D % 4 === 0; // the SIMD Adam kernel owns [w | m | v | gradient scratch]
     const dense = o.kind === 'adam' && !o.lazy;
+    // the kernel's gradient scratch holds the unique rows of one step: only that much of it is ever touched
+    const B0 = Math.min(config.train.batchSize, Math.max(1, s.train));
+    const stepRows = Math.min(U, B0) + Math.min(I, B0 * (1 + config.sampler.negatives));
     if (o.kind === 'adam') {
       add(`Adam moments m, v (${dense ? 'dense' : 'lazy'})`, 2 * table, `2 × ${fmtBytes(table)}`);
-      if (kernel) add('Adam kernel gradient scratch', table + rows * 4, `${fmtBytes(table)} + row ids`);
+      if (kernel) add('Adam kernel gradient scratch', stepRows * D * 4 + rows * 4, `${fmtInt(stepRows)} rows of a step × ${D} × 4 B + row ids`);
       if (dense) add('dense Adam full gradient', table + rows * 4, `${fmtBytes(table)} (every row, every step)`);
     } else if (o.kind === 'adagrad') add('Adagrad accumulator', table, fmtBytes(table));
     add('optimiser row slots', rows * 4, `${fmtInt(rows)} × 4 B`);
     if (config.train.reloadBestOnPlateau) add('best-epoch copy (reloadBestOnPlateau)', table, fmtBytes(table));
-
+  }
+  if (trains) {
     // --- one epoch's shuffled rows: order, user of each row, item of each row, row → user
-    const epochRows = config.train.sampling === 'interaction' ? s.train : s.train;
-    add('epoch rows (shuffled pairs)', epochRows * 4 * 4, `${fmtInt(epochRows)} × 4 arrays × 4 B`);
+    add('epoch rows (shuffled pairs)', s.train * 4 * 4, `${fmtInt(s.train)} × 4 arrays × 4 B`);
 
     // --- a step: gathered rows, their gradients and the tfjs tensors of the batch (about 4 copies of the rows)
     const B = Math.min(config.train.batchSize, Math.max(1, s.train));
@@ -126,15 +130,18 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
     add(...samplerPart(config, U, I));
   }
 
-  // --- evaluation: shared copies of the tables and masks, and per worker one block of scores
-  const evalRows = Math.min(config.eval.blockUsers, Math.max(1, U));
-  const evalD = mostPop ? 1 : D;
-  add('evaluation tables (users, itemsᵀ, masks)', (U + I) * evalD * 4 + nnz * 4 + (U + 1) * 4 * 3, `(${fmtInt(U)} + ${fmtInt(I)}) × ${evalD} × 4 B + masks`);
-  add(
-    `evaluation workers (${workers})`,
-    workers * (WORKER_BYTES + evalRows * I * 4 * 2 + I * evalD * 4 + evalRows * evalD * 4),
-    `${workers} × (${fmtBytes(WORKER_BYTES)} + ${fmtInt(evalRows)} users × ${fmtInt(I)} items × 4 B × 2 + itemsᵀ)`,
-  );
+  // --- evaluation (MostPop evaluates once; a model at every evaluation): shared copies of the tables and masks, and
+  // per worker its own itemsᵀ tensor and one block of scores (blockUsers × items float32, ranked in place)
+  if (trains || mostPop) {
+    const evalRows = Math.min(config.eval.blockUsers, Math.max(1, U));
+    const evalD = mostPop ? 1 : D;
+    add('evaluation tables (users, itemsᵀ, masks)', (U + I) * evalD * 4 + nnz * 4 + (U + 1) * 4 * 3, `(${fmtInt(U)} + ${fmtInt(I)}) × ${evalD} × 4 B + masks`);
+    add(
+      `evaluation workers (${workers})`,
+      workers * (WORKER_BYTES + evalRows * I * 4 + I * evalD * 4 + evalRows * evalD * 4),
+      `${workers} × (${fmtBytes(WORKER_BYTES)} + ${fmtInt(evalRows)} users × ${fmtInt(I)} items × 4 B + itemsᵀ)`,
+    );
+  }
 
   const sum = (phase: MemoryPart['phase']): number => parts.filter((p) => p.phase === phase).reduce((a, p) => a + p.bytes, 0);
   // loading buffers are freed before training starts; the dataset itself exists in both phases
