@@ -3,6 +3,7 @@
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
+import { watPlugin } from './scripts/wat-plugin.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -21,11 +22,12 @@ const nodeCommon = {
   logLevel: 'warning',
   // vscode is provided by the host; tfjs-node is an optional native accelerator loaded at run time when installed
   external: ['vscode', '@tensorflow/tfjs-node'],
+  plugins: [watPlugin], // WebAssembly kernels: src/engine/wasm/kernels/*.wat assembled at build time
   define: { __RECLAB_VERSION__: JSON.stringify(JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')).version) },
 };
 
 const nodeEntries = {
-  'engine': 'src/engine/child.ts',
+  'engine': 'src/cli/engine-child.ts',
   'cli': 'src/cli/main.ts',
   'eval-worker': 'src/engine/eval/worker.ts',
   'extension': 'src/extension/extension.ts',

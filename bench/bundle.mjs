@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { watPlugin } from '../scripts/wat-plugin.mjs';
 
 export const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 
@@ -12,7 +13,7 @@ export async function loadBundle(name, entry) {
   fs.mkdirSync(out, { recursive: true });
   await esbuild.build({
     entryPoints: { [name]: entry }, absWorkingDir: root, outdir: out, bundle: true, platform: 'node',
-    target: 'node20', format: 'cjs', mainFields: ['module', 'main'], logLevel: 'error', external: ['@tensorflow/tfjs-node'],
+    target: 'node20', format: 'cjs', mainFields: ['module', 'main'], logLevel: 'error', external: ['@tensorflow/tfjs-node'], plugins: [watPlugin],
   });
   process.env.RECLAB_ROOT = root; // lets the engine find dist/wasm
   return createRequire(import.meta.url)(path.join(out, `${name}.js`));

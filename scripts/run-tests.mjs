@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { watPlugin } from './wat-plugin.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 // arguments: suite names (folders of test/) or individual test files
@@ -36,7 +37,7 @@ fs.rmSync(out, { recursive: true, force: true });
 await esbuild.build({
   entryPoints: files.map((f) => ({ in: f, out: path.relative(path.join(root, 'test'), f).replace(/\.ts$/, '') })),
   outdir: out, bundle: true, platform: 'node', target: 'node20', format: 'cjs', mainFields: ['module', 'main'],
-  sourcemap: 'inline', logLevel: 'warning', external: ['vscode', '@tensorflow/tfjs-node', 'playwright-core', 'esbuild'],
+  sourcemap: 'inline', logLevel: 'warning', plugins: [watPlugin], external: ['vscode', '@tensorflow/tfjs-node', 'playwright-core', 'esbuild'],
 });
 const built = files.map((f) => path.join(out, path.relative(path.join(root, 'test'), f).replace(/\.ts$/, '.js')));
 const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...built], { stdio: 'inherit', cwd: root, env: { ...process.env, RECLAB_ROOT: root } });

@@ -9,7 +9,6 @@ import { lineColumn, parseJsonText } from '../engine/config/json-text';
 import { safeMessage, quote } from '../engine/text/quote';
 import { runFolderError, systemReason } from '../engine/text/system-error';
 import { checkMemory, estimateMemory, formatEstimate, machineMemory, MemoryLimitError, shapeFromConfig, type MemoryEstimate } from '../engine/estimate';
-import { findCheckpointDir } from '../engine/checkpoint';
 import type { Dataset } from '../engine/data/types';
 import { editorSchema } from '../engine/config/schema';
 import { configReferenceMarkdown } from '../engine/config/reference';
@@ -19,7 +18,10 @@ import { loadDataset, datasetStats } from '../engine/data';
 import { Evaluator } from '../engine/eval';
 import { initBackend } from '../engine/tensor/backend';
 import type { RunEvent } from '../protocol/events';
-import { listRuns, readConfig, readRunInfo, readSummary } from '../runs/reader';
+import { inspectRun, readConfig, readEventsReport, scanRuns, skippedLinesText, type RunRecord } from '../runs/reader';
+import { livenessNote, settleIfDead } from '../runs/lease';
+import { runIdProblem } from '../runs/ids';
+import { findCheckpointDir, readCheckpoint } from '../engine/checkpoint';
 import { fmtDuration, fmtMetric, table } from './console-reporter';
 
 export interface LoadedConfig {
@@ -120,6 +122,10 @@ export interface TrainCommandOptions {
 }
 
 export async function trainCommand(configFile: string, o: TrainCommandOptions): Promise<TrainResult> {
+  if (o.runId !== undefined) {
+    const p = runIdProblem(o.runId);
+    if (p) throw new ConfigError(`--id: ${p}`);
+  }
   const pointOverrides = Object.entries(o.sweepPoint ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   const { config, loaded } = loadConfig(configFile, [...(o.overrides ?? []), ...pointOverrides]);
   checkRunsFolder(o.runsDir);
@@ -244,37 +250,65 @@ export async function sweepCommand(configFile: string, o: SweepCommandOptions): 
   return { results, points: points.map((p) => p.point) };
 }
 
-/** A comparison table of runs: best selection metric, its epoch, test metrics at best, wall time. */
+/**
+ * A run as listings show it: a `running` run whose engine is gone is recorded failed (once, by whoever notices
+ * first: src/runs/lease.ts) and shown so; a run on another host or not verifiable here gets a note.
+ */
+function withLiveness(r: RunRecord, notes: string[]): RunRecord {
+  const { info, liveness } = settleIfDead(r.dir, r.info);
+  if (info.status === 'failed' && r.info.status !== 'failed') notes.push(`${r.id}: failed — ${info.reason}`);
+  const note = liveness ? livenessNote(liveness) : undefined;
+  if (note) notes.push(`${r.id}: ${info.status} ${note}`);
+  for (const p of r.problems ?? []) notes.push(`${r.id}: ${p}`);
+  return info === r.info ? r : { ...r, info };
+}
+
+function withNotes(text: string, notes: string[]): string {
+  return notes.length ? `${text}\n\n${notes.join('\n')}` : text;
+}
+
+/** A comparison table of runs: best selection metric, its epoch, test metrics at best, wall time. Unreadable runs and skipped metrics lines are listed below it. */
 export function compareTable(runDirs: string[]): string {
   const rows: string[][] = [];
+  const notes: string[] = [];
   let metricKeys: string[] = [];
   for (const dir of runDirs) {
-    const info = readRunInfo(dir);
-    const s = readSummary(dir);
-    if (!info) continue;
+    const inspected = inspectRun(dir);
+    if ('unreadable' in inspected) {
+      rows.push([path.basename(dir), 'unreadable', '—']);
+      notes.push(`${path.basename(dir)}: unreadable — ${inspected.unreadable.reason}`);
+      continue;
+    }
+    const r = withLiveness(inspected.record, notes);
+    const { info, summary: s } = r;
+    const { skipped } = readEventsReport(dir);
+    if (skipped) notes.push(`${r.id}: ${skippedLinesText(skipped)}`);
     const test = s?.bestTest ?? (s?.selectSplit === 'test' ? s.best : undefined);
     if (!metricKeys.length && test) metricKeys = Object.keys(test).filter((k) => /@(20)$/.test(k));
     rows.push([
       info.name,
       info.status,
       s?.bestEpoch !== undefined ? String(s.bestEpoch) : '—',
-      ...metricKeys.map((k) => fmtMetric(test?.[k])),
+      ...metricKeys.map((k) => fmtMetric(test?.[k] ?? undefined)),
       s ? fmtDuration(s.wallSeconds) : '—',
     ]);
   }
-  return table(['run', 'status', 'best ep', ...metricKeys.map((k) => `test ${k}`), 'wall'], rows);
+  const width = 4 + metricKeys.length;
+  return withNotes(table(['run', 'status', 'best ep', ...metricKeys.map((k) => `test ${k}`), 'wall'], rows.map((r) => [...r, ...Array(Math.max(0, width - r.length)).fill('—')])), notes);
 }
 
 export async function evalCommand(runDir: string, which: 'best' | 'last' = 'best'): Promise<Record<string, number>> {
+  const inspected = inspectRun(runDir);
+  if ('unreadable' in inspected) throw new Error(`${runDir}: not a readable run directory (${inspected.unreadable.reason})`);
   const config = readConfig(runDir);
-  const info = readRunInfo(runDir);
-  if (!config || !info) throw new Error(`${runDir}: not a run directory (run.json / config.json missing)`);
-  const ck = path.join(runDir, 'checkpoints', which);
-  const meta = JSON.parse(fs.readFileSync(path.join(ck, 'meta.json'), 'utf8')) as { users: number; items: number; dim: number; epoch: number };
-  const readF32 = (f: string): Float32Array => {
-    const b = fs.readFileSync(path.join(ck, f));
-    return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
-  };
+  const info = inspected.record.info;
+  if (!config) throw new Error(`${runDir}: not a run directory (config.json missing or unreadable)`);
+  if (!findCheckpointDir(runDir, which)) {
+    const epoch = info.progress ? `, epoch ${info.progress.epoch}/${info.progress.epochs}` : '';
+    const when = which === 'best' ? 'its first evaluation' : 'the end of its first epoch';
+    throw new Error(`run ${inspected.record.id} has no ${which} checkpoint: it ${info.status === 'running' ? 'has not reached' : `ended (${info.status}${epoch}) before`} ${when}${info.status === 'running' ? ' yet' : ''}`);
+  }
+  const ck = readCheckpoint(runDir, which);
   const baseDir = info.configPath ? path.dirname(info.configPath) : process.cwd();
   const ds = await loadDataset(config, baseDir);
   await initBackend(config.train.backend);
@@ -282,7 +316,7 @@ export async function evalCommand(runDir: string, which: 'best' | 'last' = 'best
   try {
     const score = config.model.evalScore === 'same' ? config.model.score : config.model.evalScore;
     const r = await ev.evaluate({
-      users: readF32('user.f32'), items: readF32('item.f32'), dim: meta.dim, score,
+      users: ck.users, items: ck.items, dim: ck.dim, score,
       mask: ds.valid ? [ds.train, ds.valid] : [ds.train], target: ds.test, ks: config.eval.ks, metrics: config.eval.metrics,
       popularity: config.eval.popularityGroups ? { counts: itemPopularity(ds.train), groups: config.eval.popularityGroups, k: 20 } : undefined,
     });
@@ -332,13 +366,17 @@ export function schemaCommand(out?: string, markdown = false): string {
 }
 
 export function runsCommand(runsDir: string): string {
-  const runs = listRuns(runsDir);
-  return table(
-    ['id', 'status', 'epoch', 'best', 'config'],
-    runs.map((r) => [
+  const { runs, unreadable } = scanRuns(runsDir);
+  const notes: string[] = [];
+  const shown = runs.map((r) => withLiveness(r, notes));
+  for (const u of unreadable) notes.push(`${u.id}: unreadable — ${u.reason}`);
+  const rows = [
+    ...shown.map((r) => [
       r.id, r.info.status, r.info.progress ? `${r.info.progress.epoch}/${r.info.progress.epochs}` : '—',
-      r.summary?.best ? `${r.summary.selectMetric} ${fmtMetric(r.summary.best[r.summary.selectMetric])}` : '—',
-      (() => { const c = readConfig(r.dir); return c ? describeConfig(c) : '—'; })(),
+      r.summary?.best ? `${r.summary.selectMetric} ${fmtMetric(r.summary.best[r.summary.selectMetric] ?? undefined)}` : '—',
+      (() => { const c = readConfig(r.dir); try { return c ? describeConfig(c) : '—'; } catch { return '—'; } })(),
     ]),
-  );
+    ...unreadable.map((u) => [u.id, 'unreadable', '—', '—', '—']),
+  ];
+  return withNotes(table(['id', 'status', 'epoch', 'best', 'config'], rows), notes);
 }

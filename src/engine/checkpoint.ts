@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { checkpointFolder, readCheckpointFolder } from '../runs/checkpoint-files';
 
 export interface Checkpoint {
   users: Float32Array;
@@ -19,13 +20,16 @@ export interface Checkpoint {
  * recently finished run (of experiment `experiment`, when given) that has the checkpoint.
  */
 export function findCheckpointDir(location: string, which: 'best' | 'last', experiment?: string): string | null {
-  for (const d of [path.join(location, 'checkpoints', which), location]) if (fs.existsSync(path.join(d, 'meta.json'))) return d;
+  const own = checkpointFolder(path.join(location, 'checkpoints'), which);
+  if (own) return own;
+  if (fs.existsSync(path.join(location, 'meta.json'))) return location;
   if (!fs.existsSync(location) || !fs.statSync(location).isDirectory()) return null;
   let best: { dir: string; mtime: number } | null = null;
   for (const name of fs.readdirSync(location)) {
     const runDir = path.join(location, name);
-    const meta = path.join(runDir, 'checkpoints', which, 'meta.json');
-    if (!fs.existsSync(meta)) continue;
+    const ckDir = checkpointFolder(path.join(runDir, 'checkpoints'), which);
+    if (!ckDir) continue;
+    const meta = path.join(ckDir, 'meta.json');
     if (experiment) {
       try {
         const info = JSON.parse(fs.readFileSync(path.join(runDir, 'run.json'), 'utf8')) as { experiment?: string };
@@ -34,7 +38,12 @@ export function findCheckpointDir(location: string, which: 'best' | 'last', expe
         continue;
       }
     }
-    const mtime = fs.statSync(meta).mtimeMs;
+    let mtime: number;
+    try {
+      mtime = fs.statSync(meta).mtimeMs;
+    } catch {
+      continue; // swapped by a live run this instant
+    }
     if (!best || mtime > best.mtime) best = { dir: path.dirname(meta), mtime };
   }
   return best?.dir ?? null;
@@ -45,13 +54,6 @@ export function readCheckpoint(location: string, which: 'best' | 'last', experim
   if (!dir) {
     throw new Error(`no checkpoint at ${location} (expected checkpoints/${which}/meta.json in a run directory, or a runs folder holding a run${experiment ? ` of experiment "${experiment}"` : ''})`);
   }
-  const meta = JSON.parse(fs.readFileSync(path.join(dir, 'meta.json'), 'utf8')) as { users: number; items: number; dim: number };
-  const read = (f: string, rows: number): Float32Array => {
-    const buf = fs.readFileSync(path.join(dir, f));
-    if (buf.byteLength !== rows * meta.dim * 4) throw new Error(`${path.join(dir, f)} has ${buf.byteLength} bytes, expected ${rows}×${meta.dim} float32`);
-    const out = new Float32Array(rows * meta.dim);
-    new Uint8Array(out.buffer).set(buf);
-    return out;
-  };
-  return { users: read('user.f32', meta.users), items: read('item.f32', meta.items), nUsers: meta.users, nItems: meta.items, dim: meta.dim, dir };
+  const { meta, tables } = readCheckpointFolder(dir, { 'user.f32': 'users', 'item.f32': 'items' });
+  return { users: tables['user.f32']!, items: tables['item.f32']!, nUsers: meta.users, nItems: meta.items, dim: meta.dim, dir };
 }

@@ -120,13 +120,13 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
     // --- one epoch's shuffled rows: order, user of each row, item of each row, row → user
     add('epoch rows (shuffled pairs)', s.train * 4 * 4, `${fmtInt(s.train)} × 4 arrays × 4 B`);
 
-    // --- a step: gathered rows, their gradients and the tfjs tensors of the batch (about 4 copies of the rows)
+    // --- a step: gathered rows, their gradients and the tfjs tensors of the batch (about 3 copies of the rows)
     const B = Math.min(config.train.batchSize, Math.max(1, s.train));
     const N = config.sampler.negatives;
     const layout = samplerLayout(config.sampler.kind);
     const negRows = layout === 'per-row' ? B * N : layout === 'shared' ? N : B;
     const scoreCells = layout === 'per-row' ? B * N : B * (layout === 'shared' ? N : B + N);
-    add('training step (batch rows, scores, gradients)', (B + B + negRows) * D * 4 * 4 + scoreCells * 4 * 4, `batch ${fmtInt(B)}, ${fmtInt(negRows)} negative rows, ${fmtInt(scoreCells)} scores`);
+    add('training step (batch rows, scores, gradients)', (B + B + negRows) * D * 4 * 3 + scoreCells * 4 * 3, `batch ${fmtInt(B)}, ${fmtInt(negRows)} negative rows, ${fmtInt(scoreCells)} scores`);
     add(...samplerPart(config, U, I));
   }
 

@@ -31,8 +31,19 @@ export interface CommandDeps {
 
 const CONFIG_GLOB = '**/*.reclab.json';
 
+/** commands that start, stop or change runs: refused in Restricted Mode (package.json capabilities.untrustedWorkspaces) */
+const NEEDS_TRUST = new Set([
+  'reclab.train', 'reclab.trainPick', 'reclab.trainSweep', 'reclab.stopRun', 'reclab.stopAll', 'reclab.rerun', 'reclab.compareConfigs',
+  'reclab.renameRun', 'reclab.addNote', 'reclab.deleteRuns', 'reclab.selectBackend', 'reclab.newConfig',
+]);
+
 export function registerCommands(d: CommandDeps): vscode.Disposable[] {
   const reg = (id: string, fn: (...args: any[]) => unknown) => vscode.commands.registerCommand(id, async (...args: unknown[]) => {
+    if (NEEDS_TRUST.has(id) && !vscode.workspace.isTrusted) {
+      const a = await vscode.window.showWarningMessage('RecLab: Restricted Mode shows runs read-only — trust this workspace to train, stop, rename or delete runs.', 'Manage Workspace Trust');
+      if (a) await vscode.commands.executeCommand('workbench.trust.manage');
+      return;
+    }
     try {
       await fn(...args);
     } catch (e) {

@@ -29,9 +29,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<RecLab
   const runsDir = resolveRunsDir(settings.runsDirectory);
   log.line(`RecLab: runs directory ${runsDir}`);
 
-  const store = new RunStore(runsDir);
+  // Restricted Mode (untrusted workspace): runs are shown read-only; nothing is started, attached to, stopped or written
+  const trusted = vscode.workspace.isTrusted;
+  if (!trusted) log.line('RecLab: Restricted Mode — runs are shown read-only; trust the workspace to train and manage runs');
+  const store = new RunStore(runsDir, { readOnly: !trusted });
   context.subscriptions.push(store);
   const manager = new ProcessManager({
+    readOnly: !trusted,
     enginePath: path.join(context.extensionPath, 'dist', 'engine.js'),
     runsDir,
     concurrency: settings.concurrency,
@@ -79,6 +83,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<RecLab
     }),
   );
 
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => {
+    void vscode.window.showInformationMessage('RecLab: the workspace is trusted now; reload the window to train and manage runs.', 'Reload Window')
+      .then((a) => (a ? vscode.commands.executeCommand('workbench.action.reloadWindow') : undefined));
+  }));
   await store.start();
   // re-attach to runs that outlived a previous window (or were started from a terminal)
   for (const r of store.list()) if (r.info.status === 'running') manager.attach(r);

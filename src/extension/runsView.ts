@@ -4,6 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { RunStore } from '../runs/store';
+import { skippedLinesText } from '../runs/reader';
 import type { ProcessManager } from './host/manager';
 import { buildTree, GROUPINGS, STATUS_ICONS, type GroupRow, type Grouping, type RunRow } from './host/runTree';
 import { readSettings } from './settings';
@@ -26,6 +27,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const saved = state.get<Grouping>(GROUPING_KEY);
     this.grouping = saved && GROUPINGS.includes(saved) ? saved : 'experiment';
     this.subs.push(store.onDidChange(() => this.refreshSoon()));
+    this.subs.push(store.onDidChangeUnreadable(() => this.refreshSoon()));
     this.subs.push(manager.onEvent((e) => (e.type === 'queue-changed' || e.type === 'ended' ? this.refreshSoon() : undefined)));
     void this.updateContext();
   }
@@ -61,7 +63,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const settings = readSettings();
     const stopping = new Set(this.manager.active().filter((id) => this.manager.isStopping(id)));
     this.roots = buildTree(this.store.list(), this.manager.queued(), {
-      grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, stopping,
+      grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, stopping, unreadable: this.store.unreadable(),
     });
     if (this.view) {
       this.view.message = this.filterText ? `Filtered by "${this.filterText}"` : undefined;
@@ -101,7 +103,16 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const icon = STATUS_ICONS[node.status];
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
     item.accessibilityInformation = { label: `${node.label}, ${node.status}, ${node.description}` };
-    if (!node.pending) item.command = { command: 'reclab.openDashboard', title: 'Open Dashboard', arguments: [node] };
+    if (!node.pending && node.record) item.command = { command: 'reclab.openDashboard', title: 'Open Dashboard', arguments: [node] };
+    return item;
+  }
+
+  /** On hover: the tooltip also says how many metrics lines were unreadable (reads the run's events once). */
+  resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
+    if (node.kind !== 'run' || node.pending || !node.record) return item;
+    this.store.events(node.id);
+    const skipped = this.store.skippedLines(node.id);
+    if (skipped) item.tooltip = new vscode.MarkdownString(`${node.tooltip}  \n\n⚠ ${skippedLinesText(skipped)}`);
     return item;
   }
 
@@ -119,7 +130,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   private refreshNowQuiet(): void {
     const settings = readSettings();
-    this.roots = buildTree(this.store.list(), this.manager.queued(), { grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric });
+    this.roots = buildTree(this.store.list(), this.manager.queued(), { grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, unreadable: this.store.unreadable() });
   }
 
   private async updateContext(): Promise<void> {

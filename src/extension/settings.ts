@@ -17,7 +17,7 @@ export interface Settings {
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration('reclab');
   return {
-    runsDirectory: c.get<string>('runsDirectory', 'runs'),
+    runsDirectory: vscode.workspace.isTrusted ? c.get<string>('runsDirectory', 'runs') : untrustedRunsDirectory(c),
     concurrency: Math.max(1, c.get<number>('concurrency', 1)),
     backend: c.get<BackendSetting>('backend', 'auto'),
     defaultMetric: c.get<string>('defaultMetric', 'ndcg@20'),
@@ -30,4 +30,13 @@ export function resolveRunsDir(setting: string): string {
   if (path.isAbsolute(setting)) return setting;
   const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   return path.resolve(root ?? process.cwd(), setting);
+}
+
+/**
+ * Restricted Mode: a workspace (or folder) value of reclab.runsDirectory could point anywhere, so only the user's own
+ * setting or the default counts.
+ */
+function untrustedRunsDirectory(c: vscode.WorkspaceConfiguration): string {
+  const i = c.inspect<string>('runsDirectory');
+  return i?.globalValue ?? i?.defaultValue ?? 'runs';
 }

@@ -6,6 +6,8 @@
  *               metrics.jsonl   RunEvent records, one per line, append-only
  *               summary.json    RunSummary, written at every evaluation and at the end
  *               checkpoints/    best/ and last/: user.f32, item.f32 (little-endian float32, row-major) + meta.json
+ *                               (each folder replaced as a whole: src/runs/checkpoint-files.ts)
+ *               .heartbeat      touched every few seconds by the engine (src/runs/lease.ts)
  *               log.txt         human-readable log; the stderr tail of a crashed run is appended here
  */
 import type { MetricValues, RunStatus, MetricKey } from '../protocol/events';
@@ -47,6 +49,20 @@ export interface RunInfo {
   note?: string;
   /** heartbeat: ISO time of the last run.json write by a live process */
   heartbeatAt?: string;
+  /** the engine process that owns the run while it is queued or running (src/runs/lease.ts) */
+  lease?: RunLease;
+}
+
+/** Identifies an engine process beyond its pid: a pid alone may be reused, or come from another machine. */
+export interface RunLease {
+  pid: number;
+  host: string;
+  /** /proc/sys/kernel/random/boot_id (Linux): a pid from before a reboot is never ours */
+  bootId?: string;
+  /** process start time, clock ticks since boot (field 22 of /proc/<pid>/stat; Linux) */
+  startTicks?: number;
+  /** ISO time the lease was taken */
+  since: string;
 }
 
 export interface RunSummary {

@@ -10,13 +10,18 @@
  * - A slow safety poll re-tails running runs, in case a file-system event is lost (network file systems, inotify
  *   limits).
  * - Entries whose name starts with '.' (host bookkeeping, temp files) are ignored.
+ * - Runs are keyed by their folder name. A folder whose run.json cannot be read is listed by `unreadable()` with the
+ *   reason instead of vanishing; torn metrics lines are counted (`skippedLines`).
+ * - Liveness (src/runs/lease.ts): a `running` run whose engine is gone is recorded failed once ("engine process died:
+ *   no heartbeat since …"), or, with `readOnly`, shown failed without writing.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { RunEvent } from '../protocol/events';
 import { RUN_FILES } from './format';
-import { EventTail, listRuns, readRun, type RunRecord } from './reader';
+import { EventTail, inspectRun, looksLikeRun, newestFirst, scanRuns, type RunRecord, type UnreadableRun } from './reader';
+import { settleIfDead } from './lease';
 
 export type RunChangeKind = 'added' | 'updated' | 'removed';
 
@@ -38,6 +43,8 @@ export interface RunStoreOptions {
   pollMs?: number;
   /** use chokidar polling instead of native events (tests on exotic file systems) */
   usePolling?: boolean;
+  /** never write to the runs directory (Restricted Mode): dead engines are shown failed, not recorded */
+  readOnly?: boolean;
 }
 
 interface EventCache {
@@ -49,6 +56,8 @@ const WATCHED_FILES = new Set<string>([RUN_FILES.info, RUN_FILES.summary, RUN_FI
 
 export class RunStore implements Disposable {
   private readonly records = new Map<string, RunRecord>();
+  private readonly broken = new Map<string, UnreadableRun>();
+  private readonly unreadableListeners = new Set<() => void>();
   private readonly caches = new Map<string, EventCache>();
   private readonly listeners = new Set<(c: RunChange) => void>();
   private readonly pending = new Map<string, NodeJS.Timeout>();
@@ -65,7 +74,10 @@ export class RunStore implements Disposable {
   }
 
   async start(): Promise<void> {
-    for (const r of listRuns(this.runsDir)) {
+    const { runs, unreadable } = scanRuns(this.runsDir);
+    for (const u of unreadable) this.broken.set(u.id, u);
+    for (const raw of runs) {
+      const r = this.withLiveness(raw);
       this.records.set(r.id, r);
       if (isLive(r)) this.cacheFor(r.id);
     }
@@ -84,6 +96,21 @@ export class RunStore implements Disposable {
 
   get(id: string): RunRecord | undefined {
     return this.records.get(id);
+  }
+
+  /** Folders of the runs directory that look like runs but cannot be read, with the reason. */
+  unreadable(): UnreadableRun[] {
+    return [...this.broken.values()].sort((a, b) => (a.id < b.id ? -1 : 1));
+  }
+
+  /** Complete lines of a run's metrics.jsonl skipped so far as unreadable (torn or not events); counts once events were read. */
+  skippedLines(id: string): number {
+    return this.caches.get(id)?.tail.skipped ?? 0;
+  }
+
+  onDidChangeUnreadable(listener: () => void): Disposable {
+    this.unreadableListeners.add(listener);
+    return { dispose: () => this.unreadableListeners.delete(listener) };
   }
 
   /** All events of a run so far (cached; the first call reads metrics.jsonl once). Do not mutate. */
@@ -114,6 +141,7 @@ export class RunStore implements Disposable {
     void this.watcher?.close();
     this.watcher = undefined;
     this.listeners.clear();
+    this.unreadableListeners.clear();
   }
 
   // --- watching -----------------------------------------------------------------------------------------------
@@ -151,7 +179,9 @@ export class RunStore implements Disposable {
       return;
     }
     // anything created between the initial scan and the watcher becoming ready
-    for (const r of listRuns(root)) if (!this.records.has(r.id)) this.schedule(r.id, 0);
+    const { runs, unreadable } = scanRuns(root);
+    for (const r of runs) if (!this.records.has(r.id)) this.schedule(r.id, 0);
+    for (const u of unreadable) if (!this.broken.has(u.id)) this.schedule(u.id, 0);
   }
 
   private waitForRunsDir(): void {
@@ -186,16 +216,28 @@ export class RunStore implements Disposable {
     if (this.disposed) return;
     const dir = path.join(this.runsDir, id);
     const before = this.records.get(id);
-    const record = readRun(dir);
-    if (!record) {
-      if (before && !fs.existsSync(dir)) {
+    const inspected = inspectRun(dir);
+    if ('unreadable' in inspected) {
+      const gone = !fs.existsSync(dir);
+      if (before && (gone || looksLikeRun(dir))) {
         this.records.delete(id);
         this.caches.delete(id);
         this.emit({ id, kind: 'removed', newEvents: [] });
       }
-      // a directory without a readable run.json yet (being created): wait for the next event
+      // a directory without a readable run.json yet (being created) waits for the next event; a broken one is listed
+      const u = !gone && looksLikeRun(dir) ? inspected.unreadable : undefined;
+      const prev = this.broken.get(id);
+      if (u && prev?.reason !== u.reason) {
+        this.broken.set(id, u);
+        this.emitUnreadable();
+      } else if (!u && prev) {
+        this.broken.delete(id);
+        this.emitUnreadable();
+      }
       return;
     }
+    if (this.broken.delete(id)) this.emitUnreadable();
+    const record = this.withLiveness(inspected.record);
     this.records.set(id, record);
     const cache = before && !this.caches.has(id) && !isLive(record) && !isLive(before) ? undefined : this.cacheFor(id);
     const newEvents = cache ? cache.tail.read() : [];
@@ -218,6 +260,23 @@ export class RunStore implements Disposable {
     return cache;
   }
 
+  /** A live run whose engine is gone becomes failed (written once unless read-only); see src/runs/lease.ts. */
+  private withLiveness(r: RunRecord): RunRecord {
+    if (!isLive(r)) return r;
+    const { info } = settleIfDead(r.dir, r.info, { write: !this.options.readOnly });
+    return info === r.info ? r : { ...r, info };
+  }
+
+  private emitUnreadable(): void {
+    for (const l of [...this.unreadableListeners]) {
+      try {
+        l();
+      } catch {
+        /* see emit */
+      }
+    }
+  }
+
   private emit(change: RunChange): void {
     for (const l of [...this.listeners]) {
       try {
@@ -231,10 +290,6 @@ export class RunStore implements Disposable {
 
 function isLive(r: RunRecord): boolean {
   return r.info.status === 'running' || r.info.status === 'queued';
-}
-
-function newestFirst(a: RunRecord, b: RunRecord): number {
-  return a.info.createdAt < b.info.createdAt ? 1 : a.info.createdAt > b.info.createdAt ? -1 : a.id < b.id ? 1 : -1;
 }
 
 function sameRecord(a: RunRecord, b: RunRecord): boolean {

@@ -1,18 +1,20 @@
 /**
  * Writes a run directory. metrics.jsonl is appended with one synchronous write per record (each record ends with a
- * newline), so a kill at any moment leaves every complete record readable. JSON files are replaced atomically.
+ * newline; a failed append is cut back), so a kill at any moment leaves every complete record readable. JSON files
+ * and checkpoint folders are replaced atomically (src/runs/atomic.ts, checkpoint-files.ts). Every write error names
+ * the run and the file. The writer takes the run's lease and keeps its heartbeat (src/runs/lease.ts).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import type { RunEvent } from '../protocol/events';
+import { appendRecord, describeWriteError, writeJsonAtomic } from './atomic';
+import { writeCheckpointFolder, type CheckpointMeta } from './checkpoint-files';
+import { currentLease, startHeartbeat } from './lease';
 import { RUN_FILES, RUN_FORMAT_VERSION, type RunInfo, type RunSummary } from './format';
+import { checkRunId } from './ids';
 
-export function writeJsonAtomic(file: string, value: unknown): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
-  fs.renameSync(tmp, file);
-}
+export { writeJsonAtomic } from './atomic';
 
 /** A run id that sorts by creation time and stays readable: 20261122-103045-mf-bpr-3fa2 */
 export function makeRunId(name: string, now = new Date()): string {
@@ -27,12 +29,25 @@ export class RunWriter {
   info: RunInfo;
   private metricsFd: number;
   private logFd: number;
+  private stopHeartbeat: (() => void) | undefined;
 
   private constructor(dir: string, info: RunInfo) {
     this.dir = dir;
     this.info = info;
-    this.metricsFd = fs.openSync(path.join(dir, RUN_FILES.metrics), 'a');
-    this.logFd = fs.openSync(path.join(dir, RUN_FILES.log), 'a');
+    try {
+      this.metricsFd = fs.openSync(path.join(dir, RUN_FILES.metrics), 'a');
+      this.logFd = fs.openSync(path.join(dir, RUN_FILES.log), 'a');
+    } catch (e) {
+      throw this.fileError(RUN_FILES.metrics, e, 'open');
+    }
+    if (info.lease?.pid === process.pid) this.stopHeartbeat = startHeartbeat(dir);
+  }
+
+  /** "run <id>: cannot write <file>: no space left on device (ENOSPC)" */
+  private fileError(file: string, e: unknown, verb = 'write') {
+    const err = describeWriteError(file, e, verb);
+    err.message = `run ${this.info.id}: ${err.message.replace(/^run \S+: /, '')}`;
+    return err;
   }
 
   /** Creates `<runsDir>/<id>/` with run.json and config.json. */
@@ -41,19 +56,36 @@ export class RunWriter {
     init: Omit<RunInfo, 'formatVersion' | 'id' | 'createdAt' | 'status'> & { id?: string },
     config: unknown,
   ): RunWriter {
-    fs.mkdirSync(runsDir, { recursive: true });
     const id = init.id ?? makeRunId(init.name);
+    checkRunId(id, 'the run id');
+    try {
+      fs.mkdirSync(runsDir, { recursive: true });
+    } catch (e) {
+      throw describeWriteError(`the runs folder ${runsDir}`, e, 'create');
+    }
     const dir = path.join(runsDir, id);
-    fs.mkdirSync(dir, { recursive: false });
+    try {
+      fs.mkdirSync(dir, { recursive: false });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`run ${id} already exists in ${runsDir} (choose another --id)`);
+      throw describeWriteError(`the run folder ${dir}`, e, 'create');
+    }
+    const lease = currentLease();
     const info: RunInfo = {
       formatVersion: RUN_FORMAT_VERSION,
       ...init,
       id,
       status: 'queued',
       createdAt: new Date().toISOString(),
+      pid: lease.pid,
+      lease,
     };
-    writeJsonAtomic(path.join(dir, RUN_FILES.config), config);
-    writeJsonAtomic(path.join(dir, RUN_FILES.info), info);
+    try {
+      writeJsonAtomic(path.join(dir, RUN_FILES.config), config);
+      writeJsonAtomic(path.join(dir, RUN_FILES.info), info);
+    } catch (e) {
+      throw describeWriteError(`${id}/${RUN_FILES.info}`, e);
+    }
     return new RunWriter(dir, info);
   }
 
@@ -79,28 +111,74 @@ export class RunWriter {
     if (typeof onDisk.name === 'string') user.name = onDisk.name;
     if (typeof onDisk.note === 'string') user.note = onDisk.note;
     this.info = { ...this.info, ...user, ...patch, heartbeatAt: new Date().toISOString() };
-    writeJsonAtomic(path.join(this.dir, RUN_FILES.info), this.info);
+    try {
+      writeJsonAtomic(path.join(this.dir, RUN_FILES.info), this.info);
+    } catch (e) {
+      throw this.fileError(RUN_FILES.info, e);
+    }
   }
 
   append(event: RunEvent): void {
-    fs.writeSync(this.metricsFd, JSON.stringify(event) + '\n');
+    try {
+      appendRecord(this.metricsFd, JSON.stringify(event) + '\n');
+    } catch (e) {
+      throw this.fileError(RUN_FILES.metrics, e);
+    }
   }
 
   log(line: string): void {
-    fs.writeSync(this.logFd, `${new Date().toISOString()} ${line}\n`);
+    try {
+      appendRecord(this.logFd, `${new Date().toISOString()} ${line}\n`);
+    } catch {
+      /* the human log is best effort: a full disk is reported through the run's status, not by failing here */
+    }
   }
 
   writeSummary(summary: RunSummary): void {
-    writeJsonAtomic(path.join(this.dir, RUN_FILES.summary), summary);
+    try {
+      writeJsonAtomic(path.join(this.dir, RUN_FILES.summary), summary);
+    } catch (e) {
+      throw this.fileError(RUN_FILES.summary, e);
+    }
   }
 
-  checkpointDir(which: 'best' | 'last'): string {
-    const d = path.join(this.dir, RUN_FILES.checkpoints, which);
-    fs.mkdirSync(d, { recursive: true });
-    return d;
+  /**
+   * Replaces checkpoints/<which>/ as a whole with these tables and meta.json (src/runs/checkpoint-files.ts). On an
+   * error the previous checkpoint stays and no temp files remain.
+   */
+  writeCheckpoint(which: 'best' | 'last', tables: Record<string, Uint8Array>, meta: CheckpointMeta): void {
+    const parent = path.join(this.dir, RUN_FILES.checkpoints);
+    try {
+      writeCheckpointFolder(parent, which, tables, meta);
+    } catch (e) {
+      const file = (e as { checkpointFile?: string }).checkpointFile;
+      throw this.fileError(`${RUN_FILES.checkpoints}/${which}${file ? `/${file}` : ''}`, e);
+    }
+  }
+
+  /**
+   * The last writes of a run, each attempted even when an earlier one fails (a full disk): summary.json, the `end`
+   * event, run.json with the end status. The lease is dropped with the pid. Returns the errors (empty when all
+   * landed); if run.json could not be written, readers see the lease of a dead engine and show the run failed.
+   */
+  end(summary: RunSummary, endEvent: RunEvent, patch: Partial<RunInfo>): Error[] {
+    const errors: Error[] = [];
+    const attempt = (f: () => void): void => {
+      try {
+        f();
+      } catch (e) {
+        errors.push(e as Error);
+      }
+    };
+    attempt(() => this.writeSummary(summary));
+    attempt(() => this.append(endEvent));
+    attempt(() => this.updateInfo({ ...patch, pid: undefined, lease: undefined }));
+    return errors;
   }
 
   close(): void {
+    this.stopHeartbeat?.();
+    this.stopHeartbeat = undefined;
     try {
       fs.closeSync(this.metricsFd);
       fs.closeSync(this.logFd);

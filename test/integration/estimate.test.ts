@@ -21,7 +21,7 @@ const cases: { what: string; config: Record<string, unknown> }[] = [
     what: 'tables and dense Adam dominate',
     config: {
       name: 'mem-tables', dataset: { kind: 'synthetic', users: 50_000, items: 1000, interactionsPerUser: 5, clusters: 20 },
-      model: { dim: 256 }, optimizer: { lazy: false }, train: { epochs: 1, batchSize: 16384 }, eval: { ks: [20], selectMetric: 'ndcg@20', workers: 1 },
+      model: { dim: 256 }, optimizer: { lazy: false }, train: { epochs: 1, batchSize: 4096 }, eval: { ks: [20], selectMetric: 'ndcg@20', workers: 1 },
     },
   },
   {

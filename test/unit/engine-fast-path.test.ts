@@ -6,6 +6,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { MfModel } from '../../src/engine/models/mf';
+import { createStep, type TrainStep } from '../../src/engine/step/step';
 import { initBackend, tf } from '../../src/engine/tensor/backend';
 import { bpr } from '../../src/engine/losses/bpr';
 import { ssm } from '../../src/engine/losses/ssm';
@@ -18,10 +19,11 @@ before(async () => {
 
 const D = 8, nU = 40, nI = 60, B = 32;
 
-function makeModel(fastPath: boolean, l2Mode: OptimizerConfig['l2Mode']): MfModel {
+function makeModel(fastPath: boolean, l2Mode: OptimizerConfig['l2Mode']): MfModel & { step: TrainStep } {
   const modelCfg: ModelConfig = { kind: 'mf', dim: D, score: 'dot', evalScore: 'same', init: { dist: 'normal', std: 0.3 }, userDropout: 0, fastPath };
   const optCfg: OptimizerConfig = { kind: 'adam', lr: 0.01, l2: 0.05, l2Mode, beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: true };
-  return new MfModel(nU, nI, modelCfg, optCfg, new Rng(3));
+  const model = new MfModel(nU, nI, modelCfg, optCfg, new Rng(3));
+  return Object.assign(model, { step: createStep(model, modelCfg, optCfg) });
 }
 
 for (const [form, reduction, n, l2Mode] of [['mean', 'mean', 1, 'batch'], ['kpair', 'sum', 3, 'batch-sum'], ['mean', 'sum', 4, 'none']] as const) {
@@ -38,9 +40,9 @@ for (const [form, reduction, n, l2Mode] of [['mean', 'mean', 1, 'batch'], ['kpai
       const items = Int32Array.from({ length: B * n }, () => rng.int(nI / 4));
       const batch = { users, pos, positivesPerRow: 1, neg: { layout: 'per-row' as const, n, items } };
       const before = tf.memory().numTensors;
-      const a = fast.step(batch, loss, { tau: 1 }, new Rng(1));
+      const a = fast.step.run(batch, loss, { tau: 1 }, new Rng(1));
       assert.equal(tf.memory().numTensors, before, 'the fused step creates no tensor');
-      const b = slow.step(batch, loss, { tau: 1 }, new Rng(1));
+      const b = slow.step.run(batch, loss, { tau: 1 }, new Rng(1));
       assert.ok(Math.abs(a.loss - b.loss) < 1e-5 * Math.max(1, Math.abs(b.loss)), `step ${s}: loss ${a.loss} vs ${b.loss}`);
     }
     for (const [name, x, y] of [['users', fast.users.data, slow.users.data], ['items', fast.items.data, slow.items.data]] as const) {
@@ -55,6 +57,6 @@ test('the fused path steps aside when the step needs tfjs (a loss without closed
   const model = makeModel(true, 'batch');
   const rng = new Rng(2);
   const batch = { users: Int32Array.from([0, 1]), pos: Int32Array.from([2, 3]), positivesPerRow: 1, neg: { layout: 'per-row' as const, n: 2, items: Int32Array.from([4, 5, 6, 7]) } };
-  const r = model.step(batch, ssm.create({ reduction: 'mean', logQ: 'none', logQAlpha: 0.01 }), { tau: 0.5 }, rng);
+  const r = model.step.run(batch, ssm.create({ reduction: 'mean', logQ: 'none', logQAlpha: 0.01 }), { tau: 0.5 }, rng);
   assert.ok(Number.isFinite(r.loss) && r.loss > 0);
 });

@@ -7,6 +7,7 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { MfModel } from '../../src/engine/models/mf';
+import { createStep } from '../../src/engine/step/step';
 import { initBackend } from '../../src/engine/tensor/backend';
 import { bpr } from '../../src/engine/losses/bpr';
 import { Rng } from '../../src/engine/rng';
@@ -62,7 +63,7 @@ for (const c of cases) for (const fastPath of c.score === 'dot' ? [true, false] 
     const pos = [1, 3, 5, 1];
     const neg = Array.from({ length: users.length * c.n }, () => rng.int(nI));
     const U0 = Float64Array.from(model.users.data), V0 = Float64Array.from(model.items.data);
-    const r = model.step(
+    const r = createStep(model, modelCfg, optCfg).run(
       { users: Int32Array.from(users), pos: Int32Array.from(pos), positivesPerRow: 1, neg: { layout: 'per-row', n: c.n, items: Int32Array.from(neg) } },
       bpr.create({ form: c.form, reduction: c.reduction }), { tau: 1 }, rng,
     );

@@ -34,7 +34,11 @@ const dir = path.join(runsDir, id);
 fs.mkdirSync(dir, { recursive: true });
 const writeJson = (file, v) => { const tmp = file + '.' + process.pid + '.tmp'; fs.writeFileSync(tmp, JSON.stringify(v, null, 2) + '\n'); fs.renameSync(tmp, file); };
 const now = () => new Date().toISOString();
-let info = { formatVersion: 1, id, name: config.name, experiment: config.name, status: 'running', pid: process.pid,
+// the run lease (src/runs/lease.ts): pid + host + boot id + start time, so the host may signal this process
+const statRest = (() => { try { const t = fs.readFileSync('/proc/self/stat', 'utf8'); return t.slice(t.lastIndexOf(')') + 2).split(' '); } catch { return null; } })();
+const bootId = (() => { try { return fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(); } catch { return undefined; } })();
+const lease = { pid: process.pid, host: require('os').hostname(), bootId, startTicks: statRest ? Number(statRest[19]) : undefined, since: new Date().toISOString() };
+let info = { formatVersion: 1, id, name: config.name, experiment: config.name, status: 'running', pid: process.pid, lease,
   createdAt: now(), startedAt: now(), configPath: path.resolve(configPath), dataset: 'synthetic', backend: 'fake',
   versions: { reclab: '0.0.0', node: process.version }, progress: { epoch: 0, epochs } };
 writeJson(path.join(dir, 'run.json'), info);
@@ -67,7 +71,7 @@ function tick() {
 }
 function finish(status) {
   emit({ t: Date.now(), kind: 'end', status, epochs: epoch, seconds: (Date.now() - t0) / 1000 });
-  writeJson(path.join(dir, 'run.json'), { ...info, status, endedAt: now(), reason: status === 'stopped' ? 'stopped by the user' : undefined });
+  writeJson(path.join(dir, 'run.json'), { ...info, status, endedAt: now(), reason: status === 'stopped' ? 'stopped by the user' : undefined, pid: undefined, lease: undefined });
   fs.closeSync(metrics);
   process.exit(0);
 }

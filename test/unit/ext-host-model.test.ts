@@ -67,6 +67,20 @@ test('run tree: grouping by experiment and dataset, flat, newest first, pending 
   assert.equal(buildRows(records, [{ ...pending[0]!, id: 'r2' }], { grouping: 'flat', metric: 'ndcg@20' }).length, 3);
 });
 
+test('run tree: unreadable run folders are listed with the reason; a run\'s problems are in its tooltip', () => {
+  const records = [{ ...rec('r1', 'finished'), problems: ['summary.json ignored: $.epochsRun is missing'] }];
+  const unreadable = [{ id: 'broken', dir: '/runs/broken', reason: 'run.json: expected an object, got an array' }];
+  const flat = buildTree(records, [], { grouping: 'flat', metric: 'ndcg@20', unreadable }) as RunRow[];
+  assert.deepEqual(flat.map((r) => [r.id, r.contextValue]), [['r1', 'run.finished'], ['broken', 'run.unreadable']]);
+  assert.equal(flat[1]!.description, 'unreadable: run.json: expected an object, got an array');
+  assert.match(flat[1]!.tooltip, /expected an object, got an array/);
+  assert.equal(flat[1]!.record, undefined);
+  assert.match(flat[0]!.tooltip, /⚠ summary\.json ignored: \$\.epochsRun is missing/);
+  const byExp = buildTree(records, [], { grouping: 'experiment', metric: 'ndcg@20', unreadable }) as GroupRow[];
+  assert.deepEqual(byExp.map((g) => g.label), ['exp', 'unreadable runs']);
+  assert.equal(buildRows(records, [], { grouping: 'flat', metric: 'ndcg@20', unreadable, filter: 'unreadable' }).length, 1);
+});
+
 test('run tree: the filter matches all words across name, status, dataset, note', () => {
   const r = rec('20261122-x', 'finished', { name: 'MF BPR', dataset: 'yelp2018', note: 'baseline for paper' }, summary(0.1));
   const row = buildRows([r], [], { grouping: 'flat', metric: 'ndcg@20' })[0]!;

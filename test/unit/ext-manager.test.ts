@@ -177,7 +177,7 @@ test('manager: a re-attached run whose process dies is marked failed', async () 
     const end = ended('dies');
     child.kill('SIGKILL');
     assert.equal((await end).status, 'failed');
-    assert.match(readRunInfo(dir)?.reason ?? '', /died unexpectedly/);
+    assert.match(readRunInfo(dir)?.reason ?? '', /engine process died: no heartbeat since .* \(process \d+ is gone\)/);
   } finally {
     pm.dispose();
   }

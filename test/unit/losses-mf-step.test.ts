@@ -6,7 +6,9 @@
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { MfModel, type StepTemperature } from '../../src/engine/models/mf';
+import { MfModel } from '../../src/engine/models/mf';
+import { createStep } from '../../src/engine/step/step';
+import type { StepTemperature } from '../../src/engine/step/types';
 import { initBackend } from '../../src/engine/tensor/backend';
 import { LOSSES } from '../../src/engine/losses/registry';
 import { Rng } from '../../src/engine/rng';
@@ -129,7 +131,7 @@ for (const c of cases) {
     const neg = c.neg;
     const columns = neg.layout === 'per-row' ? neg.items : neg.layout === 'shared' ? neg.items : Int32Array.from([...users.map((_, b) => pos[b * c.P]), ...(neg.extra ?? [])]);
     const logQ = c.logQ ? { pos: Float32Array.from(pos, (j) => itemLogQ[j]), neg: Float32Array.from(columns, (j) => itemLogQ[j]) } : undefined;
-    const r = model.step({ users: Int32Array.from(users), pos, positivesPerRow: c.P, neg, logQ }, LOSSES[c.loss].create(c.options), c.temp, rng);
+    const r = createStep(model, modelCfg, optCfg).run({ users: Int32Array.from(users), pos, positivesPerRow: c.P, neg, logQ }, LOSSES[c.loss].create(c.options), c.temp, rng);
     const objective = (U: Float64Array, V: Float64Array): number => c.reference(scoresFromTables(U, V, c));
     const f0 = objective(U0, V0);
     assert.ok(Math.abs(r.loss - f0) < 1e-4 * Math.max(1, Math.abs(f0)), `loss ${r.loss} vs reference ${f0}`);

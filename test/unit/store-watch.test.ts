@@ -19,8 +19,17 @@ function stepEvent(step: number): RunEvent {
   return { t: Date.now(), kind: 'step', epoch: 1, step, loss: 1 / step, steps: 1 };
 }
 
-/** Resolves with the first change matching `pred` (rejects after `ms`). */
-function nextChange(store: RunStore, pred: (c: RunChange) => boolean, ms = 4000): Promise<RunChange> {
+/** Resolves once `cond()` holds, checking every few ms (rejects after a generous `ms`: a loaded machine is slow, not broken). */
+async function until(cond: () => boolean, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Resolves with the first change matching `pred` (rejects after a generous `ms`). */
+function nextChange(store: RunStore, pred: (c: RunChange) => boolean, ms = 30_000): Promise<RunChange> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.dispose();
@@ -41,9 +50,11 @@ test('store: initial scan lists existing runs newest first and reads events lazi
   a.append(stepEvent(1));
   a.append(stepEvent(2));
   a.close();
-  await new Promise((r) => setTimeout(r, 5));
   const b = newRun(dir, 'b', 'r2');
   b.close();
+  // newest first by createdAt: make r2 strictly newer without waiting on the clock
+  const infoFile = path.join(dir, 'r2', 'run.json');
+  fs.writeFileSync(infoFile, JSON.stringify({ ...JSON.parse(fs.readFileSync(infoFile, 'utf8')), createdAt: new Date(Date.now() + 1000).toISOString() }));
   const store = new RunStore(dir, { pollMs: 0 });
   await store.start();
   try {
@@ -74,7 +85,7 @@ test('store: a run written after start appears, updates with new events, then is
     w.append(stepEvent(2));
     const c = await withEvents;
     assert.ok(c.newEvents.length >= 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await until(() => store.events('live').length === 2, 'both events');
     assert.deepEqual(store.events('live').map((e) => (e.kind === 'step' ? e.step : -1)), [1, 2]);
 
     const removed = nextChange(store, (ch) => ch.id === 'live' && ch.kind === 'removed');
@@ -97,7 +108,9 @@ test('store: a truncated last line is held back until it is completed', async ()
     const metrics = path.join(dir, 'trunc', 'metrics.jsonl');
     const line = JSON.stringify(stepEvent(7));
     fs.appendFileSync(metrics, line.slice(0, 10));
-    await new Promise((r) => setTimeout(r, 150));
+    // the partial line is on disk now: a read returns nothing (not even after the watcher saw it)
+    assert.equal(store.events('trunc').length, 0);
+    store.refresh('trunc');
     assert.equal(store.events('trunc').length, 0);
     const got = nextChange(store, (c) => c.id === 'trunc' && c.newEvents.length > 0);
     fs.appendFileSync(metrics, line.slice(10) + '\n');
@@ -115,9 +128,10 @@ test('store: a runs directory created after start is picked up', async () => {
   await store.start();
   try {
     assert.equal(store.list().length, 0);
-    const added = nextChange(store, (c) => c.kind === 'added', 6000);
+    const added = nextChange(store, (c) => c.kind === 'added');
     fs.mkdirSync(dir);
-    await new Promise((r) => setTimeout(r, 1300)); // the store waits for the directory with a 1 s poll
+    // the store polls for the directory every second, then watches it; a run written at any moment is picked up
+    // (by the watcher, or by the scan the store makes when the watcher becomes ready)
     newRun(dir, 'late', 'late').close();
     assert.equal((await added).id, 'late');
   } finally {
@@ -139,6 +153,50 @@ test('store: listener errors do not break other listeners; dispose stops events'
   let after = 0;
   store.onDidChange(() => after++);
   newRun(dir, 'y', 'y').close();
-  await new Promise((r) => setTimeout(r, 150));
+  // a disposed store has no watcher, timers or listeners left: nothing can call back, whatever the delay
+  assert.equal((store as unknown as { watcher?: unknown }).watcher, undefined);
+  assert.equal((store as unknown as { pending: Map<string, unknown> }).pending.size, 0);
   assert.equal(after, 0);
+});
+
+test('store: an unreadable run.json is listed with the reason; a dead engine is recorded failed (read-only: shown only)', async () => {
+  const dir = tmpDir();
+  const w = newRun(dir, 'ok', 'ok');
+  w.close();
+  fs.mkdirSync(path.join(dir, 'broken'));
+  fs.writeFileSync(path.join(dir, 'broken', 'run.json'), '[]');
+  const deadInfo = { ...JSON.parse(fs.readFileSync(path.join(dir, 'ok', 'run.json'), 'utf8')), id: 'dead', status: 'running', pid: 999_999_99 };
+  deadInfo.lease = { ...deadInfo.lease, pid: 999_999_99 };
+  fs.mkdirSync(path.join(dir, 'dead'));
+  fs.writeFileSync(path.join(dir, 'dead', 'run.json'), JSON.stringify(deadInfo));
+  const ro = new RunStore(dir, { pollMs: 0, readOnly: true });
+  await ro.start();
+  try {
+    assert.equal(ro.get('dead')?.info.status, 'failed');
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'dead', 'run.json'), 'utf8')).status, 'running');
+  } finally {
+    ro.dispose();
+  }
+  const store = new RunStore(dir, { pollMs: 0, debounceMs: 10 });
+  await store.start();
+  try {
+    assert.deepEqual(store.unreadable().map((u) => [u.id, u.reason]), [['broken', 'run.json: expected an object, got an array']]);
+    assert.equal(store.get('dead')?.info.status, 'failed');
+    assert.match(store.get('dead')?.info.reason ?? '', /engine process died: no heartbeat since/);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'dead', 'run.json'), 'utf8')).status, 'failed');
+    // the broken run is repaired: it leaves the unreadable list and appears as a run
+    let changed = 0;
+    store.onDidChangeUnreadable(() => changed++);
+    const added = nextChange(store, (c) => c.id === 'broken' && c.kind === 'added');
+    fs.writeFileSync(path.join(dir, 'broken', 'run.json'), JSON.stringify({ ...deadInfo, id: 'broken', status: 'finished' }));
+    await added;
+    assert.deepEqual(store.unreadable(), []);
+    assert.equal(changed, 1);
+    // a torn line in the metrics is counted
+    fs.appendFileSync(path.join(dir, 'ok', 'metrics.jsonl'), 'garbage\n{"t":1,"kind":"log","level":"info","message":"x"}\n');
+    assert.equal(store.events('ok').length, 1);
+    assert.equal(store.skippedLines('ok'), 1);
+  } finally {
+    store.dispose();
+  }
 });

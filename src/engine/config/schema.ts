@@ -122,8 +122,9 @@ export function topLevelSchema(): JsonSchema {
         }),
       }),
       model: obj('the scoring model', {
-        kind: { enum: ['mf', 'mostpop'], default: 'mf', description: 'mf: matrix factorisation; mostpop: popularity baseline (no training)' },
+        kind: { enum: ['mf', 'lightgcn', 'mostpop'], default: 'mf', description: 'mf: matrix factorisation; lightgcn: LightGCN, embeddings propagated over the normalised user–item graph (model.layers); mostpop: popularity baseline (no training)' },
         dim: int('embedding dimension', 64, { minimum: 1, maximum: 4096 }),
+        layers: int('lightgcn: propagation layers L (the final embedding is the mean of layers 0..L; 0 = MF scored the LightGCN way)', 3, { minimum: 0, maximum: 8 }),
         score: { enum: ['dot', 'cosine'], default: 'dot', description: 'training score: inner product, or cosine of L2-normalised embeddings' },
         evalScore: { enum: ['same', 'dot', 'cosine'], default: 'same', description: 'evaluation score; SSM and LightGCN-Adap-τ train on cosine but rank by raw dot' },
         init: obj('embedding initialisation', {

@@ -46,8 +46,10 @@ export interface SplitConfig {
 }
 
 export interface ModelConfig {
-  kind: 'mf' | 'mostpop';
+  kind: 'mf' | 'lightgcn' | 'mostpop';
   dim: number;
+  /** graph backbones (lightgcn): propagation layers L (set by validation; optional for hand-built MF configs) */
+  layers?: number;
   score: 'dot' | 'cosine';
   /** score used at evaluation: same as training, or raw dot (the SSM / LightGCN-Adap-τ convention) */
   evalScore: 'same' | 'dot' | 'cosine';

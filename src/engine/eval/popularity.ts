@@ -1,5 +1,3 @@
-import type { CsrRows } from './tables';
-
 /**
  * Item-popularity groups. Items are sorted by training count (ties: lower index first) and cut into `groups`
  * consecutive groups holding equal shares of the training interactions, least popular first: an item belongs to the
@@ -38,7 +36,7 @@ export function popularityGroups(counts: Int32Array, groups: number): Popularity
 }
 
 /** Target items of the evaluated users, counted per group: the denominators of the per-group recall. */
-export function targetsPerGroup(target: CsrRows, users: Int32Array, itemGroup: Int32Array, groups: number): Float64Array {
+export function targetsPerGroup(target: { indptr: Int32Array; indices: Int32Array }, users: Int32Array, itemGroup: Int32Array, groups: number): Float64Array {
   const out = new Float64Array(groups);
   for (const u of users) {
     for (let p = target.indptr[u]; p < target.indptr[u + 1]; p++) out[itemGroup[target.indices[p]]]++;

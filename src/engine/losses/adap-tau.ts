@@ -25,6 +25,7 @@ export const adapTau: LossSpec<AdapTauOptions> = {
   usesTemperature: () => true,
   perRowLoss: true,
   create: (o) => ({
+    fused: { kind: 'softmax', includePositive: o.standardInfoNCE, reduction: 'mean', scale: 'temperature' },
     compute: (x) => {
       const pos = firstPositive(x.pos);
       const perRow = softmaxCrossEntropy(scale(pos, posInvTau(x)), x.neg, negInvTauValues(x), x.negMask, o.standardInfoNCE);

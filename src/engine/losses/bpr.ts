@@ -23,6 +23,8 @@ export const bpr: LossSpec<BprOptions> = {
     reduction: { enum: ['mean', 'sum'], default: 'mean', description: 'batch reduction (mean: LightGCN; sum: SRNS/SSM code)' },
   },
   create: (o) => ({
+    // K-pair: log(1 + Σ_k e^{s_k − s⁺}) = log(e^{s⁺} + Σ_k e^{s_k}) − s⁺, the softmax form at scale 1
+    fused: o.form === 'kpair' ? { kind: 'softmax', includePositive: true, reduction: o.reduction, scale: 'unit' } : undefined,
     compute: ({ pos, neg, negMask }) => {
       const diff = tf.sub(neg, tf.slice(pos, [0, 0], [-1, 1])); // [B,N]
       let perRow: import('@tensorflow/tfjs-core').Tensor1D;

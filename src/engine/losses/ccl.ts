@@ -26,6 +26,7 @@ export const ccl: LossSpec<CclOptions> = {
   },
   requiresCosine: true,
   create: (o) => ({
+    fused: { kind: 'hinge', posMargin: 1, margin: o.margin, negativeWeight: o.negativeWeight },
     compute: (x) => {
       const posTerm = tf.mean(tf.relu(tf.sub(1, x.pos)), -1);
       const hinges = tf.relu(tf.sub(x.neg, o.margin));

@@ -50,7 +50,22 @@ export interface Loss {
   scoreGrads?(pos: Float32Array, neg: Float32Array, B: number, N: number, dPos: Float32Array, dNeg: Float32Array): number;
   /** the loss reads LossInputs.negPerPositive (the trainer builds that [B, P, N] block only then) */
   readonly negativesPerPositive?: boolean;
+  /**
+   * The loss's reduction over a [B, N] score block in a form the fused many-negative step runs on WebAssembly kernels
+   * (tensor/fused-contrastive.ts); without it the loss always goes through tfjs autograd. Must equal `compute` when
+   * there is one positive per row and no logQ correction.
+   */
+  readonly fused?: FusedLossForm;
 }
+
+/**
+ * softmax: ℓ_b = log(e^{z⁺} [includePositive] + Σ_j e^{s_b·S_bj}) − z⁺, z⁺ = posInvTau·S⁺ (or s_b·S⁺), s_b = 1/τ_b;
+ *   scale 'unit' ignores the temperature (s_b = 1: K-pair BPR). Per-row loss at scale 1 for adaptive temperatures.
+ * hinge: ℓ_b = max(0, posMargin − S⁺_b) + w·mean_j max(0, S_bj − margin) (negativeWeight null: the sum); batch mean.
+ */
+export type FusedLossForm =
+  | { kind: 'softmax'; includePositive: boolean; reduction: 'mean' | 'sum'; scale: 'temperature' | 'unit' }
+  | { kind: 'hinge'; posMargin: number; margin: number; negativeWeight: number | null };
 
 /** How the trainer supplies LossInputs.logQPos / logQNeg. */
 export interface LogQSettings {

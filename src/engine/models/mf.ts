@@ -1,70 +1,46 @@
 /**
- * Matrix factorisation trained with engine-owned tables and tfjs autograd on the gathered batch rows.
- *
- * One step: gather user / positive / negative rows → tfjs tensors → f(rows) = loss(scores(normalise(rows))) + L2 →
- * tf.valueAndGrads gives the gradients with respect to the gathered rows → the sparse optimisers scatter them into the
- * tables (duplicates summed).
+ * Matrix factorisation, the first backbone: two embedding tables that are themselves the step's sources. Gradients
+ * of the gathered rows are scattered into the tables by sparse optimisers (duplicates summed). MF also has its own
+ * fused step — the closed-form dot-product path of the commonest configuration (MF-BPR), no tfjs at all.
  */
-import { tf } from '../tensor/backend';
-import type * as tfc from '@tensorflow/tfjs-core';
 import { EmbeddingTable, rowScore } from '../tensor/embedding';
 import { SparseOptimizer, type OptimizerSettings } from '../tensor/sparse-optimizer';
 import { AdamKernelStorage } from '../tensor/adam-kernel';
-import { matMulBt, rowScores } from '../tensor/ops';
 import type { ModelConfig, OptimizerConfig } from '../config/types';
 import type { Loss } from '../losses/types';
-import type { StepLogQ } from '../losses/logq';
-import type { NegativeBatch, Scorer } from '../samplers/types';
 import type { Rng } from '../rng';
+import type { StepBatch, StepResult, StepTemperature } from '../step/types';
+import type { Backbone, BackboneSpec, EgoL2, RowGradients, Sources } from './types';
 
-export interface StepBatch {
-  users: Int32Array; // [B]
-  pos: Int32Array; // [B * P], row-major
-  positivesPerRow: number;
-  neg: NegativeBatch;
-  /** log q of the positives [B·P] and of the negative columns (per-row: [B·N]; shared / in-batch: one per column) */
-  logQ?: StepLogQ;
-}
-
-export interface StepTemperature {
-  tau: number;
-  /** τ per row [B] (per-user schemes) */
-  tauPerRow?: Float32Array;
-  /** inverse temperature of the positive term (Adap-τ's β0) */
-  posInvTau?: number;
-  /** the scheme adapts from the per-row losses: ask the loss for them */
-  wantsPerRowLoss?: boolean;
-}
-
-export interface StepResult {
-  loss: number;
-  /** per-row loss at τ = 1 when the loss provides it (Adap-τ) */
-  perRow?: Float32Array;
-}
-
-export class MfModel implements Scorer {
+export class MfModel implements Backbone {
+  readonly kind = 'mf';
   readonly users: EmbeddingTable;
   readonly items: EmbeddingTable;
   private readonly userOpt: SparseOptimizer;
   private readonly itemOpt: SparseOptimizer;
   private readonly cosine: boolean;
+  private readonly sources: Sources;
 
   constructor(
-    nUsers: number,
-    nItems: number,
+    readonly nUsers: number,
+    readonly nItems: number,
     private readonly cfg: ModelConfig,
     private readonly opt: OptimizerConfig,
     rng: Rng,
   ) {
-    const dense = opt.kind === 'adam' && opt.lazy === false;
-    const kernelU = opt.kind === 'adam' ? AdamKernelStorage.create(nUsers, cfg.dim, dense) : null;
-    const kernelI = opt.kind === 'adam' ? AdamKernelStorage.create(nItems, cfg.dim, dense) : null;
+    const kernelU = opt.kind === 'adam' ? AdamKernelStorage.create(nUsers, cfg.dim) : null;
+    const kernelI = opt.kind === 'adam' ? AdamKernelStorage.create(nItems, cfg.dim) : null;
     this.users = new EmbeddingTable(nUsers, cfg.dim, kernelU?.weights).init(rng, cfg.init.dist, cfg.init.std);
     this.items = new EmbeddingTable(nItems, cfg.dim, kernelI?.weights).init(rng, cfg.init.dist, cfg.init.std);
     const s: OptimizerSettings = { kind: opt.kind, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, lazy: opt.lazy };
     this.userOpt = new SparseOptimizer(this.users, s, kernelU);
     this.itemOpt = new SparseOptimizer(this.items, s, kernelI);
     this.cosine = cfg.score === 'cosine';
+    this.sources = { users: this.users, items: this.items };
+  }
+
+  get dim(): number {
+    return this.cfg.dim;
   }
 
   get lr(): number {
@@ -73,6 +49,10 @@ export class MfModel implements Scorer {
   set lr(v: number) {
     this.userOpt.lr = v;
     this.itemOpt.lr = v;
+  }
+
+  forward(): Sources {
+    return this.sources;
   }
 
   /** Scorer for samplers: current-model scores of candidate items (training score: dot or cosine). */
@@ -85,138 +65,70 @@ export class MfModel implements Scorer {
     return out;
   }
 
-  /** One optimisation step on a batch. */
-  step(batch: StepBatch, loss: Loss, temp: StepTemperature, rng: Rng): StepResult {
-    const neg0 = batch.neg;
-    if (
-      this.cfg.fastPath && loss.scoreGrads && !this.cosine && this.cfg.userDropout === 0 && neg0.layout === 'per-row' &&
-      batch.positivesPerRow === 1 && !batch.logQ && !temp.wantsPerRowLoss
-    ) {
-      return this.stepDot(batch.users, batch.pos, neg0.items, neg0.n, loss.scoreGrads.bind(loss));
-    }
-    const B = batch.users.length;
-    const D = this.cfg.dim;
-    const P = batch.positivesPerRow;
-    const neg = batch.neg;
-    const negIdx = neg.layout === 'per-row' ? neg.items : neg.layout === 'shared' ? neg.items : (neg.extra ?? new Int32Array(0));
-    const uRows = this.users.gather(batch.users);
-    const pRows = this.items.gather(batch.pos);
-    const nRows = this.items.gather(negIdx);
-    const dropout = this.cfg.userDropout;
-    let dropMask: Float32Array | null = null;
-    if (dropout > 0) {
-      dropMask = new Float32Array(B * D);
-      const keep = 1 / (1 - dropout);
-      for (let k = 0; k < dropMask.length; k++) dropMask[k] = rng.float() < dropout ? 0 : keep;
-    }
-    const { l2, l2Mode } = this.opt;
-    const cosine = this.cosine;
-    let perRowOut: Float32Array | undefined;
-    let lossValue = 0;
-    let gU!: Float32Array, gP!: Float32Array, gN!: Float32Array;
-
-    tf.tidy(() => {
-      const uT = tf.tensor2d(uRows, [B, D]);
-      const pT = tf.tensor2d(pRows, [B * P, D]);
-      const nT = tf.tensor2d(nRows, [negIdx.length, D]);
-      const tauRow = temp.tauPerRow ? tf.tensor1d(temp.tauPerRow) : undefined;
-      const drop = dropMask ? tf.tensor2d(dropMask, [B, D]) : undefined;
-      const logQPos = batch.logQ ? tf.tensor2d(batch.logQ.pos, [B, P]) : undefined;
-      const logQNeg = batch.logQ ? tf.tensor2d(batch.logQ.neg, neg.layout === 'per-row' ? [B, neg.n] : [1, batch.logQ.neg.length]) : undefined;
-      let perRowT: tfc.Tensor1D | undefined;
-
-      // in-batch without extra items has no negative rows: nT is then left out of the differentiated arguments (tfjs
-      // refuses a gradient for an unused input)
-      const f = (u0: tfc.Tensor, p0: tfc.Tensor, n0: tfc.Tensor = nT): tfc.Scalar => {
-        let u = drop ? tf.mul(u0, drop) : u0;
-        let p = p0;
-        let n = n0;
-        if (cosine) {
-          u = l2normalize(u);
-          p = l2normalize(p);
-          if (negIdx.length) n = l2normalize(n);
+  /** Sums the row gradients (and the L2 term's) into the optimisers' per-row sums, then one update of each table. */
+  backward(grads: RowGradients[], l2: EgoL2 | null): number {
+    let sq = 0;
+    for (const [name, table, opt, l2Rows] of [['users', this.users, this.userOpt, l2?.users], ['items', this.items, this.itemOpt, l2?.items]] as const) {
+      let occurrences = l2Rows?.length ?? 0;
+      for (const g of grads) {
+        if (g.source === name) occurrences += g.rows.length;
+        else if (g.source !== 'users' && g.source !== 'items') throw new Error(`MF has no source "${g.source}"`);
+      }
+      const D = table.dim;
+      const sums = opt.beginAccumulate(occurrences);
+      for (const g of grads) {
+        if (g.source !== name) continue;
+        for (let r = 0; r < g.rows.length; r++) {
+          const o = opt.accumulate(g.rows[r]);
+          const go = r * D;
+          for (let d = 0; d < D; d++) sums[o + d] += g.grads[go + d];
         }
-        const u2 = u as tfc.Tensor2D;
-        // positives [B, P]. Score products go through tensor/ops.ts, whose gradients avoid tfjs-wasm's slow
-        // transposed matMul paths; one score per row is a plain sum(mul) (measured ~2.5× faster than a matMul)
-        const pos = P === 1 ? (tf.sum(tf.mul(u2, p), 1, true) as tfc.Tensor2D) : rowScores(u2, p as tfc.Tensor2D);
-        let negS: tfc.Tensor2D;
-        let negMask: tfc.Tensor2D | undefined;
-        let negPerPositive: tfc.Tensor3D | undefined;
-        if (neg.layout === 'per-row') {
-          negS = neg.n === 1 ? (tf.sum(tf.mul(u2, n), 1, true) as tfc.Tensor2D) : rowScores(u2, n as tfc.Tensor2D);
-        } else if (neg.layout === 'shared') {
-          negS = matMulBt(u2, n as tfc.Tensor2D);
-          if (neg.mask) negMask = tf.tensor2d(neg.mask, [B, negIdx.length]);
-        } else {
-          const first = P === 1 ? p : tf.reshape(tf.slice(tf.reshape(p, [B, P, D]), [0, 0, 0], [B, 1, D]), [B, D]);
-          const inBatch = matMulBt(u2, first as tfc.Tensor2D); // [B, B], diagonal = positives
-          const extra = negIdx.length ? matMulBt(u2, n as tfc.Tensor2D) : undefined; // [B, E]
-          negS = (extra ? tf.concat([inBatch, extra], 1) : inBatch) as tfc.Tensor2D;
-          negMask = neg.mask ? tf.tensor2d(neg.mask, [B, B + negIdx.length]) : this.offDiagonal(B, negIdx.length);
-          if (P > 1 && loss.negativesPerPositive) {
-            // MSCL contrasts positive column k with every row's k-th positive: score all B·P positives at once,
-            // [B, B·P] (column c·P + k) → [B, P, B] (column k's block, diagonal = the row's own k-th positive)
-            const all = tf.transpose(tf.reshape(matMulBt(u2, p as tfc.Tensor2D), [B, B, P]), [0, 2, 1]);
-            negPerPositive = (extra ? tf.concat([all, tf.tile(tf.reshape(extra, [B, 1, negIdx.length]), [1, P, 1])], 2) : all) as tfc.Tensor3D;
+      }
+      if (l2 && l2Rows) {
+        const w = table.data;
+        const c = l2.c;
+        for (let r = 0; r < l2Rows.length; r++) {
+          const o = opt.accumulate(l2Rows[r]);
+          const wo = l2Rows[r] * D;
+          for (let d = 0; d < D; d++) {
+            const x = w[wo + d];
+            sq += x * x;
+            sums[o + d] += c * x;
           }
         }
-        const out = loss.compute({
-          pos, neg: negS, negMask, negPerPositive, logQPos, logQNeg,
-          tau: temp.tau, tauPerRow: tauRow, posInvTau: temp.posInvTau, wantPerRow: temp.wantsPerRowLoss,
-        });
-        if (out.perRow) perRowT = tf.keep(out.perRow);
-        return out.loss;
-      };
-
-      const { value, grads } = tf.valueAndGrads(f as (...a: tfc.Tensor[]) => tfc.Scalar)(negIdx.length ? [uT, pT, nT] : [uT, pT]);
-      lossValue = value.dataSync()[0];
-      gU = grads[0].dataSync() as Float32Array;
-      gP = grads[1].dataSync() as Float32Array;
-      gN = negIdx.length ? (grads[2].dataSync() as Float32Array) : new Float32Array(0);
-      if (l2 > 0 && l2Mode !== 'none') {
-        // L2 on the gathered (raw) rows, λ·½Σ‖row‖² (÷B in "batch" mode): value and gradient in closed form, added
-        // here rather than differentiated by tfjs (same numbers, fewer kernels per step)
-        const c = l2Mode === 'batch' ? l2 / B : l2;
-        lossValue += 0.5 * c * (addScaled(gU, uRows, c) + addScaled(gP, pRows, c) + addScaled(gN, nRows, c));
       }
-      if (perRowT) {
-        perRowOut = perRowT.dataSync() as Float32Array;
-        perRowT.dispose();
-      }
-    });
-
-    this.userOpt.apply(batch.users, gU);
-    if (negIdx.length) {
-      const idx = new Int32Array(batch.pos.length + negIdx.length);
-      idx.set(batch.pos);
-      idx.set(negIdx, batch.pos.length);
-      const g = new Float32Array(gP.length + gN.length);
-      g.set(gP);
-      g.set(gN, gP.length);
-      this.itemOpt.apply(idx, g);
-    } else {
-      this.itemOpt.apply(batch.pos, gP);
+      opt.applyAccumulated();
     }
-    return { loss: lossValue, perRow: perRowOut };
+    return l2 ? 0.5 * l2.c * sq : 0;
+  }
+
+  fusedStep(batch: StepBatch, loss: Loss, temp: StepTemperature): StepResult | null {
+    const neg = batch.neg;
+    if (
+      this.cfg.fastPath && loss.scoreGrads && !this.cosine && this.cfg.userDropout === 0 && neg.layout === 'per-row' && !neg.synth &&
+      batch.positivesPerRow === 1 && !batch.logQ && !temp.wantsPerRowLoss
+    ) {
+      return this.stepDot(batch.users, batch.pos, neg.items, neg.n, loss.scoreGrads.bind(loss));
+    }
+    return null;
+  }
+
+  evalEmbeddings(): { users: Float32Array; items: Float32Array } {
+    return { users: this.users.data, items: this.items.data };
+  }
+
+  parameters(): { users: Float32Array; items: Float32Array } {
+    return { users: this.users.data, items: this.items.data };
+  }
+
+  load(p: { users: Float32Array; items: Float32Array }): void {
+    this.users.data.set(p.users);
+    this.items.data.set(p.items);
   }
 
   private scratch: DotScratch | null = null;
   /** sum of the prefetch loads of the last fused step (kept so the JIT cannot drop them) */
   touched = 0;
-  private offDiagonalMask: tfc.Tensor2D | null = null;
-
-  /** The in-batch mask without a sampler mask: 1 − I over the [B, B] block, then E ones; kept while the shape stays. */
-  private offDiagonal(B: number, E: number): tfc.Tensor2D {
-    const m = this.offDiagonalMask;
-    if (m && m.shape[0] === B && m.shape[1] === B + E) return m;
-    m?.dispose();
-    const data = new Float32Array(B * (B + E)).fill(1);
-    for (let b = 0; b < B; b++) data[b * (B + E) + b] = 0;
-    const t = tf.keep(tf.tensor2d(data, [B, B + E]));
-    this.offDiagonalMask = t;
-    return t;
-  }
 
   /**
    * The fused dot-product step (config model.fastPath): scores, the loss's closed-form score gradients, the chain rule
@@ -320,19 +232,10 @@ function dotRows(x: Float32Array, xo: number, y: Float32Array, yo: number, D: nu
   return s0 + s1 + s2 + s3;
 }
 
-/** g += c·x; returns Σx² */
-function addScaled(g: Float32Array, x: Float32Array, c: number): number {
-  let sq = 0;
-  for (let k = 0; k < x.length; k++) {
-    const v = x[k];
-    sq += v * v;
-    g[k] += c * v;
-  }
-  return sq;
-}
-
-/** x / max(‖x‖, 1e-12) row-wise (torch F.normalize). */
-export function l2normalize(x: tfc.Tensor): tfc.Tensor {
-  const norm = tf.sqrt(tf.sum(tf.square(x), -1, true));
-  return tf.div(x, tf.maximum(norm, 1e-12));
-}
+export const mf: BackboneSpec = {
+  name: 'mf',
+  title: 'Matrix factorisation',
+  description: 'one embedding per user and per item; the score is their dot product or cosine',
+  label: () => 'MF',
+  create: (data, cfg, opt, rng) => new MfModel(data.nUsers, data.nItems, cfg, opt, rng),
+};

@@ -15,9 +15,23 @@ import type { Percentiles } from '../../protocol/events';
  * followed by `extra`; without a mask the trainer ignores only the diagonal.
  */
 export type NegativeBatch =
-  | { layout: 'per-row'; n: number; items: Int32Array }
+  | { layout: 'per-row'; n: number; items: Int32Array; synth?: SynthesisedRows }
   | { layout: 'shared'; items: Int32Array; mask?: Float32Array }
   | { layout: 'in-batch'; extra?: Int32Array; mask?: Float32Array };
+
+/**
+ * Negatives that are not item rows but weighted sums of source rows (MixGCF's positive and hop mixing): negative
+ * row r (of the per-row layout's B·N) is Σ_t weights[r·T + t] · sources[termSources[t]][refs[r·T + t]], T = terms.
+ * Source names are the backbone's (`items`, a graph's hop embeddings `items@l`); gradients flow back through the
+ * weights into every referenced row. `items` of the batch still names one item per row (diagnostics, ego L2).
+ */
+export interface SynthesisedRows {
+  terms: number;
+  /** the source of each term slot, length T */
+  termSources: string[];
+  refs: Int32Array;
+  weights: Float32Array;
+}
 
 /** Scores under the current model, for samplers that look at the model (DNS, SRNS, GDNS, hard negatives). */
 export interface Scorer {

@@ -9,7 +9,7 @@ import type { JsonSchema } from '../config/json-schema';
 import type { TemperatureConfig } from '../config/types';
 import type { Dataset } from '../data/types';
 import type { TemperatureEvent } from '../../protocol/events';
-import type { StepTemperature } from '../models/mf';
+import type { StepTemperature } from '../step/types';
 import type { EmbeddingTable } from '../tensor/embedding';
 import { histogram, percentiles } from '../stats';
 import { adapTauPopulation, measuredGap, perUserInvTau, warmupInvTau, type PerUserSettings } from './adap-tau';

@@ -25,8 +25,6 @@ export class SparseOptimizer {
   private uniqueRows: Int32Array<ArrayBufferLike> = new Int32Array(0);
   private sums: Float32Array<ArrayBufferLike> = new Float32Array(0);
   private t = 0;
-  /** dense Adam without the kernel: the full gradient */
-  private denseGrads: Float32Array | null = null;
   /** rows accumulated since the last update (accumulate / applyAccumulated) */
   private pending = 0;
   lr: number;
@@ -46,7 +44,7 @@ export class SparseOptimizer {
     this.m = s.kind === 'adam' ? (kernel?.m ?? new Float32Array(n)) : null;
     // Adagrad's accumulator lives in v; TF/torch start it at 0 (torch default initial_accumulator_value = 0)
     this.v = s.kind === 'sgd' ? null : (kernel?.v ?? new Float32Array(n));
-    this.slot = new Int32Array(table.rows).fill(-1);
+    this.slot = kernel?.slots ?? new Int32Array(table.rows).fill(-1);
     if (kernel) {
       this.uniqueRows = kernel.rowIds;
       this.sums = kernel.grads;
@@ -80,8 +78,12 @@ export class SparseOptimizer {
         for (let k = 0; k < D; k++) sums[o + k] += grads[g + k];
       }
     }
-    for (let r = 0; r < n; r++) slot[uniq[r]] = -1;
     return n;
+  }
+
+  /** Forgets the rows of the step (slots back to −1), after the update has read them. */
+  private release(n: number): void {
+    for (let r = 0; r < n; r++) this.slot[this.uniqueRows[r]] = -1;
   }
 
   /**
@@ -112,18 +114,21 @@ export class SparseOptimizer {
   applyAccumulated(): void {
     const n = this.pending;
     this.pending = 0;
-    for (let r = 0; r < n; r++) this.slot[this.uniqueRows[r]] = -1;
     this.update(n);
+    this.release(n);
   }
 
   private grow(rows: number): void {
+    if (this.kernel) throw new Error('the Adam kernel storage holds every row: it never grows');
     this.uniqueRows = new Int32Array(rows);
     this.sums = new Float32Array(rows * this.table.dim);
   }
 
   /** Applies one step. rows[r] is the table row whose gradient is grads[r*dim .. (r+1)*dim). */
   apply(rows: Int32Array, grads: Float32Array): void {
-    this.update(this.dedupe(rows, grads));
+    const n = this.dedupe(rows, grads);
+    this.update(n);
+    this.release(n);
   }
 
   /** Updates the first n rows of uniqueRows with their summed gradients in sums. */
@@ -161,7 +166,7 @@ export class SparseOptimizer {
       const stepSize = (lr * Math.sqrt(c2)) / c1;
       const epsHat = eps * Math.sqrt(c2); // torch Adam: denom = sqrt(v)/sqrt(c2) + eps, rewritten to one division
       if (this.s.lazy === false) {
-        this.updateDense(n, b1, b2, stepSize, epsHat);
+        this.updateDense(b1, b2, stepSize, epsHat);
         return;
       }
       if (this.kernel) {
@@ -183,25 +188,25 @@ export class SparseOptimizer {
 
   /**
    * Dense Adam (torch.optim.Adam / TF Adam on an embedding table): rows absent from the step have gradient 0, so their
-   * moments decay and they keep moving by stepSize·m/(√v + ε) — the references' behaviour, O(table) per step.
+   * moments decay and they keep moving by stepSize·m/(√v + ε) — the references' behaviour, O(table) per step. The
+   * step's rows are found through their slots (slot[row] ≥ 0): no full-table gradient is written or cleared.
    */
-  private updateDense(n: number, b1: number, b2: number, stepSize: number, epsHat: number): void {
-    const D = this.table.dim;
-    const uniq = this.uniqueRows;
-    const g = this.sums;
-    const full = this.kernel?.denseGrads ?? (this.denseGrads ??= new Float32Array(this.table.rows * D));
-    full.fill(0);
-    for (let r = 0; r < n; r++) full.set(g.subarray(r * D, (r + 1) * D), uniq[r] * D);
-    if (this.kernel?.denseGrads) {
-      this.kernel.updateAll(b1, b2, stepSize, epsHat);
+  private updateDense(b1: number, b2: number, stepSize: number, epsHat: number): void {
+    if (this.kernel) {
+      this.kernel.updateDense(b1, b2, stepSize, epsHat);
       return;
     }
-    const w = this.table.data, m = this.m!, v = this.v!;
-    for (let k = 0; k < full.length; k++) {
-      const gk = full[k];
-      const mk = (m[k] = b1 * m[k] + (1 - b1) * gk);
-      const vk = (v[k] = b2 * v[k] + (1 - b2) * gk * gk);
-      w[k] -= (stepSize * mk) / (Math.sqrt(vk) + epsHat);
+    const D = this.table.dim;
+    const w = this.table.data, m = this.m!, v = this.v!, g = this.sums, slot = this.slot;
+    for (let row = 0; row < this.table.rows; row++) {
+      const s = slot[row];
+      const o = row * D;
+      for (let k = 0; k < D; k++) {
+        const gk = s >= 0 ? g[s * D + k] : 0;
+        const mk = (m[o + k] = b1 * m[o + k] + (1 - b1) * gk);
+        const vk = (v[o + k] = b2 * v[o + k] + (1 - b2) * gk * gk);
+        w[o + k] -= (stepSize * mk) / (Math.sqrt(vk) + epsHat);
+      }
     }
   }
 }

@@ -7,6 +7,10 @@
  * Children are started `detached`, without an IPC channel, with stdout/stderr going to a capture file (not a pipe),
  * so a window reload, which ends the extension host, neither kills them nor breaks their output or messages. The run directory stays the truth: the
  * manager reads run.json after an exit and only writes it when the engine could not (crash, kill).
+ *
+ * Runs this host did not fork are judged by their lease (src/runs/lease.ts): only an engine whose pid, start time and
+ * host match the lease is attached and ever signalled; a run on another host, or one whose pid now belongs to another
+ * program, is never signalled. A `readOnly` manager (Restricted Mode) never attaches, starts or stops anything.
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -14,9 +18,10 @@ import path from 'node:path';
 import type { EngineToHost, HostToEngine, RunEvent, RunStatus } from '../../protocol/events';
 import { RUN_FILES, type RunInfo } from '../../runs/format';
 import { readEvents, readRunInfo, type RunRecord } from '../../runs/reader';
-import { makeRunId, writeJsonAtomic } from '../../runs/writer';
+import { makeRunId } from '../../runs/writer';
+import { deathReason, runLiveness, settleRun, signalEngine } from '../../runs/lease';
 import { LaunchQueue, type LaunchRequest, type QueuedLaunch } from './queue';
-import { isPidAlive, readFileTail, signal, TextTail } from './processes';
+import { readFileTail, TextTail } from './processes';
 
 export type EndStatus = Exclude<RunStatus, 'queued' | 'running'>;
 
@@ -41,7 +46,8 @@ export interface ProcessManagerOptions {
   livenessMs?: number;
   /** period of forwarding captured output (default 500 ms) */
   outputPollMs?: number;
-  isAlive?: (pid: number | undefined) => boolean;
+  /** Restricted Mode: never start, attach to or signal a process (enqueue refuses) */
+  readOnly?: boolean;
   /**
    * Open an IPC channel to the engine (default false). Off by default: a run must outlive the extension host, and an
    * engine writing to the channel of a host that just went away gets EPIPE. Without it, stop is SIGTERM (which the
@@ -70,14 +76,12 @@ export class ProcessManager {
   private readonly tracked = new Map<string, Tracked>();
   private readonly listeners = new Set<(e: ManagerEvent) => void>();
   private readonly captureDir: string;
-  private readonly isAlive: (pid: number | undefined) => boolean;
   private liveness: NodeJS.Timeout | undefined;
   private outputPoll: NodeJS.Timeout | undefined;
   private disposed = false;
 
   constructor(private readonly options: ProcessManagerOptions) {
     this.captureDir = options.captureDir ?? path.join(options.runsDir, '.host');
-    this.isAlive = options.isAlive ?? isPidAlive;
   }
 
   // --- queries -------------------------------------------------------------------------------------------------
@@ -127,6 +131,7 @@ export class ProcessManager {
 
   /** Queues a run; it starts as soon as the concurrency limit allows. Returns the run id it will have. */
   enqueue(request: LaunchRequest): QueuedLaunch {
+    if (this.options.readOnly) throw new Error('runs cannot be started in Restricted Mode: trust this workspace to train');
     const item: QueuedLaunch = { id: makeRunId(request.label), request, enqueuedAt: Date.now() };
     this.queue.push(item);
     this.emit({ type: 'queue-changed' });
@@ -199,8 +204,11 @@ export class ProcessManager {
    */
   attach(record: RunRecord): void {
     const { id, info } = record;
-    if (this.disposed || this.tracked.has(id) || this.queue.has(id)) return;
+    if (this.disposed || this.options.readOnly || this.tracked.has(id) || this.queue.has(id)) return;
     if (info.status !== 'running' && !(info.status === 'queued' && info.pid)) return;
+    const liveness = runLiveness(record.dir, info);
+    // another host's engine, or one that cannot be identified here: shown by the store, never attached or signalled
+    if (liveness.state === 'remote' || liveness.state === 'unknown') return;
     const captureFile = this.captureFileOf(id);
     const hasCapture = fs.existsSync(captureFile);
     const entry: Tracked = {
@@ -209,8 +217,8 @@ export class ProcessManager {
       launchedAt: Date.now(), waiters: [],
     };
     if (entry.capture) entry.capture.read(); // forward only what is new from now on
-    if (!this.isAlive(info.pid)) {
-      this.finalize(entry, { lost: true });
+    if (liveness.state === 'dead') {
+      this.finalize(entry, { lost: true, why: deathReason(liveness) });
       return;
     }
     this.tracked.set(id, entry);
@@ -234,20 +242,30 @@ export class ProcessManager {
       const msg: HostToEngine = { type: 'stop', reason: 'stopped by the user' };
       if (entry.child?.connected) {
         entry.child.send(msg, (err) => {
-          if (err && entry.pid) signal(entry.pid, 'SIGTERM');
+          if (err) this.signal(entry, 'SIGTERM');
         });
-      } else if (entry.pid) {
-        signal(entry.pid, 'SIGTERM');
+      } else {
+        this.signal(entry, 'SIGTERM');
       }
       this.log(`stop ${id}: asked to stop, kill in ${Math.round(this.options.stopTimeoutMs / 1000)} s if it does not`);
       entry.killTimer = setTimeout(() => {
-        if (!this.tracked.has(id) || !entry.pid) return;
-        entry.killed = true;
+        if (!this.tracked.has(id)) return;
         this.log(`stop ${id}: no exit after the stop timeout, sending SIGKILL`);
-        signal(entry.pid, 'SIGKILL');
+        entry.killed = this.signal(entry, 'SIGKILL');
       }, this.options.stopTimeoutMs);
     }
     return done;
+  }
+
+  /**
+   * Signals a run's engine: a child this host forked through its handle (Node never signals an exited child), any
+   * other only when its lease proves, right now, that the pid is still our engine. Returns whether it was sent.
+   */
+  private signal(entry: Tracked, sig: NodeJS.Signals): boolean {
+    if (entry.child) return entry.child.exitCode === null && entry.child.signalCode === null && entry.child.kill(sig);
+    const sent = signalEngine(entry.runDir, sig);
+    if (!sent) this.log(`stop ${entry.id}: not signalled — its engine process is not verifiably ours (gone, reused pid, or another host)`);
+    return sent;
   }
 
   async stopAll(): Promise<void> {
@@ -269,7 +287,7 @@ export class ProcessManager {
 
   // --- exits ---------------------------------------------------------------------------------------------------
 
-  private finalize(entry: Tracked, how: { code?: number | null; signal?: NodeJS.Signals | null; lost?: boolean }): void {
+  private finalize(entry: Tracked, how: { code?: number | null; signal?: NodeJS.Signals | null; lost?: boolean; why?: string }): void {
     if (this.disposed) return;
     this.tracked.delete(entry.id);
     this.stopTimersWhenIdle();
@@ -296,7 +314,7 @@ export class ProcessManager {
         reason = entry.killed ? `killed after the ${Math.round(this.options.stopTimeoutMs / 1000)} s stop timeout` : 'stopped';
       } else {
         status = 'failed';
-        reason = how.lost ? 'engine process died unexpectedly' : `engine process ended unexpectedly (${exit})`;
+        reason = how.lost ? how.why ?? 'engine process died unexpectedly' : `engine process ended unexpectedly (${exit})`;
       }
       this.recordEnd(entry, info, status, reason);
     } else {
@@ -313,20 +331,12 @@ export class ProcessManager {
     this.pump();
   }
 
-  /** Writes the end status the engine could not write itself: run.json and a final `end` event. */
+  /** Writes the end status the engine could not write itself: run.json and a final `end` event, once (src/runs/lease.ts). */
   private recordEnd(entry: Tracked, info: RunInfo, status: EndStatus, reason: string): void {
-    const now = new Date();
     try {
-      writeJsonAtomic(path.join(entry.runDir, RUN_FILES.info), { ...info, status, reason, endedAt: now.toISOString() } satisfies RunInfo);
+      const started = info.startedAt ? Date.parse(info.startedAt) : entry.launchedAt;
       const events = readEvents(entry.runDir);
-      if (events[events.length - 1]?.kind !== 'end') {
-        const started = info.startedAt ? Date.parse(info.startedAt) : entry.launchedAt;
-        const end: RunEvent = {
-          t: now.getTime(), kind: 'end', status, reason,
-          epochs: info.progress?.epoch ?? lastEpoch(events), seconds: Math.max(0, (now.getTime() - started) / 1000),
-        };
-        appendText(path.join(entry.runDir, RUN_FILES.metrics), JSON.stringify(end) + '\n');
-      }
+      settleRun(entry.runDir, status, reason, { epochs: info.progress?.epoch ?? lastEpoch(events), seconds: Math.max(0, (Date.now() - started) / 1000) });
     } catch (e) {
       this.log(`could not record the end of ${entry.id}: ${(e as Error).message}`);
     }
@@ -355,7 +365,11 @@ export class ProcessManager {
   private checkLiveness(): void {
     for (const e of [...this.tracked.values()]) {
       if (e.child) continue; // forked here: the exit event reports it
-      if (!this.isAlive(e.pid)) this.finalize(e, { lost: true });
+      const info = readRunInfo(e.runDir);
+      if (!info) continue;
+      const l = runLiveness(e.runDir, info);
+      if (l.state === 'dead') this.finalize(e, { lost: true, why: deathReason(l) });
+      else if (info.status !== 'running' && info.status !== 'queued') this.finalize(e, { lost: true });
     }
   }
 

@@ -3,7 +3,7 @@
  * TreeDataProvider only maps these nodes to TreeItems.
  */
 import type { RunStatus } from '../../protocol/events';
-import type { RunRecord } from '../../runs/reader';
+import type { RunRecord, UnreadableRun } from '../../runs/reader';
 import type { QueuedLaunch } from './queue';
 import { describeRun, runTooltip } from './format';
 
@@ -46,6 +46,8 @@ export interface TreeOptions {
   filter?: string;
   metric: string;
   stopping?: ReadonlySet<string>;
+  /** folders of the runs directory whose run.json cannot be read: listed (last) with the reason */
+  unreadable?: readonly UnreadableRun[];
 }
 
 export function runRow(record: RunRecord, opts: Pick<TreeOptions, 'metric' | 'stopping'>): RunRow {
@@ -55,7 +57,7 @@ export function runRow(record: RunRecord, opts: Pick<TreeOptions, 'metric' | 'st
     id: record.id,
     label: record.info.name || record.id,
     description: describeRun(record, opts.metric, { stopping: opts.stopping?.has(record.id) }),
-    tooltip: runTooltip(record, opts.metric),
+    tooltip: runTooltip(record, opts.metric) + (record.problems?.length ? `  \n\n${record.problems.map((p) => `⚠ ${p}`).join('  \n')}` : ''),
     status,
     pending: false,
     contextValue: `run.${status}`,
@@ -71,6 +73,15 @@ export function pendingRow(q: QueuedLaunch): RunRow {
     kind: 'run', id: q.id, label: q.request.label, description: `queued${point}`,
     tooltip: `**${q.request.label}** — queued  \nid: \`${q.id}\`  \nconfig: ${q.request.configPath}`,
     status: 'queued', pending: true, contextValue: 'run.queued.pending',
+  };
+}
+
+/** A run folder that cannot be read: shown with the reason, so it never vanishes silently. */
+export function unreadableRow(u: UnreadableRun): RunRow {
+  return {
+    kind: 'run', id: u.id, label: u.id, description: `unreadable: ${u.reason}`,
+    tooltip: `**${u.id}** — unreadable  \n\n${u.reason.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1')}  \n\nfolder: ${u.dir}`,
+    status: 'failed', pending: false, contextValue: 'run.unreadable',
   };
 }
 
@@ -100,10 +111,15 @@ export function buildRows(records: readonly RunRecord[], pending: readonly Queue
     const row = runRow(r, opts);
     if (matchesFilter(r, row, opts.filter)) rows.push(row);
   }
+  for (const u of opts.unreadable ?? []) {
+    const row = unreadableRow(u);
+    if (matchesFilter(undefined, row, opts.filter)) rows.push(row);
+  }
   return rows;
 }
 
 export function groupKey(row: RunRow, grouping: Grouping): string {
+  if (row.contextValue === 'run.unreadable') return 'unreadable runs';
   if (grouping === 'dataset') return row.record?.info.dataset || (row.pending ? 'queued' : 'unknown dataset');
   return row.record?.info.experiment || row.record?.info.name || row.label;
 }

@@ -7,9 +7,9 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { EngineToHost, HostToEngine } from '../protocol/events';
-import { trainCommand } from '../cli/commands';
-import { ConfigError } from './config/validate';
-import { parsePoint } from '../cli/commands';
+import { trainCommand } from './commands';
+import { ConfigError } from '../engine/config/validate';
+import { parsePoint } from './commands';
 
 // A parent that goes away (window reload) must not crash a run: sends after disconnect fail asynchronously with
 // EPIPE, so every send gets a callback that swallows the error and the channel's own 'error' event is handled.

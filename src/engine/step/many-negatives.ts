@@ -1,0 +1,53 @@
+/**
+ * The fused many-negative step for any backbone: when the loss has a fused form (Loss.fused) and the batch is one
+ * the kernels cover (one positive per row, shared or in-batch negatives, no logQ, D a multiple of 8), the score block,
+ * the loss and its backward run on WebAssembly kernels (tensor/fused-contrastive.ts) instead of tfjs autograd; the
+ * row gradients and the L2 on the ego rows then go to the backbone exactly as from the tfjs step (./step.ts).
+ * `model.fastPath: false` turns it off. Tested against the tfjs step: test/unit/engine-fused-contrastive.test.ts.
+ */
+import { FusedContrastiveStep, fusedShapeSupported } from '../tensor/fused-contrastive';
+import type { Loss } from '../losses/types';
+import type { Backbone } from '../models/types';
+import type { Rng } from '../rng';
+import type { StepBatch, StepResult, StepSettings, StepTemperature } from './types';
+
+export class ManyNegativeStep {
+  private readonly kernels = new FusedContrastiveStep();
+  private l2Items = new Int32Array(0);
+
+  constructor(
+    private readonly backbone: Backbone,
+    private readonly s: StepSettings,
+  ) {}
+
+  /** The step on the fused kernels, or null when they do not cover this loss and batch. */
+  run(batch: StepBatch, loss: Loss, temp: StepTemperature, rng: Rng): StepResult | null {
+    const neg = batch.neg;
+    const form = loss.fused;
+    if (!this.s.fused || !form || neg.layout === 'per-row' || !fusedShapeSupported(this.backbone.dim, batch.positivesPerRow, neg.layout, !!batch.logQ)) return null;
+    const src = this.backbone.forward();
+    const negItems = neg.layout === 'shared' ? neg.items : (neg.extra ?? new Int32Array(0));
+    const out = this.kernels.step({
+      users: batch.users, pos: batch.pos, negItems, layout: neg.layout, mask: neg.mask,
+      userTable: src.users.data, itemTable: src.items.data, dim: this.backbone.dim,
+      cosine: this.s.cosine, dropout: this.s.userDropout, rng, form,
+      tau: temp.tau, tauPerRow: temp.tauPerRow, posInvTau: temp.posInvTau, wantPerRow: temp.wantsPerRowLoss,
+    });
+    const B = batch.users.length;
+    const { l2, l2Mode } = this.s;
+    const c = l2 > 0 && l2Mode !== 'none' ? (l2Mode === 'batch' ? l2 / B : l2) : 0;
+    // L2 on the batch's rows as the tfjs step counts them: positives, then the negative items (in-batch: the extra ones)
+    let items = out.itemIds;
+    if (c && neg.layout === 'in-batch') {
+      if (this.l2Items.length !== B + negItems.length) this.l2Items = new Int32Array(B + negItems.length);
+      this.l2Items.set(batch.pos);
+      this.l2Items.set(negItems, B);
+      items = this.l2Items;
+    }
+    const l2Loss = this.backbone.backward(
+      [{ source: 'users', rows: batch.users, grads: out.userGrads }, { source: 'items', rows: out.itemIds, grads: out.itemGrads }],
+      c ? { c, users: batch.users, items } : null,
+    );
+    return { loss: out.loss + l2Loss, perRow: out.perRow };
+  }
+}

@@ -1,0 +1,251 @@
+/**
+ * The fused many-negative step: the score block, the loss's reduction over it and its backward straight into row
+ * gradients, on WebAssembly SIMD kernels over one heap — no tfjs, no transposes of the [B × N] block, no copy of it
+ * out of wasm memory, no allocation while the shapes stay the same.
+ *
+ * For dot or cosine scores, one positive per row and negatives shared by the batch or in-batch (the other rows'
+ * positives, plus optional extra items), with a loss whose reduction has one of two forms (Loss.fused):
+ *   softmax  ℓ_b = log(e^{z⁺} [if the positive is in the denominator] + Σ_j e^{s_b·S_bj}) − z⁺      SSM, Adap-τ, K-pair BPR
+ *   hinge    ℓ_b = max(0, 1 − S⁺_b) + w·mean_j max(0, S_bj − m)  (w null: the sum)                 CCL
+ * One step (B rows, N negatives padded to a multiple of 8, D a multiple of 8):
+ *   gather rows → dropout on the user rows → normalise (cosine) → S = Û·N̂ᵀ (gemm, N̂ᵀ is a copy of the small
+ *   [N × D] operand) → per row: reduction, loss and ∂ℓ/∂S in place over S → ∂Û = ∂S·N̂, ∂N̂ = ∂Sᵀ·Û (gemm reading
+ *   ∂S through strides), ∂ over the positive pair → normalisation and dropout backward.
+ * The caller hands the row gradients (and the L2 term) to the backbone (step/many-negatives.ts). Tested against the tfjs autograd step
+ * (test/unit/engine-fused-contrastive.test.ts); measured in docs/benchmarks.md.
+ */
+import { Heap } from '../wasm/heap';
+import type { ScoreRowExports } from './exp-kernel';
+import type { FusedLossForm } from '../losses/types';
+import type { Rng } from '../rng';
+
+interface GemmExports {
+  gemm(a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
+}
+interface RowExports {
+  normalize(x: number, out: number, norms: number, n: number, rb: number): void;
+  normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
+  rowDots(x: number, y: number, out: number, n: number, rb: number): void;
+  rowAxpy(y: number, x: number, c: number, n: number, rb: number): void;
+}
+
+export interface FusedStepInput {
+  users: Int32Array;
+  pos: Int32Array;
+  /** shared: the negative items; in-batch: the extra items after the batch's positives (may be empty) */
+  negItems: Int32Array;
+  layout: 'shared' | 'in-batch';
+  /** the sampler's [B × columns] mask (1 = a real negative); in-batch without it: every column but the row's own */
+  mask?: Float32Array;
+  userTable: Float32Array;
+  itemTable: Float32Array;
+  dim: number;
+  cosine: boolean;
+  /** user dropout probability (drawn with rng, in the tfjs step's order) */
+  dropout: number;
+  rng: Rng;
+  form: FusedLossForm;
+  /** τ, or τ per row, and the positive's inverse temperature (Adap-τ's β0); softmax form only */
+  tau: number;
+  tauPerRow?: Float32Array;
+  posInvTau?: number;
+  wantPerRow?: boolean;
+}
+
+export interface FusedStepOutput {
+  loss: number;
+  perRow?: Float32Array;
+  /** ∂loss/∂ user rows [B × D] (views into the heap, valid until the next step) */
+  userGrads: Float32Array;
+  /** the item rows the step touched — the positives then the negative columns — and their gradients [· × D] */
+  itemIds: Int32Array;
+  itemGrads: Float32Array;
+}
+
+/** Whether a step can take the fused path (besides the loss having a fused form). */
+export function fusedShapeSupported(dim: number, positivesPerRow: number, layout: string, hasLogQ: boolean): boolean {
+  return dim % 8 === 0 && positivesPerRow === 1 && (layout === 'shared' || layout === 'in-batch') && !hasLogQ;
+}
+
+/** Offsets (bytes) of the step's regions in its heap; rebuilt when B, N or D change. */
+interface Layout {
+  B: number; N: number; Np: number; D: number; inBatch: boolean;
+  heap: Heap;
+  u: number; uh: number; un: number; p: number; ph: number; pn: number; n: number; nh: number; nT: number; nn: number;
+  S: number; mask: number; sPos: number; dPos: number; dU: number; dI: number; tmp: number; drop: number;
+  itemIds: Int32Array;
+}
+
+export class FusedContrastiveStep {
+  private L: Layout | null = null;
+
+  private layout(B: number, N: number, D: number, inBatch: boolean): Layout {
+    const old = this.L;
+    if (old && old.B === B && old.N === N && old.D === D && old.inBatch === inBatch) return old;
+    const Np = Math.ceil(N / 8) * 8;
+    const f = 4;
+    const sizes = B * D * f * 6 + Np * D * f * 5 + B * Np * f * 2 + (B * 4 + Np * 2 + Np) * f;
+    const heap = new Heap(sizes + 32 * 64);
+    const a = (floats: number): number => heap.alloc(floats * f);
+    const L: Layout = {
+      B, N, Np, D, inBatch, heap,
+      u: a(B * D), uh: a(B * D), un: a(B), p: a(B * D), ph: a(B * D), pn: a(B),
+      n: a(Np * D), nh: a(Np * D), nT: a(D * Np), nn: a(Np),
+      S: a(B * Np), mask: a(B * Np), sPos: a(B), dPos: a(B), dU: a(B * D), dI: a((B + Np) * D), tmp: a(Np), drop: a(B * D),
+      itemIds: new Int32Array(B + N),
+    };
+    this.L = L;
+    return L;
+  }
+
+  step(x: FusedStepInput): FusedStepOutput {
+    const B = x.users.length;
+    const D = x.dim;
+    const inBatch = x.layout === 'in-batch';
+    const N = inBatch ? B + x.negItems.length : x.negItems.length;
+    const L = this.layout(B, N, D, inBatch);
+    const { heap, Np } = L;
+    const rb = D * 4;
+    const gemm = heap.kernel<GemmExports>('gemm').gemm;
+    const rows = heap.kernel<RowExports>('rows');
+    const sc = heap.kernel<ScoreRowExports>('scores');
+    const view = (at: number, n: number): Float32Array => heap.f32(at, n);
+
+    // gather: users, positives, negative columns (in-batch: the positives, then the extra items)
+    const negIds = L.itemIds.subarray(B);
+    if (inBatch) {
+      negIds.set(x.pos);
+      negIds.set(x.negItems, B);
+    } else negIds.set(x.negItems);
+    L.itemIds.set(x.pos);
+    gatherRows(x.userTable, x.users, D, view(L.u, B * D));
+    gatherRows(x.itemTable, x.pos, D, view(L.p, B * D));
+    gatherRows(x.itemTable, negIds, D, view(L.n, N * D)); // padding rows N..Np stay 0 (masked below)
+
+    // user dropout (inverted, as the tfjs step: same draws in the same order)
+    const dropMask = x.dropout > 0 ? view(L.drop, B * D) : null;
+    const uIn = x.dropout > 0 ? L.uh : L.u;
+    if (dropMask) {
+      const keep = 1 / (1 - x.dropout);
+      const u = view(L.u, B * D), ud = view(L.uh, B * D);
+      for (let k = 0; k < dropMask.length; k++) ud[k] = u[k] * (dropMask[k] = x.rng.float() < x.dropout ? 0 : keep);
+    }
+    // the rows the scores see: normalised (cosine) or as they are (dot)
+    let uh = uIn, ph = L.p, nh = L.n;
+    if (x.cosine) {
+      rows.normalize(uIn, L.uh, L.un, B, rb);
+      rows.normalize(L.p, L.ph, L.pn, B, rb);
+      rows.normalize(L.n, L.nh, L.nn, Np, rb);
+      uh = L.uh; ph = L.ph; nh = L.nh;
+    }
+    transposeInto(view(nh, Np * D), Np, D, view(L.nT, D * Np));
+
+    // masks: sampler mask (padded to Np columns), else one row of ones (0 on padding) or the in-batch off-diagonal
+    const mask = view(L.mask, B * Np);
+    let maskStride = 0;
+    if (x.mask) {
+      if (Np === N) mask.set(x.mask.subarray(0, B * N));
+      else for (let b = 0; b < B; b++) mask.set(x.mask.subarray(b * N, (b + 1) * N), b * Np);
+      maskStride = Np * 4;
+    } else if (inBatch) {
+      if (!(this.maskKind === 'diag' && this.maskOf === L)) {
+        mask.fill(0);
+        for (let b = 0; b < B; b++) mask.fill(1, b * Np, b * Np + N), (mask[b * Np + b] = 0);
+      }
+      maskStride = Np * 4;
+    } else if (!(this.maskKind === 'ones' && this.maskOf === L)) {
+      mask.fill(0, 0, Np).fill(1, 0, N);
+    }
+    this.maskKind = x.mask ? 'sampler' : inBatch ? 'diag' : 'ones';
+    this.maskOf = L;
+
+    // scores: positives, and the block S = Û·N̂ᵀ [B × Np]
+    rows.rowDots(uh, ph, L.sPos, B, rb);
+    gemm(uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0);
+
+    // the loss's reduction per row, its value and ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos
+    const sPos = view(L.sPos, B), dPos = view(L.dPos, B);
+    const form = x.form;
+    const r = form.kind === 'softmax' && form.reduction === 'sum' ? 1 : 1 / B;
+    const rowBytes = Np * 4;
+    let total = 0;
+    let perRow: Float32Array | undefined;
+    if (form.kind === 'softmax') {
+      const incl = form.includePositive;
+      if (x.wantPerRow) perRow = new Float32Array(B);
+      for (let b = 0; b < B; b++) {
+        const S = L.S + b * rowBytes, M = L.mask + b * maskStride;
+        const sp = sPos[b];
+        const zmax = sc.rowMax(S, M, rowBytes);
+        if (perRow) {
+          // the per-row loss at scale 1 (Adap-τ's detached loss_), before S is overwritten
+          const mx1 = incl ? Math.max(zmax, sp) : zmax;
+          const sum1 = sc.rowExp(S, M, L.tmp, rowBytes, 1, mx1) + (incl ? Math.exp(sp - mx1) : 0);
+          perRow[b] = mx1 + Math.log(sum1) - sp;
+        }
+        const s = form.scale === 'unit' ? 1 : 1 / (x.tauPerRow ? x.tauPerRow[b] : x.tau);
+        const ps = form.scale === 'unit' ? 1 : (x.posInvTau ?? s);
+        const zp = ps * sp;
+        const mx = incl ? Math.max(s * zmax, zp) : s * zmax;
+        const eLead = incl ? Math.exp(zp - mx) : 0;
+        const sum = sc.rowExp(S, M, S, rowBytes, s, mx) + eLead;
+        total += mx + Math.log(sum) - zp;
+        sc.rowScale(S, rowBytes, sum > 0 ? (r * s) / sum : 0); // (a row with nothing to contrast: loss −∞, no gradient)
+        dPos[b] = r * ps * (eLead / sum - 1);
+      }
+    } else {
+      const w = form.negativeWeight;
+      const count = maskStride === 0 ? N : 0;
+      for (let b = 0; b < B; b++) {
+        const S = L.S + b * rowBytes, M = L.mask + b * maskStride;
+        const c = w === null ? 1 : w / Math.max(count || sc.rowCount(M, rowBytes), 1);
+        const hinge = sc.rowHinge(S, M, rowBytes, form.margin, r * c);
+        const sp = sPos[b];
+        const posGap = form.posMargin - sp;
+        total += (posGap > 0 ? posGap : 0) + c * hinge;
+        dPos[b] = posGap > 0 ? -r : 0;
+      }
+    }
+    const loss = total * r;
+
+    // backward through the products: ∂Û = ∂S·N̂ + ∂S⁺·P̂, ∂N̂ = ∂Sᵀ·Û, ∂P̂ = ∂S⁺·Û
+    const dP = L.dI, dN = L.dI + B * rb;
+    gemm(L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0);
+    rows.rowAxpy(L.dU, ph, L.dPos, B, rb);
+    gemm(L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0);
+    view(dP, B * D).fill(0);
+    rows.rowAxpy(dP, uh, L.dPos, B, rb);
+    if (x.cosine) {
+      rows.normalizeBack(L.uh, L.dU, L.un, B, rb);
+      rows.normalizeBack(L.ph, dP, L.pn, B, rb);
+      rows.normalizeBack(L.nh, dN, L.nn, N, rb);
+    }
+    const userGrads = view(L.dU, B * D);
+    if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];
+    const itemGrads = view(L.dI, (B + N) * D);
+    return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads };
+  }
+
+  private maskKind: 'ones' | 'diag' | 'sampler' | null = null;
+  private maskOf: Layout | null = null;
+}
+
+/** Copies table rows ids[·] into out (row-major), two floats per move through Float64 views (tensor/embedding.ts). */
+function gatherRows(table: Float32Array, ids: Int32Array, D: number, out: Float32Array): void {
+  const H = D >> 1;
+  const src = new Float64Array(table.buffer, table.byteOffset, table.length >> 1);
+  const dst = new Float64Array(out.buffer, out.byteOffset, ids.length * H);
+  for (let r = 0, o = 0; r < ids.length; r++) {
+    let s = ids[r] * H;
+    const end = o + H;
+    while (o < end) dst[o++] = src[s++];
+  }
+}
+
+/** out [D × R] = xᵀ for x [R × D] (the small negative operand, not the score block). */
+function transposeInto(x: Float32Array, R: number, D: number, out: Float32Array): void {
+  for (let r = 0; r < R; r++) {
+    const o = r * D;
+    for (let d = 0; d < D; d++) out[d * R + r] = x[o + d];
+  }
+}

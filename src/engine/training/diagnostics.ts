@@ -1,0 +1,53 @@
+/**
+ * Sampler diagnostics on a subsample of steps: scores of the sampled negatives under the model at sampling time, the
+ * share that are the user's held-out test items (false negatives) and the share that are training positives. Shared
+ * and in-batch layouts are read through their first 64 columns (in-batch: the other rows' positives, then extras);
+ * columns the sampler's mask removes are not negatives and are skipped.
+ */
+import type { Dataset } from '../data/types';
+import { hasItem } from '../data/types';
+import type { NegativeBatch, Scorer } from '../samplers/types';
+import { percentiles } from '../stats';
+
+export class SamplerDiagnostics {
+  private scores: number[] = [];
+  private total = 0;
+  private inTest = 0;
+  private inTrain = 0;
+  constructor(private readonly every: number) {}
+
+  observe(step: number, users: Int32Array, firstPositives: Int32Array, neg: NegativeBatch, scorer: Scorer, ds: Dataset): void {
+    if (step % this.every !== 0) return;
+    const B = users.length;
+    const rowsToCheck = Math.min(B, 256);
+    const columns = neg.layout === 'shared' ? neg.items.length : neg.layout === 'in-batch' ? B + (neg.extra?.length ?? 0) : 0;
+    for (let b = 0; b < rowsToCheck; b++) {
+      const u = users[b];
+      const cand: number[] = [];
+      if (neg.layout === 'per-row') cand.push(...neg.items.subarray(b * neg.n, (b + 1) * neg.n));
+      else {
+        const extra = neg.layout === 'in-batch' ? neg.extra : undefined;
+        for (let c = 0; c < columns && cand.length < 64; c++) {
+          if (neg.layout === 'in-batch' && c === b) continue;
+          if (neg.mask && neg.mask[b * columns + c] === 0) continue;
+          cand.push(neg.layout === 'shared' ? neg.items[c] : c < B ? firstPositives[c] : extra![c - B]);
+        }
+      }
+      if (!cand.length) continue;
+      const items = Int32Array.from(cand);
+      const s = scorer.score(Int32Array.of(u), items, items.length);
+      for (let k = 0; k < items.length; k++) {
+        this.scores.push(s[k]);
+        this.total++;
+        if (hasItem(ds.test, u, items[k])) this.inTest++;
+        if (hasItem(ds.train, u, items[k])) this.inTrain++;
+      }
+    }
+  }
+
+  report(): { negScore: ReturnType<typeof percentiles> & { mean: number }; falseNegativeRate: number; positiveCollisionRate: number } {
+    const p = percentiles(this.scores);
+    const mean = this.scores.length ? this.scores.reduce((a, b) => a + b, 0) / this.scores.length : 0;
+    return { negScore: { ...p, mean }, falseNegativeRate: this.total ? this.inTest / this.total : 0, positiveCollisionRate: this.total ? this.inTrain / this.total : 0 };
+  }
+}

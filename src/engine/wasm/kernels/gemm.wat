@@ -1,0 +1,117 @@
+;; Dense products with a small inner dimension, float32 SIMD: the score block of the fused many-negative step and
+;; its two backward products (tensor/fused-contrastive.ts), without transposes — A is read through byte strides, so
+;; Aᵀ costs nothing.
+;;
+;;   C[i, j] = (C[i, j] if $acc ≠ 0) + Σ_{k<K} A(i, k)·B[k, j]      for i < M, j < N (N a multiple of 8)
+;;
+;; A(i, k) is at $a + i·$ai + k·$ak; B is row-major with row stride $ldb bytes; C has row stride $ldc bytes. Rows go in
+;; register tiles of 4 × 8 (eight 4-lane accumulators, B's two vectors and one broadcast of A stay in registers:
+;; V8 has 16 on x64), then single rows. Callers split M into row ranges for the worker threads.
+(module
+  (import "env" "mem" (memory 1 65536 shared))
+
+  (func (export "gemm") (param $a i32) (param $ai i32) (param $ak i32) (param $b i32) (param $ldb i32) (param $c i32)
+        (param $ldc i32) (param $m i32) (param $n i32) (param $kk i32) (param $acc i32)
+    (local $i i32) (local $j i32)
+    (block $fours (loop $eachFour
+      (br_if $fours (i32.gt_u (i32.add (local.get $i) (i32.const 4)) (local.get $m)))
+      (local.set $j (i32.const 0))
+      (block $cols (loop $eachCol
+        (br_if $cols (i32.ge_u (local.get $j) (local.get $n)))
+        (call $tile4 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ai))) (local.get $ai) (local.get $ak)
+                     (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldb)
+                     (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
+                     (local.get $ldc) (local.get $kk) (local.get $acc))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $eachCol)))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br $eachFour)))
+    (block $ones (loop $eachOne
+      (br_if $ones (i32.ge_u (local.get $i) (local.get $m)))
+      (local.set $j (i32.const 0))
+      (block $cols (loop $eachCol
+        (br_if $cols (i32.ge_u (local.get $j) (local.get $n)))
+        (call $tile1 (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $ai))) (local.get $ak)
+                     (i32.add (local.get $b) (i32.shl (local.get $j) (i32.const 2))) (local.get $ldb)
+                     (i32.add (i32.add (local.get $c) (i32.mul (local.get $i) (local.get $ldc))) (i32.shl (local.get $j) (i32.const 2)))
+                     (local.get $kk) (local.get $acc))
+        (local.set $j (i32.add (local.get $j) (i32.const 8)))
+        (br $eachCol)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $eachOne))))
+
+  ;; 4 rows × 8 columns of C
+  (func $tile4 (param $a0 i32) (param $ai i32) (param $ak i32) (param $b i32) (param $ldb i32) (param $c i32) (param $ldc i32)
+        (param $kk i32) (param $acc i32)
+    (local $a1 i32) (local $a2 i32) (local $a3 i32) (local $k i32)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128) (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local $b0 v128) (local $b1 v128) (local $x v128)
+    (local.set $a1 (i32.add (local.get $a0) (local.get $ai)))
+    (local.set $a2 (i32.add (local.get $a1) (local.get $ai)))
+    (local.set $a3 (i32.add (local.get $a2) (local.get $ai)))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $k) (local.get $kk)))
+      (local.set $b0 (v128.load (local.get $b)))
+      (local.set $b1 (v128.load offset=16 (local.get $b)))
+      (local.set $x (v128.load32_splat (local.get $a0)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $x (v128.load32_splat (local.get $a1)))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $x (v128.load32_splat (local.get $a2)))
+      (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $x (v128.load32_splat (local.get $a3)))
+      (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
+      (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
+      (local.set $a0 (i32.add (local.get $a0) (local.get $ak)))
+      (local.set $a1 (i32.add (local.get $a1) (local.get $ak)))
+      (local.set $a2 (i32.add (local.get $a2) (local.get $ak)))
+      (local.set $a3 (i32.add (local.get $a3) (local.get $ak)))
+      (local.set $b (i32.add (local.get $b) (local.get $ldb)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $each)))
+    (if (local.get $acc) (then
+      (local.set $c00 (f32x4.add (local.get $c00) (v128.load offset=0 (local.get $c))))
+      (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $c))))
+      (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+      (local.set $c10 (f32x4.add (local.get $c10) (v128.load offset=0 (local.get $c))))
+      (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (local.get $c))))
+      (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+      (local.set $c20 (f32x4.add (local.get $c20) (v128.load offset=0 (local.get $c))))
+      (local.set $c21 (f32x4.add (local.get $c21) (v128.load offset=16 (local.get $c))))
+      (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+      (local.set $c30 (f32x4.add (local.get $c30) (v128.load offset=0 (local.get $c))))
+      (local.set $c31 (f32x4.add (local.get $c31) (v128.load offset=16 (local.get $c))))
+      (local.set $c (i32.sub (local.get $c) (i32.mul (local.get $ldc) (i32.const 3))))))
+    (v128.store offset=0 (local.get $c) (local.get $c00))
+    (v128.store offset=16 (local.get $c) (local.get $c01))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store offset=0 (local.get $c) (local.get $c10))
+    (v128.store offset=16 (local.get $c) (local.get $c11))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store offset=0 (local.get $c) (local.get $c20))
+    (v128.store offset=16 (local.get $c) (local.get $c21))
+    (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+    (v128.store offset=0 (local.get $c) (local.get $c30))
+    (v128.store offset=16 (local.get $c) (local.get $c31))
+  )
+
+  ;; 1 row × 8 columns of C
+  (func $tile1 (param $a i32) (param $ak i32) (param $b i32) (param $ldb i32) (param $c i32) (param $kk i32) (param $acc i32)
+    (local $k i32) (local $c0 v128) (local $c1 v128) (local $x v128)
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $k) (local.get $kk)))
+      (local.set $x (v128.load32_splat (local.get $a)))
+      (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $x) (v128.load (local.get $b)))))
+      (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $b)))))
+      (local.set $a (i32.add (local.get $a) (local.get $ak)))
+      (local.set $b (i32.add (local.get $b) (local.get $ldb)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $each)))
+    (if (local.get $acc) (then
+      (local.set $c0 (f32x4.add (local.get $c0) (v128.load (local.get $c))))
+      (local.set $c1 (f32x4.add (local.get $c1) (v128.load offset=16 (local.get $c))))))
+    (v128.store (local.get $c) (local.get $c0))
+    (v128.store offset=16 (local.get $c) (local.get $c1))))

@@ -1,0 +1,176 @@
+/**
+ * The fused many-negative step (tensor/fused-contrastive.ts via step/many-negatives.ts) against the tfjs autograd
+ * step: from the same tables, several Adam steps with duplicate users and items, for every loss with a fused form
+ * (SSM, Adap-τ, CCL, K-pair BPR), shared and in-batch negatives, with and without a sampler mask, cosine with user
+ * dropout and dot scores, per-row temperatures, negatives not a multiple of the 8-column tile — the same losses,
+ * per-row losses and tables (up to float rounding), and no tfjs tensor in the fused step. Plus finite differences of
+ * the fused loss with respect to table entries.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { MfModel } from '../../src/engine/models/mf';
+import { createStep, type TrainStep } from '../../src/engine/step/step';
+import { initBackend, tf } from '../../src/engine/tensor/backend';
+import { lossSpec } from '../../src/engine/losses/registry';
+import { FusedContrastiveStep } from '../../src/engine/tensor/fused-contrastive';
+import { Rng } from '../../src/engine/rng';
+import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
+import type { Loss } from '../../src/engine/losses/types';
+import type { NegativeBatch } from '../../src/engine/samplers/types';
+import type { StepTemperature } from '../../src/engine/step/types';
+
+before(async () => {
+  await initBackend('auto');
+});
+
+const D = 16, nU = 30, nI = 50, B = 12;
+
+function makeModel(fastPath: boolean, score: 'dot' | 'cosine', dropout: number, lazy: boolean): MfModel & { step: TrainStep } {
+  const modelCfg: ModelConfig = { kind: 'mf', dim: D, score, evalScore: 'same', init: { dist: 'normal', std: 0.3 }, userDropout: dropout, fastPath };
+  const optCfg: OptimizerConfig = { kind: 'adam', lr: 0.01, l2: 0.05, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy };
+  const model = new MfModel(nU, nI, modelCfg, optCfg, new Rng(3));
+  return Object.assign(model, { step: createStep(model, modelCfg, optCfg) });
+}
+
+function makeLoss(name: string, opts: Record<string, unknown> = {}): Loss {
+  const spec = lossSpec(name);
+  const o: Record<string, unknown> = {};
+  for (const [k, s] of Object.entries(spec.options)) o[k] = (s as { default?: unknown }).default;
+  return spec.create({ ...o, ...opts });
+}
+
+interface Case {
+  name: string;
+  loss: Loss;
+  score: 'dot' | 'cosine';
+  layout: 'shared' | 'in-batch';
+  N: number; // shared: negatives; in-batch: extra items
+  masked: boolean;
+  temp: (rng: Rng) => StepTemperature;
+  lazy?: boolean;
+}
+
+const tauRows = (rng: Rng): Float32Array => Float32Array.from({ length: B }, () => 0.1 + 0.2 * rng.float());
+const cases: Case[] = [
+  { name: 'SSM mean, shared 13, cosine', loss: makeLoss('ssm'), score: 'cosine', layout: 'shared', N: 13, masked: false, temp: () => ({ tau: 0.2 }) },
+  { name: 'SSM sum + per-row loss, shared 16 masked, dot', loss: makeLoss('ssm', { reduction: 'sum' }), score: 'dot', layout: 'shared', N: 16, masked: true, temp: () => ({ tau: 0.5, wantsPerRowLoss: true }) },
+  { name: 'SSM, in-batch + 5 extra, cosine', loss: makeLoss('ssm'), score: 'cosine', layout: 'in-batch', N: 5, masked: false, temp: () => ({ tau: 0.3 }) },
+  { name: 'SSM, in-batch masked, no extra, cosine', loss: makeLoss('ssm'), score: 'cosine', layout: 'in-batch', N: 0, masked: true, temp: () => ({ tau: 0.3 }) },
+  { name: 'Adap-τ per-user τ, β0, per-row loss, shared 20, dense Adam', loss: makeLoss('adap-tau'), score: 'cosine', layout: 'shared', N: 20, masked: false, lazy: false,
+    temp: (rng) => ({ tau: 0.2, tauPerRow: tauRows(rng), posInvTau: 7, wantsPerRowLoss: true }) },
+  { name: 'Adap-τ standard InfoNCE, shared 9 masked', loss: makeLoss('adap-tau', { standardInfoNCE: true }), score: 'cosine', layout: 'shared', N: 9, masked: true,
+    temp: (rng) => ({ tau: 0.2, tauPerRow: tauRows(rng), posInvTau: 5 }) },
+  { name: 'CCL w 150, shared 24, dense Adam', loss: makeLoss('ccl', { margin: 0.2 }), score: 'cosine', layout: 'shared', N: 24, masked: false, lazy: false, temp: () => ({ tau: 1 }) },
+  { name: 'CCL sum (w null), shared 11 masked', loss: makeLoss('ccl', { margin: 0.1, negativeWeight: null }), score: 'cosine', layout: 'shared', N: 11, masked: true, temp: () => ({ tau: 1 }) },
+  { name: 'CCL, in-batch + 3 extra', loss: makeLoss('ccl', { margin: 0 }), score: 'cosine', layout: 'in-batch', N: 3, masked: false, temp: () => ({ tau: 1 }) },
+  { name: 'K-pair BPR, shared 8, dot', loss: makeLoss('bpr', { form: 'kpair' }), score: 'dot', layout: 'shared', N: 8, masked: false, temp: () => ({ tau: 0.1 }) },
+];
+
+function makeBatch(c: Case, rng: Rng): { users: Int32Array; pos: Int32Array; positivesPerRow: number; neg: NegativeBatch } {
+  // few users and items for many rows: duplicates within a step, and items that are both positive and negative
+  const users = Int32Array.from({ length: B }, () => rng.int(nU / 3));
+  const pos = Int32Array.from({ length: B }, () => rng.int(nI / 3));
+  const items = Int32Array.from({ length: c.N }, () => rng.int(nI / 3));
+  const cols = c.layout === 'shared' ? c.N : B + c.N;
+  const mask = c.masked ? Float32Array.from({ length: B * cols }, (_, e) => (e % cols === e % 7 || rng.float() < 0.2 ? 0 : 1)) : undefined;
+  if (mask && c.layout === 'in-batch') for (let b = 0; b < B; b++) mask[b * cols + b] = 0;
+  const neg: NegativeBatch = c.layout === 'shared' ? { layout: 'shared', items, mask } : { layout: 'in-batch', extra: c.N ? items : undefined, mask };
+  return { users, pos, positivesPerRow: 1, neg };
+}
+
+for (const c of cases) {
+  for (const dropout of c.score === 'cosine' ? [0, 0.2] : [0]) {
+    test(`fused many-negative step = tfjs step over 4 Adam steps (${c.name}${dropout ? ', user dropout 0.2' : ''})`, () => {
+      const fast = makeModel(true, c.score, dropout, c.lazy ?? true);
+      const slow = makeModel(false, c.score, dropout, c.lazy ?? true);
+      const rng = new Rng(9);
+      for (let s = 0; s < 4; s++) {
+        const batch = makeBatch(c, rng);
+        const temp = c.temp(rng);
+        const before = tf.memory().numTensors;
+        const counted = counting(c.loss);
+        const a = fast.step.run(batch, counted, temp, new Rng(100 + s));
+        assert.equal(counted.calls, 0, 'the fused step never asks tfjs for the loss');
+        assert.equal(tf.memory().numTensors, before, 'the fused step keeps no tensor');
+        const b = slow.step.run(batch, c.loss, temp, new Rng(100 + s));
+        assert.ok(Math.abs(a.loss - b.loss) < 2e-5 * Math.max(1, Math.abs(b.loss)), `step ${s}: loss ${a.loss} vs ${b.loss}`);
+        assert.equal(!!a.perRow, !!b.perRow, 'per-row loss given by both or neither');
+        if (a.perRow && b.perRow) for (let r = 0; r < B; r++) assert.ok(Math.abs(a.perRow[r] - b.perRow[r]) < 2e-5 * (1 + Math.abs(b.perRow[r])), `per-row ${r}: ${a.perRow[r]} vs ${b.perRow[r]}`);
+      }
+      for (const [name, x, y] of [['users', fast.users.data, slow.users.data], ['items', fast.items.data, slow.items.data]] as const) {
+        let worst = 0;
+        for (let k = 0; k < x.length; k++) worst = Math.max(worst, Math.abs(x[k] - y[k]));
+        assert.ok(worst < 2e-5, `${name} differ by ${worst}`);
+      }
+    });
+  }
+}
+
+/** The loss with a counter of its tfjs `compute` calls (the fused path never makes one). */
+function counting(loss: Loss): Loss & { calls: number } {
+  const out = { ...loss, calls: 0, compute: (x: Parameters<Loss['compute']>[0]) => (out.calls++, loss.compute(x)) };
+  return out;
+}
+
+test('the fused step leaves per-row negatives, several positives, logQ, MSCL-like losses to tfjs; model.fastPath false turns it off', () => {
+  const rng = new Rng(4);
+  const users = Int32Array.from({ length: 4 }, (_, b) => b), pos = Int32Array.from({ length: 4 }, (_, b) => b + 4);
+  const shared: NegativeBatch = { layout: 'shared', items: Int32Array.from([10, 11, 12]) };
+  const tfjsCalls = (fastPath: boolean, lossName: string, batch: Parameters<TrainStep['run']>[0], opts = {}): number => {
+    const loss = counting(makeLoss(lossName, opts));
+    const r = makeModel(fastPath, 'cosine', 0, true).step.run(batch, loss, { tau: 0.5 }, rng);
+    assert.ok(Number.isFinite(r.loss));
+    return loss.calls;
+  };
+  assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: shared }), 0, 'shared SSM: fused');
+  assert.equal(tfjsCalls(false, 'ssm', { users, pos, positivesPerRow: 1, neg: shared }), 1, 'model.fastPath false: tfjs');
+  assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 2, items: Int32Array.from({ length: 8 }, (_, k) => 10 + k) } }), 1, 'per-row: tfjs');
+  assert.equal(tfjsCalls(true, 'ssm', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }), 1, 'two positives: tfjs');
+  assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: shared, logQ: { pos: new Float32Array(4), neg: new Float32Array(3) } }), 1, 'logQ: tfjs');
+  assert.equal(tfjsCalls(true, 'bpr', { users, pos, positivesPerRow: 1, neg: shared }), 1, 'BPR mean form has no fused form: tfjs');
+});
+
+test('finite differences: the fused gradients of SSM (per-row τ), CCL, Adap-τ (β0) and K-pair BPR (dot) match central differences of the fused loss, through dropout', () => {
+  const rng = new Rng(21);
+  const Dd = 8, nu = 6, ni = 9, b = 5, n = 7;
+  for (const [lossName, opts, cosine] of [['ssm', {}, true], ['ccl', { margin: 0.1 }, true], ['adap-tau', {}, true], ['bpr', { form: 'kpair' }, false]] as const) {
+    const loss = makeLoss(lossName, opts);
+    const U = Float32Array.from({ length: nu * Dd }, () => rng.normal() * 0.5);
+    const I = Float32Array.from({ length: ni * Dd }, () => rng.normal() * 0.5);
+    const users = Int32Array.from([0, 1, 2, 1, 3]);
+    const pos = Int32Array.from([0, 1, 2, 3, 1]);
+    const negs = Int32Array.from([4, 5, 6, 7, 8, 0, 5]);
+    const tauPerRow = Float32Array.from({ length: b }, (_, r) => 0.3 + 0.1 * r);
+    const kernel = new FusedContrastiveStep();
+    const run = (): { loss: number; gu: Float32Array; gi: Float32Array; ids: Int32Array } => {
+      const o = kernel.step({
+        users, pos, negItems: negs, layout: 'shared', userTable: U, itemTable: I, dim: Dd, cosine, dropout: 0.2, rng: new Rng(5),
+        form: loss.fused!, tau: 0.4, tauPerRow: lossName === 'ssm' || lossName === 'adap-tau' ? tauPerRow : undefined, posInvTau: lossName === 'adap-tau' ? 3 : undefined,
+      });
+      return { loss: o.loss, gu: Float32Array.from(o.userGrads), gi: Float32Array.from(o.itemGrads), ids: Int32Array.from(o.itemIds) };
+    };
+    const base = run();
+    assert.equal(base.ids.length, b + n);
+    const h = 1e-2;
+    const check = (table: Float32Array, row: number, d: number, analytic: number, what: string): void => {
+      const keep = table[row * Dd + d];
+      table[row * Dd + d] = keep + h;
+      const up = run().loss;
+      table[row * Dd + d] = keep - h;
+      const down = run().loss;
+      table[row * Dd + d] = keep;
+      const numeric = (up - down) / (2 * h);
+      assert.ok(Math.abs(numeric - analytic) < 2e-2 * Math.max(1, Math.abs(numeric)), `${lossName} ${what}: analytic ${analytic} vs numeric ${numeric}`);
+    };
+    for (const row of [1, 3]) for (const d of [0, 5]) {
+      let g = 0;
+      users.forEach((u, r) => { if (u === row) g += base.gu[r * Dd + d]; });
+      check(U, row, d, g, `∂user ${row}[${d}]`);
+    }
+    for (const row of [1, 5, 8]) for (const d of [2, 7]) {
+      let g = 0;
+      base.ids.forEach((it, r) => { if (it === row) g += base.gi[r * Dd + d]; });
+      check(I, row, d, g, `∂item ${row}[${d}]`);
+    }
+  }
+});

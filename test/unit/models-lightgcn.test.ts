@@ -1,0 +1,241 @@
+/**
+ * LightGCN as a backbone (algorithms.md §0): the normalised adjacency and the propagation against dense float64
+ * references on small graphs (isolated items, users without items, 0–3 layers), the sparse product against a dense
+ * one (random graphs, empty rows, widths that are not a multiple of 4), the whole step's gradient — through the final
+ * embeddings, the hop sources of synthesised negatives and the ego L2 — against finite differences of an independent
+ * float64 objective, and LightGCN with 0 layers = MF.
+ */
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { LightGcnModel } from '../../src/engine/models/lightgcn';
+import { MfModel } from '../../src/engine/models/mf';
+import { normalizedAdjacency, spmmReference } from '../../src/engine/models/graph';
+import { backboneSpec } from '../../src/engine/models/registry';
+import { createStep } from '../../src/engine/step/step';
+import { initBackend } from '../../src/engine/tensor/backend';
+import { bpr } from '../../src/engine/losses/bpr';
+import { Rng } from '../../src/engine/rng';
+import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
+import type { Interactions } from '../../src/engine/data/types';
+import { csrFromRows } from '../fixtures/data/helpers';
+
+before(async () => {
+  await initBackend('auto');
+});
+
+/** users 0..4 × items 0..6: user 3 has no items, item 6 has no users, user 4 has one */
+const rows = [[0, 1, 2], [1, 3], [0, 2, 4, 5], [], [5]];
+const nItems = 7;
+const graph = (): Interactions => csrFromRows(rows, nItems);
+
+/** dense Â in float64 from the definition */
+function denseAdjacency(r: number[][], nI: number): Float64Array[] {
+  const nU = r.length, n = nU + nI;
+  const A = Array.from({ length: n }, () => new Float64Array(n));
+  r.forEach((items, u) => items.forEach((i) => { A[u][nU + i] = 1; A[nU + i][u] = 1; }));
+  const deg = A.map((row) => row.reduce((s, v) => s + v, 0));
+  return A.map((row, a) => row.map((v, b) => (v ? v / Math.sqrt(deg[a] * deg[b]) : 0)));
+}
+
+function denseMul(A: Float64Array[], X: Float64Array, D: number): Float64Array {
+  const n = A.length, Y = new Float64Array(n * D);
+  for (let a = 0; a < n; a++) for (let b = 0; b < n; b++) if (A[a][b]) for (let d = 0; d < D; d++) Y[a * D + d] += A[a][b] * X[b * D + d];
+  return Y;
+}
+
+/** final = mean_{l=0..L} Â^l E0, and each hop */
+function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number): { final: Float64Array; hops: Float64Array[] } {
+  const hops = [E0];
+  for (let l = 1; l <= L; l++) hops.push(denseMul(A, hops[l - 1], D));
+  const final = new Float64Array(E0.length);
+  for (const h of hops) for (let k = 0; k < h.length; k++) final[k] += h[k] / (L + 1);
+  return { final, hops };
+}
+
+const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3): ModelConfig => ({
+  kind: 'lightgcn', layers, dim: D, score, evalScore: 'same', init: { dist: 'normal', std: 0.5 }, userDropout: 0, fastPath: true,
+});
+const sgd = (l2: number): OptimizerConfig => ({ kind: 'sgd', lr: 1, l2, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: true });
+
+test('the normalised adjacency is D^-1/2 A D^-1/2 of [[0,R],[Rᵀ,0]]: symmetric, no self-loops, empty rows for isolated nodes', () => {
+  const a = normalizedAdjacency(graph());
+  const ref = denseAdjacency(rows, nItems);
+  assert.equal(a.nodes, 12);
+  for (let r = 0; r < a.nodes; r++) {
+    const dense = new Float64Array(a.nodes);
+    for (let k = a.indptr[r]; k < a.indptr[r + 1]; k++) {
+      assert.ok(k === a.indptr[r] || a.indices[k] > a.indices[k - 1], 'columns sorted');
+      dense[a.indices[k]] = a.values[k];
+    }
+    for (let c = 0; c < a.nodes; c++) assert.ok(Math.abs(dense[c] - ref[r][c]) < 1e-7, `Â[${r}][${c}] ${dense[c]} vs ${ref[r][c]}`);
+  }
+  assert.equal(a.indptr[4] - a.indptr[3], 0, 'user 3 has no items: empty row');
+  assert.equal(a.indptr[12] - a.indptr[11], 0, 'item 6 has no users: empty row');
+});
+
+test('Â·X (plain reference) = the dense product on random graphs with empty rows, for widths 1, 3, 4, 7, 64', () => {
+  const rng = new Rng(5);
+  for (const [nU, nI, density] of [[30, 20, 0.1], [7, 50, 0.3], [40, 3, 0.05]] as const) {
+    const r = Array.from({ length: nU }, () => Array.from({ length: nI }, (_, i) => i).filter(() => rng.float() < density));
+    const a = normalizedAdjacency(csrFromRows(r, nI));
+    const A = denseAdjacency(r, nI);
+    for (const D of [1, 3, 4, 7, 64]) {
+      const X = Float32Array.from({ length: (nU + nI) * D }, () => rng.normal());
+      const Y = new Float32Array(X.length).fill(Number.NaN); // every row is written, empty ones with 0
+      spmmReference(a, X, Y, D);
+      const ref = denseMul(A, Float64Array.from(X), D);
+      for (let k = 0; k < Y.length; k++) assert.ok(Math.abs(Y[k] - ref[k]) < 1e-5, `D=${D} [${k}] ${Y[k]} vs ${ref[k]}`);
+    }
+  }
+});
+
+for (const L of [0, 1, 2, 3]) {
+  test(`forward with ${L} layers = mean of Â^l·E0 (dense reference), hops exposed as sources, propagated once per parameter change`, () => {
+    const D = 3;
+    const m = new LightGcnModel(graph(), modelCfg(L, 'dot', D), sgd(0), new Rng(1));
+    const E0 = new Float64Array([...m.users.data, ...m.items.data]);
+    const ref = denseForward(denseAdjacency(rows, nItems), E0, D, L);
+    const s = m.forward();
+    const got = [...s.users.data, ...s.items.data];
+    got.forEach((v, k) => assert.ok(Math.abs(v - ref.final[k]) < 1e-6, `final[${k}] ${v} vs ${ref.final[k]}`));
+    for (let l = 0; l <= L; l++) {
+      const h = [...s[`users@${l}`].data, ...s[`items@${l}`].data];
+      h.forEach((v, k) => assert.ok(Math.abs(v - ref.hops[l][k]) < 1e-6, `hop ${l}[${k}]`));
+    }
+    if (L > 0) {
+      // an isolated node keeps only its layer-0 share: final = e0 / (L + 1)
+      for (let d = 0; d < D; d++) assert.ok(Math.abs(s.users.data[3 * D + d] - m.users.data[3 * D + d] / (L + 1)) < 1e-7);
+    }
+    m.forward();
+    m.score(Int32Array.of(0), Int32Array.of(1, 2), 2);
+    m.evalEmbeddings();
+    assert.equal(m.propagations, 1, 'cached until the parameters change');
+    m.load({ users: m.users.data.slice(), items: m.items.data.slice() });
+    m.forward();
+    assert.equal(m.propagations, 2, 'load invalidates the propagated embeddings');
+  });
+}
+
+const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
+
+interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean }
+
+/**
+ * float64 objective of one BPR step on the final embeddings: mean_b softplus(s(u,neg) − s(u,pos)) + λ/B·½Σ‖ego rows‖².
+ * With synth, the negative of row b is Σ_t w_t·hop_{l_t}[ref_t] (item rows of the given hops).
+ */
+function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c: GradCase, users: number[], pos: number[], neg: number[], synth?: { hops: number[]; refs: number[]; weights: number[] }): number {
+  const { final, hops } = denseForward(A, E0, D, c.L);
+  const vec = (X: Float64Array, node: number): number[] => Array.from(X.subarray(node * D, (node + 1) * D));
+  const norm = (x: number[]): number[] => { const l = Math.max(Math.hypot(...x), 1e-12); return x.map((v) => v / l); };
+  const dot = (a: number[], b: number[]): number => a.reduce((s, v, k) => s + v * b[k], 0);
+  const B = users.length;
+  let total = 0, reg = 0;
+  for (let b = 0; b < B; b++) {
+    let u = vec(final, users[b]), p = vec(final, nU + pos[b]);
+    let q: number[];
+    if (synth) {
+      const T = synth.hops.length;
+      q = new Array(D).fill(0);
+      for (let t = 0; t < T; t++) {
+        const x = vec(hops[synth.hops[t]], nU + synth.refs[b * T + t]);
+        for (let d = 0; d < D; d++) q[d] += synth.weights[b * T + t] * x[d];
+      }
+    } else q = vec(final, nU + neg[b]);
+    if (c.score === 'cosine') { u = norm(u); p = norm(p); q = norm(q); }
+    total += softplus(dot(u, q) - dot(u, p));
+    for (const node of [users[b], nU + pos[b], nU + neg[b]]) { const e = vec(E0, node); reg += dot(e, e); }
+  }
+  return total / B + 0.5 * (c.l2 / B) * reg;
+}
+
+const gradCases: GradCase[] = [
+  { L: 1, score: 'dot', l2: 0.1, synth: false },
+  { L: 3, score: 'dot', l2: 0.05, synth: false },
+  { L: 2, score: 'cosine', l2: 0, synth: false },
+  { L: 2, score: 'dot', l2: 0.02, synth: true },
+];
+
+for (const c of gradCases) {
+  test(`LightGCN step gradient to the ego embeddings = finite differences (${JSON.stringify(c)})`, () => {
+    const D = 3, nU = rows.length;
+    const rng = new Rng(17);
+    const cfg = modelCfg(c.L, c.score, D);
+    const opt = sgd(c.l2);
+    const m = new LightGcnModel(graph(), cfg, opt, rng);
+    const A = denseAdjacency(rows, nItems);
+    const users = [0, 2, 2, 4, 1];
+    const pos = [1, 4, 5, 5, 3];
+    const neg = [3, 6, 0, 2, 2];
+    // synthesised negatives: α·pos + (1−α)·neg at hop 0 and at the last hop, averaged (MixGCF-shaped)
+    const synth = c.synth
+      ? (() => {
+          const hops = [0, 0, c.L, c.L];
+          const refs: number[] = [], weights: number[] = [];
+          users.forEach((_, b) => {
+            const a0 = 0.3 + 0.1 * b, a1 = 0.8 - 0.1 * b;
+            refs.push(pos[b], neg[b], pos[b], neg[b]);
+            weights.push(a0 / 2, (1 - a0) / 2, a1 / 2, (1 - a1) / 2);
+          });
+          return { hops, refs, weights };
+        })()
+      : undefined;
+    const E0 = new Float64Array([...m.users.data, ...m.items.data]);
+    const r = createStep(m, cfg, opt).run(
+      {
+        users: Int32Array.from(users), pos: Int32Array.from(pos), positivesPerRow: 1,
+        neg: {
+          layout: 'per-row', n: 1, items: Int32Array.from(neg),
+          ...(synth ? { synth: { terms: 4, termSources: synth.hops.map((l) => `items@${l}`), refs: Int32Array.from(synth.refs), weights: Float32Array.from(synth.weights) } } : {}),
+        },
+      },
+      bpr.create({ form: 'mean', reduction: 'mean' }), { tau: 1 }, rng,
+    );
+    const f0 = objective(E0, A, D, nU, c, users, pos, neg, synth);
+    assert.ok(Math.abs(r.loss - f0) < 1e-5 * Math.max(1, Math.abs(f0)), `loss ${r.loss} vs reference ${f0}`);
+    const after = [...m.users.data, ...m.items.data];
+    const h = 1e-6;
+    for (let k = 0; k < E0.length; k++) {
+      const plus = Float64Array.from(E0); plus[k] += h;
+      const minus = Float64Array.from(E0); minus[k] -= h;
+      const fd = (objective(plus, A, D, nU, c, users, pos, neg, synth) - objective(minus, A, D, nU, c, users, pos, neg, synth)) / (2 * h);
+      const g = E0[k] - after[k]; // SGD with lr 1 moves every ego row by minus its gradient
+      assert.ok(Math.abs(g - fd) < 1e-5 + 1e-3 * Math.abs(fd), `ego[${k}] (node ${Math.floor(k / D)}): step gradient ${g} vs finite difference ${fd}`);
+    }
+  });
+}
+
+test('LightGCN with 0 layers trains exactly like MF (same init, same steps, Adam)', () => {
+  const D = 4;
+  const opt: OptimizerConfig = { kind: 'adam', lr: 0.05, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
+  const lg = new LightGcnModel(graph(), modelCfg(0, 'dot', D), opt, new Rng(4));
+  const mf = new MfModel(5, nItems, { ...modelCfg(0, 'dot', D), kind: 'mf', fastPath: false }, opt, new Rng(4));
+  assert.deepEqual(lg.users.data, mf.users.data);
+  const sl = createStep(lg, modelCfg(0, 'dot', D), opt);
+  const sm = createStep(mf, { ...modelCfg(0, 'dot', D), fastPath: false }, opt);
+  const loss = bpr.create({ form: 'mean', reduction: 'mean' });
+  const rng = new Rng(8);
+  for (let s = 0; s < 4; s++) {
+    const users = Int32Array.from({ length: 6 }, () => rng.int(5));
+    const pos = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+    const neg = { layout: 'per-row' as const, n: 2, items: Int32Array.from({ length: 12 }, () => rng.int(nItems)) };
+    const a = sl.run({ users, pos, positivesPerRow: 1, neg }, loss, { tau: 1 }, new Rng(1));
+    const b = sm.run({ users, pos, positivesPerRow: 1, neg }, loss, { tau: 1 }, new Rng(1));
+    assert.ok(Math.abs(a.loss - b.loss) < 1e-6, `step ${s}: ${a.loss} vs ${b.loss}`);
+  }
+  for (const [x, y] of [[lg.users.data, mf.users.data], [lg.items.data, mf.items.data]]) {
+    for (let k = 0; k < x.length; k++) assert.ok(Math.abs(x[k] - y[k]) < 1e-6, `[${k}] ${x[k]} vs ${y[k]}`);
+  }
+});
+
+test('the registry builds LightGCN from model.kind, labelled with its layers; checkpoints hold the ego tables', () => {
+  const spec = backboneSpec('lightgcn');
+  assert.equal(spec.label(modelCfg(3)), 'LightGCN-3');
+  const m = spec.create({ nUsers: 5, nItems, train: graph() }, modelCfg(2), sgd(0), new Rng(3));
+  assert.equal(m.kind, 'lightgcn');
+  const p = m.parameters();
+  assert.equal(p.users, (m as LightGcnModel).users.data);
+  const e = m.evalEmbeddings();
+  assert.notDeepEqual(Array.from(e.items), Array.from(p.items), 'evaluation ranks with the propagated embeddings');
+  assert.throws(() => backboneSpec('ngcf'), /unknown backbone "ngcf" \(known: mf, lightgcn\)/);
+});

@@ -1,0 +1,257 @@
+// Every WebAssembly kernel (src/engine/wasm/kernels/*.wat) against a plain-JavaScript reference, on random inputs and
+// on the edges: row tails, empty rows and ranges, NaN and ±∞, fully masked rows, clamped norms.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Heap } from '../../src/engine/wasm/heap';
+import { instantiate, kernelModule, type KernelName } from '../../src/engine/wasm/modules';
+import { Rng } from '../../src/engine/rng';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const rng = new Rng(11);
+const randn = (n: number, scale = 1): Float32Array => Float32Array.from({ length: n }, () => rng.normal() * scale);
+const near = (got: number, want: number, tol: number, what: string): void => {
+  if (Number.isNaN(want)) return assert.ok(Number.isNaN(got), `${what}: ${got}, expected NaN`);
+  if (!Number.isFinite(want)) return assert.equal(got, want, what);
+  assert.ok(Math.abs(got - want) <= tol * (1 + Math.abs(want)), `${what}: ${got} vs ${want}`);
+};
+
+/** Copies arrays into a fresh heap; returns their byte offsets. */
+function place(heap: Heap, ...arrays: (Float32Array | Int32Array)[]): number[] {
+  return arrays.map((a) => {
+    const at = heap.alloc(a.byteLength);
+    (a instanceof Int32Array ? heap.i32(at, a.length) : heap.f32(at, a.length)).set(a as never);
+    return at;
+  });
+}
+
+test('every kernel source assembles and compiles to a module with its exports', () => {
+  const want: Record<KernelName, string[]> = {
+    adam: ['adamRows', 'adamDense'], gemm: ['gemm'], rows: ['normalize', 'normalizeBack', 'rowDots', 'rowAxpy'],
+    scan: ['scan'], scores: ['rowMax', 'rowExp', 'rowScale', 'rowHinge', 'rowCount'],
+  };
+  for (const [name, exports] of Object.entries(want) as [KernelName, string[]][]) {
+    const got = WebAssembly.Module.exports(kernelModule(name)).map((e) => e.name);
+    for (const e of exports) assert.ok(got.includes(e), `${name}.wat exports ${e} (has ${got.join(', ')})`);
+  }
+});
+
+test('a kernel that does not assemble fails the build with its file:line', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-wat-'));
+  const bad = path.join(dir, 'bad.wat');
+  fs.writeFileSync(bad, '(module\n  (func (export "f") (result i32)\n    (f32.const 1)))\n');
+  const plugin = path.join(process.env.RECLAB_ROOT ?? process.cwd(), 'scripts', 'wat-plugin.mjs');
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', `import { assembleWat } from ${JSON.stringify(plugin)}; await assembleWat(${JSON.stringify(bad)});`], { encoding: 'utf8' });
+  fs.rmSync(dir, { recursive: true, force: true });
+  assert.notEqual(r.status, 0, 'assembling a type-incorrect kernel must fail');
+  assert.match(r.stderr, /bad\.wat:3:\d+: error: type mismatch/);
+});
+
+interface Gemm { gemm(a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void }
+
+test('gemm: C (+)= A·B for plain, transposed and strided A, with row tails (M % 4 ≠ 0), K = 0 and M = 0', () => {
+  for (const [M, N, K] of [[1, 8, 1], [3, 8, 5], [4, 16, 64], [7, 24, 3], [13, 40, 17], [0, 8, 4], [5, 8, 0]]) {
+    for (const transposed of [false, true]) {
+      for (const acc of [0, 1]) {
+        const heap = new Heap();
+        const A = randn(M * K), Bm = randn(K * N), C0 = randn(M * N);
+        const [a, b, c] = place(heap, A, Bm, C0);
+        // A(i, k) at a + i·ai + k·ak: row-major [M, K], or stored transposed as [K, M]
+        const At = new Float32Array(M * K);
+        for (let i = 0; i < M; i++) for (let k = 0; k < K; k++) At[k * M + i] = A[i * K + k];
+        if (transposed) heap.f32(a, M * K).set(At);
+        const [ai, ak] = transposed ? [4, M * 4] : [K * 4, 4];
+        heap.kernel<Gemm>('gemm').gemm(a, ai, ak, b, N * 4, c, N * 4, M, N, K, acc);
+        const got = heap.f32(c, M * N);
+        for (let i = 0; i < M; i++) for (let j = 0; j < N; j++) {
+          let s = acc ? C0[i * N + j] : 0;
+          for (let k = 0; k < K; k++) s += A[i * K + k] * Bm[k * N + j];
+          near(got[i * N + j], s, 1e-5, `M${M} N${N} K${K} ${transposed ? 'Aᵀ' : 'A'} acc${acc} C[${i},${j}]`);
+        }
+      }
+    }
+  }
+});
+
+test('gemm: NaN and ∞ in A propagate to exactly the rows they touch', () => {
+  const heap = new Heap();
+  const M = 6, N = 8, K = 4;
+  const A = randn(M * K), Bm = randn(K * N);
+  A[1 * K + 2] = NaN;
+  A[4 * K] = Infinity;
+  const [a, b, c] = place(heap, A, Bm, new Float32Array(M * N));
+  heap.kernel<Gemm>('gemm').gemm(a, K * 4, 4, b, N * 4, c, N * 4, M, N, K, 0);
+  const got = heap.f32(c, M * N);
+  for (let j = 0; j < N; j++) {
+    assert.ok(Number.isNaN(got[N + j]), 'row 1 is NaN');
+    assert.equal(Math.abs(got[4 * N + j]), Infinity, 'row 4 is ±∞');
+    for (const i of [0, 2, 3, 5]) assert.ok(Number.isFinite(got[i * N + j]), `row ${i} stays finite`);
+  }
+});
+
+interface Scores {
+  rowMax(z: number, mask: number, bytes: number): number;
+  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number): number;
+  rowScale(x: number, bytes: number, c: number): void;
+  rowHinge(z: number, mask: number, bytes: number, m: number, c: number): number;
+  rowCount(mask: number, bytes: number): number;
+}
+
+test('score rows: max, exp-and-sum, scale, hinge and count against Math loops (random, masked, NaN/∞, empty rows)', () => {
+  for (const n of [0, 4, 12, 64, 1024]) {
+    for (const edge of ['random', 'masked', 'special', 'all-masked']) {
+      const heap = new Heap();
+      const z = randn(n, 3);
+      const mask = Float32Array.from({ length: n }, (_, k) => (edge === 'all-masked' ? 0 : edge === 'masked' && k % 3 === 1 ? 0 : 1));
+      if (edge === 'special' && n >= 4) {
+        z[0] = NaN; mask[0] = 0; // a masked NaN is never read
+        z[1] = -Infinity; // e^−∞ = 0 (clamped: ~1e-38)
+        z[2] = 80; // large but finite after the shift
+      }
+      const [zp, mp, op] = place(heap, z, mask, new Float32Array(n));
+      const k = heap.kernel<Scores>('scores');
+      let mx = -Infinity;
+      for (let j = 0; j < n; j++) if (mask[j] !== 0 && z[j] > mx) mx = z[j];
+      near(k.rowMax(zp, mp, n * 4), mx, 0, `rowMax n${n} ${edge}`);
+      const s = 0.7, shift = Number.isFinite(mx) ? s * mx : 0;
+      const sum = k.rowExp(zp, mp, op, n * 4, s, shift);
+      const out = heap.f32(op, n);
+      let ref = 0;
+      for (let j = 0; j < n; j++) {
+        const e = mask[j] === 0 ? 0 : Math.exp(Math.max(s * z[j] - shift, -87));
+        ref += e;
+        near(out[j], e, 2e-6, `rowExp n${n} ${edge} [${j}]`);
+      }
+      near(sum, ref, 1e-5, `rowExp sum n${n} ${edge}`);
+      assert.equal(k.rowCount(mp, n * 4), mask.filter((v) => v !== 0).length, `rowCount n${n} ${edge}`);
+      const before = Float32Array.from(out);
+      k.rowScale(op, n * 4, -2);
+      for (let j = 0; j < n; j++) assert.equal(out[j], Math.fround(before[j] * -2), `rowScale [${j}]`);
+      // hinge in place over a copy of z
+      const [hz] = place(heap, z);
+      const m = 0.5, c = 3;
+      let href = 0;
+      for (let j = 0; j < n; j++) if (mask[j] !== 0 && z[j] - m > 0) href += z[j] - m;
+      near(k.rowHinge(hz, mp, n * 4, m, c), href, 1e-5, `rowHinge n${n} ${edge}`);
+      const hg = heap.f32(hz, n);
+      for (let j = 0; j < n; j++) assert.equal(hg[j], mask[j] !== 0 && z[j] - m > 0 ? c : 0, `hinge gradient n${n} ${edge} [${j}]`);
+    }
+  }
+});
+
+test('rowExp keeps the relative error of Cephes expf (≤ 3e-7) over [−87, 0]', () => {
+  const heap = new Heap();
+  const n = 4096;
+  const z = Float32Array.from({ length: n }, (_, j) => -87 * (j / (n - 1)));
+  const [zp, mp, op] = place(heap, z, new Float32Array(n).fill(1), new Float32Array(n));
+  heap.kernel<Scores>('scores').rowExp(zp, mp, op, n * 4, 1, 0);
+  const out = heap.f32(op, n);
+  for (let j = 0; j < n; j++) {
+    const e = Math.exp(z[j]);
+    assert.ok(Math.abs(out[j] - e) <= 3e-7 * e, `e^${z[j]}: ${out[j]} vs ${e}`);
+  }
+});
+
+interface Rows {
+  normalize(x: number, out: number, norms: number, n: number, rb: number): void;
+  normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
+  rowDots(x: number, y: number, out: number, n: number, rb: number): void;
+  rowAxpy(y: number, x: number, c: number, n: number, rb: number): void;
+}
+
+test('embedding rows: normalize and its backward (incl. a zero row, clamped at 1e-12), dots and axpy against loops', () => {
+  for (const [R, D] of [[0, 4], [1, 4], [5, 8], [9, 64]]) {
+    const heap = new Heap();
+    const x = randn(R * D), y = randn(R * D), g = randn(R * D), c = randn(R);
+    if (R > 1) x.fill(0, D, 2 * D); // row 1 is zero: its norm clamps to 1e-12
+    const [xp, yp, op, np, gp, dp, cp] = place(heap, x, y, new Float32Array(R * D), new Float32Array(R), g, new Float32Array(R), c);
+    const k = heap.kernel<Rows>('rows');
+    k.normalize(xp, op, np, R, D * 4);
+    const out = heap.f32(op, R * D), norms = heap.f32(np, R);
+    for (let r = 0; r < R; r++) {
+      let ss = 0;
+      for (let d = 0; d < D; d++) ss += x[r * D + d] ** 2;
+      const nn = Math.max(Math.sqrt(ss), 1e-12);
+      near(norms[r], nn, 1e-6, `norm[${r}]`);
+      for (let d = 0; d < D; d++) near(out[r * D + d], x[r * D + d] / nn, 1e-6, `x̂[${r},${d}]`);
+    }
+    k.normalizeBack(op, gp, np, R, D * 4);
+    const back = heap.f32(gp, R * D);
+    for (let r = 0; r < R; r++) {
+      const nn = norms[r];
+      let p = 0;
+      for (let d = 0; d < D; d++) p += out[r * D + d] * g[r * D + d];
+      if (!(nn > 1e-12)) p = 0;
+      for (let d = 0; d < D; d++) near(back[r * D + d], (g[r * D + d] - out[r * D + d] * p) / nn, 1e-5, `∂x[${r},${d}]`);
+    }
+    k.rowDots(xp, yp, dp, R, D * 4);
+    const dots = heap.f32(dp, R);
+    for (let r = 0; r < R; r++) {
+      let s = 0;
+      for (let d = 0; d < D; d++) s += x[r * D + d] * y[r * D + d];
+      near(dots[r], s, 1e-5, `dot[${r}]`);
+    }
+    k.rowAxpy(yp, xp, cp, R, D * 4);
+    const yy = heap.f32(yp, R * D);
+    for (let r = 0; r < R; r++) for (let d = 0; d < D; d++) near(yy[r * D + d], y[r * D + d] + c[r] * x[r * D + d], 1e-6, `axpy[${r},${d}]`);
+  }
+});
+
+interface Adam {
+  adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+  adamDense(w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+}
+
+test('adam: lazy rows (incl. n = 0 and prefetch past the last row) and dense row ranges equal the float64 loop', () => {
+  const T = 23, D = 12, b1 = 0.9, b2 = 0.999, step = 0.01, eps = 1e-7;
+  const ref = (w: Float64Array, m: Float64Array, v: Float64Array, o: number, g: (k: number) => number): void => {
+    for (let k = 0; k < D; k++) {
+      m[o + k] = b1 * m[o + k] + (1 - b1) * g(k);
+      v[o + k] = b2 * v[o + k] + (1 - b2) * g(k) ** 2;
+      w[o + k] -= (step * m[o + k]) / (Math.sqrt(v[o + k]) + eps);
+    }
+  };
+  for (const mode of ['lazy', 'dense']) {
+    for (const n of [0, 1, 6]) {
+      const heap = new Heap();
+      const W = randn(T * D), M = randn(T * D, 0.1), V = Float32Array.from(randn(T * D), (x) => x * x);
+      const ids = Int32Array.from({ length: n }, (_, r) => (r * 7 + 3) % T);
+      const G = randn(n * D);
+      const slots = new Int32Array(T).fill(-1);
+      ids.forEach((row, r) => (slots[row] = r));
+      const [w, m, v, g, rows, sl] = place(heap, W, M, V, G, ids, slots);
+      const k = heap.kernel<Adam>('adam');
+      const w64 = Float64Array.from(W), m64 = Float64Array.from(M), v64 = Float64Array.from(V);
+      if (mode === 'lazy') {
+        k.adamRows(w, m, v, g, rows, n, D * 4, b1, b2, step, eps);
+        ids.forEach((row, r) => ref(w64, m64, v64, row * D, (kk) => G[r * D + kk]));
+      } else {
+        // two row ranges, as two worker threads would run them
+        k.adamDense(w, m, v, g, sl, 0, 10, D * 4, b1, b2, step, eps);
+        k.adamDense(w, m, v, g, sl, 10, T - 10, D * 4, b1, b2, step, eps);
+        for (let row = 0; row < T; row++) ref(w64, m64, v64, row * D, (kk) => (slots[row] >= 0 ? G[slots[row] * D + kk] : 0));
+      }
+      const wg = heap.f32(w, T * D), mg = heap.f32(m, T * D), vg = heap.f32(v, T * D);
+      for (let e = 0; e < T * D; e++) {
+        near(wg[e], w64[e], 1e-5, `${mode} n${n} w[${e}]`);
+        near(mg[e], m64[e], 1e-5, `${mode} n${n} m[${e}]`);
+        near(vg[e], v64[e], 1e-5, `${mode} n${n} v[${e}]`);
+      }
+    }
+  }
+});
+
+test('scan: finds the first 16-float group above the threshold; NaN never qualifies; stops at the end', () => {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const scan = instantiate<{ scan: (p: number, end: number, t: number) => number }>('scan', memory).scan;
+  const f = new Float32Array(memory.buffer, 0, 256).fill(0);
+  f[40] = NaN;
+  f[100] = 2;
+  assert.equal(scan(0, 1024, 1), 64 * 6, 'group of float 100 (floats 96..111)');
+  assert.equal(scan(0, 1024, 5), 1024, 'none above 5: the end');
+  assert.equal(scan(0, 0, -1), 0, 'empty range');
+  f[3] = Infinity;
+  assert.equal(scan(0, 1024, 1), 0, '+∞ qualifies');
+});
