@@ -30,6 +30,7 @@ const nodeEntries = {
   'engine': 'src/cli/engine-child.ts',
   'cli': 'src/cli/main.ts',
   'eval-worker': 'src/engine/eval/worker.ts',
+  'kernel-worker': 'src/engine/wasm/pool-worker.ts',
   'extension': 'src/extension/extension.ts',
 };
 const webEntries = {

@@ -7,13 +7,16 @@
 // examples/synthetic-mf-<loss>.reclab.json, else the first synthetic example that trains it) when there is one, else a default: cosine scores when the loss needs
 // them, 256 shared uniform negatives for cosine losses, one uniform negative otherwise.
 //
-// usage: node bench/methods.mjs [--epochs 3] [--only bpr,ssm] [--out docs/methods.md] [--runs-dir DIR]
-import * as esbuild from 'esbuild';
+// Then every registered sampler that has its own synthetic example (examples/<sampler>.reclab.json) gets a row with
+// that example's loss; samplers that rank with a previous run (hard-rank, dfn) first get a short synthetic-mf-bpr run
+// in the runs folder. `--only` takes loss and sampler names (rows of either kind).
+//
+// usage: node bench/methods.mjs [--epochs 3] [--only bpr,ssm,mh] [--out docs/methods.md] [--runs-dir DIR]
+import { loadBundle } from './bundle.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createRequire } from 'node:module';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const arg = (name, def) => {
@@ -26,13 +29,9 @@ const out = path.resolve(root, arg('out', 'docs/methods.md'));
 const runsDir = path.resolve(arg('runs-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-methods-'))));
 fs.mkdirSync(runsDir, { recursive: true });
 
-const bundle = path.join(root, '.bench', 'losses-registry.cjs');
-fs.mkdirSync(path.dirname(bundle), { recursive: true });
-await esbuild.build({
-  entryPoints: [path.join(root, 'src/engine/losses/registry.ts')], outfile: bundle, bundle: true, platform: 'node',
-  format: 'cjs', target: 'node20', logLevel: 'error', external: ['@tensorflow/tfjs-node'],
-});
-const { LOSSES } = createRequire(import.meta.url)(bundle);
+// (the registries reach the wasm kernels through tensor/, so bundle with the .wat plugin as bench/bundle.mjs does)
+const { LOSSES } = await loadBundle('losses-registry', path.join(root, 'src/engine/losses/registry.ts'));
+const { SAMPLERS } = await loadBundle('samplers-registry', path.join(root, 'src/engine/samplers/registry.ts'));
 
 function configFor(name, spec) {
   // the loss's own example first, then any synthetic example that trains it (not hard-rank: it needs a previous run)
@@ -59,15 +58,55 @@ function configFor(name, spec) {
 }
 
 function describeSampler(s) {
-  const opts = Object.entries(s).filter(([k]) => !['kind', 'negatives', 'rejectPositives'].includes(k)).map(([k, v]) => `${k}=${v}`);
+  const opts = Object.entries(s)
+    .filter(([k]) => !['kind', 'negatives', 'rejectPositives', 'checkpoint', 'experiment'].includes(k))
+    .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v).replace(/"/g, '') : v}`);
   const n = s.kind === 'in-batch' ? '' : `×${s.negatives ?? 1}`;
   return `${s.kind}${n}${opts.length ? ` (${opts.join(', ')})` : ''}`;
 }
 
-const rows = [];
+/** the synthetic example of a sampler (examples/<sampler>.reclab.json), if it has one */
+function samplerExample(name) {
+  const file = path.join(root, 'examples', `${name}.reclab.json`);
+  if (!fs.existsSync(file)) return null;
+  const cfg = JSON.parse(fs.readFileSync(file, 'utf8'));
+  if (cfg.sampler?.kind !== name || (cfg.dataset?.kind ?? 'synthetic') !== 'synthetic') return null;
+  return { cfg, source: `examples/${name}.reclab.json` };
+}
+
+/** samplers that rank with a previous run read the latest synthetic-mf-bpr run of the runs folder (trained once here) */
+let previousRun = false;
+function withPreviousRun(cfg) {
+  if (!['hard-rank', 'dfn'].includes(cfg.sampler?.kind)) return cfg;
+  if (!previousRun) {
+    const prev = JSON.parse(fs.readFileSync(path.join(root, 'examples', 'synthetic-mf-bpr.reclab.json'), 'utf8'));
+    delete prev.$schema;
+    prev.train = { ...(prev.train ?? {}), epochs };
+    const file = path.join(runsDir, 'synthetic-mf-bpr.reclab.json');
+    fs.writeFileSync(file, JSON.stringify(prev, null, 2));
+    process.stdout.write('(previous run for the rank window: synthetic-mf-bpr) … ');
+    const r = spawnSync(process.execPath, [path.join(root, 'bin/reclab.js'), 'train', file, '--runs-dir', runsDir, '--quiet'], { cwd: root, encoding: 'utf8' });
+    console.log(r.status === 0 ? 'done' : `failed: ${(r.stderr || '').trim().split('\n').pop()}`);
+    previousRun = true;
+  }
+  return { ...cfg, sampler: { ...cfg.sampler, checkpoint: runsDir, experiment: 'synthetic-mf-bpr' } };
+}
+
+const jobs = [];
 for (const [name, spec] of Object.entries(LOSSES)) {
   if (only.length && !only.includes(name)) continue;
-  const { cfg, source } = configFor(name, spec);
+  jobs.push({ method: `loss ${name}`, name, ...configFor(name, spec) });
+}
+for (const name of Object.keys(SAMPLERS)) {
+  if (only.length && !only.includes(name)) continue;
+  const ex = samplerExample(name);
+  if (ex) jobs.push({ method: `sampler ${name}`, name: `sampler-${name}`, ...ex });
+}
+
+const rows = [];
+for (const job of jobs) {
+  const { name, source, method } = job;
+  const cfg = withPreviousRun(job.cfg);
   cfg.name = `methods-${name}`;
   cfg.train = { ...(cfg.train ?? {}), epochs };
   cfg.eval = { ...(cfg.eval ?? {}), every: 1, patience: 0, ks: [20], selectMetric: 'ndcg@20', selectOn: 'valid' };
@@ -82,7 +121,7 @@ for (const [name, spec] of Object.entries(LOSSES)) {
   if (r.status !== 0 || !fs.existsSync(path.join(runDir, 'summary.json'))) {
     const why = (r.stderr || r.stdout || '').trim().split('\n').slice(-2).join(' ');
     console.log(`failed: ${why}`);
-    rows.push({ name, sampler: describeSampler(cfg.sampler), score: cfg.model?.score ?? 'dot', source, error: why });
+    rows.push({ method, name: cfg.loss?.kind ?? 'bpr', sampler: describeSampler(cfg.sampler), score: cfg.model?.score ?? 'dot', source, error: why });
     continue;
   }
   const summary = JSON.parse(fs.readFileSync(path.join(runDir, 'summary.json'), 'utf8'));
@@ -90,7 +129,7 @@ for (const [name, spec] of Object.entries(LOSSES)) {
   const epochTimes = events.filter((e) => e.kind === 'epoch').map((e) => e.seconds);
   const test = summary.bestTest ?? {};
   const row = {
-    name, sampler: describeSampler(cfg.sampler), score: cfg.model?.score ?? 'dot', source,
+    method, name: cfg.loss?.kind ?? 'bpr', sampler: describeSampler(cfg.sampler), score: cfg.model?.score ?? 'dot', source,
     recall: test['recall@20'], ndcg: test['ndcg@20'], bestEpoch: summary.bestEpoch,
     epochSeconds: epochTimes.reduce((a, b) => a + b, 0) / Math.max(1, epochTimes.length),
     wall: (Date.now() - t0) / 1000,
@@ -100,30 +139,60 @@ for (const [name, spec] of Object.entries(LOSSES)) {
 }
 
 const fmt = (v, d = 4) => (typeof v === 'number' ? v.toFixed(d) : '—');
+const order = [...Object.keys(LOSSES).map((n) => `loss ${n}`), ...Object.keys(SAMPLERS).map((n) => `sampler ${n}`)];
 // the table replaces the marked block of the page (appended under a heading the first time)
 const START = '<!-- methods-table:start (written by npm run bench:methods) -->';
 const END = '<!-- methods-table:end -->';
 const lines = [
   START,
   `Generated by \`npm run bench:methods\` (bench/methods.mjs) on ${new Date().toISOString().slice(0, 10)}: every registered loss with a`,
-  `representative sampler on the built-in synthetic dataset (3000 users, 2000 items), ${epochs} epochs, MF d=64.`,
+  `representative sampler, then every sampler that has a synthetic example with that example's loss, on the built-in`,
+  `synthetic dataset (3000 users, 2000 items unless the example says otherwise), ${epochs} epochs, MF d=64.`,
   'Recall@20 and NDCG@20 are on test at the epoch with the best validation NDCG@20 (10% of each user\'s training items held',
   'out); epoch time is the mean training time per epoch (evaluation excluded) on this machine — few epochs, so this',
-  'compares early training, not converged quality. Configs come from each loss\'s example when it has one.',
+  'compares early training, not converged quality. Configs come from each loss\'s example when it has one. A run with',
+  '`--only` re-measures its rows and keeps the others\' earlier numbers (the machine line is the latest run\'s).',
   '',
   `Machine: ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}, load average ${os.loadavg().map((x) => x.toFixed(1)).join(' / ')} at the end of the run.`,
   '',
-  '| loss | sampler | score | Recall@20 | NDCG@20 | best epoch | epoch time (s) | config |',
-  '|---|---|---|---|---|---|---|---|',
-  ...rows.map((r) =>
-    r.error
-      ? `| ${r.name} | ${r.sampler} | ${r.score} | failed | — | — | — | ${r.source}: ${r.error.replace(/\|/g, '/')} |`
-      : `| ${r.name} | ${r.sampler} | ${r.score} | ${fmt(r.recall)} | ${fmt(r.ndcg)} | ${r.bestEpoch ?? '—'} | ${fmt(r.epochSeconds, 1)} | ${r.source} |`,
+  '| method | loss | sampler | score | Recall@20 | NDCG@20 | best epoch | epoch time (s) | config |',
+  '|---|---|---|---|---|---|---|---|---|',
+  ...mergedRows().map((r) =>
+    typeof r === 'string'
+      ? r
+      : r.error
+      ? `| ${r.method} | ${r.name} | ${r.sampler} | ${r.score} | failed | — | — | — | ${r.source}: ${r.error.replace(/\|/g, '/')} |`
+      : `| ${r.method} | ${r.name} | ${r.sampler} | ${r.score} | ${fmt(r.recall)} | ${fmt(r.ndcg)} | ${r.bestEpoch ?? '—'} | ${fmt(r.epochSeconds, 1)} | ${r.source} |`,
   ),
   END,
 ];
 fs.mkdirSync(path.dirname(out), { recursive: true });
 const page = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+
+/**
+ * With --only, the rows of the page's table that were not re-run are kept (as their text), in registry order; a row of
+ * the older 8-column table (no method column) is read as a loss row.
+ */
+function mergedRows() {
+  if (!only.length) return rows;
+  const page = fs.existsSync(out) ? fs.readFileSync(out, 'utf8') : '';
+  const a0 = page.indexOf(START), b0 = page.indexOf(END);
+  const kept = new Map();
+  if (a0 >= 0 && b0 > a0) {
+    for (const line of page.slice(a0, b0).split('\n')) {
+      if (!line.startsWith('| ') || line.startsWith('| method') || line.startsWith('| loss |')) continue;
+      const cells = line.split('|').slice(1, -1).map((c) => c.trim());
+      const method = cells.length === 8 ? `loss ${cells[0]}` : cells[0];
+      kept.set(method, cells.length === 8 ? `| ${method} ${line}` : line);
+    }
+  }
+  for (const r of rows) kept.set(r.method, r);
+  return [...kept.entries()].sort(([x], [y]) => rank(x) - rank(y)).map(([, v]) => v);
+}
+function rank(method) {
+  const i = order.indexOf(method);
+  return i < 0 ? order.length : i;
+}
 const a = page.indexOf(START), b = page.indexOf(END);
 const block = lines.join('\n');
 fs.writeFileSync(out, a >= 0 && b > a

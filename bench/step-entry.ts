@@ -4,3 +4,4 @@ export { TrainStep } from '../src/engine/step/step';
 export { lossSpec } from '../src/engine/losses/registry';
 export { initBackend, tf } from '../src/engine/tensor/backend';
 export { Rng } from '../src/engine/rng';
+export { KernelPool } from '../src/engine/wasm/pool';

@@ -1,10 +1,12 @@
 // Micro-benchmark of one training step of the many-negative path (no data set needed: random ids).
 // Usage: node bench/step.mjs [--loss ccl] [--layout shared|per-row|in-batch] [--batch 2048] [--negatives 1024] [--steps 20]
 //                            [--dim 64] [--temp fixed|adaptive] [--score cosine|dot] [--dropout 0.1] [--fast-path false] [--lazy false]
+//                            [--threads 0 (= every core)]
 // Prints the median step time and the implied Yelp2018 epoch time (1,237,259 interactions).
 import { arg, loadBundle } from './bundle.mjs';
 
-const { MfModel, TrainStep, lossSpec, initBackend, Rng, tf } = await loadBundle('step', 'bench/step-entry.ts');
+const { MfModel, TrainStep, lossSpec, initBackend, Rng, tf, KernelPool } = await loadBundle('step', 'bench/step-entry.ts');
+const threads = KernelPool.configure(Number(arg('threads', '0'))).threads; // train.threads: 0 = every core
 const backend = await initBackend(arg('backend', 'auto'));
 const B = Number(arg('batch', '2048'));
 const N = Number(arg('negatives', '1024'));
@@ -44,6 +46,6 @@ times.sort((a, b) => a - b);
 cpu.sort((a, b) => a - b);
 const med = times[times.length >> 1];
 const epoch = (1237259 / B) * med / 1000;
-console.log(`${backend} ${lossName} ${score} ${layout} B=${B} N=${N} D=${D}: step median ${med.toFixed(1)} ms (min ${times[0].toFixed(1)}), Yelp2018 epoch ≈ ${epoch.toFixed(1)} s; CPU median ${cpu[cpu.length >> 1].toFixed(1)} ms; load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+console.log(`${backend} ${threads} thread${threads > 1 ? 's' : ''} ${lossName} ${score} ${layout} B=${B} N=${N} D=${D}: step median ${med.toFixed(1)} ms (min ${times[0].toFixed(1)}), Yelp2018 epoch ≈ ${epoch.toFixed(1)} s; CPU median ${cpu[cpu.length >> 1].toFixed(1)} ms; load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
 const mem = tf.memory();
 console.log(`tfjs after the run: ${mem.numTensors} tensors, ${(mem.numBytes / 1e6).toFixed(1)} MB; process RSS peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

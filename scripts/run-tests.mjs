@@ -1,5 +1,6 @@
 // Bundles each test file with esbuild (the same resolution as the shipped bundles) and runs them with node's test
-// runner. Usage: node scripts/run-tests.mjs [unit|integration|webview|e2e ...] (default: unit integration webview)
+// runner. Usage: node scripts/run-tests.mjs [unit|integration|slurm|webview|e2e ...] (default: all of them); the slurm suite starts a
+// single-node Slurm cluster first (scripts/setup-slurm.sh).
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -11,7 +12,7 @@ const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..')
 const args = process.argv.slice(2).filter((a) => !a.startsWith('-'));
 const explicit = args.filter((a) => a.endsWith('.ts')).map((a) => path.resolve(a));
 const suites = args.filter((a) => !a.endsWith('.ts'));
-const chosen = suites.length || explicit.length ? suites : ['unit', 'integration', 'webview', 'e2e'];
+const chosen = suites.length || explicit.length ? suites : ['unit', 'integration', 'slurm', 'webview', 'e2e'];
 
 // The browser and end-to-end suites install what they need (Debian chromium; Node 24 + code-server under .e2e/).
 // Both scripts are idempotent and take well under a second once installed. With the prerequisites installed here,
@@ -21,6 +22,8 @@ const setup = (script) => {
   const r = spawnSync('bash', [path.join(root, 'scripts', script)], { stdio: 'inherit', cwd: root });
   if (r.status !== 0) { console.error(`${script} failed (exit ${r.status})`); process.exit(1); }
 };
+// the Slurm suite runs against a real single-node cluster (Debian slurm-wlm + munge, started as root without systemd)
+if (needs.has('slurm')) setup('setup-slurm.sh');
 if (needs.has('e2e')) setup('setup-e2e.sh');
 else if (needs.has('webview')) setup('setup-chromium.sh');
 if (needs.has('e2e') || needs.has('webview')) process.env.RECLAB_REQUIRE_E2E = '1';

@@ -15,7 +15,7 @@ import { configReferenceMarkdown } from '../engine/config/reference';
 import { train, type TrainResult, describeConfig } from '../engine/train';
 import { itemPopularity } from '../engine/data/csr';
 import { loadDataset, datasetStats } from '../engine/data';
-import { Evaluator } from '../engine/eval';
+import { Evaluator, withSampledMetrics } from '../engine/eval';
 import { initBackend } from '../engine/tensor/backend';
 import type { RunEvent } from '../protocol/events';
 import { inspectRun, readConfig, readEventsReport, scanRuns, skippedLinesText, type RunRecord } from '../runs/reader';
@@ -315,11 +315,13 @@ export async function evalCommand(runDir: string, which: 'best' | 'last' = 'best
   const ev = new Evaluator({ workers: config.eval.workers });
   try {
     const score = config.model.evalScore === 'same' ? config.model.score : config.model.evalScore;
-    const r = await ev.evaluate({
+    const req = {
       users: ck.users, items: ck.items, dim: ck.dim, score,
       mask: ds.valid ? [ds.train, ds.valid] : [ds.train], target: ds.test, ks: config.eval.ks, metrics: config.eval.metrics,
       popularity: config.eval.popularityGroups ? { counts: itemPopularity(ds.train), groups: config.eval.popularityGroups, k: 20 } : undefined,
-    });
+      itemCounts: itemPopularity(ds.train), headShare: config.eval.headShare,
+    };
+    const r = withSampledMetrics(await ev.evaluate(req), req, config.eval.sampledNegatives ?? 0, config.seed);
     return r.metrics;
   } finally {
     await ev.close();

@@ -1,14 +1,33 @@
 /**
  * `reclab` — train, sweep, evaluate and compare recommenders from a terminal.
  */
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../engine/config/validate';
 import { ConsoleReporter, fmtDuration } from './console-reporter';
-import { compareTable, datasetStatsCommand, estimateCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, sweepCommand, trainCommand } from './commands';
+import { compareTable, datasetStatsCommand, estimateCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, trainCommand } from './commands';
 import { withInterrupt } from './interrupt';
 import { safeMessage } from '../engine/text/quote';
+import { estimateMemory } from '../engine/estimate';
+import { setMemoryEstimator } from '../scale/executors/slurm';
 import { VERSION } from '../version';
+import { reproduceCommand } from './reproduce';
+import { datasetsFetchCommand, datasetsListCommand, datasetsPathCommand, datasetsVerifyCommand } from './datasets';
+import { cancelCommand, compareCommand, groupsCommand, resolveSweepFile, sweepShowText, sweepsCommand } from './scale-commands';
+import { groupSeeds, trainGroup } from '../scale/group';
+import { createSweep } from '../scale/sweep';
+import { runSweep } from '../scale/launch';
+import { runTrial } from '../scale/trial';
+import { readConfigFile } from './commands';
+import { readSweep } from '../runs/records';
+import type { ExecutorConfig } from '../engine/config/types';
+
+// Slurm's --mem from the memory estimate when the dataset's size is known from the config (synthetic data)
+setMemoryEstimator((c) => {
+  const e = estimateMemory(c);
+  return e.exactShape ? e.total / 2 ** 20 : undefined;
+});
 
 const USAGE = `reclab ${VERSION} — train and compare implicit-feedback recommenders
 
@@ -16,9 +35,15 @@ usage:
   reclab train <config.reclab.json> [--runs-dir D] [--id ID] [--set path=value …] [--point JSON] [--quiet]
   reclab sweep <config.reclab.json> [--runs-dir D] [--set path=value …]
   reclab eval <run-dir> [--last]
-  reclab compare <run-dir …>
+  reclab train <config> --seeds N          a seed group (also: "repeat": {"seeds": […]} in the config)
+  reclab sweep <config> [--executor local|slurm] | reclab sweep --resume <sweep-id>
+  reclab sweeps | reclab sweep-show <sweep-id> | reclab cancel <sweep-id> <trial>
+  reclab compare <run-dir|run-id|group-id …> [--test] [--metrics recall@20,ndcg@20]
+  reclab groups [--runs-dir D]
   reclab runs [--runs-dir D]
   reclab datasets stats <config.reclab.json> [--set path=value …]
+  reclab datasets list | fetch NAME [--from URL|DIR] [--timeout S] | verify NAME | path NAME
+  reclab reproduce <suite.json> [--rows a,b] [--runs-dir D] [--out DIR] [--set path=value …]
   reclab estimate <config.reclab.json> [--set path=value …]   memory the run needs, part by part
   reclab schema [--out file.json | --markdown file.md]
 
@@ -39,6 +64,14 @@ async function main(argv: string[]): Promise<number> {
       last: { type: 'boolean', default: false },
       out: { type: 'string' },
       markdown: { type: 'string' },
+      from: { type: 'string' },
+      timeout: { type: 'string' },
+      rows: { type: 'string' },
+      seeds: { type: 'string' },
+      test: { type: 'boolean', default: false },
+      metrics: { type: 'string', default: 'recall@20,ndcg@20' },
+      resume: { type: 'string' },
+      executor: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -57,6 +90,23 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'train': {
       if (rest.length !== 1) throw new ConfigError('train takes one config file');
+      const loadedRaw = readConfigFile(rest[0], overrides);
+      const seeds = groupSeeds(loadedRaw.raw, values.seeds !== undefined ? Number(values.seeds) : undefined);
+      if (seeds) {
+        const ac = withInterrupt();
+        let reporter: ConsoleReporter | null = null;
+        const { group, results } = await trainGroup({
+          raw: loadedRaw.raw, baseDir: loadedRaw.baseDir, configPath: loadedRaw.path, runsDir, seeds, signal: ac.signal,
+          onRunStart: (i, n, seed) => console.log(`\n── seed ${seed} (${i + 1}/${n})`),
+          onEvent: (e) => {
+            if (e.kind === 'start') reporter = new ConsoleReporter(process.stdout, 'ndcg@20', values.quiet);
+            reporter?.handle(e);
+          },
+        });
+        console.log('\n' + compareCommand([group.id], runsDir, false, []));
+        console.log(`group: ${group.id} (${runsDir}/${group.id}.group.json)`);
+        return results.some((r) => r.status === 'failed') ? 1 : 0;
+      }
       const { config } = loadConfig(rest[0], overrides);
       const reporter = new ConsoleReporter(process.stdout, config.eval.selectMetric, values.quiet);
       const stop = withInterrupt();
@@ -97,26 +147,33 @@ async function main(argv: string[]): Promise<number> {
       return r.status === 'failed' ? 1 : 0;
     }
     case 'sweep': {
-      if (rest.length !== 1) throw new ConfigError('sweep takes one config file');
-      const stop = withInterrupt();
-      let reporter: ConsoleReporter | null = null;
-      const { results } = await sweepCommand(rest[0], {
-        runsDir, overrides, signal: stop.signal,
-        onRunStart: (i, n, point) => {
-          console.log(`\n── sweep point ${i + 1}/${n}: ${Object.entries(point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`);
-          reporter = null;
-        },
-        onEvent: (e) => {
-          if (e.kind === 'start') reporter = new ConsoleReporter(process.stdout, 'ndcg@20', values.quiet);
-          reporter?.handle(e);
-        },
-        onCreated: (_id, dir) => stop.setRun(dir),
-      }).catch((e) => {
-        if (stop.signal.aborted && !(e instanceof Error)) throw new InterruptedError(`${stop.signal.reason}: stopped while loading the dataset`);
-        throw e;
-      });
-      console.log('\n' + compareTable(results.map((r) => r.runDir)));
-      return results.some((r) => r.status === 'failed') ? 1 : 0;
+      // every sweep has a record in the runs folder (resumable); the executor runs its trials
+      {
+        if (!values.resume && rest.length !== 1) throw new ConfigError('sweep takes one config file (or --resume <sweep-id>)');
+        let file: string;
+        if (values.resume) file = resolveSweepFile(values.resume, runsDir);
+        else {
+          const l = readConfigFile(rest[0], overrides);
+          const exec = values.executor ? { ...((l.raw.executor as ExecutorConfig | undefined) ?? {}), kind: values.executor as ExecutorConfig['kind'] } : undefined;
+          file = createSweep({ raw: l.raw, baseDir: l.baseDir, configPath: l.path, runsDir, executor: exec }).file;
+        }
+        console.log(`sweep ${readSweep(file)!.id} (${file})`);
+        const ac = withInterrupt();
+        let reporter: ConsoleReporter | null = null;
+        const record = await runSweep(file, {
+          signal: ac.signal,
+          onMessage: (m) => console.log(m),
+          onTrialStart: (t) => console.log(`\n── trial ${t.index}: ${Object.entries(t.point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`),
+          onEvent: (e) => {
+            if (e.kind === 'start') reporter = new ConsoleReporter(process.stdout, 'ndcg@20', values.quiet);
+            reporter?.handle(e);
+          },
+        });
+        console.log('\n' + sweepShowText(record));
+        const runDirs = record.trials.filter((t) => t.runId && isRunDir(path.join(runsDir, t.runId))).map((t) => path.join(runsDir, t.runId!));
+        if (runDirs.length) console.log('\n' + compareTable(runDirs));
+        return record.trials.some((t) => t.status === 'failed') ? 1 : 0;
+      }
     }
     case 'eval': {
       if (rest.length !== 1) throw new ConfigError('eval takes one run directory');
@@ -125,13 +182,47 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'compare':
-      console.log(compareTable(rest.map((d) => path.resolve(d))));
+      console.log(values.test || rest.some((a) => !isRunDir(a)) ? compareCommand(rest, runsDir, values.test, values.metrics!.split(',').map((m) => m.trim()).filter(Boolean)) : compareTable(rest.map((d) => path.resolve(d))));
       return 0;
+    case 'groups':
+      console.log(groupsCommand(runsDir));
+      return 0;
+    case 'sweeps':
+      console.log(sweepsCommand(runsDir));
+      return 0;
+    case 'sweep-show':
+      if (rest.length !== 1) throw new ConfigError('usage: reclab sweep-show <sweep-id>');
+      console.log(sweepShowText(readSweep(resolveSweepFile(rest[0], runsDir))!));
+      return 0;
+    case 'cancel':
+      if (rest.length !== 2) throw new ConfigError('usage: reclab cancel <sweep-id> <trial>');
+      console.log(await cancelCommand(runsDir, rest[0], rest[1]));
+      return 0;
+    case 'trial': {
+      // one trial of a sweep: what a Slurm array task runs (the task id is the trial index)
+      if (rest.length !== 2) throw new ConfigError('usage: reclab trial <sweep.json> <index>');
+      const ac = withInterrupt();
+      const job = process.env.SLURM_ARRAY_JOB_ID ? { executor: 'slurm', id: `${process.env.SLURM_ARRAY_JOB_ID}_${process.env.SLURM_ARRAY_TASK_ID}` } : undefined;
+      const r = await runTrial(path.resolve(rest[0]), Number(rest[1]), { signal: ac.signal, job });
+      console.log(`trial ${rest[1]}: ${r.status}${r.reason ? ` (${r.reason})` : ''} — ${r.runDir}`);
+      return r.status === 'failed' ? 1 : 0;
+    }
     case 'runs':
       console.log(runsCommand(runsDir));
       return 0;
     case 'datasets':
-      if (rest[0] !== 'stats' || rest.length !== 2) throw new ConfigError('usage: reclab datasets stats <config>');
+      if (rest[0] === 'list' && rest.length === 1) {
+        console.log(datasetsListCommand());
+        return 0;
+      }
+      if (['fetch', 'verify', 'path'].includes(rest[0]) && rest.length === 2) {
+        if (rest[0] === 'fetch') {
+          const ac = withInterrupt();
+          console.log(await datasetsFetchCommand(rest[1], { from: values.from, signal: ac.signal, timeoutSeconds: values.timeout ? Number(values.timeout) : undefined }));
+        } else console.log(rest[0] === 'verify' ? await datasetsVerifyCommand(rest[1]) : datasetsPathCommand(rest[1]));
+        return 0;
+      }
+      if (rest[0] !== 'stats' || rest.length !== 2) throw new ConfigError('usage: reclab datasets stats <config> | list | fetch NAME [--from URL|DIR] | verify NAME | path NAME');
       console.log(await datasetStatsCommand(rest[1], overrides));
       return 0;
     case 'estimate': {
@@ -139,6 +230,15 @@ async function main(argv: string[]): Promise<number> {
       const r = await estimateCommand(rest[0], overrides);
       console.log(r.text);
       return 0;
+    }
+    case 'reproduce': {
+      if (rest.length !== 1) throw new ConfigError('reproduce takes one suite file');
+      const ac = withInterrupt();
+      const outDir = path.resolve(values.out ?? 'reproductions');
+      const r = await reproduceCommand(rest[0], { rows: values.rows, runsDir, outDir, overrides, signal: ac.signal });
+      console.log('\n' + r.text);
+      console.log(`\nresults: ${r.files.json}\n         ${r.files.markdown}\n         ${r.files.csv}`);
+      return r.results.rows.some((x) => x.status === 'failed') ? 1 : 0;
     }
     case 'schema': {
       const text = schemaCommand(values.out ?? values.markdown, Boolean(values.markdown));
@@ -161,6 +261,10 @@ class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
 }
 
+function isRunDir(arg: string): boolean {
+  return fs.existsSync(path.join(path.resolve(arg), 'run.json'));
+}
+
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
@@ -171,7 +275,8 @@ main(process.argv.slice(2)).then(
     }
     // parseArgs rejects unknown options and missing values with a TypeError carrying an ERR_PARSE_ARGS_* code
     const usage = /^ERR_PARSE_ARGS_/.test(String((err as NodeJS.ErrnoException).code));
-    console.error(isInputError(err) || usage ? safeMessage(err.message) : `error: ${safeMessage(err.message)}${process.env.RECLAB_DEBUG ? '' : ' (RECLAB_DEBUG=1 shows where)'}`);
+    const plain = isInputError(err) || usage || ['ChecksumError', 'DownloadError', 'SuiteError'].includes(err.name);
+    console.error(plain ? safeMessage(err.message) : `error: ${safeMessage(err.message)}${process.env.RECLAB_DEBUG ? '' : ' (RECLAB_DEBUG=1 shows where)'}`);
     if (process.env.RECLAB_DEBUG) console.error(err.stack);
     process.exit(isInputError(err) || usage ? 2 : 1);
   },

@@ -10,9 +10,10 @@ import type { Dataset } from './data/types';
 import { nnz } from './data/types';
 import { loadDataset, datasetStats } from './data';
 import { itemPopularity } from './data/csr';
-import { Evaluator } from './eval';
+import { Evaluator, withSampledMetrics } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend } from './tensor/backend';
+import { KernelPool } from './wasm/pool';
 import { EmbeddingTable } from './tensor/embedding';
 import { readCheckpoint } from './checkpoint';
 import { backboneSpec } from './models/registry';
@@ -32,6 +33,8 @@ import type { RunSummary } from '../runs/format';
 import type { EvalEvent, RunEvent } from '../protocol/events';
 import { checkMemory, estimateMemory, machineMemory } from './estimate';
 import { runFolderError } from './text/system-error';
+import { encodePerUser, writePerUser } from '../runs/per-user';
+import type { RunInfo } from '../runs/format';
 
 export interface TrainOptions {
   config: ExperimentConfig;
@@ -41,6 +44,10 @@ export interface TrainOptions {
   runId?: string;
   configPath?: string;
   sweepPoint?: Record<string, unknown>;
+  /** recorded in run.json: the seed group, the sweep trial, the executor's job (src/scale) */
+  membership?: Pick<RunInfo, 'group' | 'seed' | 'sweep' | 'job'>;
+  /** called after each evaluation on the selection split; returning a reason stops the run (a sweep's ASHA) */
+  onSelection?: (epoch: number, value: number, best: number) => string | undefined | Promise<string | undefined>;
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
   /** called once the run directory exists */
@@ -116,7 +123,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const stats = datasetStats(ds);
     checkMemory(estimateMemory(c, stats), machineMemory(process.memoryUsage().rss)); // before the tables are allocated
     const backend = await initBackend(c.train.backend);
-    rec.writer.updateInfo({ backend, dataset: stats.name });
+    const threads = KernelPool.configure(c.train.threads).threads;
+    rec.writer.updateInfo({ backend, dataset: stats.name, threads });
     const popularity = itemPopularity(ds.train);
     const rng = new Rng(c.seed);
     const isMostPop = c.model.kind === 'mostpop';
@@ -138,18 +146,24 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const mask = split === 'test' && ds.valid ? [ds.train, ds.valid] : [ds.train];
       return evaluator!.evaluate(
         {
-          users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics, blockUsers: c.eval.blockUsers,
+          users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics, blockUsers: c.eval.blockUsers, perUser: true,
           popularity: c.eval.popularityGroups > 0 ? { counts: popularity, groups: c.eval.popularityGroups, k: Math.max(...c.eval.ks.filter((k) => k <= 20), c.eval.ks[0]) } : undefined,
+          itemCounts: popularity, headShare: c.eval.headShare,
         },
         { signal: opts.signal, onProgress: (f) => emit({ t: Date.now(), kind: 'phase', phase: 'eval', progress: f }) },
-      );
+      ).then((r) => withSampledMetrics(r, { users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics }, c.eval.sampledNegatives, c.seed));
     };
     /** evaluates on the selection split (and on test when selecting on valid), emits events; true when a new best */
+    /** the per-user values of the best epoch so far, as checkpoint files */
+    let bestPerUser: Record<string, Uint8Array> | undefined;
+    let bestPerUserFiles: Parameters<typeof writePerUser>[1][] = [];
     const evaluateEpoch = async (ep: number, users: Float32Array, items: Float32Array, dim: number, score: 'dot' | 'cosine'): Promise<boolean> => {
       const splits: ('test' | 'valid')[] = c.eval.selectOn === 'valid' ? ['valid', 'test'] : ['test'];
       let improved = false;
+      const perUser: { split: 'test' | 'valid'; r: EvalResult }[] = [];
       for (const split of splits) {
         const r = await evaluate(users, items, dim, split, score);
+        perUser.push({ split, r });
         const ev: EvalEvent = { t: Date.now(), kind: 'eval', epoch: ep, split, metrics: r.metrics, seconds: r.seconds, users: r.users, byPopularity: r.byPopularity };
         if (split === c.eval.selectOn) {
           improved = selection.offer(ep, r.metrics);
@@ -158,6 +172,12 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         if (split === 'test') selection.offerTest(ep, r.metrics);
         emit(ev);
       }
+      if (improved) {
+        // the best epoch's per-user values go into the best checkpoint's folder (swapped in whole with it), for paired
+        // tests between runs and groups (reclab compare --test)
+        bestPerUser = Object.fromEntries(perUser.filter((x) => x.r.perUser).map(({ split, r }) => [`per-user-${split}.bin`, new Uint8Array(encodePerUser({ split, epoch: ep, ...r.perUser! }))]));
+        bestPerUserFiles = perUser.filter((x) => x.r.perUser).map(({ split, r }) => ({ split, epoch: ep, ...r.perUser! }));
+      }
       return improved;
     };
 
@@ -165,6 +185,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const items = Float32Array.from(popularity);
       const users = new Float32Array(ds.nUsers).fill(1);
       await evaluateEpoch(0, users, items, 1, 'dot');
+      // MostPop has no checkpoint: its per-user values get a best/ folder of their own
+      for (const f of bestPerUserFiles) writePerUser(rec.dir, f);
       return finish('finished');
     }
 
@@ -172,7 +194,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (lossS.requiresCosine && c.model.score !== 'cosine') throw new Error(`loss "${c.loss.kind}" needs cosine scores: set model.score to "cosine"`);
     const loss = lossS.create(c.loss);
     const positivesPerRow = lossS.positivesPerRow?.(c.loss) ?? 1;
-    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity, baseDir: opts.baseDir });
+    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity, negatives: ds.negatives ?? null, baseDir: opts.baseDir });
     const logQSettings = lossS.logQ?.(c.loss) ?? null;
     const logQ = logQSettings ? new LogQCorrection(logQSettings, popularity, sampler) : null;
     const model = backboneSpec(c.model.kind).create({ nUsers: ds.nUsers, nItems: ds.nItems, train: ds.train }, c.model, c.optimizer, rng.fork());
@@ -190,6 +212,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const stepRng = rng.fork();
     const ctx: SamplerContext = { rng: sampleRng, train: ds.train, nItems: ds.nItems, popularity, scorer: model, epoch: 0 };
     const epochSeconds: number[] = [];
+    /** why a sweep's scheduler stopped this run early (ASHA), if it did */
+    let pruned: string | undefined;
+    let earlyStop: string | undefined;
     let globalStep = 0;
     const B = c.train.batchSize;
 
@@ -199,7 +224,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       ctx.epoch = epoch;
       temperature.startEpoch({ epoch, data: ds, ...asTables(model) });
       emit({ t: Date.now(), kind: 'phase', phase: 'train', progress: 0, message: `epoch ${epoch}` });
-      const rows = epochRows(ds, c.train.sampling, sampleRng);
+      const allRows = epochRows(ds, c.train.sampling, sampleRng);
+      const rows = sampler.filterRows?.(allRows, ctx) ?? allRows;
       const n = rows.users.length;
       const steps = Math.ceil(n / B);
       const diag = new SamplerDiagnostics(Math.max(1, Math.floor(steps / 20)));
@@ -238,7 +264,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       const etaSeconds = meanEpoch * (c.train.epochs - epoch);
       emit({ t: Date.now(), kind: 'epoch', epoch, loss: epochLoss / steps, seconds, examplesPerSec: n / seconds, lr: model.lr, etaSeconds });
       const extra = sampler.endEpoch?.(ctx) ?? undefined;
-      emit({ t: Date.now(), kind: 'sampler', epoch, sampler: c.sampler.kind, ...diag.report(), ...(extra ? { extra } : {}) });
+      emit({ t: Date.now(), kind: 'sampler', epoch, sampler: c.sampler.kind, ...diag.report(!!ds.negatives), ...(extra ? { extra } : {}) });
       const tempReport = temperature.report();
       if (tempReport) emit({ t: Date.now(), kind: 'temperature', epoch, ...tempReport });
       rec.progress(epoch, etaSeconds);
@@ -248,17 +274,27 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       if (epoch % c.eval.every === 0 || epoch === c.train.epochs) {
         const e = model.evalEmbeddings();
         const improved = await evaluateEpoch(epoch, e.users, e.items, c.model.dim, evalScore);
-        if (improved) rec.checkpoint('best', model, epoch, rec.summary.best);
+        if (improved) rec.checkpoint('best', model, epoch, rec.summary.best, bestPerUser);
         const decision = selection.afterEvaluation(epoch, improved, model);
         for (const m of decision.messages) log('info', m);
         stop = decision.stop;
+        // a run that ends early says why (run.json reason, end event): the views show it instead of a bare 40 % bar
+        if (decision.stop) earlyStop = decision.messages[decision.messages.length - 1];
+      }
+      if (opts.onSelection && rec.summary.lastEpoch === epoch && selection.best) {
+        const reason = await opts.onSelection(epoch, rec.summary.last![c.eval.selectMetric], selection.best.value);
+        if (reason) {
+          log('info', reason);
+          pruned = reason;
+          stop = true;
+        }
       }
       rec.checkpoint('last', model, epoch, rec.summary.last);
       if (stop) break;
       epoch++;
     }
     epoch = Math.min(epoch, c.train.epochs);
-    return finish('finished');
+    return pruned ? finish('stopped', pruned) : finish('finished', earlyStop);
   } catch (e) {
     if (e instanceof Stopped || opts.signal?.aborted) {
       // aborting may surface as our Stopped, an AbortError, or the signal's reason rethrown by the evaluator

@@ -4,7 +4,7 @@
  */
 import * as vscode from 'vscode';
 import type { RunStore } from '../runs/store';
-import { bestMetric, formatMetric, progressOf } from './host/format';
+import { progressText, resultText } from './host/format';
 import { expandGrid } from './host/queue';
 import { readSettings } from './settings';
 
@@ -43,11 +43,10 @@ export class ConfigCodeLens implements vscode.CodeLensProvider, vscode.Disposabl
     if (latest) {
       let title: string;
       if (latest.info.status === 'running') {
-        const p = progressOf(latest);
-        title = `$(sync~spin) running${p ? ` ${p.epoch}/${p.epochs}` : ''}`;
+        title = `$(sync~spin) running · ${progressText(latest)}`;
       } else {
-        const b = bestMetric(latest, readSettings().defaultMetric);
-        title = b ? `$(star-full) latest run: ${b.metric} ${formatMetric(b.value)} (${latest.info.status})` : `latest run: ${latest.info.status}`;
+        const result = resultText(latest, readSettings().defaultMetric);
+        title = result ? `$(star-full) latest run: ${result} (${latest.info.status})` : `latest run: ${latest.info.status}`;
       }
       lenses.push(new vscode.CodeLens(range, { title, command: 'reclab.openDashboard', arguments: [latest.id] }));
     }

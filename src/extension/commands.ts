@@ -15,6 +15,8 @@ import type { ProcessManager } from './host/manager';
 import { expandGrid, formatOverrides } from './host/queue';
 import { GROUPINGS, type Grouping, type RunRow } from './host/runTree';
 import { choicesFromSchema, composeConfig, configFileName, MODEL_CHOICES } from './host/templates';
+import { exampleCopy } from './host/examples';
+import { problemsBeforeTrain, configLabel, type ConfigDiagnostics } from './configDiagnostics';
 import type { EngineLog } from './engineLog';
 import type { Panels } from './panelsBridge';
 import type { RunsTreeProvider } from './runsView';
@@ -27,6 +29,8 @@ export interface CommandDeps {
   tree: RunsTreeProvider;
   panels: Panels;
   log: EngineLog;
+  /** config problems in the Problems panel; Train refuses a config that has any */
+  diagnostics?: ConfigDiagnostics;
 }
 
 const CONFIG_GLOB = '**/*.reclab.json';
@@ -97,7 +101,8 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       if (ids.length < 2) {
         // from the palette: the Runs tree's selection, when it holds two or more runs
         const selected = d.tree.selectedRuns().filter((r) => !r.pending).map((r) => r.id);
-        ids = selected.length >= 2 ? selected : await pickRuns(d, 'Compare which runs? (pick two or more)', () => true, true, ids);
+        const known = [...new Set([...ids, ...selected])];
+        ids = known.length >= 2 ? known : await pickRuns(d, 'Compare which runs? (pick two or more)', () => true, true, known);
       }
       if (ids.length < 2) {
         void vscode.window.showInformationMessage('RecLab: select at least two runs to compare.');
@@ -191,6 +196,8 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
       if (pick) await vscode.workspace.getConfiguration('reclab').update('backend', pick.value, vscode.ConfigurationTarget.Workspace);
     }),
     reg('reclab.newConfig', () => newConfig(d)),
+    reg('reclab.openExample', () => openExample(d)),
+    reg('reclab.openTerminal', () => openCliTerminal(d)),
     reg('reclab.filterRuns', async () => {
       const text = await vscode.window.showInputBox({ title: 'Filter runs', value: d.tree.filter, prompt: 'Words to match in name, id, status, dataset, note, sweep point (empty clears)' });
       if (text !== undefined) d.tree.setFilter(text);
@@ -207,10 +214,54 @@ export function registerCommands(d: CommandDeps): vscode.Disposable[] {
 
 // --- launching ----------------------------------------------------------------------------------------------------
 
-async function launch(d: CommandDeps, uri: vscode.Uri, extra: string[] = [], point?: Record<string, unknown>): Promise<string | undefined> {
+async function launch(d: CommandDeps, uri: vscode.Uri, extra: string[] = [], point?: Record<string, unknown>, checked = false): Promise<string | undefined> {
+  if (!checked && !(await configIsValid(d, uri))) return undefined;
   const json = await readConfigJson(uri);
   if (!json) return undefined;
-  return enqueue(d, uri.fsPath, typeof json.name === 'string' ? json.name : path.basename(uri.fsPath, '.reclab.json'), extra, point);
+  const id = enqueue(d, uri.fsPath, typeof json.name === 'string' ? json.name : path.basename(uri.fsPath, '.reclab.json'), extra, point);
+  if (readSettings().openDashboardOnTrain) openDashboardWhenCreated(d, id);
+  return id;
+}
+
+/**
+ * Checks a config as the engine will before anything starts. With problems, shows them as a list (and in the
+ * Problems panel) and returns false: nothing is queued and nothing says "started".
+ */
+async function configIsValid(d: CommandDeps, uri: vscode.Uri): Promise<boolean> {
+  let doc: vscode.TextDocument;
+  try {
+    doc = await vscode.workspace.openTextDocument(uri);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`RecLab: cannot read ${configLabel(uri)}: ${(e as Error).message}`);
+    return false;
+  }
+  if (doc.isDirty) await doc.save();
+  const problems = problemsBeforeTrain(d.diagnostics, doc);
+  if (!problems) return true;
+  const n = problems.length;
+  const a = await vscode.window.showErrorMessage(
+    `RecLab: ${configLabel(uri)} has ${n} problem${n === 1 ? '' : 's'}; training was not started.`,
+    { modal: true, detail: problems.join('\n') },
+    'Show Problems',
+  );
+  if (a === 'Show Problems') await vscode.commands.executeCommand('workbench.actions.view.problems');
+  return false;
+}
+
+/** Opens a launched run's dashboard beside the editor once its run folder exists (setting reclab.openDashboardOnTrain). */
+function openDashboardWhenCreated(d: CommandDeps, id: string): void {
+  if (d.store.get(id)) {
+    d.panels.openDashboard(id, { beside: true });
+    return;
+  }
+  const sub = d.store.onDidChange((c) => {
+    if (c.id !== id || !c.record) return;
+    sub.dispose();
+    clearTimeout(timer);
+    d.panels.openDashboard(id, { beside: true });
+  });
+  // a launch that never starts (removed from the queue, failed to spawn) stops waiting
+  const timer = setTimeout(() => sub.dispose(), 30 * 60_000);
 }
 
 function enqueue(d: CommandDeps, configPath: string, label: string, extra: string[], point?: Record<string, unknown>): string {
@@ -224,6 +275,7 @@ function enqueue(d: CommandDeps, configPath: string, label: string, extra: strin
 }
 
 async function launchSweep(d: CommandDeps, uri: vscode.Uri): Promise<void> {
+  if (!(await configIsValid(d, uri))) return;
   const json = await readConfigJson(uri);
   if (!json) return;
   const points = expandGrid(json.sweep as Record<string, unknown[]> | undefined);
@@ -236,7 +288,7 @@ async function launchSweep(d: CommandDeps, uri: vscode.Uri): Promise<void> {
     const ok = await vscode.window.showWarningMessage(`The sweep has ${points.length} points. Queue them all?`, { modal: true }, 'Queue All');
     if (ok !== 'Queue All') return;
   }
-  for (const p of points) await launch(d, uri, formatOverrides(p), p);
+  for (const p of points) await launch(d, uri, formatOverrides(p), p, true);
 }
 
 async function readConfigJson(uri: vscode.Uri): Promise<Record<string, unknown> | undefined> {
@@ -287,6 +339,65 @@ async function newConfig(d: CommandDeps): Promise<void> {
   await vscode.window.showTextDocument(target);
 }
 
+// --- examples and the CLI -----------------------------------------------------------------------------------------
+
+/**
+ * Copies one of the bundled examples into the workspace and opens it. The copy drops the example's relative
+ * "$schema" (it only resolves inside the RecLab repository and would override the extension's schema: no completion,
+ * "Unable to load schema"); the *.reclab.json name gives it the extension's schema.
+ */
+async function openExample(d: CommandDeps): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  if (!folder) {
+    void vscode.window.showWarningMessage('RecLab: open a folder first.');
+    return;
+  }
+  const dir = path.join(d.context.extensionPath, 'examples');
+  const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.reclab.json')).sort() : [];
+  if (!files.length) {
+    void vscode.window.showWarningMessage('RecLab: this installation has no examples.');
+    return;
+  }
+  const items = files.map((f) => {
+    let description = '';
+    try {
+      description = String((JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { description?: unknown }).description ?? '');
+    } catch {
+      /* listed without a description */
+    }
+    return { label: f.replace(/\.reclab\.json$/, ''), detail: description, f };
+  });
+  const pick = await vscode.window.showQuickPick(items, { title: 'Open an example experiment (a copy goes into the workspace)', matchOnDetail: true });
+  if (!pick) return;
+  const text = exampleCopy(fs.readFileSync(path.join(dir, pick.f), 'utf8'));
+  let target = vscode.Uri.joinPath(folder, pick.f);
+  for (let i = 2; fs.existsSync(target.fsPath); i++) target = vscode.Uri.joinPath(folder, pick.f.replace(/\.reclab\.json$/, `-${i}.reclab.json`));
+  await vscode.workspace.fs.writeFile(target, new TextEncoder().encode(text));
+  await vscode.window.showTextDocument(target);
+}
+
+/** An integrated terminal where `reclab` runs this extension's CLI (a small launcher put first on PATH). */
+async function openCliTerminal(d: CommandDeps): Promise<void> {
+  const bin = path.join(d.context.globalStorageUri.fsPath, 'bin');
+  await fs.promises.mkdir(bin, { recursive: true });
+  const cli = path.join(d.context.extensionPath, 'dist', 'cli.js');
+  if (process.platform === 'win32') {
+    await fs.promises.writeFile(path.join(bin, 'reclab.cmd'), `@"${process.execPath}" "${cli}" %*\r\n`);
+  } else {
+    const file = path.join(bin, 'reclab');
+    // the extension host's own node runs the CLI, so no separate Node installation is needed
+    await fs.promises.writeFile(file, `#!/bin/sh\nexec "${process.execPath}" "${cli}" "$@"\n`);
+    await fs.promises.chmod(file, 0o755);
+  }
+  const term = vscode.window.createTerminal({
+    name: 'RecLab',
+    cwd: vscode.workspace.workspaceFolders?.[0]?.uri,
+    env: { PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}` },
+    message: 'reclab is on PATH in this terminal: try  reclab --help  or  reclab train <config>.reclab.json',
+  });
+  term.show();
+}
+
 // --- picking ------------------------------------------------------------------------------------------------------
 
 function configUriFrom(arg: unknown): vscode.Uri | undefined {
@@ -319,7 +430,11 @@ function runIds(d: CommandDeps, clicked?: unknown, selection?: unknown): string[
   if (typeof clicked === 'string') return [clicked];
   if (Array.isArray(clicked) && clicked.every((x) => typeof x === 'string')) return clicked as string[];
   if (!clicked && !selection) return [];
-  return d.tree.selectedRuns(clicked, selection).map((r: RunRow) => r.id);
+  // a context menu on a row outside the selection acts on that row (VS Code may pass an empty or other selection)
+  const sel = Array.isArray(selection) ? selection : undefined;
+  const clickedId = clicked && typeof clicked === 'object' && 'id' in clicked ? (clicked as { id: unknown }).id : undefined;
+  const inSelection = !!sel && sel.some((n) => n && typeof n === 'object' && ((n as { id?: unknown }).id === clickedId || (n as { kind?: string; runs?: { id: unknown }[] }).runs?.some((r) => r.id === clickedId)));
+  return d.tree.selectedRuns(clicked, clicked && !inSelection ? undefined : selection).map((r: RunRow) => r.id);
 }
 
 async function pickRuns(d: CommandDeps, title: string, filter: (r: RunRecord) => boolean, many: boolean, preselected: string[] = []): Promise<string[]> {

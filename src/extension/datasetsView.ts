@@ -6,8 +6,10 @@ import * as vscode from 'vscode';
 import type { DatasetStats } from '../protocol/events';
 import type { RunStore } from '../runs/store';
 import { collectDatasets, formatStats, type DatasetEntry } from './host/datasets';
+import { catalogRows, type CatalogRow } from './host/catalog';
 
-type Node = { kind: 'dataset'; entry: DatasetEntry } | { kind: 'stat'; text: string } | { kind: 'config'; path: string };
+type Node = { kind: 'dataset'; entry: DatasetEntry } | { kind: 'stat'; text: string } | { kind: 'config'; path: string }
+  | { kind: 'catalogRoot' } | { kind: 'catalog'; row: CatalogRow };
 
 export class DatasetsProvider implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
@@ -34,14 +36,30 @@ export class DatasetsProvider implements vscode.TreeDataProvider<Node>, vscode.D
   async getChildren(node?: Node): Promise<Node[]> {
     if (!node) {
       this.entries ??= await this.load();
-      return this.entries.map((entry) => ({ kind: 'dataset', entry }));
+      return [...this.entries.map((entry): Node => ({ kind: 'dataset', entry })), { kind: 'catalogRoot' }];
     }
+    if (node.kind === 'catalogRoot') return catalogRows().map((row): Node => ({ kind: 'catalog', row }));
     if (node.kind !== 'dataset') return [];
     const stats = node.entry.stats ? formatStats(node.entry.stats).map((text): Node => ({ kind: 'stat', text })) : [{ kind: 'stat', text: 'no run yet: train a config to see statistics' } as Node];
     return [...stats, ...node.entry.configs.map((p): Node => ({ kind: 'config', path: p }))];
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'catalogRoot') {
+      const item = new vscode.TreeItem('Catalogue', vscode.TreeItemCollapsibleState.Expanded);
+      item.description = 'reclab datasets list';
+      item.tooltip = 'Pinned, checksummed dataset versions; use one in a config as "dataset": {"catalog": "NAME"}';
+      item.iconPath = new vscode.ThemeIcon('library');
+      return item;
+    }
+    if (node.kind === 'catalog') {
+      const item = new vscode.TreeItem(node.row.name);
+      item.description = `${node.row.version} · ${node.row.stateLabel}`;
+      item.tooltip = node.row.tooltip;
+      item.iconPath = new vscode.ThemeIcon(node.row.state === 'fetched' ? 'pass' : node.row.state === 'generated' ? 'symbol-event' : 'cloud-download');
+      item.contextValue = `catalog.${node.row.state}`;
+      return item;
+    }
     if (node.kind === 'dataset') {
       const item = new vscode.TreeItem(node.entry.label, vscode.TreeItemCollapsibleState.Expanded);
       item.description = node.entry.stats ? `${node.entry.stats.users}u × ${node.entry.stats.items}i` : node.entry.detail;

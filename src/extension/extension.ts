@@ -8,7 +8,9 @@ import * as vscode from 'vscode';
 import { RunStore } from '../runs/store';
 import { registerCommands } from './commands';
 import { ConfigCodeLens } from './codeLens';
+import { ConfigDiagnostics } from './configDiagnostics';
 import { DatasetsProvider } from './datasetsView';
+import { registerCatalogCommands } from './catalogCommands';
 import { EngineLog, shortId } from './engineLog';
 import { ProcessManager } from './host/manager';
 import { loadPanels } from './panelsBridge';
@@ -58,6 +60,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<RecLab
   tree.view = view;
   const datasets = new DatasetsProvider(store);
   const codeLens = new ConfigCodeLens(store);
+  const diagnostics = new ConfigDiagnostics();
   const panels = loadPanels(context, store, (m) => log.line(m));
   const monitor = new RunMonitor(store, manager, {
     openDashboard: (id) => panels.openDashboard(id),
@@ -65,10 +68,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<RecLab
     showEngineLog: () => log.show(),
   });
   context.subscriptions.push(
-    tree, view, datasets, codeLens, monitor,
+    tree, view, datasets, codeLens, monitor, diagnostics,
     vscode.window.registerTreeDataProvider('reclab.datasets', datasets),
     vscode.languages.registerCodeLensProvider({ pattern: '**/*.reclab.json' }, codeLens),
-    ...registerCommands({ context, store, manager, tree, panels, log }),
+    ...registerCommands({ context, store, manager, tree, panels, log, diagnostics }),
+    ...registerCatalogCommands({ extensionPath: context.extensionPath, runsDir, refresh: () => datasets.refresh() }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('reclab')) return;
       const s = readSettings();

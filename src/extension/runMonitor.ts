@@ -5,10 +5,13 @@
 import * as vscode from 'vscode';
 import type { RunStatus } from '../protocol/events';
 import type { RunStore } from '../runs/store';
-import { bestMetric, formatMetric, progressOf, truncate } from './host/format';
+import { resultText, truncate } from './host/format';
 import type { ProcessManager } from './host/manager';
 import { statusBarText } from './host/statusText';
 import { readSettings } from './settings';
+
+/** the status bar item's command (registered once by RunMonitor) */
+export const STATUS_CLICK_COMMAND = 'reclab.statusBarClick';
 
 export interface MonitorActions {
   openDashboard(runId: string): void;
@@ -21,9 +24,18 @@ export class RunMonitor implements vscode.Disposable {
   private readonly lastStatus = new Map<string, RunStatus>();
   private readonly subs: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** the run a click on the status bar opens ('' = the Runs view) */
+  private clickTarget = '';
 
   constructor(private readonly store: RunStore, private readonly manager: ProcessManager, private readonly actions: MonitorActions) {
     this.item.name = 'RecLab runs';
+    // one command, registered once: the item never carries a Command object with arguments (VS Code registers a
+    // temporary command per such object and a click racing an update ended in "Actual command not found")
+    this.subs.push(vscode.commands.registerCommand(STATUS_CLICK_COMMAND, () => {
+      if (this.clickTarget) this.actions.openDashboard(this.clickTarget);
+      else void vscode.commands.executeCommand('reclab.runs.focus');
+    }));
+    this.item.command = STATUS_CLICK_COMMAND;
     for (const r of store.list()) this.lastStatus.set(r.id, r.info.status);
     this.subs.push(store.onDidChange((c) => {
       if (c.kind === 'removed') {
@@ -56,15 +68,14 @@ export class RunMonitor implements vscode.Disposable {
 
   update(): void {
     const running = this.store.list().filter((r) => r.info.status === 'running').reverse();
-    const active = running.map((r) => ({ id: r.id, name: r.info.name, progress: progressOf(r) }));
-    const s = statusBarText(active, this.manager.queued().length);
+    const s = statusBarText(running, this.manager.queued().length);
     if (!s) {
       this.item.hide();
       return;
     }
-    this.item.text = s.text;
-    this.item.tooltip = s.tooltip;
-    this.item.command = s.runId ? { command: 'reclab.openDashboard', title: 'Open Dashboard', arguments: [s.runId] } : 'reclab.runs.focus';
+    this.clickTarget = s.runId;
+    if (this.item.text !== s.text) this.item.text = s.text;
+    if (this.item.tooltip !== s.tooltip) this.item.tooltip = s.tooltip;
     this.item.show();
   }
 
@@ -73,9 +84,9 @@ export class RunMonitor implements vscode.Disposable {
     if (!record) return;
     const name = record.info.name;
     if (status === 'finished') {
-      const b = bestMetric(record, readSettings().defaultMetric);
-      const best = b ? ` — best ${b.metric} ${formatMetric(b.value)}${b.epoch !== undefined ? ` (epoch ${b.epoch})` : ''}` : '';
-      void vscode.window.showInformationMessage(`RecLab: ${name} finished${best}`, 'Open Dashboard', 'Show Log').then((a) => this.act(a, id));
+      const result = resultText(record, readSettings().defaultMetric);
+      const early = record.info.reason ? ` (${record.info.reason})` : '';
+      void vscode.window.showInformationMessage(`RecLab: ${name} finished${result ? ` — ${result}` : ''}${early}`, 'Open Dashboard', 'Show Log').then((a) => this.act(a, id));
     } else if (status === 'failed') {
       const why = record.info.reason ? `: ${truncate(record.info.reason, 200)}` : '';
       void vscode.window.showErrorMessage(`RecLab: ${name} failed${why}`, 'Show Log', 'Open Dashboard').then((a) => this.act(a, id));

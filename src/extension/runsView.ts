@@ -6,15 +6,15 @@ import * as vscode from 'vscode';
 import type { RunStore } from '../runs/store';
 import { skippedLinesText } from '../runs/reader';
 import type { ProcessManager } from './host/manager';
-import { buildTree, GROUPINGS, STATUS_ICONS, type GroupRow, type Grouping, type RunRow } from './host/runTree';
+import { buildTree, GROUPINGS, patchTree, STATUS_ICONS, type GroupRow, type Grouping, type RunRow, type SweepRow } from './host/runTree';
 import { readSettings } from './settings';
 
-export type RunsNode = RunRow | GroupRow;
+export type RunsNode = RunRow | GroupRow | SweepRow;
 
 const GROUPING_KEY = 'reclab.runs.grouping';
 
 export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vscode.Disposable {
-  private readonly changed = new vscode.EventEmitter<RunsNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<RunsNode | RunsNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private filterText = '';
   private grouping: Grouping;
@@ -62,7 +62,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   refreshNow(): void {
     const settings = readSettings();
     const stopping = new Set(this.manager.active().filter((id) => this.manager.isStopping(id)));
-    this.roots = buildTree(this.store.list(), this.manager.queued(), {
+    const next = buildTree(this.store.list(), this.manager.queued(), {
       grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, stopping, unreadable: this.store.unreadable(),
     });
     if (this.view) {
@@ -70,7 +70,14 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       this.view.description = this.grouping === 'flat' ? undefined : `by ${this.grouping}`;
     }
     void this.updateContext();
-    this.changed.fire(undefined);
+    const changed = patchTree(this.roots, next);
+    if (changed === 'structure') {
+      this.roots = next;
+      this.changed.fire(undefined);
+    } else if (changed.length) {
+      // rows updated in place: only the rows whose text changed are re-rendered, so a tooltip being read stays
+      this.changed.fire(changed);
+    }
   }
 
   getChildren(node?: RunsNode): RunsNode[] {
@@ -78,12 +85,20 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       if (!this.roots.length && (this.store.list().length || this.manager.queued().length)) this.refreshNowQuiet();
       return this.roots;
     }
-    return node.kind === 'group' ? node.runs : [];
+    if (node.kind === 'group') return node.children ?? node.runs;
+    return node.kind === 'sweep' ? node.runs : [];
   }
 
   getParent(node: RunsNode): RunsNode | undefined {
     if (node.kind === 'group' || this.grouping === 'flat') return undefined;
-    return this.roots.find((g) => g.kind === 'group' && g.runs.some((r) => r.id === node.id));
+    for (const g of this.roots) {
+      if (g.kind !== 'group') continue;
+      for (const c of g.children ?? g.runs) {
+        if (node.kind === 'sweep' ? c === node : c.kind === 'run' && c.id === node.id) return g;
+        if (node.kind === 'run' && c.kind === 'sweep' && c.runs.some((r) => r.id === node.id)) return c;
+      }
+    }
+    return undefined;
   }
 
   getTreeItem(node: RunsNode): vscode.TreeItem {
@@ -95,10 +110,19 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       item.iconPath = new vscode.ThemeIcon(this.grouping === 'dataset' ? 'database' : 'beaker');
       return item;
     }
+    if (node.kind === 'sweep') {
+      const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `sweep:${this.grouping}:${node.key}`;
+      item.description = node.description;
+      item.contextValue = 'runGroup';
+      item.iconPath = new vscode.ThemeIcon('run-all');
+      item.tooltip = `${node.label} — ${node.description}`;
+      return item;
+    }
     const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
     item.id = `run:${node.id}`;
     item.description = node.description;
-    item.tooltip = new vscode.MarkdownString(node.tooltip);
+    // the tooltip is made when the user hovers (resolveTreeItem), from the row as it is then
     item.contextValue = node.contextValue;
     const icon = STATUS_ICONS[node.status];
     item.iconPath = new vscode.ThemeIcon(icon.icon, icon.color ? new vscode.ThemeColor(icon.color) : undefined);
@@ -107,12 +131,19 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     return item;
   }
 
-  /** On hover: the tooltip also says how many metrics lines were unreadable (reads the run's events once). */
+  /**
+   * On hover, from the row as it is then (rows are updated in place while runs train, so the tooltip stays): the
+   * tooltip also says how many metrics lines were unreadable (reads the run's events once).
+   */
   resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
-    if (node.kind !== 'run' || node.pending || !node.record) return item;
-    this.store.events(node.id);
-    const skipped = this.store.skippedLines(node.id);
-    if (skipped) item.tooltip = new vscode.MarkdownString(`${node.tooltip}  \n\n⚠ ${skippedLinesText(skipped)}`);
+    if (node.kind !== 'run') return item;
+    let tooltip = node.tooltip;
+    if (!node.pending && node.record) {
+      this.store.events(node.id);
+      const skipped = this.store.skippedLines(node.id);
+      if (skipped) tooltip = `${tooltip}  \n\n⚠ ${skippedLinesText(skipped)}`;
+    }
+    item.tooltip = new vscode.MarkdownString(tooltip);
     return item;
   }
 
@@ -123,7 +154,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     for (const n of fromArgs as RunsNode[]) {
       if (!n || typeof n !== 'object') continue;
       if (n.kind === 'run') runs.push(n);
-      else if (n.kind === 'group') runs.push(...n.runs);
+      else if (n.kind === 'group' || n.kind === 'sweep') runs.push(...n.runs);
     }
     return dedupe(runs);
   }
@@ -149,3 +180,4 @@ function dedupe(rows: RunRow[]): RunRow[] {
   const seen = new Set<string>();
   return rows.filter((r) => (seen.has(r.id) ? false : (seen.add(r.id), true)));
 }
+

@@ -12,6 +12,7 @@ export interface Settings {
   backend: BackendSetting;
   defaultMetric: string;
   stopTimeoutSeconds: number;
+  openDashboardOnTrain: boolean;
 }
 
 export function readSettings(): Settings {
@@ -22,6 +23,7 @@ export function readSettings(): Settings {
     backend: c.get<BackendSetting>('backend', 'auto'),
     defaultMetric: c.get<string>('defaultMetric', 'ndcg@20'),
     stopTimeoutSeconds: Math.max(0, c.get<number>('stopTimeoutSeconds', 10)),
+    openDashboardOnTrain: c.get<boolean>('openDashboardOnTrain', true),
   };
 }
 

@@ -107,6 +107,10 @@ export interface SamplerEvent extends Base {
   falseNegativeRate: number;
   /** share of sampled negatives that are training positives of the user (0 with rejection) */
   positiveCollisionRate: number;
+  /** datasets with explicit negatives: share of sampled negatives that are the user's explicit (exposed, not clicked) negatives */
+  explicitNegativeRate?: number;
+  /** datasets with explicit negatives: false-negative rate among the other sampled negatives */
+  falseNegativeRateOther?: number;
   /** sampler-specific statistics (GDNS gain, SRNS variance, …) */
   extra?: Record<string, number | Percentiles>;
 }

@@ -10,6 +10,7 @@
  * is plain JSON.
  */
 import type { DatasetStats, Histogram, MetricKey, RunStatus } from './events';
+import type { ResultSummary } from '../runs/summary';
 
 export const WEBVIEW_PROTOCOL_VERSION = 2;
 /** Host-side cap on the message rate to a webview. */
@@ -110,6 +111,10 @@ export interface RunHeader {
   stepsPerEpoch?: number;
   selectMetric?: MetricKey;
   best?: { epoch: number; metric: MetricKey; value: number };
+  /** the run's result as summary.json defines it (src/runs/summary.ts): selection, every split at that epoch, stats */
+  result?: ResultSummary;
+  /** ISO time of the last run.json update (progress clock for the smoothed ETA) */
+  heartbeatAt?: string;
   wallSeconds?: number;
   sweepPoint?: Record<string, unknown>;
 }

@@ -135,3 +135,28 @@ export function readCheckpointFolder(dir: string, rowsOf: Record<string, 'users'
     if (attempt >= 3) throw new Error(`${dir}: the checkpoint kept changing while it was read (a live run writing it); try again`);
   }
 }
+
+/**
+ * After the writer died (a kill mid-write): removes `.<which>.new/` folders and puts back an `.<which>.old/` that is
+ * the only complete copy, so the run folder holds plain `best/` and `last/` again. Only for runs whose engine is gone.
+ */
+export function repairCheckpoints(parent: string): void {
+  let names: string[];
+  try {
+    names = fs.readdirSync(parent);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = /^\.(.+)\.(new|old)$/.exec(n);
+    if (!m) continue;
+    const leftover = path.join(parent, n);
+    const target = path.join(parent, m[1]!);
+    if (m[2] === 'old' && !fs.existsSync(path.join(target, META_FILE)) && fs.existsSync(path.join(leftover, META_FILE))) {
+      fs.rmSync(target, { recursive: true, force: true });
+      fs.renameSync(leftover, target);
+    } else {
+      fs.rmSync(leftover, { recursive: true, force: true });
+    }
+  }
+}

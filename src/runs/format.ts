@@ -11,6 +11,7 @@
  *               log.txt         human-readable log; the stderr tail of a crashed run is appended here
  */
 import type { MetricValues, RunStatus, MetricKey } from '../protocol/events';
+import type { ResultSummary } from './summary';
 
 export const RUN_FILES = {
   info: 'run.json',
@@ -43,12 +44,24 @@ export interface RunInfo {
   sweepPoint?: Record<string, unknown>;
   dataset?: string;
   backend?: string;
+  /** threads of the training kernels (train.threads resolved: 0 = one per core) */
+  threads?: number;
   versions: { reclab: string; node: string; tfjs?: string };
   progress?: { epoch: number; epochs: number; etaSeconds?: number };
   /** user annotations */
   note?: string;
   /** heartbeat: ISO time of the last run.json write by a live process */
   heartbeatAt?: string;
+  /** member of a seed group: the group's id (`<runs>/<group>.group.json`) and this run's seed */
+  group?: string;
+  seed?: number;
+  /** trial of a sweep (`<runs>/<sweep>.sweep.json`) */
+  sweep?: { id: string; trial: number };
+  /**
+   * where the run executes when not in a local process: the Slurm job (`123` or `123_4` for an array task); while the
+   * job waits, its scheduler state and reason (PENDING, JobArrayTaskLimit) as last seen by the sweep's controller
+   */
+  job?: { executor: string; id: string; state?: string; reason?: string };
   /** the engine process that owns the run while it is queued or running (src/runs/lease.ts) */
   lease?: RunLease;
 }
@@ -65,7 +78,8 @@ export interface RunLease {
   since: string;
 }
 
-export interface RunSummary {
+/** Result fields (selection, values at the selected epoch, best/last/min/max): see summary.ts. */
+export interface RunSummary extends ResultSummary {
   /** the metric that selects the best epoch, e.g. "ndcg@20" */
   selectMetric: MetricKey;
   selectSplit: 'test' | 'valid';

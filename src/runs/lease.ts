@@ -18,7 +18,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunEvent, RunStatus } from '../protocol/events';
-import { appendRecord, writeJsonAtomic } from './atomic';
+import { appendRecord, isTempName, writeJsonAtomic } from './atomic';
+import { repairCheckpoints } from './checkpoint-files';
 import { RUN_FILES, type RunInfo, type RunLease } from './format';
 
 export const HEARTBEAT_FILE = '.heartbeat';
@@ -144,10 +145,10 @@ export function runLiveness(runDir: string, info: RunInfo, o: LivenessOptions = 
   if (host && host !== (o.host ?? hostName())) return { state: 'remote', host, heartbeatAt, stale };
   if (lease?.bootId && bootId() && lease.bootId !== bootId()) return { state: 'dead', why: 'the machine restarted since', heartbeatAt };
   if (!pid) {
-    // queued by a host that has not started the engine yet: only a stale heartbeat proves anything
-    const created = Date.parse(info.createdAt);
-    const young = Number.isFinite(created) && now - created <= staleMs;
-    return young || !stale ? { state: 'unknown', heartbeatAt } : { state: 'dead', why: 'no engine process recorded', heartbeatAt };
+    // queued without an engine yet (a scheduler's placeholder, e.g. a Slurm job waiting): nothing to judge — the engine
+    // takes a lease when it starts; a `running` run without any pid is dead once its heartbeat is stale
+    if (info.status === 'queued' || !stale) return { state: 'unknown', heartbeatAt };
+    return { state: 'dead', why: 'no engine process recorded', heartbeatAt };
   }
   if (!pidExists(pid)) return { state: 'dead', why: `process ${pid} is gone`, heartbeatAt };
   const st = procStat(pid);
@@ -232,6 +233,7 @@ export function settleRun(runDir: string, status: EndStatus, reason: string, ext
     fs.rmSync(claim, { force: true }); // it ended on its own: nothing to settle, and a later real death must still be recordable
     return info;
   }
+  removeLeftovers(runDir, info.lease?.pid ?? info.pid);
   const now = new Date();
   const ended: RunInfo = { ...info, status, reason, endedAt: now.toISOString() };
   delete ended.pid;
@@ -257,6 +259,20 @@ export function settleRun(runDir: string, status: EndStatus, reason: string, ext
     if (mfd !== undefined) fs.closeSync(mfd);
   }
   return ended;
+}
+
+/** What a killed engine could not clean up: its temp files (`.<name>.<pid>.<rand>.tmp`) and half-swapped checkpoints. */
+function removeLeftovers(runDir: string, pid: number | undefined): void {
+  try {
+    if (pid) {
+      for (const n of fs.readdirSync(runDir)) {
+        if (isTempName(n) && n.includes(`.${pid}.`)) fs.rmSync(path.join(runDir, n), { force: true });
+      }
+    }
+    repairCheckpoints(path.join(runDir, RUN_FILES.checkpoints));
+  } catch {
+    /* best effort: readers skip leftovers anyway */
+  }
 }
 
 /**

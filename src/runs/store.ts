@@ -21,6 +21,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { RunEvent } from '../protocol/events';
 import { RUN_FILES } from './format';
 import { EventTail, inspectRun, looksLikeRun, newestFirst, scanRuns, type RunRecord, type UnreadableRun } from './reader';
+import { needsPolling } from './fs-kind';
 import { settleIfDead } from './lease';
 
 export type RunChangeKind = 'added' | 'updated' | 'removed';
@@ -41,7 +42,7 @@ export interface RunStoreOptions {
   debounceMs?: number;
   /** safety poll of running runs, ms (default 3000; 0 = off) */
   pollMs?: number;
-  /** use chokidar polling instead of native events (tests on exotic file systems) */
+  /** use chokidar polling instead of native events (default: on network and cluster file systems, src/runs/fs-kind.ts) */
   usePolling?: boolean;
   /** never write to the runs directory (Restricted Mode): dead engines are shown failed, not recorded */
   readOnly?: boolean;
@@ -151,7 +152,8 @@ export class RunStore implements Disposable {
     const watcher = watch(root, {
       ignoreInitial: true,
       depth: 1,
-      usePolling: this.options.usePolling ?? false,
+      // network / cluster file systems (runs written by Slurm jobs on other hosts): inotify misses them, poll instead
+      usePolling: this.options.usePolling ?? needsPolling(root),
       interval: 250,
       ignored: (p: string) => {
         const rel = path.relative(root, p);
@@ -263,7 +265,11 @@ export class RunStore implements Disposable {
   /** A live run whose engine is gone becomes failed (written once unless read-only); see src/runs/lease.ts. */
   private withLiveness(r: RunRecord): RunRecord {
     if (!isLive(r)) return r;
-    const { info } = settleIfDead(r.dir, r.info, { write: !this.options.readOnly });
+    const { info, liveness } = settleIfDead(r.dir, r.info, { write: !this.options.readOnly });
+    const note = liveness?.state === 'remote'
+      ? `running on host ${liveness.host}: shown as that host reports it, never stopped from here`
+      : liveness?.state === 'unknown' && info.status === 'running' ? 'its engine cannot be verified on this machine (no lease): never stopped from here' : undefined;
+    if (note) return { ...r, info, problems: [...(r.problems ?? []), note] };
     return info === r.info ? r : { ...r, info };
   }
 

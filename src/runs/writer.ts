@@ -64,19 +64,25 @@ export class RunWriter {
       throw describeWriteError(`the runs folder ${runsDir}`, e, 'create');
     }
     const dir = path.join(runsDir, id);
-    try {
-      fs.mkdirSync(dir, { recursive: false });
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`run ${id} already exists in ${runsDir} (choose another --id)`);
-      throw describeWriteError(`the run folder ${dir}`, e, 'create');
+    // an executor (Slurm) may have created the directory as a queued placeholder, so that the run shows while its
+    // job waits: the run takes it over, keeping its creation time and job
+    const placeholder = readPlaceholder(dir);
+    if (!placeholder) {
+      try {
+        fs.mkdirSync(dir, { recursive: false });
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`run ${id} already exists in ${runsDir} (choose another --id)`);
+        throw describeWriteError(`the run folder ${dir}`, e, 'create');
+      }
     }
     const lease = currentLease();
     const info: RunInfo = {
       formatVersion: RUN_FORMAT_VERSION,
+      ...placeholder,
       ...init,
       id,
       status: 'queued',
-      createdAt: new Date().toISOString(),
+      createdAt: placeholder?.createdAt ?? new Date().toISOString(),
       pid: lease.pid,
       lease,
     };
@@ -142,6 +148,15 @@ export class RunWriter {
     }
   }
 
+  /** Creates `<runsDir>/<id>/` holding only a queued run.json: a run waiting in an executor's queue (a Slurm job). */
+  static placeholder(runsDir: string, info: Omit<RunInfo, 'formatVersion' | 'createdAt' | 'status'> & { placeholder?: true }): string {
+    checkRunId(info.id, 'the run id');
+    const dir = path.join(runsDir, info.id);
+    fs.mkdirSync(dir, { recursive: true });
+    writeJsonAtomic(path.join(dir, RUN_FILES.info), { formatVersion: RUN_FORMAT_VERSION, ...info, placeholder: true, status: 'queued', createdAt: new Date().toISOString() });
+    return dir;
+  }
+
   /**
    * Replaces checkpoints/<which>/ as a whole with these tables and meta.json (src/runs/checkpoint-files.ts). On an
    * error the previous checkpoint stays and no temp files remain.
@@ -185,5 +200,17 @@ export class RunWriter {
     } catch {
       /* already closed */
     }
+  }
+}
+
+/** The run.json of a queued placeholder directory (RunWriter.placeholder), or undefined. */
+function readPlaceholder(dir: string): RunInfo | undefined {
+  try {
+    const info = JSON.parse(fs.readFileSync(path.join(dir, RUN_FILES.info), 'utf8')) as RunInfo & { placeholder?: boolean };
+    if (!info.placeholder || info.status !== 'queued' || fs.existsSync(path.join(dir, RUN_FILES.metrics))) return undefined;
+    delete info.placeholder;
+    return info;
+  } catch {
+    return undefined;
   }
 }

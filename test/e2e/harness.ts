@@ -56,7 +56,7 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function startSession(vsix: string, files: Record<string, string>): Promise<Session> {
+export async function startSession(vsix: string, files: Record<string, string>, settings: Record<string, unknown> = {}): Promise<Session> {
   fs.mkdirSync(path.join(E2E_HOME, 'runs'), { recursive: true });
   // short path: unix sockets live under TMPDIR and are limited to ~107 characters
   const run = fs.mkdtempSync(path.join(E2E_HOME, 'runs', 'r-'));
@@ -73,6 +73,7 @@ export async function startSession(vsix: string, files: Record<string, string>):
     'security.workspace.trust.enabled': false, 'chat.disableAIFeatures': true, 'workbench.secondarySideBar.defaultVisibility': 'hidden',
     'workbench.tips.enabled': false, 'terminal.integrated.enablePersistentSessions': false, 'window.restoreWindows': 'none',
     'files.hotExit': 'off', 'workbench.colorTheme': 'Default Dark Modern', 'git.openRepositoryInParentFolders': 'never', 'git.enabled': false, 'terminal.integrated.gpuAcceleration': 'off',
+    ...settings,
   }, null, 2));
   const env = {
     ...process.env,
@@ -106,8 +107,19 @@ export async function startSession(vsix: string, files: Record<string, string>):
   });
   await context.route((u) => !u.href.startsWith(`http://127.0.0.1:${port}/`), (r) => r.abort());
   const page = context.pages()[0] ?? (await context.newPage());
-  await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+  try {
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(workspace)}`, { timeout: 180_000 }); // a loaded machine serves the workbench slowly
+    await page.locator('.monaco-workbench').waitFor({ timeout: 120_000 });
+  } catch (e) {
+    // a start that fails must not leave the browser and the server running (the test process would never exit)
+    await context.close().catch(() => undefined);
+    try {
+      if (server.pid) process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+    throw e;
+  }
   return {
     run, workspace, extensionsDir, port, server, context, page, serverLog: logFile,
     async close() {
@@ -152,7 +164,8 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
 /** Picks a quick-pick entry containing `text` (single pick). */
 export async function pick(page: Page, text: string): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
-  await row.waitFor({ timeout: 15_000 });
+  // generous: a quick pick filled from a file search renders late on a loaded machine (a condition, not a delay)
+  await row.waitFor({ timeout: 90_000 });
   await row.click();
 }
 
@@ -160,7 +173,7 @@ export async function pick(page: Page, text: string): Promise<void> {
 export async function pickMany(page: Page, ...texts: string[]): Promise<void> {
   for (const t of texts) {
     const row = page.locator('.quick-input-list .monaco-list-row', { hasText: t }).first();
-    await row.waitFor({ timeout: 15_000 });
+    await row.waitFor({ timeout: 90_000 });
     await row.locator('.quick-input-list-checkbox, input[type="checkbox"], .monaco-checkbox').first().click().catch(async () => row.click());
   }
   await page.locator('.quick-input-widget input').first().press('Enter');

@@ -48,11 +48,16 @@ test('--set overrides and a sweep run every grid point and print a comparison ta
   const { dir, file } = workspace({ ...tiny, train: { epochs: 1, batchSize: 256 }, sweep: { 'model.dim': [8, 16] } });
   const r = spawnSync(process.execPath, [cli, 'sweep', file, '--runs-dir', path.join(dir, 'runs'), '--set', 'optimizer.lr=0.02'], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /sweep point 2\/2: model\.dim=16/);
+  assert.match(r.stdout, /trial 1: model\.dim=16/);
   assert.match(r.stdout, /tiny model\.dim=8 +finished/);
-  const cfgs = fs.readdirSync(path.join(dir, 'runs')).map((d) => JSON.parse(fs.readFileSync(path.join(dir, 'runs', d, 'config.json'), 'utf8')));
+  const cfgs = fs.readdirSync(path.join(dir, 'runs')).filter((d) => fs.existsSync(path.join(dir, 'runs', d, 'config.json'))).map((d) => JSON.parse(fs.readFileSync(path.join(dir, 'runs', d, 'config.json'), 'utf8')));
   assert.deepEqual(cfgs.map((c) => c.model.dim).sort((a, b) => a - b), [8, 16]);
   assert.ok(cfgs.every((c) => c.optimizer.lr === 0.02));
+  // the sweep is a record in the runs folder, with both trials finished
+  const records = fs.readdirSync(path.join(dir, 'runs')).filter((f) => f.endsWith('.sweep.json'));
+  assert.equal(records.length, 1);
+  const sweep = JSON.parse(fs.readFileSync(path.join(dir, 'runs', records[0]), 'utf8'));
+  assert.deepEqual(sweep.trials.map((t: { status: string }) => t.status), ['finished', 'finished']);
 });
 
 test('SIGINT stops a CLI run gracefully: status stopped, metrics kept', async () => {

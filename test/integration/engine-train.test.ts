@@ -124,3 +124,18 @@ test('model.init.from starts from a previous run\'s best checkpoint, and a shape
     /\$\.model\.init\.from: the checkpoint .* dim 32, this run .* 16/,
   );
 });
+
+test('train.threads is recorded in run.json and does not change a fused many-negative run (SSM, shared negatives, 1 vs 2 threads)', async () => {
+  const runs = tmp();
+  const cfg = (threads: number) => small({
+    model: { dim: 32, score: 'cosine', userDropout: 0.1 }, loss: { kind: 'ssm' }, temperature: { kind: 'fixed', tau: 0.2 },
+    sampler: { kind: 'shared', negatives: 100 }, optimizer: { lr: 0.01, l2: 1e-4, lazy: false },
+    train: { epochs: 4, batchSize: 512, threads },
+  });
+  const one = await train({ config: cfg(1), baseDir: runs, runsDir: runs });
+  const two = await train({ config: cfg(2), baseDir: runs, runsDir: runs });
+  assert.equal(readRunInfo(one.runDir)!.threads, 1);
+  assert.equal(readRunInfo(two.runDir)!.threads, 2);
+  assert.equal(two.summary.finalLoss, one.summary.finalLoss);
+  assert.deepEqual(two.summary.best, one.summary.best);
+});

@@ -19,8 +19,14 @@ test('synthetic: same seed gives the same data, another seed different data', ()
   assert.notDeepEqual(Array.from(generateSynthetic({ ...small, seed: 8 }).train.indices), Array.from(a.train.indices));
 });
 
-test('synthetic: shape at the default size', () => {
+test('synthetic: shape at the default size, and fast', () => {
+  generateSynthetic(defaults);
+  // CPU time of this process, not wall time: other work on a loaded machine does not count against it
+  const c0 = process.cpuUsage();
   const s = generateSynthetic(defaults);
+  const cpu = process.cpuUsage(c0);
+  const ms = (cpu.user + cpu.system) / 1000;
+  assert.ok(ms < 1000, `generation took ${ms.toFixed(0)} ms of CPU`); // ~20 ms warm on the dev machine
   assert.equal(s.name, 'synthetic');
   assert.equal(s.train.nUsers, 3000);
   assert.equal(s.train.nItems, 2000);

@@ -138,4 +138,24 @@ describe('eval worker pool', () => {
     assert.equal(r.users, 0);
     assert.equal(r.metrics['recall@20'], 0);
   });
+
+  it('per-user values: one row per evaluated user, averaging to the metrics; the pool writes what evaluateSync does', async () => {
+    const req = { ...randomRequest(5), perUser: true };
+    const expected = evaluateSync(req);
+    const got = await evaluator(2).evaluate({ ...req, blockUsers: 7 });
+    for (const r of [expected, got]) {
+      const pu = r.perUser!;
+      assert.equal(pu.users.length, r.users);
+      assert.deepEqual(pu.keys, Object.keys(r.metrics));
+      pu.keys.forEach((key, j) => {
+        let sum = 0;
+        for (let u = 0; u < pu.users.length; u++) sum += pu.values[u * pu.keys.length + j];
+        assert.ok(Math.abs(sum / pu.users.length - r.metrics[key]) < 1e-6, `${key}: mean of per-user ${sum / pu.users.length} vs ${r.metrics[key]}`);
+      });
+    }
+    assert.deepEqual(got.perUser!.users, expected.perUser!.users);
+    assert.deepEqual(got.perUser!.values, expected.perUser!.values);
+    assert.ok(got.perUser!.users.every((u) => u % 13 !== 0), 'users without test items are not evaluated');
+    assert.equal(evaluateSync(randomRequest(5)).perUser, undefined);
+  });
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { RunStatus, RunEvent } from '../../src/protocol/events';
 import type { RunRecord } from '../../src/runs/reader';
 import type { RunInfo, RunSummary } from '../../src/runs/format';
-import { buildTree, buildRows, matchesFilter, type GroupRow, type RunRow } from '../../src/extension/host/runTree';
+import { buildTree, buildRows, matchesFilter, patchTree, type GroupRow, type RunRow, type SweepRow } from '../../src/extension/host/runTree';
 import { bestMetric, describeRun, formatDuration, formatMetric, progressOf } from '../../src/extension/host/format';
 import { csvCell, runsToCsv } from '../../src/extension/host/csv';
 import { statusBarText } from '../../src/extension/host/statusText';
@@ -28,7 +28,7 @@ test('format: durations, metrics, progress, best metric with fallback', () => {
   assert.equal(formatDuration(undefined), '–');
   assert.equal(formatMetric(0.123456), '0.1235');
   const r = rec('a', 'finished', {}, summary(0.2));
-  assert.deepEqual(bestMetric(r, 'ndcg@20'), { metric: 'ndcg@20', value: 0.2, epoch: 7 });
+  assert.deepEqual(bestMetric(r, 'ndcg@20'), { metric: 'ndcg@20', kind: 'best', selectSplit: 'valid', values: { valid: 0.2 }, epochs: { valid: 7 } });
   assert.equal(bestMetric(r, 'mrr@10')?.metric, 'ndcg@20', 'falls back to the selection metric');
   const events: RunEvent[] = [
     { t: 1, kind: 'start', runId: 'a', name: 'a', backend: 'cpu', epochs: 9, stepsPerEpoch: 3, summary: '', dataset: { name: 's', users: 1, items: 1, train: 1, valid: 0, test: 1, density: 1, giniItemPopularity: 0 } },
@@ -38,10 +38,19 @@ test('format: durations, metrics, progress, best metric with fallback', () => {
 });
 
 test('format: one-line descriptions per status', () => {
-  assert.equal(describeRun(rec('a', 'running', { progress: { epoch: 3, epochs: 20, etaSeconds: 65 } }), 'ndcg@20'), 'epoch 3/20 · ETA 1m 05s');
+  assert.equal(describeRun(rec('a', 'running', { progress: { epoch: 1, epochs: 20, etaSeconds: 65 } }), 'ndcg@20'), 'epoch 1/20 · ETA 1m 05s');
+  // from epoch 2 on the ETA is the mean wall time per epoch so far (evaluations included) times the epochs left,
+  // counted down since the update that carried the progress
+  const live = rec('a', 'running', { progress: { epoch: 4, epochs: 20, etaSeconds: 1 }, startedAt: '2026-11-22T10:00:00.000Z', heartbeatAt: '2026-11-22T10:00:40.000Z' });
+  assert.equal(describeRun(live, 'ndcg@20', { now: Date.parse('2026-11-22T10:00:40.000Z') }), 'epoch 4/20 · ETA 2m 40s');
+  assert.equal(describeRun(live, 'ndcg@20', { now: Date.parse('2026-11-22T10:00:50.000Z') }), 'epoch 4/20 · ETA 2m 30s');
   assert.equal(describeRun(rec('a', 'running'), 'ndcg@20', { stopping: true }), 'stopping…');
-  assert.equal(describeRun(rec('a', 'finished', {}, summary(0.25)), 'ndcg@20'), 'ndcg@20 0.2500');
-  assert.equal(describeRun(rec('a', 'finished', {}, summary(0.25)), 'recall@20'), 'recall@20 0.5000');
+  assert.equal(describeRun(rec('a', 'finished', {}, summary(0.25)), 'ndcg@20'), 'ndcg@20 valid 0.2500 @ ep 7');
+  assert.equal(describeRun(rec('a', 'finished', {}, summary(0.25)), 'recall@20'), 'recall@20 valid 0.5000 @ ep 7');
+  assert.equal(
+    describeRun(rec('a', 'finished', { reason: 'early stop: no improvement', progress: { epoch: 62, epochs: 150 } }, summary(0.25)), 'ndcg@20'),
+    'ndcg@20 valid 0.2500 @ ep 7 · early stop at 62/150',
+  );
   assert.match(describeRun(rec('a', 'failed', { reason: 'engine process ended unexpectedly (exit code 3)' }), 'ndcg@20'), /^failed: engine process/);
   assert.match(describeRun(rec('a', 'stopped', { progress: { epoch: 4, epochs: 50 } }), 'ndcg@20'), /^stopped at 4\/50/);
 });
@@ -106,10 +115,11 @@ test('status bar: progress, ETA, more runs and queue', () => {
   assert.equal(statusBarText([], 0), undefined);
   assert.match(statusBarText([], 2)!.text, /2 queued/);
   const s = statusBarText([
-    { id: 'a', name: 'mf-bpr', progress: { epoch: 5, epochs: 20, etaSeconds: 90 } },
-    { id: 'b', name: 'mf-ssm' },
+    rec('a', 'running', { name: 'mf-bpr', progress: { epoch: 1, epochs: 20, etaSeconds: 90 } }),
+    rec('b', 'running', { name: 'mf-ssm' }),
   ], 1)!;
-  assert.equal(s.text, '$(sync~spin) mf-bpr 5/20 (25%) · ETA 1m 30s +1 · 1 queued');
+  assert.equal(s.text, '$(sync~spin) mf-bpr · 1/20 · 5% · ETA 1m 30s +1 · 1 queued');
+  assert.match(s.tooltip, /mf-bpr: epoch 1\/20 · 5% · ETA 1m 30s/);
   assert.equal(s.runId, 'a');
 });
 
@@ -152,4 +162,38 @@ test('queue: FIFO under a concurrency limit; overrides as JSON; sweep grids', ()
   assert.deepEqual(expandGrid({ 'optimizer.lr': [1, 2], 'model.dim': [8, 16, 32] }).length, 6);
   assert.deepEqual(expandGrid({ a: [1, 2], b: ['x'] }), [{ a: 1, b: 'x' }, { a: 2, b: 'x' }]);
   assert.deepEqual(expandGrid(undefined), []);
+});
+
+test('run tree: sweep points under one sweep node with short, consistent labels (queued and run alike)', () => {
+  const records = [
+    rec('a', 'finished', { experiment: 'mf', name: 'mf optimizer.lr=0.01', sweepPoint: { 'optimizer.lr': 0.01 }, createdAt: '2026-11-22T10:00:00Z' }),
+    rec('b', 'running', { experiment: 'mf', name: 'mf optimizer.lr=0.001', sweepPoint: { 'optimizer.lr': 0.001 }, createdAt: '2026-11-22T10:01:00Z' }),
+    rec('c', 'finished', { experiment: 'mf', createdAt: '2026-11-22T09:00:00Z' }),
+  ];
+  const pending = [{ id: 'q', enqueuedAt: 0, request: { configPath: '/w/mf.reclab.json', overrides: [], label: 'mf', sweepPoint: { 'optimizer.lr': 0.0001 } } }];
+  const [g] = buildTree(records, pending, { grouping: 'experiment', metric: 'ndcg@20' }) as GroupRow[];
+  assert.equal(g!.runs.length, 4, 'commands on the group still get every run');
+  const [sweep, single] = g!.children! as [SweepRow, RunRow];
+  assert.equal(sweep.kind, 'sweep');
+  assert.equal(sweep.label, 'sweep: lr');
+  assert.deepEqual(sweep.runs.map((r) => r.label), ['lr=0.0001', 'lr=0.001', 'lr=0.01']);
+  assert.equal(sweep.description, '3 points · 1 running · 1 queued');
+  assert.equal(single.id, 'c');
+});
+
+test('run tree: a new tick updates rows in place; only changed rows are reported', () => {
+  const live = (epoch: number) => [
+    rec('r1', 'running', { progress: { epoch, epochs: 10 }, createdAt: '2026-11-22T11:00:00Z' }),
+    rec('r2', 'finished', { createdAt: '2026-11-22T10:00:00Z' }, summary(0.2)),
+  ];
+  const opts = { grouping: 'experiment' as const, metric: 'ndcg@20' };
+  const current = buildTree(live(1), [], opts);
+  const row = (current[0] as GroupRow).children![0] as RunRow;
+  const changed = patchTree(current, buildTree(live(2), [], opts));
+  assert.ok(Array.isArray(changed));
+  assert.deepEqual((changed as RunRow[]).map((n) => n.id), ['r1'], 'only the running row');
+  assert.equal((current[0] as GroupRow).children![0], row, 'the same node object, updated');
+  assert.match(row.description, /^epoch 2\/10/);
+  assert.deepEqual(patchTree(current, buildTree(live(2), [], opts)), [], 'nothing changed: nothing reported');
+  assert.equal(patchTree(current, buildTree([...live(2), rec('r3', 'queued', { createdAt: '2026-11-22T12:00:00Z' })], [], opts)), 'structure');
 });

@@ -72,8 +72,21 @@ test('an adaptive temperature needs a loss that uses τ; per-user Adap-τ needs 
 test('the editor schema lists every loss and temperature scheme as a oneOf branch', () => {
   const s = editorSchema() as { properties: Record<string, { oneOf?: { properties: Record<string, unknown> }[] }> };
   const losses = s.properties.loss.oneOf!.map((b) => (b.properties.kind as { const: string }).const);
-  assert.deepEqual(losses.sort(), ['adap-tau', 'bce', 'bpr', 'ccl', 'gdns-hinge', 'mmcl', 'mscl', 'ssm']);
+  assert.deepEqual(losses.sort(), ['adap-tau', 'bce', 'bpr', 'ccl', 'gdns-hinge', 'is-softmax', 'mmcl', 'mscl', 'nce', 'ssm']);
   const temps = s.properties.temperature.oneOf!.map((b) => (b.properties.kind as { const: string }).const);
   assert.deepEqual(temps, ['fixed', 'adaptive-global', 'adaptive']);
   assert.ok('scale' in s.properties.temperature.oneOf![2].properties);
+});
+
+test('nce and is-softmax: defaults and the importance-sampling cross checks; survey sampler options resolve', () => {
+  const c = (loss: Record<string, unknown>) => resolveConfig({ name: 'x', loss }).loss as Record<string, unknown>;
+  assert.deepEqual(c({ kind: 'nce' }), { kind: 'nce', scores: 'raw', noise: 'exact', logQAlpha: 0.01, logZ: 0, reduction: 'mean' });
+  assert.deepEqual(c({ kind: 'is-softmax' }), { kind: 'is-softmax', proposal: 'sampler', weights: 'unbiased', proposalTemperature: 1, logQ: 'exact', logQAlpha: 0.01, includePositive: true, correctPositive: false, reduction: 'mean' });
+  assert.deepEqual(problems({ loss: { kind: 'is-softmax', proposal: 'score' } }), ['$.loss.weights: a score-based proposal has no known normaliser; use "self-normalised"']);
+  assert.deepEqual(problems({ loss: { kind: 'is-softmax', logQ: 'streaming' } }), ['$.loss.weights: the streaming estimate is a per-step, not a normalised per-draw, probability; use "self-normalised"']);
+  const sampler = (s: Record<string, unknown>) => resolveConfig({ name: 'x', sampler: s }).sampler as Record<string, unknown>;
+  assert.equal(sampler({ kind: 'mh' }).burnIn, 20);
+  assert.deepEqual(sampler({ kind: 'real-negatives' }).rest, { kind: 'uniform' });
+  assert.equal(sampler({ kind: 'dfn', checkpoint: 'runs' }).hardShare, 0.2);
+  assert.deepEqual(problems({ sampler: { kind: 'two-group', lowProbability: 2 } }), ['$.sampler.lowProbability: must be <= 1']);
 });

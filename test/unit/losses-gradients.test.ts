@@ -10,8 +10,9 @@ import type * as tfc from '@tensorflow/tfjs-core';
 import { initBackend, tf } from '../../src/engine/tensor/backend';
 import { Rng } from '../../src/engine/rng';
 import { LOSSES } from '../../src/engine/losses/registry';
+import { AliasTable } from '../../src/engine/samplers/alias';
 import type { LossInputs } from '../../src/engine/losses/types';
-import { adapTauRef, bceRef, cclRef, gdnsRef, mmclRef, msclRef, ssmRef, ssmRows, type RefInputs } from './losses-reference';
+import { adapTauRef, bceRef, cclRef, gdnsRef, isSoftmaxRef, mmclRef, msclRef, nceRef, ssmRef, ssmRows, type RefInputs } from './losses-reference';
 
 before(async () => {
   await initBackend('auto');
@@ -94,7 +95,24 @@ const cases: Case[] = [
   { loss: 'mscl', options: { positives: 3, alpha: 0.45, epsilon: 1e-5 }, shape: { B: 4, P: 3, N: 4, range: 1, tau: 0.1, mask: true, negPerPositive: true }, reference: (x) => msclRef(x, { alpha: 0.45, epsilon: 1e-5 }) },
   { loss: 'mscl', options: { positives: 2, alpha: 0.6, epsilon: 1e-5 }, shape: { B: 3, P: 2, N: 5, range: 1, tau: 0.2 }, reference: (x) => msclRef(x, { alpha: 0.6, epsilon: 1e-5 }) },
   { loss: 'mscl', options: { positives: 2, alpha: 0.45, epsilon: 0.05 }, shape: { B: 3, P: 2, N: 3, range: 1, tauRow: true, negPerPositive: true }, reference: (x) => msclRef(x, { alpha: 0.45, epsilon: 0.05 }) },
+  { loss: 'nce', options: { scores: 'raw', noise: 'exact', logQAlpha: 0.01, logZ: 0, reduction: 'mean' }, shape: { B: 4, P: 1, N: 5, range: 3, logQ: true }, reference: (x) => nceRef(x, { scores: 'raw', logZ: 0, reduction: 'mean' }) },
+  { loss: 'nce', options: { scores: 'tau', noise: 'exact', logQAlpha: 0.01, logZ: 1.5, reduction: 'sum' }, shape: { B: 3, P: 1, N: 6, range: 1, tau: 0.2, mask: true, logQ: true }, reference: (x) => nceRef(x, { scores: 'tau', logZ: 1.5, reduction: 'sum' }) },
+  { loss: 'nce', options: { scores: 'tau', noise: 'streaming', logQAlpha: 0.01, logZ: 0, reduction: 'mean' }, shape: { B: 5, P: 1, N: 4, range: 1, tauRow: true, logQ: true }, reference: (x) => nceRef(x, { scores: 'tau', logZ: 0, reduction: 'mean', drawShift: Math.log(5 * 4) }) },
+  { loss: 'is-softmax', options: { proposal: 'sampler', weights: 'unbiased', proposalTemperature: 1, logQ: 'exact', logQAlpha: 0.01, includePositive: true, correctPositive: false, reduction: 'mean' }, shape: { B: 4, P: 1, N: 6, range: 1, tau: 0.2, logQ: true, mask: true }, reference: (x) => isSoftmaxRef(x, { weights: 'unbiased', includePositive: true, correctPositive: false, reduction: 'mean' }) },
+  { loss: 'is-softmax', options: { proposal: 'sampler', weights: 'self-normalised', proposalTemperature: 1, logQ: 'exact', logQAlpha: 0.01, includePositive: false, correctPositive: false, reduction: 'sum' }, shape: { B: 3, P: 1, N: 5, range: 1, tauRow: true, posInvTau: 6, logQ: true }, reference: (x) => isSoftmaxRef(x, { weights: 'self-normalised', includePositive: false, correctPositive: false, reduction: 'sum' }) },
+  { loss: 'is-softmax', options: { proposal: 'sampler', weights: 'self-normalised', proposalTemperature: 1, logQ: 'exact', logQAlpha: 0.01, includePositive: true, correctPositive: true, reduction: 'mean' }, shape: { B: 4, P: 1, N: 5, range: 1, tau: 0.15, logQ: true, mask: true }, reference: (x) => isSoftmaxRef(x, { weights: 'self-normalised', includePositive: true, correctPositive: true, reduction: 'mean' }) },
+  // score-based proposal q̃ ∝ exp(s/T) held fixed at the evaluation point (stop-gradient): the reference captures it
+  { loss: 'is-softmax', options: { proposal: 'score', weights: 'self-normalised', proposalTemperature: 0.5, logQ: 'exact', logQAlpha: 0.01, includePositive: true, correctPositive: false, reduction: 'mean' }, shape: { B: 3, P: 1, N: 6, range: 1, tau: 0.25 }, reference: scoreProposalReference(0.5) },
 ];
+
+/** the self-normalised reference with log q̃ = s/T of the scores it is first called with (held fixed afterwards) */
+function scoreProposalReference(T: number): (x: RefInputs) => number {
+  let fixed: number[] | null = null;
+  return (x) => {
+    fixed ??= x.neg.map((s) => s / T);
+    return isSoftmaxRef(x, { weights: 'self-normalised', includePositive: true, correctPositive: false, reduction: 'mean', logQNeg: fixed });
+  };
+}
 
 /** the loss on tensors built from x, with pos / neg / negPerPositive as the differentiated arguments */
 function tfLoss(name: string, options: Record<string, unknown>, x: RefInputs, wantPerRow = false): { value: number; grads: Float32Array[]; perRow?: Float32Array } {
@@ -190,4 +208,66 @@ test('a mask of all ones equals no mask; masked negatives get exactly zero gradi
     const plain = { ...x, mask: undefined };
     assert.ok(Math.abs(tfLoss(c.loss, c.options, ones).value - tfLoss(c.loss, c.options, plain).value) < 1e-5, c.loss);
   }
+});
+
+test('nce on a hand-computed case: one row, s_pos = 2, negatives 0.5 and −1, uniform q = 1/4, k = 2', () => {
+  // k·q = 1/2, so e^{Δ} = 2·e^{s}: ℓ = ln(1 + 1/(2e²)) + ln(1 + 2√e) + ln(1 + 2/e) = 2.07494…
+  const x: RefInputs = { B: 1, P: 1, N: 2, pos: [2], neg: [0.5, -1], tau: 1, logQPos: [Math.log(0.25)], logQNeg: [Math.log(0.25), Math.log(0.25)] };
+  const got = tfLoss('nce', { scores: 'raw', noise: 'exact', logQAlpha: 0.01, logZ: 0, reduction: 'mean' }, x);
+  assert.ok(Math.abs(got.value - 2.0749413) < 1e-5, `nce = ${got.value}`);
+  // ∂ℓ/∂s_pos = −σ(−Δ_pos) = −1/(1 + 2e²); ∂ℓ/∂s_j = σ(Δ_j) = 2e^{s_j}/(1 + 2e^{s_j})
+  assert.ok(Math.abs(got.grads[0][0] + 1 / (1 + 2 * Math.E ** 2)) < 1e-5, `∂/∂pos ${got.grads[0][0]}`);
+  [0.5, -1].forEach((s, j) => assert.ok(Math.abs(got.grads[1][j] - (2 * Math.exp(s)) / (1 + 2 * Math.exp(s))) < 1e-5, `∂/∂neg[${j}] ${got.grads[1][j]}`));
+});
+
+test('is-softmax: self-normalised with the positive corrected is ssm with logQ; unbiased differs by the −log N of the average', () => {
+  const x = makeInputs({ B: 4, P: 1, N: 6, range: 1, tau: 0.2, logQ: true }, 31, []);
+  const base = { proposal: 'sampler', proposalTemperature: 1, logQ: 'exact', logQAlpha: 0.01, reduction: 'mean' };
+  const s = tfLoss('ssm', { reduction: 'mean', logQ: 'exact', logQAlpha: 0.01 }, x).value;
+  const sn = tfLoss('is-softmax', { ...base, weights: 'self-normalised', includePositive: true, correctPositive: true }, x).value;
+  assert.ok(Math.abs(sn - s) < 1e-5, `${sn} vs ssm ${s}`);
+  // without the positive in Ẑ the two weightings differ by exactly log N per row
+  const u = tfLoss('is-softmax', { ...base, weights: 'unbiased', includePositive: false, correctPositive: false }, x).value;
+  const v = tfLoss('is-softmax', { ...base, weights: 'self-normalised', includePositive: false, correctPositive: false }, x).value;
+  assert.ok(Math.abs(v - u - Math.log(6)) < 1e-5, `${v} − ${u} vs log 6`);
+});
+
+test('is-softmax unbiased: with many draws from a non-uniform q, Ẑ = (1/N)Σ e^{s_j}/q_j converges to the full partition function', () => {
+  // a catalogue of 40 items with fixed scores; one row of N = 40 000 draws from q ∝ 1 + (j mod 5)
+  const rng = new Rng(5);
+  const nItems = 40;
+  const scores = Array.from({ length: nItems }, () => rng.float() * 2 - 1);
+  const weights = Array.from({ length: nItems }, (_, j) => 1 + (j % 5));
+  const table = new AliasTable(weights);
+  const N = 40_000;
+  const neg: number[] = [];
+  const logQNeg: number[] = [];
+  for (let e = 0; e < N; e++) {
+    const j = table.draw(rng);
+    neg.push(scores[j]);
+    logQNeg.push(Math.log(table.p[j]));
+  }
+  // positive excluded from Ẑ and scored 0: ℓ = log Ẑ
+  const x: RefInputs = { B: 1, P: 1, N, pos: [0], neg, tau: 1, logQPos: [0], logQNeg };
+  const got = tfLoss('is-softmax', { proposal: 'sampler', weights: 'unbiased', proposalTemperature: 1, logQ: 'exact', logQAlpha: 0.01, includePositive: false, correctPositive: false, reduction: 'mean' }, x).value;
+  const Z = scores.reduce((a, s) => a + Math.exp(s), 0);
+  assert.ok(Math.abs(got - Math.log(Z)) < 0.02, `log Ẑ = ${got} vs log Z = ${Math.log(Z)}`);
+  // self-normalised weights do not estimate Z: the same row gives log Z + log N
+  const sn = tfLoss('is-softmax', { proposal: 'sampler', weights: 'self-normalised', proposalTemperature: 1, logQ: 'exact', logQAlpha: 0.01, includePositive: false, correctPositive: false, reduction: 'mean' }, x).value;
+  assert.ok(Math.abs(sn - got - Math.log(N)) < 1e-3, `${sn} − ${got} vs log N`);
+});
+
+test('nce streaming: log q per step becomes per draw by the draws of a step — B·N per-row, the columns when shared', () => {
+  const x = makeInputs({ B: 3, P: 1, N: 4, range: 1, logQ: true }, 41, []);
+  const options = { scores: 'raw', noise: 'streaming', logQAlpha: 0.01, logZ: 0, reduction: 'mean' };
+  // per-row [B, N] log q: B·N = 12 draws a step
+  assert.ok(Math.abs(tfLoss('nce', options, x).value - nceRef(x, { scores: 'raw', logZ: 0, reduction: 'mean', drawShift: Math.log(12) })) < 1e-5);
+  // one shared row of column log q [1, N]: N = 4 draws a step
+  const columns = x.logQNeg!.slice(0, 4);
+  const got = tf.tidy(() => LOSSES.nce.create(options).compute({
+    pos: tf.tensor2d(x.pos, [3, 1]), neg: tf.tensor2d(x.neg, [3, 4]), tau: 1,
+    logQPos: tf.tensor2d(x.logQPos!, [3, 1]), logQNeg: tf.tensor2d(columns, [1, 4]),
+  }).loss.dataSync()[0]);
+  const want = nceRef({ ...x, logQNeg: [...columns, ...columns, ...columns] }, { scores: 'raw', logZ: 0, reduction: 'mean', drawShift: Math.log(4) });
+  assert.ok(Math.abs(got - want) < 1e-5, `${got} vs ${want}`);
 });

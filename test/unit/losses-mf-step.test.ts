@@ -14,7 +14,7 @@ import { LOSSES } from '../../src/engine/losses/registry';
 import { Rng } from '../../src/engine/rng';
 import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
 import type { NegativeBatch } from '../../src/engine/samplers/types';
-import { adapTauRef, cclRef, gdnsRef, msclRef, ssmRef, type RefInputs } from './losses-reference';
+import { adapTauRef, cclRef, gdnsRef, msclRef, ssmRef, nceRef, isSoftmaxRef, type RefInputs } from './losses-reference';
 
 before(async () => {
   await initBackend('auto');
@@ -78,6 +78,16 @@ const cases: Case[] = [
     name: 'per-row negatives with 2 positives per row, GDNS group hinge (dot)', loss: 'gdns-hinge', options: { margin: 0.5, positives: 2, pairs: 'sum', reduction: 'mean' }, score: 'dot', P: 2,
     neg: { layout: 'per-row', n: 2, items: Int32Array.from([3, 7, 8, 0, 6, 5, 2, 4]) }, temp: { tau: 1 },
     reference: (x) => gdnsRef(x, { margin: 0.5, pairs: 'sum', reduction: 'mean' }),
+  },
+  {
+    name: 'in-batch plus extra items, NCE with exact q (cosine / τ)', loss: 'nce', options: { scores: 'tau', noise: 'exact', logQAlpha: 0.01, logZ: 0, reduction: 'mean' }, score: 'cosine', P: 1,
+    neg: { layout: 'in-batch', extra: Int32Array.from([6, 8]) }, temp: { tau: 0.5 }, logQ: true,
+    reference: (x) => nceRef(x, { scores: 'tau', logZ: 0, reduction: 'mean' }),
+  },
+  {
+    name: 'per-row negatives, importance-sampled softmax (unbiased weights, dot)', loss: 'is-softmax', options: { proposal: 'sampler', weights: 'unbiased', proposalTemperature: 1, logQ: 'exact', logQAlpha: 0.01, includePositive: true, correctPositive: false, reduction: 'mean' }, score: 'dot', P: 1,
+    neg: { layout: 'per-row', n: 3, items: Int32Array.from([3, 7, 8, 0, 6, 5, 2, 4, 0, 8, 7, 6]) }, temp: { tau: 1 }, logQ: true,
+    reference: (x) => isSoftmaxRef(x, { weights: 'unbiased', includePositive: true, correctPositive: false, reduction: 'mean' }),
   },
 ];
 

@@ -134,3 +134,51 @@ export function adapTauRef(x: RefInputs, o: { standardInfoNCE: boolean }): numbe
   }
   return total / x.B;
 }
+
+/**
+ * NCE: ℓ_b = softplus(−Δ_pos) + Σ_{live j} softplus(Δ_j), Δ = z − logZ − log q − log k, k = the row's live negatives;
+ * `drawShift` is subtracted from every log q (the streaming estimate's per-step → per-draw conversion).
+ */
+export function nceRef(x: RefInputs, o: { scores: 'raw' | 'tau'; logZ: number; reduction: 'mean' | 'sum'; drawShift?: number }): number {
+  let total = 0;
+  const shift = o.drawShift ?? 0;
+  for (let b = 0; b < x.B; b++) {
+    const bp = o.scores === 'tau' ? posBeta(x, b) : 1;
+    const bn = o.scores === 'tau' ? negBeta(x, b) : 1;
+    let k = 0;
+    for (let j = 0; j < x.N; j++) if (live(x, b, j)) k++;
+    const logK = Math.log(Math.max(k, 1));
+    const dPos = bp * x.pos[b * x.P] - o.logZ - (x.logQPos![b] - shift) - logK;
+    let row = softplus(-dPos);
+    for (let j = 0; j < x.N; j++) {
+      if (!live(x, b, j)) continue;
+      const d = bn * x.neg[b * x.N + j] - o.logZ - (x.logQNeg![b * x.N + j] - shift) - logK;
+      row += softplus(d);
+    }
+    total += row;
+  }
+  return o.reduction === 'sum' ? total : total / x.B;
+}
+
+/**
+ * Importance-sampled softmax: ℓ_b = log(e^{z_pos} [if includePositive] + Σ_{live j} e^{z_j − log q_j} / n) − z_pos,
+ * n = the row's live negatives (unbiased) or 1 (self-normalised); z_pos − log q_pos when correctPositive. `logQNeg`
+ * overrides x.logQNeg (the score-based proposal, held fixed).
+ */
+export function isSoftmaxRef(
+  x: RefInputs,
+  o: { weights: 'unbiased' | 'self-normalised'; includePositive: boolean; correctPositive: boolean; reduction: 'mean' | 'sum'; logQNeg?: number[] },
+): number {
+  let total = 0;
+  const lq = o.logQNeg ?? x.logQNeg!;
+  for (let b = 0; b < x.B; b++) {
+    const zp = posBeta(x, b) * x.pos[b * x.P] - (o.correctPositive ? x.logQPos![b] : 0);
+    let n = 0;
+    for (let j = 0; j < x.N; j++) if (live(x, b, j)) n++;
+    const shift = o.weights === 'unbiased' ? Math.log(Math.max(n, 1)) : 0;
+    const terms: number[] = o.includePositive ? [zp] : [];
+    for (let j = 0; j < x.N; j++) if (live(x, b, j)) terms.push(negBeta(x, b) * x.neg[b * x.N + j] - lq[b * x.N + j] - shift);
+    total += logSumExp(terms) - zp;
+  }
+  return o.reduction === 'sum' ? total : total / x.B;
+}

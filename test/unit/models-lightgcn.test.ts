@@ -11,6 +11,7 @@ import { LightGcnModel } from '../../src/engine/models/lightgcn';
 import { MfModel } from '../../src/engine/models/mf';
 import { normalizedAdjacency, spmmReference } from '../../src/engine/models/graph';
 import { backboneSpec } from '../../src/engine/models/registry';
+import { graphBuffers } from '../../src/engine/models/spmm';
 import { createStep } from '../../src/engine/step/step';
 import { initBackend } from '../../src/engine/tensor/backend';
 import { bpr } from '../../src/engine/losses/bpr';
@@ -89,6 +90,38 @@ test('Â·X (plain reference) = the dense product on random graphs with empty ro
   }
 });
 
+test('the SpMM kernel = the plain reference: random graphs with empty rows, D = 4, 8, 12, 64, row ranges, NaN and ±Inf', () => {
+  const rng = new Rng(23);
+  for (const [nU, nI, density] of [[60, 45, 0.08], [5, 200, 0.4], [300, 7, 0.02]] as const) {
+    const r = Array.from({ length: nU }, () => Array.from({ length: nI }, (_, i) => i).filter(() => rng.float() < density));
+    const a = normalizedAdjacency(csrFromRows(r, nI));
+    for (const D of [4, 8, 12, 64]) {
+      const g = graphBuffers(a, D, 3);
+      assert.equal(g.engine, 'wasm-simd');
+      const [x, y] = g.buffers;
+      x.set(Float32Array.from({ length: x.length }, () => rng.normal()));
+      x[D + 1] = Number.NaN;
+      x[2 * D] = Number.POSITIVE_INFINITY;
+      const ref = new Float32Array(x.length);
+      spmmReference(a, x, ref, D);
+      y.fill(7);
+      g.spmm(x, y);
+      for (let k = 0; k < y.length; k++) assert.ok(Object.is(y[k], ref[k]) || Math.abs(y[k] - ref[k]) <= 1e-6 * Math.max(1, Math.abs(ref[k])), `D=${D} [${k}] ${y[k]} vs ${ref[k]}`);
+      // a row range writes only its rows
+      const [lo, hi] = [Math.floor(a.nodes / 3), Math.floor((2 * a.nodes) / 3)];
+      const z = g.buffers[2];
+      z.fill(-1);
+      g.spmm(x, z, lo, hi);
+      for (let k = 0; k < z.length; k++) {
+        const row = Math.floor(k / D);
+        if (row < lo || row >= hi) assert.equal(z[k], -1);
+        else assert.ok(Object.is(z[k], y[k]), `range row ${row}`);
+      }
+    }
+  }
+  assert.equal(graphBuffers(normalizedAdjacency(graph()), 3, 1).engine, 'reference', 'widths that are not a multiple of 4 use the reference');
+});
+
 for (const L of [0, 1, 2, 3]) {
   test(`forward with ${L} layers = mean of Â^l·E0 (dense reference), hops exposed as sources, propagated once per parameter change`, () => {
     const D = 3;
@@ -118,7 +151,7 @@ for (const L of [0, 1, 2, 3]) {
 
 const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
-interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean }
+interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number }
 
 /**
  * float64 objective of one BPR step on the final embeddings: mean_b softplus(s(u,neg) − s(u,pos)) + λ/B·½Σ‖ego rows‖².
@@ -154,15 +187,17 @@ const gradCases: GradCase[] = [
   { L: 3, score: 'dot', l2: 0.05, synth: false },
   { L: 2, score: 'cosine', l2: 0, synth: false },
   { L: 2, score: 'dot', l2: 0.02, synth: true },
+  { L: 3, score: 'cosine', l2: 0.05, synth: true, D: 4 }, // D = 4: the SIMD kernel
 ];
 
 for (const c of gradCases) {
   test(`LightGCN step gradient to the ego embeddings = finite differences (${JSON.stringify(c)})`, () => {
-    const D = 3, nU = rows.length;
+    const D = c.D ?? 3, nU = rows.length;
     const rng = new Rng(17);
     const cfg = modelCfg(c.L, c.score, D);
     const opt = sgd(c.l2);
     const m = new LightGcnModel(graph(), cfg, opt, rng);
+    assert.equal(m.spmmEngine, D % 4 === 0 ? 'wasm-simd' : 'reference');
     const A = denseAdjacency(rows, nItems);
     const users = [0, 2, 2, 4, 1];
     const pos = [1, 4, 5, 5, 3];

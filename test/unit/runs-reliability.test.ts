@@ -197,6 +197,10 @@ test('lease: our own process is alive; a dead pid, a reused pid and a reboot are
   } finally {
     s.kill('SIGKILL');
   }
+  // a scheduler's placeholder (queued, no engine yet, e.g. a Slurm job waiting for hours) is never judged dead
+  const placeholder = writeRun(runs, 'placeholder', { ...baseInfo('placeholder', { status: 'queued', createdAt: new Date(Date.now() - 86400_000).toISOString() }), placeholder: true });
+  assert.equal(runLiveness(placeholder, readRunInfo(placeholder)!).state, 'unknown');
+  assert.equal(settleIfDead(placeholder, readRunInfo(placeholder)!).info.status, 'queued');
   const gone = writeRun(runs, 'gone', baseInfo('gone', { pid: 999_999_99, lease: { ...lease, pid: 999_999_99 } }));
   assert.equal(runLiveness(gone, readRunInfo(gone)!).state, 'dead');
 });
@@ -204,11 +208,21 @@ test('lease: our own process is alive; a dead pid, a reused pid and a reboot are
 test('a dead run is recorded failed once, with "no heartbeat since"; read-only callers do not write', () => {
   const runs = path.join(tmp(), 'runs');
   const dir = writeRun(runs, 'dead', baseInfo('dead', { pid: 999_999_99, lease: { ...currentLease(), pid: 999_999_99 }, progress: { epoch: 3, epochs: 10 } }));
+  // what a kill mid-write leaves: a temp file of run.json, a checkpoint caught between its two renames
+  fs.writeFileSync(path.join(dir, '.run.json.99999999.a1b2c3.tmp'), '{"half');
+  const meta: CheckpointMeta = { epoch: 2, users: 1, items: 1, dim: 1, dtype: 'float32', layout: 'row-major' };
+  writeCheckpointFolder(path.join(dir, 'checkpoints'), 'best', { 'user.f32': new Uint8Array(4), 'item.f32': new Uint8Array(4) }, meta);
+  fs.renameSync(path.join(dir, 'checkpoints', 'best'), path.join(dir, 'checkpoints', '.best.old'));
+  fs.mkdirSync(path.join(dir, 'checkpoints', '.best.new'));
   const before = fs.readFileSync(path.join(dir, 'run.json'), 'utf8');
   const ro = settleIfDead(dir, readRunInfo(dir)!, { write: false });
   assert.equal(ro.info.status, 'failed');
   assert.equal(fs.readFileSync(path.join(dir, 'run.json'), 'utf8'), before);
+  assert.ok(fs.existsSync(path.join(dir, '.run.json.99999999.a1b2c3.tmp')), 'read-only callers clean nothing');
   const a = settleIfDead(dir, readRunInfo(dir)!);
+  assert.equal(fs.existsSync(path.join(dir, '.run.json.99999999.a1b2c3.tmp')), false);
+  assert.deepEqual(fs.readdirSync(path.join(dir, 'checkpoints')), ['best']);
+  assert.equal(readCheckpoint(dir, 'best').nUsers, 1);
   assert.match(a.info.reason!, /^engine process died: no heartbeat since \d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ \(process 99999999 is gone\)$/);
   // a second observer (another window, the CLI) changes nothing
   settleRun(dir, 'failed', 'second observer');
@@ -273,5 +287,25 @@ test('Stop and Stop All never signal a live process that is not our engine (a sl
   } finally {
     pm.dispose();
     s.kill('SIGKILL');
+  }
+});
+
+test('Restricted Mode: the package declares limited support; a read-only manager never starts or attaches', async () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(process.env.RECLAB_ROOT ?? process.cwd(), 'package.json'), 'utf8'));
+  assert.equal(pkg.capabilities?.untrustedWorkspaces?.supported, 'limited');
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['reclab.runsDirectory']);
+  const root = tmp();
+  const runsDir = path.join(root, 'runs');
+  const pm = new ProcessManager({ enginePath: path.join(root, 'none.js'), runsDir, concurrency: 1, stopTimeoutMs: 50, readOnly: true });
+  try {
+    assert.throws(() => pm.enqueue({ configPath: path.join(root, 'x.reclab.json'), overrides: [], label: 'x' }), /Restricted Mode/);
+    const self = writeRun(runsDir, 'self', baseInfo('self', { pid: process.pid, lease: currentLease() }));
+    const r = inspectRun(self);
+    assert.ok('record' in r);
+    pm.attach(r.record); // our own, verifiably live process: still not attached in Restricted Mode
+    assert.deepEqual(pm.active(), []);
+    assert.deepEqual(pm.queued(), []);
+  } finally {
+    pm.dispose();
   }
 });

@@ -169,10 +169,14 @@ test('store: an unreadable run.json is listed with the reason; a dead engine is 
   deadInfo.lease = { ...deadInfo.lease, pid: 999_999_99 };
   fs.mkdirSync(path.join(dir, 'dead'));
   fs.writeFileSync(path.join(dir, 'dead', 'run.json'), JSON.stringify(deadInfo));
+  fs.mkdirSync(path.join(dir, 'remote'));
+  fs.writeFileSync(path.join(dir, 'remote', 'run.json'), JSON.stringify({ ...deadInfo, id: 'remote', lease: { ...deadInfo.lease, host: 'gpu-node-7' } }));
   const ro = new RunStore(dir, { pollMs: 0, readOnly: true });
   await ro.start();
   try {
     assert.equal(ro.get('dead')?.info.status, 'failed');
+    assert.equal(ro.get('remote')?.info.status, 'running');
+    assert.match(ro.get('remote')?.problems?.join() ?? '', /running on host gpu-node-7/);
     assert.equal(JSON.parse(fs.readFileSync(path.join(dir, 'dead', 'run.json'), 'utf8')).status, 'running');
   } finally {
     ro.dispose();

@@ -30,7 +30,7 @@ function place(heap: Heap, ...arrays: (Float32Array | Int32Array)[]): number[] {
 test('every kernel source assembles and compiles to a module with its exports', () => {
   const want: Record<KernelName, string[]> = {
     adam: ['adamRows', 'adamDense'], gemm: ['gemm'], rows: ['normalize', 'normalizeBack', 'rowDots', 'rowAxpy'],
-    scan: ['scan'], scores: ['rowMax', 'rowExp', 'rowScale', 'rowHinge', 'rowCount'],
+    scan: ['scan'], scores: ['rowMax', 'rowExp', 'rowScale', 'rowHinge', 'rowCount'], spmm: ['spmm', 'spmm64'],
   };
   for (const [name, exports] of Object.entries(want) as [KernelName, string[]][]) {
     const got = WebAssembly.Module.exports(kernelModule(name)).map((e) => e.name);

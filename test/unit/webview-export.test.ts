@@ -3,7 +3,8 @@ import { test } from 'node:test';
 import { CSV_COLUMNS, csvField, fileSlug, toCsv, toJson, type ExportSeries } from '../../webview/shared/export';
 import { ColourSlots, contrastRatio, hueOf, parseColour, runColour, withAlpha } from '../../webview/shared/colours';
 import { diffConfigs, flattenConfig } from '../../webview/shared/config-diff';
-import { applyBaseline, formatDuration, nameFilter, sortRows, summarisePoints, type RunRow } from '../../webview/shared/run-table';
+import { applyBaseline, formatDuration, nameFilter, pointLabel, sortRows, summaryCells, varyingParams, type RunRow } from '../../webview/shared/run-table';
+import { SummaryTracker } from '../../src/runs/summary';
 
 const series: ExportSeries[] = [
   { run: 'run, "a"', runId: 'a', series: 'loss', step: [10, 20], epoch: [0.1, 0.2], wall: [1.5, 3], value: [0.7, 0.6], smoothed: [0.7, 0.64], length: 2 },
@@ -82,10 +83,20 @@ test('config diff lists only differing paths by default, missing values as undef
   assert.equal(all.find((r) => r.path === 'eval.ks')!.differs, false);
 });
 
-test('metrics table: best/last/epoch of best, delta against baseline, sorting with missing values last', () => {
-  const pts = { epoch: [1, 2, 3], wall: [1, 2, 3], value: [0.1, 0.3, 0.2], length: 3 };
-  assert.deepEqual(summarisePoints(pts, 'ndcg@20'), { best: 0.3, bestEpoch: 2, last: 0.2 });
-  assert.deepEqual(summarisePoints(pts, 'loss'), { best: 0.1, bestEpoch: 1, last: 0.2 });
+test('metrics table: values from the run summary (never the max of test), delta against baseline, sorting with missing values last', () => {
+  const t = new SummaryTracker('ndcg@20', 'valid');
+  for (const [ep, v, te] of [[1, 0.1, 0.2], [2, 0.3, 0.25], [3, 0.2, 0.4]] as const) {
+    t.add(ep, 'valid', { 'ndcg@20': v });
+    t.add(ep, 'test', { 'ndcg@20': te });
+  }
+  const result = t.fill({ selectMetric: 'ndcg@20', selectSplit: 'valid' as 'valid' | 'test' });
+  assert.deepEqual(summaryCells(result, 'ndcg@20'), { valid: 0.3, test: 0.25, best: 0.3, bestEpoch: 2, split: 'valid' }, 'test at the selected epoch, not 0.4');
+  assert.deepEqual(summaryCells(result, 'ndcg@20', 'max'), { valid: 0.3, test: 0.4, best: 0.3, bestEpoch: 2, split: 'valid' });
+  assert.deepEqual(summaryCells(result, 'ndcg@20', 'last'), { valid: 0.2, test: 0.4, best: 0.2, bestEpoch: 3, split: 'valid' });
+  assert.deepEqual(summaryCells(result, 'recall@20'), {}, 'a metric the run did not record is empty, not another metric');
+  assert.deepEqual(varyingParams([{ 'optimizer.lr': 0.1, seed: 1 }, { 'optimizer.lr': 0.01, seed: 1 }]), ['optimizer.lr']);
+  assert.deepEqual(varyingParams([{ 'optimizer.lr': 0.1 }, undefined]), ['optimizer.lr']);
+  assert.equal(pointLabel({ 'optimizer.lr': 0.001, 'sampler.negatives': 64 }), 'lr=0.001 · negatives=64');
   const rows: RunRow[] = [
     { runId: 'a', name: 'alpha', status: 'finished', best: 0.2 },
     { runId: 'b', name: 'beta', status: 'finished', best: 0.3 },
@@ -107,8 +118,8 @@ test('run-name filter: regex, case-insensitive, invalid patterns fall back to su
   assert.equal(bad.valid, false);
   assert.ok(bad.test('x-mf-(y'));
   assert.ok(nameFilter('').test('anything'));
-  assert.equal(formatDuration(3725), '1:02:05');
-  assert.equal(formatDuration(65), '1:05');
+  assert.equal(formatDuration(3725), '1h 02m');
+  assert.equal(formatDuration(65), '1m 05s');
 });
 
 test('theme chart colours that do not read on the background are lightened or darkened to 3:1', async () => {

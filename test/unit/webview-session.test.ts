@@ -131,3 +131,16 @@ test('series batches: one Float64Array per message, unpacked into views with the
   assert.equal(ua.value.buffer, batch.data.buffer, 'views, not copies');
   assert.deepEqual(unpackSeries(packSeries([])), []);
 });
+
+test('series builder: explicit-negative rates of a sampler event become sampler series when present', () => {
+  const acc = new RunSeriesAccumulator('r');
+  const negScore = { min: 0, p5: 0, p25: 0, p50: 0, p75: 0, p95: 0, max: 0, mean: 0 };
+  acc.add([
+    { t: 1, kind: 'sampler', epoch: 1, sampler: 'uniform', negScore, falseNegativeRate: 0.01, positiveCollisionRate: 0 },
+    { t: 2, kind: 'sampler', epoch: 2, sampler: 'real-negatives', negScore, falseNegativeRate: 0.01, positiveCollisionRate: 0, explicitNegativeRate: 0.6, falseNegativeRateOther: 0.025 },
+  ]);
+  const chunks = acc.drain();
+  const explicit = chunks.find((c) => c.key === 'sampler/explicitNegativeRate');
+  assert.deepEqual(explicit && [...explicit.value], [0.6]);
+  assert.deepEqual([...chunks.find((c) => c.key === 'sampler/falseNegativeRateOther')!.value], [0.025]);
+});

@@ -42,15 +42,16 @@ test('overlays every run with its own colour, fills the metrics table and the co
   const { page, errors } = await openView(browser, `${harness.url}/compare.html?theme=dark&stream=four`);
   for (const id of ['loss', 'metric', 'tau']) assert.ok((await canvasStats(page, id)).inked > 2000, id);
   assert.equal(await chartSeries(page, 'loss'), 8, 'raw + smoothed for 4 runs');
-  assert.equal(await chartSeries(page, 'tau'), 4, 'two adaptive-τ runs');
+  assert.equal(await chartSeries(page, 'tau'), 2, 'two adaptive-τ runs, per-epoch τ drawn raw');
   assert.equal((await rowOrder(page)).length, 4);
   assert.equal(await page.textContent('.compare-header h1'), 'Compare 4 runs');
-  const rows = await debug<{ runId: string; best: number; bestEpoch: number; last: number }[]>(page, 'tableRows');
+  const rows = await debug<{ runId: string; best: number; bestEpoch: number; test?: number }[]>(page, 'tableRows');
   const adaptive = rows.find((r) => r.runId === 'fx-mf-ssm-adaptive')!;
   const summary = readRun(path.join(FIXTURE_RUNS_DIR, 'fx-mf-ssm-adaptive'))!.summary!;
+  // the table reads the run's summary: the value at the selected epoch, the same number as the tree and header
   assert.equal(adaptive.best, summary.best!['ndcg@20']);
   assert.equal(adaptive.bestEpoch, summary.bestEpoch);
-  assert.equal(adaptive.last, summary.last!['ndcg@20']);
+  assert.equal(adaptive.test, summary.bestTest!['ndcg@20']);
   const diffPaths = await page.$$eval('.config-diff vscode-table-row .path', (cells) => cells.map((c) => c.textContent));
   assert.ok(diffPaths.includes('loss.kind') && diffPaths.includes('optimizer.lr'));
   assert.ok(!diffPaths.includes('optimizer.beta1'), 'identical settings hidden');
@@ -87,9 +88,12 @@ test('metrics table sorts by any column and shows deltas against the chosen base
   const bestDesc = await rowOrder(page);
   const rows = await debug<{ runId: string; best: number }[]>(page, 'tableRows');
   assert.deepEqual(bestDesc, [...rows].sort((a, b) => b.best - a.best).map((r) => r.runId), 'default: best, descending');
-  await page.locator('vscode-table-header-cell[data-sort="best"]').click();
+  await page.locator('vscode-table-header-cell[data-sort="test"]').click();
   await settle(page);
-  assert.deepEqual(await rowOrder(page), [...bestDesc].reverse());
+  const testDesc = await rowOrder(page);
+  await page.locator('vscode-table-header-cell[data-sort="test"]').click();
+  await settle(page);
+  assert.deepEqual(await rowOrder(page), [...testDesc].reverse());
   await page.locator('vscode-table-header-cell[data-sort="name"]').click();
   await settle(page);
   const names = await page.$$eval('.metrics-table .run-link', (a) => a.map((x) => x.textContent!));
@@ -143,5 +147,13 @@ test('picking runs asks the host for a new selection', async () => {
   await page.locator('.run-picker vscode-checkbox[data-run="fx-mf-bpr-fixed"]').click();
   const sel = (await page.evaluate(() => (window as unknown as { __harness: { posted: { type: string; runIds?: string[] }[] } }).__harness.posted)).filter((m) => m.type === 'selectRuns');
   assert.deepEqual(sel.at(-1)?.runIds, ['fx-mf-ssm-adaptive', 'fx-mf-ssm-srns', 'fx-mf-ssm-running']);
+  await page.close();
+});
+
+test('compare reflows at 300 px: no page-wide horizontal scroll (wide tables scroll in their own box)', async () => {
+  const { page, errors } = await openView(browser, `${harness.url}/compare.html?theme=light&stream=four`, { width: 300 });
+  const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  assert.ok(m.scroll <= m.client, `scrollWidth ${m.scroll} > ${m.client}`);
+  assert.deepEqual(errors, []);
   await page.close();
 });

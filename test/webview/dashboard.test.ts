@@ -30,7 +30,7 @@ after(async () => {
   await harness?.close();
 });
 
-type Info = { rows: number; series: number; yRange: [number, number]; xRange: [number, number]; state: { smoothing: number; x: string; logY: boolean; ignoreOutliers: boolean } };
+type Info = { rows: number; series: number; yRange: [number, number]; xRange: [number, number]; state: { smoothing: number; x: string; logY: boolean; ignoreOutliers: boolean; hidden?: string[] } };
 const info = (page: Page, id: string) => page.evaluate((c) => (window as unknown as { reclabDebug: { charts: Record<string, { debugInfo(): Info }> } }).reclabDebug.charts[c].debugInfo(), id);
 const posted = (page: Page) => page.evaluate(() => (window as unknown as { __harness: { posted: { type: string; [k: string]: unknown }[] } }).__harness.posted);
 
@@ -54,14 +54,14 @@ test('every chart with data draws; empty ones say why; no console errors or CSP 
   }
   assert.match(await page.textContent('.run-header h1') ?? '', /mf-ssm-adaptive-gdns/);
   assert.match(await page.textContent('.run-summary') ?? '', /MF\(cos, d=64\)/);
-  assert.match(await page.textContent('.progress-text') ?? '', /epoch 20 \/ 20/);
+  assert.match(await page.textContent('.progress-text') ?? '', /epoch 20\/20/);
   assert.equal(await page.locator('.stop-run').count(), 0, 'no stop button on a finished run');
   assert.match(await page.textContent('.problems') ?? '', /plateau/);
   assert.deepEqual(errors, []);
   const fixed = await openView(browser, `${harness.url}/dashboard.html?theme=dark&stream=fixed`);
   assert.equal(await fixed.page.locator('[data-chart="temperature"].is-empty').count(), 1);
   assert.equal(await fixed.page.locator('[data-chart="popularity"].is-empty').count(), 1);
-  assert.match(await fixed.page.textContent('[data-chart="temperature"] .chart-empty') ?? '', /fixed τ/);
+  assert.match(await fixed.page.textContent('[data-chart="temperature"] .chart-empty') ?? '', /Fixed τ = 1 for the whole run/);
   // the lr chart draws only a run whose lr changed (the adaptive fixture decays at epoch 15)
   assert.equal(await fixed.page.locator('[data-chart="lr"].is-empty').count(), 1);
   assert.match(await fixed.page.textContent('[data-chart="lr"] .chart-empty') ?? '', /Constant learning rate/);
@@ -169,10 +169,13 @@ test('CSV and JSON export produce the recorded rows', async () => {
   assert.equal(Number(first[7]), (steps[0] as { loss: number }).loss, 'debiased EMA starts at the first value');
   const json = JSON.parse(String(msgs[1].content));
   const evals = store.events('fx-mf-ssm-adaptive').filter((e) => e.kind === 'eval') as { epoch: number; metrics: Record<string, number> }[];
-  const recall = json.series.find((s: { series: string }) => s.series === 'eval/test/recall@20');
-  assert.equal(recall.points.length, evals.length);
-  assert.deepEqual(recall.points.map((p: { value: number }) => p.value), evals.map((e) => e.metrics['recall@20']));
-  assert.deepEqual(recall.points.map((p: { epoch: number }) => p.epoch), evals.map((e) => e.epoch));
+  // the evaluation chart shows one metric (the run's selection metric until another is picked)
+  assert.deepEqual(json.series.map((s: { series: string }) => s.series), ['eval/test/ndcg@20']);
+  const ndcg = json.series[0];
+  assert.equal(ndcg.points.length, evals.length);
+  assert.deepEqual(ndcg.points.map((p: { value: number }) => p.value), evals.map((e) => e.metrics['ndcg@20']));
+  assert.deepEqual(ndcg.points.map((p: { epoch: number }) => p.epoch), evals.map((e) => e.epoch));
+  assert.ok(ndcg.points.every((p: { smoothed?: number }) => p.smoothed === undefined), 'per-epoch metrics are never smoothed');
   await page.close();
 });
 
@@ -235,3 +238,52 @@ test('a theme switch re-reads the --vscode-* colours and redraws', async () => {
   assert.ok(hasLightBlue);
   await page.close();
 });
+
+test('evaluation chart: one metric at a time (picker), split as line style, the legend toggles series, no smoothing', async () => {
+  const { page, errors } = await openView(browser, `${harness.url}/dashboard.html?theme=dark&stream=adaptive`);
+  const labels = () => page.$$eval('[data-chart="eval"] .legend-item .legend-label', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(await labels(), ['ndcg@20 test'], 'the run selects on test: one line, the selection metric');
+  assert.equal(await page.locator('[data-chart="eval"] .smoothing-control').isVisible(), false, 'no smoothing slider on per-epoch metrics');
+  assert.equal(await page.locator('[data-chart="loss"] .smoothing-control').isVisible(), true);
+  await page.locator('[data-chart="eval"] vscode-single-select.chart-picker').click();
+  await page.locator('[data-chart="eval"] vscode-single-select.chart-picker').getByRole('option', { name: 'recall@20', exact: true }).click();
+  await settle(page);
+  assert.deepEqual(await labels(), ['recall@20 test']);
+  const before = (await canvasStats(page, 'eval')).hash;
+  await page.locator('[data-chart="loss"] .legend-item', { hasText: 'reg' }).click();
+  await settle(page);
+  assert.equal(await page.locator('[data-chart="loss"] .legend-item.off').count(), 1, 'clicked item is off');
+  assert.equal((await info(page, 'loss')).state.hidden?.length, 1);
+  await page.locator('[data-chart="loss"] .legend-item', { hasText: 'reg' }).press('Enter');
+  await settle(page);
+  assert.equal(await page.locator('[data-chart="loss"] .legend-item.off').count(), 0, 'keyboard toggles it back');
+  assert.notEqual(before, '');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('a run without τ, lr decay or sampler statistics: those panels collapse to one line saying why', async () => {
+  const { page } = await openView(browser, `${harness.url}/dashboard.html?theme=light&stream=fixed`);
+  for (const id of ['temperature', 'lr', 'gain', 'tau-histogram']) {
+    const card = page.locator(`[data-chart="${id}"]`);
+    assert.equal(await card.locator('.chart-toolbar').isVisible(), false, `${id}: no toolbar`);
+    const h = (await card.boundingBox())!.height;
+    assert.ok(h < 80, `${id}: collapsed (${h} px)`);
+    assert.ok(((await card.locator('.chart-empty').textContent()) ?? '').length > 10, `${id}: says why`);
+  }
+  await page.close();
+});
+
+for (const width of [300, 400]) {
+  test(`reflows at ${width} px: no horizontal scroll, charts as wide as the view, header wraps`, async () => {
+    const { page, errors } = await openView(browser, `${harness.url}/dashboard.html?theme=dark&stream=adaptive`, { width });
+    const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    assert.ok(m.scroll <= m.client, `scrollWidth ${m.scroll} > ${m.client}`);
+    const chart = (await page.locator('[data-chart="loss"]').boundingBox())!;
+    assert.ok(chart.x >= 0 && chart.x + chart.width <= width, `loss card ${chart.x}+${chart.width}`);
+    const s = await canvasStats(page, 'loss');
+    assert.ok(s.width <= width && s.inked > 500, JSON.stringify(s));
+    assert.deepEqual(errors, []);
+    await page.close();
+  });
+}

@@ -22,6 +22,7 @@ before(async () => {
   const store = ReplayStore.fromDirs(ALL.map((id) => path.join(FIXTURE_RUNS_DIR, id)));
   harness.addStream('dash', recordStream({ view: 'dashboard', runIds: ['fx-mf-ssm-adaptive'], store }));
   harness.addStream('cmp', recordStream({ view: 'compare', runIds: ALL, store }));
+  harness.addStream('bpr', recordStream({ view: 'dashboard', runIds: ['fx-mf-bpr-fixed'], store }));
   browser = await launch();
   fs.mkdirSync(outDir, { recursive: true });
 });
@@ -35,14 +36,23 @@ const EXPECTED_BG: Record<string, string> = { light: 'rgb(255, 255, 255)', dark:
 
 for (const theme of ['light', 'dark', 'high-contrast']) {
   test(`screenshots: ${theme}`, async () => {
-    for (const [view, stream] of [['dashboard', 'dash'], ['compare', 'cmp']] as const) {
-      const { page, errors } = await openView(browser, `${harness.url}/${view}.html?theme=${theme}&stream=${stream}`, { width: 1280, height: 900 });
-      assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), EXPECTED_BG[theme]);
-      await page.evaluate(() => document.fonts.ready);
-      await settle(page);
-      await page.screenshot({ path: path.join(outDir, `${view}-${theme}.png`), fullPage: true });
-      assert.deepEqual(errors, []);
-      await page.close();
+    // 1280 px (a full editor) and 400 px (a split editor group) for light and dark; the BPR run shows the panels
+    // that do not apply collapsed to one line
+    const widths = theme === 'high-contrast' ? [1280] : [1280, 400];
+    const views = [['dashboard', 'dash'], ['compare', 'cmp'], ...(theme === 'high-contrast' ? [] : [['dashboard-bpr', 'bpr']])] as const;
+    for (const width of widths) {
+      for (const [view, stream] of views) {
+        const file = view.startsWith('dashboard') ? 'dashboard' : 'compare';
+        const { page, errors } = await openView(browser, `${harness.url}/${file}.html?theme=${theme}&stream=${stream}`, { width, height: 900 });
+        assert.equal(await page.evaluate(() => getComputedStyle(document.body).backgroundColor), EXPECTED_BG[theme]);
+        await page.evaluate(() => document.fonts.ready);
+        await settle(page);
+        const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+        assert.ok(m.scroll <= m.client, `${view} ${theme} ${width}: horizontal scroll ${m.scroll} > ${m.client}`);
+        await page.screenshot({ path: path.join(outDir, `${view}-${theme}${width === 1280 ? '' : `-${width}`}.png`), fullPage: true });
+        assert.deepEqual(errors, []);
+        await page.close();
+      }
     }
   });
 }

@@ -7,14 +7,18 @@ import { diffConfigs } from '../shared/config-diff';
 import { clear, formatValue, h } from '../shared/dom';
 import { fileSlug, toCsv, toJson, type ExportSeries } from '../shared/export';
 import { LineChart, defaultChartState, type ChartSpec, type ChartViewState } from '../shared/line-chart';
-import { applyBaseline, formatDuration, nameFilter, sortRows, summarisePoints, type RunRow, type SortKey } from '../shared/run-table';
+import { applyBaseline, formatDuration, nameFilter, pointLabel, shortParam, sortRows, summaryCells, varyingParams, type RunRow, type SortKey } from '../shared/run-table';
+import { formatScore, SUMMARY_KINDS, type SummaryKind } from '../../src/runs/summary';
 import { readTheme, watchTheme, type ChartTheme } from '../shared/theme';
 import { frameScheduler, ViewModel } from '../shared/view-model';
 import { loadState, onHostMessage, post, saveState } from '../shared/vscode-api';
 
 interface CompareUi {
   filter: string;
+  /** metric name, e.g. "ndcg@20" (older states held a series key "eval/test/ndcg@20") */
   metric?: string;
+  /** which value of each run the table shows: at the selected epoch (best), last, min or max */
+  kind?: SummaryKind;
   baseline?: string;
   sort: { key: SortKey; descending: boolean };
   onlyDiffering: boolean;
@@ -45,20 +49,33 @@ const visibleRuns = () => {
   const f = nameFilter(ui.filter);
   return model.runs.filter((r) => f.test(r.name));
 };
-const metricKeys = () => model.store.allKeys().filter((k) => k.startsWith('eval/'));
-const currentMetric = () => {
-  const keys = metricKeys();
-  if (ui.metric && keys.includes(ui.metric)) return ui.metric;
-  const select = model.runs.find((r) => r.selectMetric)?.selectMetric;
-  return keys.find((k) => k === `eval/test/${select}`) ?? keys.find((k) => k === `eval/valid/${select}`) ?? keys[0];
+/** metric names ("ndcg@20") any shown run recorded */
+const metricNames = () => {
+  const out: string[] = [];
+  for (const k of model.store.allKeys()) {
+    if (!k.startsWith('eval/')) continue;
+    const m = k.split('/').slice(2).join('/');
+    if (!out.includes(m)) out.push(m);
+  }
+  return out;
 };
-const metricLabel = (key: string | undefined) => (key ? key.split('/').slice(2).join('/') + (key.startsWith('eval/valid/') ? ' (valid)' : '') : '–');
+const currentMetric = (): string | undefined => {
+  const names = metricNames();
+  const wanted = ui.metric?.startsWith('eval/') ? ui.metric.split('/').slice(2).join('/') : ui.metric;
+  if (wanted && names.includes(wanted)) return wanted;
+  const select = model.runs.find((r) => r.selectMetric)?.selectMetric;
+  return names.find((m) => m === select) ?? names[0];
+};
+const currentKind = (): SummaryKind => (ui.kind && SUMMARY_KINDS.includes(ui.kind) ? ui.kind : 'best');
+const KIND_LABELS: Record<SummaryKind, string> = { best: 'at selected epoch', last: 'last', min: 'min', max: 'max' };
+const metricLabel = (m: string | undefined) => m ?? '–';
 const exportData = (format: 'csv' | 'json', suggestedName: string, content: string) => post({ type: 'export', format, suggestedName: `compare-${suggestedName}`, content });
 
 // ---- layout
 const filterField = h('vscode-textfield', { placeholder: 'Filter runs by name (regular expression)', class: 'run-filter', value: ui.filter }) as HTMLElement & { value: string; invalid?: boolean };
 const metricSelect = h('vscode-single-select', { class: 'metric-select', 'aria-label': 'Metric' }) as HTMLElement & { value: string };
 const baselineSelect = h('vscode-single-select', { class: 'baseline-select', 'aria-label': 'Baseline run' }) as HTMLElement & { value: string };
+const kindSelect = h('vscode-single-select', { class: 'kind-select', 'aria-label': 'Value' }) as HTMLElement & { value: string };
 const exportCsv = h('vscode-button', { icon: 'export', secondary: true, class: 'export-all-csv' }, 'Export CSV');
 const exportJson = h('vscode-button', { icon: 'json', secondary: true, class: 'export-all-json' }, 'Export JSON');
 const titleEl = h('h1', {}, 'Compare runs');
@@ -70,7 +87,7 @@ const onlyDiffering = h('vscode-checkbox', { label: 'Only what differs', checked
 const diffEl = h('div', { class: 'config-diff' });
 const app = document.getElementById('app') ?? document.body;
 app.append(
-  h('header', { class: 'compare-header' }, titleEl, h('div', { class: 'compare-toolbar' }, filterField, h('label', {}, 'Metric ', metricSelect), h('label', {}, 'Baseline ', baselineSelect), exportCsv, exportJson)),
+  h('header', { class: 'compare-header' }, titleEl, h('div', { class: 'compare-toolbar' }, filterField, h('label', {}, 'Metric ', metricSelect), h('label', {}, 'Value ', kindSelect), h('label', {}, 'Baseline ', baselineSelect), exportCsv, exportJson)),
   picker,
   h('section', { class: 'table-section' }, h('h2', {}, 'Metrics'), tableEl),
   chartsEl,
@@ -85,6 +102,11 @@ filterField.addEventListener('input', () => {
 });
 metricSelect.addEventListener('change', () => {
   ui.metric = metricSelect.value;
+  persist();
+  refresh();
+});
+kindSelect.addEventListener('change', () => {
+  ui.kind = kindSelect.value as SummaryKind;
   persist();
   refresh();
 });
@@ -113,14 +135,25 @@ const chartHost = {
   exportData,
 };
 const runName = (id: string) => model.run(id)?.name ?? id;
-const perRun = (key: () => string | undefined) => () => {
+// smoothing only for the per-step loss; per-epoch series are drawn raw
+const perRun = (key: () => string | undefined, smooth: boolean) => () => {
   const k = key();
-  return k ? visibleRuns().map((r) => ({ runId: r.id, key: k, label: r.name, colour: colourOf(r.id), smooth: true })) : [];
+  return k ? visibleRuns().map((r) => ({ runId: r.id, key: k, label: r.name, colour: colourOf(r.id), smooth })) : [];
 };
+/** the chosen metric of every run: one hue per run, the split as line style (valid dashed, test solid) */
+const metricLines = () => {
+  const m = currentMetric();
+  if (!m) return [];
+  return visibleRuns().flatMap((r) => (['valid', 'test'] as const)
+    .filter((split) => model.store.get(r.id, `eval/${split}/${m}`)?.length)
+    .map((split) => ({ runId: r.id, key: `eval/${split}/${m}`, label: `${r.name} ${split}`, colour: colourOf(r.id), smooth: false, dash: split === 'valid' ? [6, 3] : undefined })));
+};
+/** τ of runs whose τ changes; a fixed τ is a flat line that says nothing */
+const tauLines = () => visibleRuns().filter((r) => /τ=adaptive/.test(r.summary ?? '')).map((r) => ({ runId: r.id, key: 'tau/global', label: r.name, colour: colourOf(r.id), smooth: false }));
 const specs: ChartSpec[] = [
-  { id: 'loss', title: 'Training loss', defaultX: 'step', runName, emptyText: 'No training steps recorded.', lines: perRun(() => 'loss') },
-  { id: 'metric', title: 'Selected evaluation metric', defaultX: 'epoch', runName, emptyText: 'No evaluation recorded.', lines: perRun(currentMetric) },
-  { id: 'tau', title: 'Global temperature τ', defaultX: 'epoch', runName, emptyText: 'No temperature events (fixed τ).', lines: perRun(() => 'tau/global') },
+  { id: 'loss', title: 'Training loss', defaultX: 'step', runName, emptyText: 'No training steps recorded.', lines: perRun(() => 'loss', true) },
+  { id: 'metric', title: 'Evaluation metric', defaultX: 'epoch', runName, emptyText: 'No evaluation recorded.', lines: metricLines },
+  { id: 'tau', title: 'Global temperature τ', defaultX: 'epoch', runName, emptyText: 'No run here adapts τ (fixed τ, or a loss without τ).', lines: tauLines },
 ];
 const charts = specs.map((s) => new LineChart(s, ui.charts[s.id] ?? defaultChartState(s.defaultX), chartHost));
 for (const c of charts) chartsEl.append(c.root);
@@ -180,7 +213,8 @@ function fillSelect(select: HTMLElement & { value: string }, options: [string, s
 }
 
 function renderSelectors(): void {
-  fillSelect(metricSelect, metricKeys().map((k) => [k, metricLabel(k)]), currentMetric());
+  fillSelect(metricSelect, metricNames().map((k) => [k, k]), currentMetric());
+  fillSelect(kindSelect, SUMMARY_KINDS.map((k): [string, string] => [k, KIND_LABELS[k]]), currentKind());
   const base = ui.baseline && model.runs.some((r) => r.id === ui.baseline) ? ui.baseline : '';
   fillSelect(baselineSelect, [['', 'none'], ...model.runs.map((r): [string, string] => [r.id, r.name])], base);
 }
@@ -191,7 +225,8 @@ function renderPicker(): void {
   const all = [...model.catalog.values()].filter((r) => f.test(r.name));
   picker.setAttribute('title', `Runs: ${model.runs.length} selected of ${model.catalog.size}`);
   for (const r of all) {
-    const box = h('vscode-checkbox', { checked: runIds.includes(r.id), label: r.name, 'data-run': r.id }) as HTMLElement & { checked: boolean };
+    const point = pointLabel(r.sweepPoint);
+    const box = h('vscode-checkbox', { checked: runIds.includes(r.id), label: point ? `${r.name} · ${point}` : r.name, 'data-run': r.id }) as HTMLElement & { checked: boolean };
     box.addEventListener('change', () => {
       runIds = box.checked ? [...runIds, r.id] : runIds.filter((id) => id !== r.id);
       persist();
@@ -206,38 +241,56 @@ function renderPicker(): void {
 export function tableRows(): RunRow[] {
   const metric = currentMetric();
   const rows: RunRow[] = visibleRuns().map((r) => {
-    const s = metric ? model.store.get(r.id, metric) : undefined;
     const loss = model.store.get(r.id, 'loss');
-    const lastWall = Math.max(s && s.length ? s.wall[s.length - 1] : 0, loss && loss.length ? loss.wall[loss.length - 1] : 0);
-    return { runId: r.id, name: r.name, status: r.status, wallSeconds: r.wallSeconds ?? (lastWall || undefined), ...summarisePoints(s, metric ?? '') };
+    const lastWall = loss && loss.length ? loss.wall[loss.length - 1] : 0;
+    return {
+      runId: r.id, name: r.name, status: r.status, wallSeconds: r.wallSeconds ?? (lastWall || undefined), params: r.sweepPoint,
+      ...summaryCells(r.result, metric ?? '', currentKind()),
+    };
   });
   return sortRows(applyBaseline(rows, ui.baseline), ui.sort.key, ui.sort.descending);
 }
 
-const COLUMNS: { key: SortKey | 'colour'; label: string; width: string }[] = [
-  { key: 'colour', label: '', width: '28px' },
-  { key: 'name', label: 'Run', width: 'auto' },
-  { key: 'status', label: 'Status', width: '90px' },
-  { key: 'best', label: 'Best', width: '90px' },
-  { key: 'last', label: 'Last', width: '90px' },
-  { key: 'bestEpoch', label: 'Epoch of best', width: '110px' },
-  { key: 'wallSeconds', label: 'Wall time', width: '90px' },
-  { key: 'delta', label: 'Δ vs baseline', width: '130px' },
-];
+interface Column {
+  key: SortKey | 'colour';
+  label: string;
+  width: string;
+  title?: string;
+  /** minimum width in px of an `auto` column */
+  min?: number;
+}
+
+function columns(): Column[] {
+  const m = metricLabel(currentMetric());
+  const kind = currentKind();
+  const params = varyingParams(visibleRuns().map((r) => r.sweepPoint));
+  return [
+    { key: 'colour', label: '', width: '28px' },
+    { key: 'name', label: 'Run', width: 'auto', min: 160 },
+    ...params.map((p): Column => ({ key: `param:${p}`, label: shortParam(p), width: '90px', title: p })),
+    { key: 'status', label: 'Status', width: '84px' },
+    { key: 'valid', label: `${m} valid`, width: '110px', title: `${m} on the validation split, ${KIND_LABELS[kind]}` },
+    { key: 'test', label: `${m} test`, width: '110px', title: `${m} on the test split, ${KIND_LABELS[kind]}` },
+    { key: 'bestEpoch', label: kind === 'best' ? 'Selected epoch' : 'Epoch', width: '100px' },
+    { key: 'wallSeconds', label: 'Wall time', width: '84px' },
+    { key: 'delta', label: 'Δ vs baseline', width: '130px', title: 'On the split each run selects on' },
+  ];
+}
 
 function renderTable(): void {
   lastTableAt = performance.now();
   clear(tableEl);
   const rows = tableRows();
-  const table = h('vscode-table', { zebra: true, 'bordered-rows': true, resizable: true, columns: JSON.stringify(COLUMNS.map((c) => c.width)) });
+  const cols = columns();
+  const table = h('vscode-table', { zebra: true, 'bordered-rows': true, resizable: true, columns: JSON.stringify(cols.map((c) => c.width)) });
   const header = h('vscode-table-header', { slot: 'header' });
-  for (const c of COLUMNS) {
+  for (const c of cols) {
     const arrow = ui.sort.key === c.key ? (ui.sort.descending ? ' ▾' : ' ▴') : '';
-    const cell = h('vscode-table-header-cell', { class: c.key === 'colour' ? '' : 'sortable', 'data-sort': c.key, title: c.key === 'colour' ? '' : `Sort by ${c.label}` }, c.label + arrow);
+    const cell = h('vscode-table-header-cell', { class: c.key === 'colour' ? '' : 'sortable', 'data-sort': c.key, title: c.key === 'colour' ? '' : c.title ?? `Sort by ${c.label}` }, c.label + arrow);
     if (c.key !== 'colour') {
       const key = c.key;
       cell.addEventListener('click', () => {
-        ui.sort = ui.sort.key === key ? { key, descending: !ui.sort.descending } : { key, descending: key !== 'name' && key !== 'status' };
+        ui.sort = ui.sort.key === key ? { key, descending: !ui.sort.descending } : { key, descending: key !== 'name' && key !== 'status' && !key.startsWith('param:') };
         persist();
         renderTable();
       });
@@ -246,6 +299,7 @@ function renderTable(): void {
   }
   const body = h('vscode-table-body', { slot: 'body' });
   const baseline = ui.baseline;
+  const lower = lowerMetric();
   for (const r of rows) {
     const swatch = h('span', { class: 'swatch' });
     swatch.style.setProperty('--swatch', colourOf(r.runId));
@@ -255,25 +309,38 @@ function renderTable(): void {
       post({ type: 'openDashboard', runId: r.runId });
     });
     const delta = r.runId === baseline ? 'baseline' : r.delta === undefined ? '–' : `${r.delta >= 0 ? '+' : ''}${formatValue(r.delta)}${r.deltaRatio !== undefined ? ` (${r.deltaRatio >= 0 ? '+' : ''}${(r.deltaRatio * 100).toFixed(1)}%)` : ''}`;
-    const deltaClass = r.delta === undefined || r.delta === 0 ? '' : (r.delta > 0) !== /loss/.test(currentMetric() ?? '') ? 'better' : 'worse';
-    body.append(
-      h(
-        'vscode-table-row',
-        { 'data-run': r.runId },
-        h('vscode-table-cell', {}, swatch),
-        h('vscode-table-cell', {}, link),
-        h('vscode-table-cell', {}, r.status),
-        h('vscode-table-cell', { class: 'num' }, formatValue(r.best)),
-        h('vscode-table-cell', { class: 'num' }, formatValue(r.last)),
-        h('vscode-table-cell', { class: 'num' }, r.bestEpoch === undefined ? '–' : String(r.bestEpoch)),
-        h('vscode-table-cell', { class: 'num' }, formatDuration(r.wallSeconds)),
-        h('vscode-table-cell', { class: `num ${deltaClass}` }, delta),
-      ),
-    );
+    const deltaClass = r.delta === undefined || r.delta === 0 ? '' : (r.delta > 0) !== lower ? 'better' : 'worse';
+    const cells = cols.map((c) => {
+      switch (c.key) {
+        case 'colour': return h('vscode-table-cell', {}, swatch);
+        case 'name': return h('vscode-table-cell', {}, link);
+        case 'status': return h('vscode-table-cell', {}, r.status);
+        case 'valid': return h('vscode-table-cell', { class: 'num', 'data-col': 'valid' }, formatScoreCell(r.valid));
+        case 'test': return h('vscode-table-cell', { class: 'num', 'data-col': 'test' }, formatScoreCell(r.test));
+        case 'bestEpoch': return h('vscode-table-cell', { class: 'num', 'data-col': 'epoch' }, r.bestEpoch === undefined ? '–' : String(r.bestEpoch));
+        case 'wallSeconds': return h('vscode-table-cell', { class: 'num' }, formatDuration(r.wallSeconds));
+        case 'delta': return h('vscode-table-cell', { class: `num ${deltaClass}` }, delta);
+        default: {
+          const v = r.params?.[c.key.slice(6)];
+          return h('vscode-table-cell', { class: 'num param' }, v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v));
+        }
+      }
+    });
+    body.append(h('vscode-table-row', { 'data-run': r.runId }, ...cells));
   }
   table.append(header, body);
-  tableEl.append(h('div', { class: 'table-caption muted' }, `${metricLabel(currentMetric())}: best and last value per run; click a column to sort.`), table);
+  const kind = currentKind();
+  const caption = kind === 'best'
+    ? `${metricLabel(currentMetric())} on each split at the epoch each run selected (its selection split and metric); click a column to sort.`
+    : `${metricLabel(currentMetric())}: ${KIND_LABELS[kind]} value over all evaluations, per split (not a selection); click a column to sort.`;
+  // a narrow view scrolls the table inside its own box (the page itself never scrolls sideways)
+  table.style.minWidth = `${cols.reduce((sum, c) => sum + (c.width === 'auto' ? c.min ?? 120 : parseInt(c.width, 10)), 0)}px`;
+  tableEl.append(h('div', { class: 'table-caption muted' }, caption), h('div', { class: 'table-scroll' }, table));
 }
+
+const lowerMetric = () => /loss/.test(currentMetric() ?? '');
+/** the same four decimals as the tree, CodeLens and dashboard header */
+const formatScoreCell = (v: number | undefined) => formatScore(v);
 
 function renderDiff(): void {
   clear(diffEl);

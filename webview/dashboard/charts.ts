@@ -4,6 +4,7 @@ import { runColour } from '../shared/colours';
 import type { BandSpec, ChartSpec, LineSpec } from '../shared/line-chart';
 import type { ChartTheme } from '../shared/theme';
 import type { ViewModel } from '../shared/view-model';
+import { formatValue } from '../shared/dom';
 
 const PERCENTILE_KEYS = new Set(['min', 'p5', 'p25', 'p50', 'p75', 'p95', 'max']);
 
@@ -13,10 +14,42 @@ function paletteColour(theme: ChartTheme, i: number): string {
   return i < base.length ? base[i] : runColour(i, { background: theme.backgroundRgb, highContrast: theme.kind.startsWith('high-contrast') });
 }
 
-export function dashboardCharts(model: ViewModel, runId: () => string, theme: () => ChartTheme): (ChartSpec & { defaultX: XAxisMode })[] {
+/** Metric keys ("ndcg@20") recorded by a run, in recording order, from its `eval/<split>/<metric>` series keys. */
+export function evalMetrics(keys: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const k of keys) {
+    if (!k.startsWith('eval/')) continue;
+    const m = k.split('/').slice(2).join('/');
+    if (!out.includes(m)) out.push(m);
+  }
+  return out;
+}
+
+/** True when a series has a single value throughout (a flat line says nothing a sentence would not). */
+function constant(model: ViewModel, runId: string, key: string): number | undefined {
+  const s = model.store.get(runId, key);
+  if (!s || !s.length) return undefined;
+  const first = s.value[0];
+  for (let k = 1; k < s.length; k++) if (s.value[k] !== first) return undefined;
+  return first;
+}
+
+export interface DashboardChoices {
+  /** metric the evaluation chart shows (undefined: the run's selection metric) */
+  metric?: string;
+}
+
+export function dashboardCharts(model: ViewModel, runId: () => string, theme: () => ChartTheme, choices: DashboardChoices = {}, onChoice: () => void = () => undefined): (ChartSpec & { defaultX: XAxisMode })[] {
   const keys = () => model.store.keys(runId());
   const runName = (id: string) => model.run(id)?.name ?? id;
-  const line = (key: string, label: string, colour: string, extra: Partial<LineSpec> = {}): LineSpec => ({ runId: runId(), key, label, colour, smooth: true, ...extra });
+  // smoothing is for per-step training curves; per-epoch series (evaluation, τ, sampler statistics) are drawn raw
+  const line = (key: string, label: string, colour: string, extra: Partial<LineSpec> = {}): LineSpec => ({ runId: runId(), key, label, colour, smooth: false, ...extra });
+  const summaryText = () => model.run(runId())?.summary ?? '';
+  const evalMetric = () => {
+    const all = evalMetrics(keys());
+    const want = choices.metric ?? model.run(runId())?.selectMetric;
+    return want && all.includes(want) ? want : all[0];
+  };
   const band = (lowKey: string, highKey: string, label: string, colour: string, opacity: number): BandSpec => ({ runId: runId(), lowKey, highKey, label, colour, opacity });
   return [
     {
@@ -28,22 +61,34 @@ export function dashboardCharts(model: ViewModel, runId: () => string, theme: ()
       lines: () => {
         const t = theme();
         const extras = keys().filter((k) => k.startsWith('loss/'));
-        return [line('loss', 'loss', t.palette.blue), ...extras.map((k, i) => line(k, k.slice(5), paletteColour(t, i + 1)))];
+        return [line('loss', 'loss', t.palette.blue, { smooth: true }), ...extras.map((k, i) => line(k, k.slice(5), paletteColour(t, i + 1), { smooth: true }))];
       },
     },
     {
       id: 'eval',
-      title: 'Evaluation metrics',
+      title: 'Evaluation',
       defaultX: 'epoch',
       runName,
       emptyText: 'No evaluation yet.',
+      // one metric at a time (picker), each split a line style of one hue: valid dashed, test solid
+      picker: {
+        label: 'Metric',
+        options: () => evalMetrics(keys()).map((m) => ({ value: m, label: m })),
+        value: () => evalMetric() ?? '',
+        set: (v) => {
+          choices.metric = v;
+          onChoice();
+        },
+      },
       lines: () => {
         const t = theme();
-        const evalKeys = keys().filter((k) => k.startsWith('eval/'));
-        return evalKeys.map((k, i) => {
-          const [, split, metric] = k.split('/');
-          return line(k, split === 'test' ? metric : `${metric} (${split})`, paletteColour(t, i), { dash: split === 'valid' ? [6, 3] : undefined });
-        });
+        const metric = evalMetric();
+        if (!metric) return [];
+        const all = evalMetrics(keys());
+        const colour = paletteColour(t, Math.max(0, all.indexOf(metric)));
+        return (['valid', 'test'] as const)
+          .filter((split) => model.store.get(runId(), `eval/${split}/${metric}`)?.length)
+          .map((split) => line(`eval/${split}/${metric}`, `${metric} ${split}`, colour, { dash: split === 'valid' ? [6, 3] : undefined }));
       },
     },
     {
@@ -51,14 +96,15 @@ export function dashboardCharts(model: ViewModel, runId: () => string, theme: ()
       title: 'Learning rate',
       defaultX: 'epoch',
       runName,
-      emptyText: 'Constant learning rate (no decay on plateau).',
+      emptyText: () => {
+        const lr = constant(model, runId(), 'epoch/lr');
+        return lr === undefined ? 'No epoch finished yet.' : `Constant learning rate ${formatValue(lr)} (train.lrDecayOnPlateau is off or has not fired).`;
+      },
       lines: () => {
         // drawn only once the lr has changed: a flat line would be noise on every run without decay
         const s = model.store.get(runId(), 'epoch/lr');
-        if (!s || s.length < 2) return [];
-        const first = s.value[0];
-        for (let k = 1; k < s.length; k++) if (s.value[k] !== first) return [line('epoch/lr', 'lr', theme().palette.green, { smooth: false })];
-        return [];
+        if (!s || s.length < 2 || constant(model, runId(), 'epoch/lr') !== undefined) return [];
+        return [line('epoch/lr', 'lr', theme().palette.green)];
       },
     },
     {
@@ -66,13 +112,23 @@ export function dashboardCharts(model: ViewModel, runId: () => string, theme: ()
       title: 'Temperature τ',
       defaultX: 'epoch',
       runName,
-      emptyText: 'No temperature events (a fixed τ is not recorded per epoch).',
+      emptyText: () => {
+        const summary = summaryText();
+        const fixed = constant(model, runId(), 'tau/global');
+        if (/τ=adaptive/.test(summary)) return 'Adap-τ: the first τ is reported when epoch 1 ends (the warm-up epochs use the warm-up β₀).';
+        const configured = /τ=([0-9.e+-]+)/.exec(summary)?.[1];
+        if (configured !== undefined) return `Fixed τ = ${configured} for the whole run: nothing to plot.`;
+        if (fixed !== undefined) return `No temperature in this run (τ = ${formatValue(fixed)} throughout).`;
+        return 'No temperature in this run.';
+      },
       bands: () => {
         const c = theme().palette.purple;
         return [band('tau/p5', 'tau/p95', 'per-user τ p5–p95', c, 0.14), band('tau/p25', 'tau/p75', 'per-user τ p25–p75', c, 0.3)];
       },
       lines: () => {
         const t = theme();
+        // a τ that never changes (fixed τ, or none at all as for BPR) is said in one line instead of a flat line
+        if (!/τ=adaptive/.test(summaryText()) && !model.store.get(runId(), 'tau/p50')?.length && constant(model, runId(), 'tau/global') !== undefined) return [];
         return [line('tau/p50', 'per-user τ median', t.palette.purple, { dash: [5, 3], width: 1.25 }), line('tau/global', 'global τ', t.palette.orange)];
       },
     },
@@ -107,7 +163,7 @@ export function dashboardCharts(model: ViewModel, runId: () => string, theme: ()
       title: 'Sampler gain and variance',
       defaultX: 'epoch',
       runName,
-      emptyText: 'This sampler reports no extra statistics.',
+      emptyText: () => (keys().some((k) => k.startsWith('sampler/')) ? 'This sampler reports no gain or variance (only GDNS, SRNS and similar do).' : 'No sampler events yet.'),
       bands: () => {
         const t = theme();
         const withBands = keys().filter((k) => k.startsWith('sampler/') && k.endsWith('/p95')).map((k) => k.slice(0, -4));

@@ -4,9 +4,10 @@ import '../../media/webview/common.css';
 import '../shared/elements';
 import type { RunHeader } from '../../src/protocol/webview';
 import { BarChart } from '../shared/bar-chart';
-import { clear, formatValue, h } from '../shared/dom';
+import { clear, h } from '../shared/dom';
 import { LineChart, defaultChartState, type ChartViewState } from '../shared/line-chart';
-import { formatDuration } from '../shared/run-table';
+import { endedEarly, formatDuration, formatProgress, smoothedEta } from '../../src/runs/progress';
+import { formatHeadline, headline } from '../../src/runs/summary';
 import { readTheme, watchTheme, type ChartTheme } from '../shared/theme';
 import { frameScheduler, ViewModel } from '../shared/view-model';
 import { loadState, onHostMessage, post, saveState } from '../shared/vscode-api';
@@ -14,10 +15,12 @@ import { dashboardCharts } from './charts';
 
 interface DashboardUi {
   charts: Record<string, ChartViewState>;
+  /** metric of the evaluation chart */
+  metric?: string;
 }
 
 const saved = loadState<DashboardUi>();
-const ui: DashboardUi = { charts: { ...(saved?.ui?.charts ?? {}) } };
+const ui: DashboardUi = { charts: { ...(saved?.ui?.charts ?? {}) }, metric: saved?.ui?.metric };
 const model = new ViewModel('dashboard');
 let theme: ChartTheme = readTheme();
 let runId = saved?.runIds[0] ?? '';
@@ -43,7 +46,12 @@ const chartHost = {
   },
   exportData,
 };
-const charts = dashboardCharts(model, () => runId, () => theme).map((spec) => new LineChart(spec, ui.charts[spec.id] ?? defaultChartState(spec.defaultX), chartHost));
+const choices = { metric: ui.metric };
+const charts = dashboardCharts(model, () => runId, () => theme, choices, () => {
+  ui.metric = choices.metric;
+  persist();
+  renderHeader(model.run(runId));
+}).map((spec) => new LineChart(spec, ui.charts[spec.id] ?? defaultChartState(spec.defaultX), chartHost));
 const histogram = new BarChart('tau-histogram', 'Per-user τ, latest epoch', () => theme.palette.purple, { theme: () => theme, exportData }, 'No per-user temperature histogram recorded.');
 // temperature histogram sits right after the temperature chart
 for (const c of charts) {
@@ -76,11 +84,16 @@ function renderHeader(run: RunHeader | undefined): void {
     stop.textContent = 'Stopping…';
   });
   const p = run.progress;
-  const progress = p && p.epochs > 0 ? h('div', { class: 'progress' }, progressBar(p.epoch / p.epochs), h('span', { class: 'progress-text' }, `epoch ${p.epoch} / ${p.epochs}${live && p.etaSeconds !== undefined ? ` · ETA ${formatDuration(p.etaSeconds)}` : ''}`)) : null;
+  const early = endedEarly(run.status, run.reason, p);
+  const progressLine = live ? formatProgress(p, smoothedEta(p, run, run.heartbeatAt ? Date.parse(run.heartbeatAt) : Date.now())) : early ? `${early} — epoch ${p!.epoch} of ${p!.epochs}` : p ? `epoch ${p.epoch}/${p.epochs}` : '';
+  const progress = p && p.epochs > 0 ? h('div', { class: `progress${early ? ' early' : ''}` }, progressBar(early ? 1 : p.epoch / p.epochs), h('span', { class: 'progress-text' }, progressLine)) : null;
+  // the run's result, in the same words as the tree, CodeLens, notifications and the compare table
+  const result = formatHeadline(headline(run.result, ui.metric ?? run.selectMetric ?? 'ndcg@20'));
   const facts: [string, string | undefined][] = [
     ['dataset', run.datasetStats ? `${run.datasetStats.name} (${run.datasetStats.users.toLocaleString()} users, ${run.datasetStats.items.toLocaleString()} items)` : run.dataset],
     ['backend', run.backend],
-    ['best', run.best ? `${run.best.metric} ${formatValue(run.best.value)} @ epoch ${run.best.epoch}` : undefined],
+    [live ? 'best so far' : 'result', result || undefined],
+    ['selected on', run.result?.selectSplit ? `${run.result.selectSplit} by ${run.result.selectMetric}` : undefined],
     ['wall time', run.wallSeconds !== undefined ? formatDuration(run.wallSeconds) : undefined],
   ];
   const parts: (HTMLElement | null)[] = [
@@ -92,9 +105,11 @@ function renderHeader(run: RunHeader | undefined): void {
       stop,
     ),
     run.summary ? h('div', { class: 'run-summary' }, run.summary) : null,
-    h('dl', { class: 'run-facts' }, ...facts.filter(([, v]) => v).flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v!)])),
+    h('dl', { class: 'run-facts' }, ...facts.filter(([, v]) => v).map(([k, v]) => h('div', { class: `fact fact-${k.replace(/\s+/g, '-')}` }, h('dt', {}, k), h('dd', {}, v!)))),
     progress,
-    run.reason && run.status !== 'finished' ? h('div', { class: 'run-reason' }, run.reason) : null,
+    // a failure is an error; a stop the user asked for is not
+    run.reason && run.status === 'failed' ? h('div', { class: 'run-reason' }, run.reason) : null,
+    run.reason && run.status === 'stopped' ? h('div', { class: 'run-note' }, run.reason) : null,
   ];
   headerEl.append(...parts.filter((x): x is HTMLElement => x !== null));
 }

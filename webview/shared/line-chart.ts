@@ -46,7 +46,17 @@ export interface ChartSpec {
   bands?(): BandSpec[];
   /** run name for exports */
   runName(runId: string): string;
-  emptyText: string;
+  /** shown instead of the plot when there is nothing to draw: why (the card then collapses to this one line) */
+  emptyText: string | (() => string);
+  /** a choice drawn in the toolbar (e.g. which metric the chart shows) */
+  picker?: ChartPicker;
+}
+
+export interface ChartPicker {
+  label: string;
+  options(): { value: string; label: string }[];
+  value(): string;
+  set(value: string): void;
 }
 
 export interface ChartViewState {
@@ -56,6 +66,8 @@ export interface ChartViewState {
   ignoreOutliers: boolean;
   zoomX?: [number, number];
   zoomY?: [number, number];
+  /** legend labels of series the user switched off (click on a legend item) */
+  hidden?: string[];
 }
 
 export const DEFAULT_SMOOTHING = 0.6;
@@ -103,15 +115,17 @@ export class LineChart {
     x: HTMLElement & { value: string };
     logY: HTMLElement & { checked: boolean };
     outliers: HTMLElement & { checked: boolean };
+    picker?: HTMLElement & { value: string };
   };
+  private pickerKey = '';
   private resizeObserver: ResizeObserver;
   private width = 0;
   private liveGrid = new LiveGrid();
 
   constructor(readonly spec: ChartSpec, private state: ChartViewState, private readonly host: ChartHost) {
     this.plotEl = h('div', { class: 'chart-plot' });
-    this.legendEl = h('div', { class: 'chart-legend', role: 'list' });
-    this.emptyEl = h('div', { class: 'chart-empty' }, spec.emptyText);
+    this.legendEl = h('div', { class: 'chart-legend', role: 'group', 'aria-label': 'Series (click to show or hide)' });
+    this.emptyEl = h('div', { class: 'chart-empty' }, typeof spec.emptyText === 'string' ? spec.emptyText : '');
     this.root = h(
       'section',
       { class: 'chart-card', 'data-chart': spec.id },
@@ -169,10 +183,22 @@ export class LineChart {
     csv.addEventListener('click', () => this.exportAs('csv'));
     const json = h('vscode-toolbar-button', { icon: 'json', label: 'Export JSON', title: 'Export JSON', class: 'export-json' }, 'JSON');
     json.addEventListener('click', () => this.exportAs('json'));
-    this.controls = { smoothing, smoothingValue, x, logY, outliers };
+    let picker: (HTMLElement & { value: string }) | undefined;
+    if (this.spec.picker) {
+      const pk = this.spec.picker;
+      picker = h('vscode-single-select', { class: 'chart-picker', 'aria-label': pk.label, title: pk.label }) as HTMLElement & { value: string };
+      picker.addEventListener('change', () => {
+        if (picker!.value && picker!.value !== pk.value()) {
+          pk.set(picker!.value);
+          this.update({ zoomX: undefined, zoomY: undefined, hidden: [] });
+        }
+      });
+    }
+    this.controls = { smoothing, smoothingValue, x, logY, outliers, picker };
     return h(
       'div',
       { class: 'chart-toolbar' },
+      picker ?? null,
       h('label', { class: 'smoothing-control', title: 'Smoothing: debiased exponential moving average (as in TensorBoard)' }, h('span', {}, 'Smoothing'), smoothing, smoothingValue),
       h('span', { class: 'tool-group' }, x, logY, outliers, reset),
       h('span', { class: 'tool-group' }, csv, json),
@@ -193,8 +219,25 @@ export class LineChart {
     if (this.state.zoomX || this.state.zoomY) this.update({ zoomX: undefined, zoomY: undefined });
   }
 
+  /** Keeps the picker's options in step with the data (options appear as series arrive). */
+  private syncPicker(): void {
+    const pk = this.spec.picker;
+    const el = this.controls.picker;
+    if (!pk || !el) return;
+    const opts = pk.options();
+    const value = pk.value();
+    const key = `${opts.map((o) => o.value).join('|')}#${value}`;
+    if (key === this.pickerKey) return;
+    this.pickerKey = key;
+    clear(el);
+    for (const o of opts) el.append(h('vscode-option', { value: o.value, selected: o.value === value }, o.label));
+    el.value = value;
+    el.hidden = opts.length < 2;
+  }
+
   /** Redraws when anything changed since the last render. */
   render(): void {
+    this.syncPicker();
     const drawn = this.collectSeries();
     const dataSignature = drawn.map((d) => `${d.series.runId}/${d.series.key}@${d.series.version}`).join(',');
     if (!this.dirty && dataSignature === this.lastDataSignature) return;
@@ -203,6 +246,12 @@ export class LineChart {
     this.drawn = drawn;
     const hasData = this.drawn.some((d) => d.series.length > 0);
     this.root.classList.toggle('is-empty', !hasData);
+    if (!hasData && typeof this.spec.emptyText === 'function') {
+      const why = this.spec.emptyText();
+      if (this.emptyEl.textContent !== why) this.emptyEl.textContent = why;
+    }
+    // smoothing is for per-step training curves only: hidden on charts that draw no smoothed line
+    this.root.classList.toggle('no-smoothing', !this.drawn.some((d) => d.line?.smooth));
     if (!hasData || this.width === 0) {
       if (!hasData && this.plot) {
         this.plot.destroy();
@@ -284,6 +333,8 @@ export class LineChart {
     const inView = this.aligned.ys.map((ys, k) => {
       // the smoothed line (or a band) decides the scale when outliers are ignored; raw values otherwise count too
       if (this.state.ignoreOutliers && this.drawn[k].kind === 'raw') return [];
+      const label = this.drawn[k].band?.label ?? this.drawn[k].line?.label;
+      if (label !== undefined && this.isHidden(label)) return [];
       const out: number[] = [];
       for (let i = 0; i < ys.length; i++) if (xs[i] >= x0 && xs[i] <= x1 && ys[i] !== null) out.push(ys[i]!);
       return out;
@@ -299,7 +350,7 @@ export class LineChart {
 
   private signature(): string {
     const theme = this.host.theme();
-    return [this.state.x, this.state.logY, theme.kind, theme.background, this.width, ...this.drawn.map((d) => `${d.kind}:${d.series.runId}:${d.series.key}:${d.line?.colour ?? d.band?.colour}`)].join('|');
+    return [this.state.x, this.state.logY, (this.state.hidden ?? []).join(','), theme.kind, theme.background, this.width, ...this.drawn.map((d) => `${d.kind}:${d.series.runId}:${d.series.key}:${d.line?.colour ?? d.band?.colour}`)].join('|');
   }
 
   private options(): uPlot.Options {
@@ -311,13 +362,14 @@ export class LineChart {
     this.drawn.forEach((d, i) => {
       const idx = i + 1;
       if (d.band) {
-        series.push({ label: d.band.label, stroke: withAlpha(d.band.colour, 0.35), width: 1, points: { show: false }, spanGaps: true });
-        if (d.kind === 'bandHigh') bands.push({ series: [idx, idx + 1], fill: withAlpha(d.band.colour, d.band.opacity) });
+        series.push({ show: !this.isHidden(d.band.label), label: d.band.label, stroke: withAlpha(d.band.colour, 0.35), width: 1, points: { show: false }, spanGaps: true });
+        if (d.kind === 'bandHigh' && !this.isHidden(d.band.label)) bands.push({ series: [idx, idx + 1], fill: withAlpha(d.band.colour, d.band.opacity) });
         return;
       }
       const line = d.line!;
       const faint = d.kind === 'raw';
       series.push({
+        show: !this.isHidden(line.label),
         label: line.label,
         stroke: faint ? withAlpha(line.colour, theme.kind.startsWith('high-contrast') ? 0.45 : 0.28) : line.colour,
         width: faint ? 1 : (line.width ?? 1.75),
@@ -376,6 +428,18 @@ export class LineChart {
     this.update(patch);
   }
 
+  private isHidden(label: string): boolean {
+    return !!this.state.hidden?.includes(label);
+  }
+
+  /** Shows or hides one series (a click on its legend item). */
+  toggleSeries(label: string): void {
+    const hidden = new Set(this.state.hidden ?? []);
+    if (hidden.has(label)) hidden.delete(label);
+    else hidden.add(label);
+    this.update({ hidden: [...hidden], zoomY: undefined });
+  }
+
   private legendItems: { key: string; value: HTMLElement }[] = [];
   private legendX: HTMLElement | undefined;
   private legendKey = '';
@@ -383,9 +447,9 @@ export class LineChart {
   private renderLegend(idx: number | null): void {
     const xs = this.aligned.x;
     const at = idx !== null && idx >= 0 && idx < xs.length ? idx : null;
-    const entries: { label: string; colour: string; band: boolean; value: string }[] = [];
+    const entries: LegendEntry[] = [];
     this.legendEntries(at, entries);
-    const key = entries.map((e) => `${e.label}|${e.colour}|${e.band}`).join('\n');
+    const key = `${(this.state.hidden ?? []).join(',')}#${entries.map((e) => `${e.label}|${e.colour}|${e.band}`).join('\n')}`;
     if (key !== this.legendKey) {
       // the set of items changed: rebuild; otherwise only the values are rewritten (no DOM churn while streaming)
       this.legendKey = key;
@@ -393,7 +457,19 @@ export class LineChart {
       this.legendX = h('span', { class: 'legend-x' });
       this.legendEl.append(this.legendX);
       this.legendItems = entries.map((e) => {
-        const item = legendItem(e.colour, e.label, e.value, e.band);
+        const item = legendItem(e.colour, e.label, e.value, e.band, e.dash);
+        const off = this.isHidden(e.label);
+        item.classList.toggle('off', off);
+        item.setAttribute('aria-pressed', String(!off));
+        item.title = off ? `Show ${e.label}` : `Hide ${e.label}`;
+        const toggle = () => this.toggleSeries(e.label);
+        item.addEventListener('click', toggle);
+        item.addEventListener('keydown', (ev) => {
+          if (ev.key === 'Enter' || ev.key === ' ') {
+            ev.preventDefault();
+            toggle();
+          }
+        });
         this.legendEl.append(item);
         return { key: e.label, value: item.querySelector('.legend-value') as HTMLElement };
       });
@@ -407,7 +483,7 @@ export class LineChart {
     this.legendX?.classList.toggle('hidden', at === null);
   }
 
-  private legendEntries(at: number | null, out: { label: string; colour: string; band: boolean; value: string }[]): void {
+  private legendEntries(at: number | null, out: LegendEntry[]): void {
     const seen = new Set<string>();
     this.drawn.forEach((d, k) => {
       if (d.kind === 'raw' || d.kind === 'bandLow') return;
@@ -424,7 +500,7 @@ export class LineChart {
         return;
       }
       value = at !== null ? this.aligned.ys[k][at] : lastOf(d.series, d.line?.smooth ? this.state.smoothing : 0);
-      out.push({ label, colour, band: false, value: formatValue(value) });
+      out.push({ label, colour, band: false, value: formatValue(value), dash: !!d.line?.dash });
     });
   }
 
@@ -469,8 +545,16 @@ function lastOf(s: Series, smoothing = 0): number | undefined {
   return smoothing > 0 ? s.smoothed(smoothing)[s.length - 1] : s.value[s.length - 1];
 }
 
-function legendItem(colour: string, label: string, value: string, band: boolean): HTMLElement {
-  const swatch = h('span', { class: band ? 'swatch band' : 'swatch' });
+interface LegendEntry {
+  label: string;
+  colour: string;
+  band: boolean;
+  value: string;
+  dash?: boolean;
+}
+
+function legendItem(colour: string, label: string, value: string, band: boolean, dash?: boolean): HTMLElement {
+  const swatch = h('span', { class: band ? 'swatch band' : dash ? 'swatch dashed' : 'swatch' });
   swatch.style.setProperty('--swatch', colour);
-  return h('span', { class: 'legend-item', role: 'listitem' }, swatch, h('span', { class: 'legend-label' }, label), h('span', { class: 'legend-value' }, value));
+  return h('span', { class: 'legend-item', role: 'button', tabindex: 0 }, swatch, h('span', { class: 'legend-label' }, label), h('span', { class: 'legend-value' }, value));
 }

@@ -1,4 +1,9 @@
-/** Rows of the compare view's metrics table: best, last, epoch of best, wall time and delta against a baseline. */
+/**
+ * Rows of the compare view's metrics table. Every number comes from the run's summary (src/runs/summary.ts), the
+ * same definition the tree, CodeLens and dashboard header use: by default the value on each split at the epoch the
+ * run selected, never a maximum over a curve the run did not select on. last / min / max are offered as such.
+ */
+import { headline, type ResultSummary, type SummaryKind } from '../../src/runs/summary';
 
 export interface MetricPoints {
   epoch: ArrayLike<number>;
@@ -11,10 +16,17 @@ export interface RunRow {
   runId: string;
   name: string;
   status: string;
+  /** the value on the run's selection split (what sorting and the baseline delta use) */
   best?: number;
-  last?: number;
+  valid?: number;
+  test?: number;
+  /** the epoch of `best` (for last/min/max: of the selection split's value) */
   bestEpoch?: number;
+  /** the split `best` was read on */
+  split?: 'valid' | 'test';
   wallSeconds?: number;
+  /** sweep parameters of the run (dotted config path → value) */
+  params?: Record<string, unknown>;
   /** best − baseline's best (undefined for the baseline itself or when either is missing) */
   delta?: number;
   /** delta relative to the baseline's best */
@@ -26,20 +38,12 @@ export function lowerIsBetter(metric: string): boolean {
   return /loss|error|mse|rmse|mae/i.test(metric);
 }
 
-export function summarisePoints(points: MetricPoints | undefined, metric: string): Pick<RunRow, 'best' | 'last' | 'bestEpoch'> {
-  if (!points || points.length === 0) return {};
-  const lower = lowerIsBetter(metric);
-  let bestAt = -1;
-  for (let i = 0; i < points.length; i++) {
-    const v = points.value[i];
-    if (!Number.isFinite(v)) continue;
-    if (bestAt < 0 || (lower ? v < points.value[bestAt] : v > points.value[bestAt])) bestAt = i;
-  }
-  return {
-    best: bestAt >= 0 ? points.value[bestAt] : undefined,
-    bestEpoch: bestAt >= 0 ? points.epoch[bestAt] : undefined,
-    last: points.value[points.length - 1],
-  };
+/** The table cells of one run for `metric` and a summary kind, from the run's summary. */
+export function summaryCells(result: ResultSummary | undefined, metric: string, kind: SummaryKind = 'best'): Pick<RunRow, 'best' | 'valid' | 'test' | 'bestEpoch' | 'split'> {
+  const h = headline(result, metric, kind);
+  if (!h || h.metric !== metric) return {};
+  const split = h.values[h.selectSplit] !== undefined ? h.selectSplit : h.values.valid !== undefined ? 'valid' : 'test';
+  return { valid: h.values.valid, test: h.values.test, best: h.values[split], bestEpoch: h.epochs[split], split };
 }
 
 export function applyBaseline(rows: RunRow[], baselineId: string | undefined): RunRow[] {
@@ -51,20 +55,46 @@ export function applyBaseline(rows: RunRow[], baselineId: string | undefined): R
   });
 }
 
-export type SortKey = 'name' | 'status' | 'best' | 'last' | 'bestEpoch' | 'wallSeconds' | 'delta';
+/** A column to sort by: a row field, or `param:<path>` for a sweep parameter. */
+export type SortKey = 'name' | 'status' | 'best' | 'valid' | 'test' | 'bestEpoch' | 'wallSeconds' | 'delta' | `param:${string}`;
+
+function sortValue(r: RunRow, key: SortKey): string | number | undefined {
+  if (key.startsWith('param:')) {
+    const v = r.params?.[key.slice(6)];
+    return typeof v === 'number' || typeof v === 'string' ? v : v === undefined ? undefined : JSON.stringify(v);
+  }
+  return r[key as Exclude<SortKey, `param:${string}`>] as string | number | undefined;
+}
 
 /** Sorts rows by a column; missing values always go last. */
 export function sortRows(rows: readonly RunRow[], key: SortKey, descending: boolean): RunRow[] {
   const dir = descending ? -1 : 1;
   return [...rows].sort((a, b) => {
-    const va = a[key];
-    const vb = b[key];
+    const va = sortValue(a, key);
+    const vb = sortValue(b, key);
     if (va === undefined && vb === undefined) return 0;
     if (va === undefined) return 1;
     if (vb === undefined) return -1;
-    if (typeof va === 'string' || typeof vb === 'string') return String(va).localeCompare(String(vb)) * dir;
+    if (typeof va === 'string' || typeof vb === 'string') return String(va).localeCompare(String(vb), undefined, { numeric: true }) * dir;
     return (va - vb) * dir;
   });
+}
+
+/** The sweep parameters that differ between the runs shown (the compare table's extra columns), in first-seen order. */
+export function varyingParams(points: readonly (Record<string, unknown> | undefined)[]): string[] {
+  const keys: string[] = [];
+  for (const p of points) for (const k of Object.keys(p ?? {})) if (!keys.includes(k)) keys.push(k);
+  return keys.filter((k) => new Set(points.map((p) => JSON.stringify(p?.[k]))).size > 1);
+}
+
+/** Short, consistent label of a sweep point: last path segment = value, e.g. "lr=0.001 · negatives=64". */
+export function pointLabel(point: Record<string, unknown> | undefined): string {
+  if (!point) return '';
+  return Object.entries(point).map(([k, v]) => `${shortParam(k)}=${typeof v === 'string' ? v : JSON.stringify(v)}`).join(' · ');
+}
+
+export function shortParam(path: string): string {
+  return path.split('.').pop() ?? path;
 }
 
 /** Compiles a user's run-name filter; invalid patterns fall back to a case-insensitive substring match. */
@@ -79,11 +109,5 @@ export function nameFilter(pattern: string): { test(name: string): boolean; vali
   }
 }
 
-export function formatDuration(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds)) return '–';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const r = s % 60;
-  return h ? `${h}:${String(m).padStart(2, '0')}:${String(r).padStart(2, '0')}` : `${m}:${String(r).padStart(2, '0')}`;
-}
+/** one duration format in every view (src/runs/progress.ts) */
+export { formatDuration } from '../../src/runs/progress';

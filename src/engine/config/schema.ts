@@ -35,6 +35,7 @@ export const DATASET_KINDS: Record<string, JsonSchema> = {
     popularityExponent: num('Zipf exponent of item popularity', 1.0, { minimum: 0, maximum: 10 }),
     seed: int('generator seed', 7, SEED),
     testRatio: num('share of each user\'s interactions held out for test', 0.2, { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+    exposures: num('exposure model: skipped impressions per user, as a multiple of the user\'s interactions — items shown ∝ popularity from outside the user\'s taste cluster and not clicked, kept as explicit negatives for the real-negative samplers (0 = none; the interactions are the same either way)', 0, { minimum: 0, maximum: 100 }),
   }, { required: ['kind'] }),
   lightgcn: obj('LightGCN / NGCF text files: one line per user, "uid item item …" (e.g. ../shared/data/yelp2018).', {
     kind: { const: 'lightgcn' },
@@ -53,12 +54,20 @@ export const DATASET_KINDS: Record<string, JsonSchema> = {
       default: { user: 'user', item: 'item' },
     },
     ratingThreshold: { type: 'number', description: 'keep rows with rating ≥ threshold' },
+    negativeRatingAtMost: { type: 'number', description: 'rows with rating ≤ this are explicit negatives (exposed, not clicked: e.g. 2 for 1–5 stars, 0 for a click label), kept per user for the real-negative samplers; below ratingThreshold' },
   }, { required: ['kind', 'path'] }),
   movielens: obj('MovieLens "user::item::rating::timestamp" files (ratings.dat).', {
     kind: { const: 'movielens' },
     path: { type: 'string', description: 'ratings.dat (relative to the config file)' },
     ratingThreshold: { type: 'number', description: 'keep ratings ≥ threshold' },
   }, { required: ['kind', 'path'] }),
+  catalog: obj('A dataset of the catalogue (reclab datasets list), found in the cache or fetched and verified first: {"catalog": "yelp2018"}.', {
+    kind: { const: 'catalog' },
+    catalog: { type: 'string', minLength: 1, description: 'catalogue name (yelp2018, gowalla, amazon-book, ml-100k, ml-1m, synthetic), optionally name@version' },
+    fetch: { type: 'boolean', default: true, description: 'download it into the cache ($RECLAB_DATA) when missing; false = fail instead' },
+    from: { type: 'string', description: 'mirror base URL (files at <url>/<name>/<file>) or local folder to fetch from instead of the catalogue URLs' },
+    ratingThreshold: { type: 'number', description: 'keep ratings ≥ threshold (MovieLens entries)' },
+  }, { required: ['kind', 'catalog'] }),
 };
 
 function registryBranches(registry: Record<string, { name: string; description: string; options: Record<string, JsonSchema> }>, common: Record<string, JsonSchema>): Record<string, JsonSchema> {
@@ -162,6 +171,7 @@ export function topLevelSchema(): JsonSchema {
         batchSize: int('rows per step', 2048, { minimum: 1, maximum: 1 << 20 }),
         sampling: { enum: ['interaction', 'user'], default: 'interaction', description: 'interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch)' },
         backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'tfjs backend (auto: tfjs-node when installed, then wasm, then cpu)' },
+        threads: int('threads of the training kernels (the fused many-negative step, dense Adam); 0 = one per core. Results do not depend on it', 0, { minimum: 0, maximum: 256 }),
         logEvery: int('emit a step event every N steps', 10, { minimum: 1, maximum: 1e9 }),
         lrDecayOnPlateau: num('multiply lr by this when the selection metric plateaus for patience evaluations, and keep going (0 = stop instead)', 0, { minimum: 0, exclusiveMaximum: 1 }),
         reloadBestOnPlateau: { type: 'boolean', default: false, description: 'with lrDecayOnPlateau: reload the best epoch\'s embeddings when the lr decays (RecZoo / SimpleX protocol; the optimiser state is kept)' },
@@ -169,17 +179,77 @@ export function topLevelSchema(): JsonSchema {
       eval: obj('evaluation and model selection', {
         every: int('evaluate every N epochs', 1, { minimum: 1, maximum: 1_000_000 }),
         ks: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 10_000 }, minItems: 1, maxItems: 32, default: [10, 20, 50], description: 'cut-offs K' },
-        metrics: { type: 'array', items: { enum: ['recall', 'ndcg', 'precision', 'hit', 'mrr'] }, minItems: 1, default: ['recall', 'ndcg', 'precision', 'hit', 'mrr'] },
+        metrics: { type: 'array', items: { enum: ['recall', 'ndcg', 'precision', 'hit', 'mrr', 'coverage', 'gini', 'arp', 'aplt'] }, minItems: 1, default: ['recall', 'ndcg', 'precision', 'hit', 'mrr'], description: 'accuracy metrics, and the beyond-accuracy coverage, gini (of item exposure), arp (average recommendation popularity), aplt (average percentage of long-tail items), each at every K' },
         selectMetric: { type: 'string', pattern: '^(recall|ndcg|precision|hit|mrr)@[0-9]+$', default: 'ndcg@20', description: 'metric that picks the best epoch, e.g. recall@20' },
         selectOn: { enum: ['test', 'valid'], default: 'valid', description: 'valid: honest protocol (needs split.validRatio > 0); test: the papers\' protocol (best epoch picked on test)' },
         patience: int('stop after this many evaluations without improvement (0 = never)', 10, { minimum: 0, maximum: 1_000_000 }),
         blockUsers: int('users scored per block', 1024, { minimum: 1, maximum: 1 << 20 }),
         workers: int('evaluation worker threads (0 = one per core)', 0, { minimum: 0, maximum: 256 }),
         popularityGroups: int('item-popularity groups for recall by popularity (0 = off)', 5, { minimum: 0, maximum: 1000 }),
+        headShare: num('aplt: share of training interactions held by the short head (the most popular items); the other items are the long tail', 0.8, { minimum: 0, maximum: 1 }),
+        sampledNegatives: int('also report accuracy metrics ranked among the targets and N uniformly sampled negatives per user, labelled recall@10/s100 (some papers use 100 or 1000); 0 = off. Never used for model selection', 0, { minimum: 0, maximum: 1_000_000 }),
       }),
       sweep: {
         type: 'object', description: 'grid over dotted config paths: {"optimizer.lr": [1e-3, 1e-4]} gives one run per point',
         additionalProperties: { type: 'array', minItems: 1 },
+      },
+      repeat: {
+        type: 'object', additionalProperties: false, required: ['seeds'],
+        description: 'train once per seed and group the runs (mean ± std, 95 % interval, paired tests in `reclab compare`); `reclab train --seeds N` does the same with seeds seed … seed+N−1',
+        properties: {
+          seeds: { type: 'array', items: { type: 'integer' }, minItems: 1, uniqueItems: true, description: 'the value of `seed` for each run of the group' },
+        },
+      },
+      search: {
+        type: 'object', additionalProperties: false,
+        description: 'how `reclab sweep` explores: grid over `sweep`, or random / TPE over a typed space, with budgets and ASHA early stopping (docs/scale.md)',
+        properties: {
+          strategy: { enum: ['grid', 'random', 'tpe'], default: 'grid', description: 'grid: every point of `sweep` (and of the choice parameters of `space`); random: independent draws from `space`; tpe: Tree-structured Parzen Estimator (Bergstra et al. 2011) after random start-up draws' },
+          space: {
+            type: 'object', default: {},
+            description: 'typed parameters by dotted config path, e.g. {"optimizer.lr": {"type": "log-uniform", "min": 1e-4, "max": 1e-1}}; a `sweep` entry counts as a choice',
+            additionalProperties: {
+              type: 'object', required: ['type'],
+              properties: {
+                type: { enum: ['uniform', 'log-uniform', 'integer', 'choice'], description: 'uniform / log-uniform on [min, max]; integer: uniform on the integers min … max; choice: one of values' },
+                min: { type: 'number' },
+                max: { type: 'number' },
+                values: { type: 'array', minItems: 1 },
+              },
+              additionalProperties: false,
+            },
+          },
+          budget: obj('when the search stops proposing runs (the grid stops at its last point anyway)', {
+            runs: int('maximum number of runs (random and tpe need it or wallSeconds)', 0, { minimum: 0 }),
+            wallSeconds: num('stop launching new runs after this many seconds of sweep time (0 = no limit)', 0, { minimum: 0 }),
+          }),
+          seed: int('seed of the search (random draws, TPE proposals)', 0),
+          parallel: int('runs at the same time (local: processes; slurm: the array\'s %k)', 1, { minimum: 1 }),
+          tpe: obj('TPE settings', {
+            startup: int('random draws before the model proposes', 5, { minimum: 1 }),
+            gamma: num('share of the finished runs that form the "good" density', 0.25, { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
+            candidates: int('candidates drawn from the good density per proposal (the best ratio wins)', 24, { minimum: 1 }),
+          }),
+          scheduler: obj('early stopping across the sweep', {
+            kind: { enum: ['none', 'asha'], default: 'none', description: 'asha: asynchronous successive halving on the selection metric at evaluation epochs (Li et al. 2020; the stopping rule of Ray Tune\'s ASHAScheduler)' },
+            minEpochs: int('first rung: epochs every run gets (the grace period)', 1, { minimum: 1 }),
+            eta: num('reduction factor: rungs at minEpochs·etaᵏ, the top 1/eta at each rung continue', 3, { exclusiveMinimum: 1 }),
+          }),
+        },
+      },
+      executor: {
+        type: 'object', required: ['kind'],
+        description: 'where runs execute: local (processes on this machine, the default) or slurm (sbatch; a sweep is one job array)',
+        properties: {
+          kind: { enum: ['local', 'slurm'], default: 'local', description: 'which executor' },
+          partition: { type: 'string', description: 'slurm: --partition' },
+          time: { type: 'string', description: 'slurm: --time, e.g. "02:00:00" (when absent: estimated)' },
+          cpus: { type: 'integer', minimum: 1, description: 'slurm: --cpus-per-task' },
+          mem: { type: 'string', description: 'slurm: --mem, e.g. "8G" (when absent: estimated from the config)' },
+          sbatchArgs: { type: 'array', items: { type: 'string' }, default: [], description: 'slurm: further sbatch options, e.g. ["--account=lab", "--gres=gpu:1"]' },
+          node: { type: 'string', description: 'slurm: the node binary on the cluster (default: the one running reclab)' },
+        },
+        additionalProperties: false,
       },
     },
   };

@@ -15,6 +15,8 @@ export type DatasetConfig =
       popularityExponent: number;
       seed: number;
       testRatio: number;
+      /** exposure model: skipped impressions per user as a multiple of the user's interactions (0 = none) */
+      exposures?: number;
     }
   | {
       /** LightGCN / NGCF text files: one line per user, `uid item item …` */
@@ -31,8 +33,22 @@ export type DatasetConfig =
       header: boolean;
       columns: { user: string | number; item: string | number; rating?: string | number; timestamp?: string | number };
       ratingThreshold?: number;
+      /** rows with rating ≤ this are explicit negatives */
+      negativeRatingAtMost?: number;
     }
-  | { kind: 'movielens'; path: string; ratingThreshold?: number };
+  | { kind: 'movielens'; path: string; ratingThreshold?: number }
+  | {
+      /** a dataset of the catalogue (catalog/datasets.json), found in or fetched into the cache */
+      kind: 'catalog';
+      /** catalogue name, optionally `name@version` */
+      catalog: string;
+      /** fetch it when it is not in the cache (default true) */
+      fetch: boolean;
+      /** a mirror URL or a local folder to fetch from instead of the catalogue's URLs */
+      from?: string;
+      /** keep ratings ≥ threshold (MovieLens entries) */
+      ratingThreshold?: number;
+    };
 
 export interface SplitConfig {
   /** given: the source's own train/test; ratio: random per-user holdout; leave-last-out: by timestamp */
@@ -116,6 +132,8 @@ export interface TrainConfig {
   /** interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch) */
   sampling: 'interaction' | 'user';
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** threads of the training kernels; 0 = one per core */
+  threads: number;
   /** emit a step event every N steps */
   logEvery: number;
   /** learning-rate decay ×factor when the selection metric plateaus `patience` evaluations (0 = off) */
@@ -127,7 +145,8 @@ export interface TrainConfig {
 export interface EvalConfig {
   every: number;
   ks: number[];
-  metrics: ('recall' | 'ndcg' | 'precision' | 'hit' | 'mrr')[];
+  /** accuracy metrics, and the beyond-accuracy coverage / gini / arp / aplt (docs/evaluation.md) */
+  metrics: ('recall' | 'ndcg' | 'precision' | 'hit' | 'mrr' | 'coverage' | 'gini' | 'arp' | 'aplt')[];
   /** model selection: metric key and split. `test` is the papers' protocol and is labelled as such */
   selectMetric: string;
   selectOn: 'test' | 'valid';
@@ -139,6 +158,10 @@ export interface EvalConfig {
   workers: number;
   /** popularity groups for the recall-by-popularity breakdown (0 = off) */
   popularityGroups: number;
+  /** share of training interactions held by the short head (the long tail of aplt) */
+  headShare: number;
+  /** > 0: also report the accuracy metrics on sampled candidates (`recall@10/s100`); 0 = off (the default) */
+  sampledNegatives: number;
 }
 
 export interface ExperimentConfig {
@@ -156,4 +179,34 @@ export interface ExperimentConfig {
   eval: EvalConfig;
   /** grid over dotted paths: {"optimizer.lr": [1e-3, 1e-4]} */
   sweep?: Record<string, unknown[]>;
+  /** one run per seed, grouped (src/scale/group.ts) */
+  repeat?: { seeds: number[] };
+  /** how a sweep explores (src/scale/) */
+  search?: SearchConfig;
+  /** where runs execute (src/scale/executors/) */
+  executor?: ExecutorConfig;
+}
+
+export type ParamSpec =
+  | { type: 'uniform' | 'log-uniform' | 'integer'; min: number; max: number }
+  | { type: 'choice'; values: unknown[] };
+
+export interface SearchConfig {
+  strategy: 'grid' | 'random' | 'tpe';
+  space: Record<string, ParamSpec>;
+  budget: { runs: number; wallSeconds: number };
+  seed: number;
+  parallel: number;
+  tpe: { startup: number; gamma: number; candidates: number };
+  scheduler: { kind: 'none' | 'asha'; minEpochs: number; eta: number };
+}
+
+export interface ExecutorConfig {
+  kind: 'local' | 'slurm';
+  partition?: string;
+  time?: string;
+  cpus?: number;
+  mem?: string;
+  sbatchArgs?: string[];
+  node?: string;
 }

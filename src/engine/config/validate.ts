@@ -86,6 +86,9 @@ export function resolveConfig(raw: unknown): ExperimentConfig {
   const cfg = structuredClone(raw) as Record<string, unknown>;
   const infinite = nonFiniteProblems(cfg);
   if (infinite.length) throw new ConfigError(`invalid config:\n  ${capProblems(infinite).join('\n  ')}`, infinite);
+  // {"catalog": "yelp2018"} is shorthand for {"kind": "catalog", "catalog": "yelp2018"}
+  const ds = cfg.dataset as Record<string, unknown> | undefined;
+  if (ds && typeof ds === 'object' && !Array.isArray(ds) && ds.kind === undefined && 'catalog' in ds) ds.kind = 'catalog';
   topValidator ??= ajv.compile(topLevelSchema());
   const problems = run(topValidator, cfg, '$');
   for (const [section, kinds] of Object.entries(KINDED_SECTIONS)) {

@@ -24,12 +24,18 @@ export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Prog
   if (cfg.ratingThreshold !== undefined && cols.rating === undefined) {
     throw fileError(file, '`ratingThreshold` is set but `columns.rating` is not');
   }
+  const negAtMost = cfg.negativeRatingAtMost;
+  if (negAtMost !== undefined && cols.rating === undefined) throw fileError(file, '`negativeRatingAtMost` is set but `columns.rating` is not');
+  if (negAtMost !== undefined && cfg.ratingThreshold !== undefined && negAtMost >= cfg.ratingThreshold) {
+    throw fileError(file, `\`negativeRatingAtMost\` (${negAtMost}) must be below \`ratingThreshold\` (${cfg.ratingThreshold}): a row cannot be both a positive and a negative`);
+  }
   if (!cfg.header) {
     for (const [role, c] of Object.entries(cols)) {
       if (typeof c === 'string') throw fileError(file, `column ${role} is given by name (${quote(c)}) but \`header\` is false; use a 0-based index`);
     }
   }
-  const useRating = cfg.ratingThreshold !== undefined;
+  const useRating = cfg.ratingThreshold !== undefined || negAtMost !== undefined;
+  const negatives = negAtMost !== undefined ? new PairBuffer(1024) : undefined;
   const useTime = cols.timestamp !== undefined;
   const users = new StringIdMap();
   const items = new StringIdMap();
@@ -70,7 +76,11 @@ export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Prog
       if (useRating) {
         const r = parseNumber(fields[idx.rating]);
         if (!Number.isFinite(r)) throw lineError(file, lineNo, `${quote(fields[idx.rating])} is not ${Number.isNaN(r) ? 'a' : 'a finite'} number (rating)`);
-        if (r < cfg.ratingThreshold!) return;
+        if (negatives && r <= negAtMost!) {
+          negatives.push(users.index(u), items.index(i));
+          return;
+        }
+        if (cfg.ratingThreshold !== undefined && r < cfg.ratingThreshold) return;
       }
       let t = 0;
       if (useTime) {
@@ -84,7 +94,7 @@ export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Prog
   );
   if (!idx && cfg.header) throw fileError(file, 'no header line (the file is empty)');
   const name = path.basename(file.path).replace(/\.(csv|tsv|txt|dat)$/i, '');
-  return buildPool(name, file, users, items, pairs);
+  return buildPool(name, file, users, items, pairs, negatives);
 }
 
 function findColumn(file: FileRef, lineNo: number, header: string[], role: string, c: Column): number {

@@ -2,6 +2,7 @@
  * Data layer entry point: read the configured source, k-core filter it, split it, and return a Dataset.
  * Loaders only read; nothing is written anywhere.
  */
+import path from 'node:path';
 import type { DatasetConfig, SplitConfig } from '../config/types';
 import { loadCsv } from './csv';
 import { DatasetError } from './errors';
@@ -10,7 +11,9 @@ import { loadMovieLens } from './movielens';
 import type { Progress, Source } from './source';
 import { applyKcore, splitSource } from './split';
 import { generateSyntheticAsync } from './synthetic';
-import { nnz, type Dataset } from './types';
+import { resolveCatalogDataset } from '../catalog/store';
+import { nnz, type Dataset, type Interactions } from './types';
+import { subtractInteractions } from './csr';
 
 export { DatasetError } from './errors';
 export { datasetStats, gini } from './stats';
@@ -53,9 +56,17 @@ export async function loadDataset(
     train,
     valid,
     test,
+    negatives: core.negatives ? withoutPositives(core.negatives, [train, valid, test]) : null,
     userIds: core.userIds,
     itemIds: core.itemIds,
   };
+}
+
+/** explicit negatives minus any item the user also has as a positive (a low rating next to a high one, a re-click) */
+function withoutPositives(negatives: Interactions, positives: (Interactions | null)[]): Interactions {
+  let out = negatives;
+  for (const p of positives) if (p) out = subtractInteractions(out, p);
+  return out;
 }
 
 export async function loadSource(dataset: DatasetConfig, baseDir: string, onProgress?: Progress, signal?: AbortSignal): Promise<Source> {
@@ -68,7 +79,27 @@ export async function loadSource(dataset: DatasetConfig, baseDir: string, onProg
       return loadCsv(dataset, baseDir, onProgress, signal);
     case 'movielens':
       return loadMovieLens(dataset, baseDir, onProgress, signal);
+    case 'catalog':
+      return loadCatalogSource(dataset, baseDir, onProgress, signal);
     default:
       throw new DatasetError(`unknown dataset kind "${(dataset as { kind: string }).kind}"`);
   }
+}
+
+/**
+ * A catalogue dataset: found in the cache (verified) or fetched into it first — the one case where loading writes,
+ * and only into the cache folder — then read by the loader of its format under its catalogue name.
+ */
+async function loadCatalogSource(dataset: Extract<DatasetConfig, { kind: 'catalog' }>, baseDir: string, onProgress?: Progress, signal?: AbortSignal): Promise<Source> {
+  const from = dataset.from && !/^https?:\/\//.test(dataset.from) ? path.resolve(baseDir, dataset.from) : dataset.from;
+  const { entry, dataset: resolved } = await resolveCatalogDataset(dataset.catalog, {
+    fetch: dataset.fetch !== false, from,
+    onProgress: (p) => onProgress?.(0, `fetching ${p.file}: ${p.total ? Math.round((100 * p.received) / p.total) + '%' : `${p.received} bytes`}`),
+    onMessage: (m) => onProgress?.(0, m),
+  });
+  if (dataset.ratingThreshold !== undefined && (resolved.kind === 'csv' || resolved.kind === 'movielens')) {
+    resolved.ratingThreshold = dataset.ratingThreshold;
+  }
+  const source = await loadSource(resolved, baseDir, onProgress, signal);
+  return { ...source, name: entry.name };
 }

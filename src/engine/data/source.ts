@@ -8,6 +8,8 @@ interface SourceBase {
   name: string;
   userIds: string[];
   itemIds: string[];
+  /** explicit negatives (exposed, not clicked), in the same index space, when the source has them */
+  negatives?: Interactions;
 }
 
 /** A source that comes with its own train/test split (LightGCN files, the synthetic generator). */

@@ -76,8 +76,9 @@ export function applyKcore(src: Source, kcore: SplitConfig['kcore']): Source {
   const userIds = src.userIds.filter((_, u) => masks.users[u]);
   const itemIds = src.itemIds.filter((_, i) => masks.items[i]);
   const cut = (m: Interactions): { m: Interactions; kept: Int32Array } => restrict(m, um.map, im.map, um.size, im.size);
+  const negatives = src.negatives ? { negatives: cut(src.negatives).m } : {};
   if (src.kind === 'given') {
-    return { ...src, userIds, itemIds, train: cut(src.train).m, test: cut(src.test).m };
+    return { ...src, userIds, itemIds, train: cut(src.train).m, test: cut(src.test).m, ...negatives };
   }
   const r = cut(src.all);
   let timed: TimedInteractions | null = null;
@@ -85,7 +86,7 @@ export function applyKcore(src: Source, kcore: SplitConfig['kcore']): Source {
     const t = src.timed;
     timed = { m: r.m, times: Float64Array.from(r.kept, (k) => t.times[k]), order: Int32Array.from(r.kept, (k) => t.order[k]) };
   }
-  return { ...src, userIds, itemIds, all: r.m, timed };
+  return { ...src, userIds, itemIds, all: r.m, timed, ...negatives };
 }
 
 /**

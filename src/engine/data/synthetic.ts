@@ -12,6 +12,7 @@ import { fromPairs, PairBuffer } from './csr';
 import { DatasetError } from './errors';
 import type { GivenSource } from './source';
 import { deriveSeed, splitByRatio } from './split';
+import type { Interactions } from './types';
 
 export type SyntheticConfig = Extract<DatasetConfig, { kind: 'synthetic' }>;
 
@@ -77,9 +78,11 @@ function* syntheticSlices(cfg: SyntheticConfig): Generator<void, GivenSource> {
   const maxPerUser = Math.max(1, Math.floor(nItems / 2));
   const pairs = new PairBuffer(Math.ceil(nUsers * cfg.interactionsPerUser * 1.2));
   const lastUser = new Int32Array(nItems).fill(-1);
+  const userCluster = new Int32Array(nUsers);
   for (let u = 0; u < nUsers; u++) {
     if (u % USERS_PER_SLICE === USERS_PER_SLICE - 1) yield;
-    const own = byCluster[rng.int(nClusters)];
+    userCluster[u] = rng.int(nClusters);
+    const own = byCluster[userCluster[u]];
     const activity = Math.exp(ACTIVITY_SIGMA * rng.normal() - (ACTIVITY_SIGMA * ACTIVITY_SIGMA) / 2);
     const want = Math.min(maxPerUser, Math.max(MIN_PER_USER, Math.round(cfg.interactionsPerUser * activity)));
     let got = 0;
@@ -95,7 +98,9 @@ function* syntheticSlices(cfg: SyntheticConfig): Generator<void, GivenSource> {
   const all = fromPairs(pairs.users, pairs.items, nUsers, nItems, pairs.length);
   yield;
   const { rest, held } = splitByRatio(all, cfg.testRatio, deriveSeed(cfg.seed >>> 0, 2));
+  const exposures = cfg.exposures ?? 0;
   return {
+    ...(exposures > 0 ? { negatives: exposureNegatives(all, global, itemCluster, userCluster, exposures, deriveSeed(cfg.seed >>> 0, 3)) } : {}),
     kind: 'given',
     name: 'synthetic',
     train: rest,
@@ -103,6 +108,33 @@ function* syntheticSlices(cfg: SyntheticConfig): Generator<void, GivenSource> {
     userIds: Array.from({ length: nUsers }, (_, u) => String(u)),
     itemIds: Array.from({ length: nItems }, (_, i) => String(i)),
   };
+}
+
+/**
+ * The exposure model: user u with d_u interactions is shown round(exposures·d_u) further items, drawn ∝ popularity
+ * (what a popularity-driven feed shows), and skips those outside their taste cluster: those become the user's
+ * explicit negatives (distinct, never one of the user's interactions). Its own random stream, so the interactions do
+ * not depend on it.
+ */
+function exposureNegatives(all: Interactions, global: Sampler, itemCluster: Int32Array, userCluster: Int32Array, exposures: number, seed: number): Interactions {
+  const rng = new Rng(seed);
+  const pairs = new PairBuffer(Math.ceil(all.indptr[all.nUsers] * exposures));
+  const mark = new Int32Array(all.nItems).fill(-1);
+  for (let u = 0; u < all.nUsers; u++) {
+    const start = all.indptr[u];
+    const deg = all.indptr[u + 1] - start;
+    for (let k = start; k < start + deg; k++) mark[all.indices[k]] = u;
+    const want = Math.round(exposures * deg);
+    let got = 0;
+    for (let attempt = 0; got < want && attempt < want * 20; attempt++) {
+      const i = draw(global, rng.float());
+      if (mark[i] === u || itemCluster[i] === userCluster[u]) continue;
+      mark[i] = u;
+      pairs.push(u, i);
+      got++;
+    }
+  }
+  return fromPairs(pairs.users, pairs.items, all.nUsers, all.nItems, pairs.length);
 }
 
 interface Sampler {

@@ -3,12 +3,13 @@ import { fromTimedPairs, fromPairs, type PairBuffer } from './csr';
 import { DatasetError, type FileRef } from './errors';
 import type { StringIdMap } from './ids';
 import type { PoolSource } from './source';
+import type { Interactions } from './types';
 
 /**
  * Renumbers ids canonically and builds the pool. Duplicate (user, item) rows collapse to one interaction that keeps
  * the latest timestamp.
  */
-export function buildPool(name: string, file: FileRef, users: StringIdMap, items: StringIdMap, pairs: PairBuffer): PoolSource {
+export function buildPool(name: string, file: FileRef, users: StringIdMap, items: StringIdMap, pairs: PairBuffer, negatives?: PairBuffer): PoolSource {
   if (pairs.length === 0) {
     throw new DatasetError(`${file.display}: no interactions (the file is empty or every row was filtered out)`, file.path);
   }
@@ -20,12 +21,20 @@ export function buildPool(name: string, file: FileRef, users: StringIdMap, items
   }
   const nU = u.ids.length;
   const nI = i.ids.length;
+  const explicit = negatives ? { negatives: remapped(negatives, u.remap, i.remap, nU, nI) } : {};
   if (pairs.times) {
     const timed = fromTimedPairs(pairs.users, pairs.items, pairs.times, nU, nI, pairs.length);
-    return { kind: 'pool', name, all: timed.m, timed, userIds: u.ids, itemIds: i.ids };
+    return { kind: 'pool', name, all: timed.m, timed, userIds: u.ids, itemIds: i.ids, ...explicit };
   }
   const all = fromPairs(pairs.users, pairs.items, nU, nI, pairs.length);
-  return { kind: 'pool', name, all, timed: null, userIds: u.ids, itemIds: i.ids };
+  return { kind: 'pool', name, all, timed: null, userIds: u.ids, itemIds: i.ids, ...explicit };
+}
+
+/** The explicit-negative pairs under the canonical renumbering. */
+function remapped(p: PairBuffer, userMap: ArrayLike<number>, itemMap: ArrayLike<number>, nU: number, nI: number): Interactions {
+  const us = Int32Array.from({ length: p.length }, (_, k) => userMap[p.users[k]]);
+  const is = Int32Array.from({ length: p.length }, (_, k) => itemMap[p.items[k]]);
+  return fromPairs(us, is, nU, nI, p.length);
 }
 
 /** A number (rating); NaN when the field is not one. */

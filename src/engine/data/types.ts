@@ -19,6 +19,11 @@ export interface Dataset {
   /** validation interactions carved from train (disjoint from `train`), or null */
   valid: Interactions | null;
   test: Interactions;
+  /**
+   * explicit negatives per user — exposed, not clicked (a csv rating ≤ negativeRatingAtMost, the synthetic exposure
+   * model) — disjoint from the user's train / valid / test items; absent when the source has none
+   */
+  negatives?: Interactions | null;
   /** raw id of each dense user / item index (as it appeared in the source, as a string) */
   userIds: string[];
   itemIds: string[];

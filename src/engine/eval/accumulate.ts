@@ -1,11 +1,13 @@
 import { searchSorted } from '../data/types';
-import { popularityOffset, sumsLength, type MetricLayout } from './layout';
+import { listLongTailShare, listPopularity } from './beyond';
+import { exposureOffset, popularityOffset, sumsLength, type MetricLayout } from './layout';
 import type { MetricName } from './types';
 
 /**
  * Sums per-user metrics over the users of a block (the papers' reference definitions):
  * recall = hits/|target|, ndcg = DCG/IDCG with IDCG over min(K, |target|), precision = hits/K, hit = any hit,
- * mrr = 1/rank of the first hit within K. Popularity-group hits are counted at the popularity cut-off.
+ * mrr = 1/rank of the first hit within K; arp and aplt of the user's list (beyond.ts). Popularity-group hits are
+ * counted at the popularity cut-off, and with coverage or gini every listed item's exposure count at each K.
  */
 export class MetricAccumulator {
   readonly sums: Float64Array;
@@ -20,9 +22,11 @@ export class MetricAccumulator {
   constructor(
     private readonly layout: MetricLayout,
     private readonly itemGroup: Int32Array | null,
+    /** [evalUsers × metric keys]: each user's values written at its evalUsers index (EvalRequest.perUser) */
+    private readonly perUser: Float32Array | null = null,
   ) {
     this.sums = new Float64Array(sumsLength(layout));
-    this.metricCodes = Int32Array.from(layout.metrics, (m) => METRIC_CODE[m]);
+    this.metricCodes = Int32Array.from(layout.userMetrics, (m) => METRIC_CODE[m]);
     this.discount = new Float64Array(layout.maxK);
     this.idcg = new Float64Array(layout.maxK + 1);
     for (let r = 0; r < layout.maxK; r++) {
@@ -41,7 +45,7 @@ export class MetricAccumulator {
    * Adds one user: `ranked[0..count)` are the top items in rank order, the target items are
    * `targets[start..end)` (sorted ascending, non-empty).
    */
-  addUser(ranked: Int32Array, count: number, targets: Int32Array, start: number, end: number): void {
+  addUser(ranked: Int32Array, count: number, targets: Int32Array, start: number, end: number, row = -1): void {
     const nTarget = end - start;
     const isHit = this.isHit;
     for (let r = 0; r < count; r++) isHit[r] = searchSorted(targets, start, end, ranked[r]) >= 0 ? 1 : 0;
@@ -68,9 +72,20 @@ export class MetricAccumulator {
           case NDCG: v = dcg / this.idcg[Math.min(k, nTarget)]; break;
           case PRECISION: v = hits / k; break;
           case HIT: v = hits > 0 ? 1 : 0; break;
+          case ARP: v = listPopularity(ranked, n, this.layout.itemCounts!); break;
+          case APLT: v = listLongTailShare(ranked, n, this.layout.longTail!); break;
           default: v = firstHit >= 0 ? 1 / (firstHit + 1) : 0;
         }
         sums[mi * ks.length + ki] += v;
+        if (this.perUser && row >= 0) this.perUser[row * codes.length * ks.length + mi * ks.length + ki] = v;
+      }
+    }
+    if (this.layout.catalogMetrics.length) {
+      const nItems = this.layout.nItems;
+      for (let ki = 0; ki < ks.length; ki++) {
+        const base = exposureOffset(this.layout) + ki * nItems;
+        const n = Math.min(ks[ki], count);
+        for (let r = 0; r < n; r++) sums[base + ranked[r]] += 1;
       }
     }
     if (this.itemGroup && this.layout.popularityK > 0) {
@@ -82,6 +97,8 @@ export class MetricAccumulator {
   }
 }
 
-const RECALL = 0, NDCG = 1, PRECISION = 2, HIT = 3, MRR = 4;
-const METRIC_CODE: Record<MetricName, number> = { recall: RECALL, ndcg: NDCG, precision: PRECISION, hit: HIT, mrr: MRR };
+const RECALL = 0, NDCG = 1, PRECISION = 2, HIT = 3, MRR = 4, ARP = 5, APLT = 6;
+const METRIC_CODE: Record<MetricName, number> = {
+  recall: RECALL, ndcg: NDCG, precision: PRECISION, hit: HIT, mrr: MRR, arp: ARP, aplt: APLT, coverage: -1, gini: -1,
+};
 

@@ -49,6 +49,6 @@ export function rankBlock(
     const count = scratch.scan
       ? selectTopKScanned(scores, row, nItems, k, scratch.topIdx, scratch.topScore, scratch.scan)
       : selectTopK(scores, row, nItems, k, scratch.topIdx, scratch.topScore);
-    acc.addUser(scratch.topIdx, count, target.indices, target.indptr[u], target.indptr[u + 1]);
+    acc.addUser(scratch.topIdx, count, target.indices, target.indptr[u], target.indptr[u + 1], b);
   }
 }

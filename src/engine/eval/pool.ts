@@ -202,7 +202,7 @@ export class Evaluator {
       const perGroup = groups && tables.itemGroup
         ? targetsPerGroup(tables.target, tables.evalUsers, tables.itemGroup, groups.items.length)
         : null;
-      return finalizeResult(tables.layout, sums, users, (performance.now() - t0) / 1000, groups, perGroup);
+      return finalizeResult(tables.layout, sums, users, (performance.now() - t0) / 1000, groups, perGroup, tables);
     } finally {
       for (const w of pool) w.worker.unref();
     }

@@ -14,7 +14,7 @@ export function evaluateSync(req: EvalRequest): EvalResult {
   const t0 = performance.now();
   const { tables, groups } = prepareEval(req, false);
   const block = Math.max(1, req.blockUsers ?? DEFAULT_BLOCK_USERS);
-  const acc = new MetricAccumulator(tables.layout, tables.itemGroup);
+  const acc = new MetricAccumulator(tables.layout, tables.itemGroup, tables.perUser);
   const scratch = new RankScratch(tables.layout.maxK);
   const nEval = tables.evalUsers.length;
   const rows = Math.min(block, nEval);
@@ -29,5 +29,5 @@ export function evaluateSync(req: EvalRequest): EvalResult {
   const perGroup = groups && tables.itemGroup
     ? targetsPerGroup(tables.target, tables.evalUsers, tables.itemGroup, groups.items.length)
     : null;
-  return finalizeResult(tables.layout, acc.sums, acc.users, (performance.now() - t0) / 1000, groups, perGroup);
+  return finalizeResult(tables.layout, acc.sums, acc.users, (performance.now() - t0) / 1000, groups, perGroup, tables);
 }

@@ -25,6 +25,8 @@ export interface EvalTables {
   target: CsrRows;
   itemGroup: Int32Array | null;
   layout: MetricLayout;
+  /** [evalUsers × metric keys], written by the scorers when the request asks for per-user values */
+  perUser: Float32Array | null;
 }
 
 export interface PreparedEval {
@@ -41,7 +43,7 @@ export function prepareEval(req: EvalRequest, shared: boolean): PreparedEval {
   checkShape('target', req.target, nUsers, nItems);
   req.mask.forEach((m, i) => checkShape(`mask[${i}]`, m, nUsers, nItems));
   if (req.popularity && req.popularity.counts.length !== nItems) throw new Error('popularity.counts must have one entry per item');
-  const layout = makeLayout(req);
+  const layout = makeLayout(req, nItems);
   const alloc = shared ? sharedAllocator : localAllocator;
 
   const users = alloc.f32(req.users.length);
@@ -64,7 +66,9 @@ export function prepareEval(req: EvalRequest, shared: boolean): PreparedEval {
     target: shared ? copyRows(req.target) : rows(req.target),
     itemGroup: groups ? alloc.i32From(groups.itemGroup) : null,
     layout,
+    perUser: null,
   };
+  if (req.perUser) tables.perUser = alloc.f32(tables.evalUsers.length * layout.metrics.length * layout.ks.length);
   return { tables, groups };
 }
 

@@ -1,8 +1,16 @@
 import type { Interactions } from '../data/types';
 import type { MetricValues } from '../../protocol/events';
 
-export type MetricName = 'recall' | 'ndcg' | 'precision' | 'hit' | 'mrr';
-export const METRIC_NAMES: readonly MetricName[] = ['recall', 'ndcg', 'precision', 'hit', 'mrr'];
+/**
+ * Accuracy metrics (recall … mrr) and the beyond-accuracy ones of beyond.ts: arp and aplt are averaged over users
+ * like the accuracy metrics; coverage and gini are properties of all users' lists together (catalogue metrics).
+ */
+export type MetricName = 'recall' | 'ndcg' | 'precision' | 'hit' | 'mrr' | 'coverage' | 'gini' | 'arp' | 'aplt';
+export const ACCURACY_METRICS: readonly MetricName[] = ['recall', 'ndcg', 'precision', 'hit', 'mrr'];
+export const BEYOND_ACCURACY_METRICS: readonly MetricName[] = ['coverage', 'gini', 'arp', 'aplt'];
+export const METRIC_NAMES: readonly MetricName[] = [...ACCURACY_METRICS, ...BEYOND_ACCURACY_METRICS];
+/** metrics computed from every user's list together rather than averaged over users */
+export const CATALOG_METRICS: readonly MetricName[] = ['coverage', 'gini'];
 
 export interface PopularityRequest {
   /** training interactions of each item */
@@ -27,8 +35,25 @@ export interface EvalRequest {
   ks: number[];
   metrics: MetricName[];
   popularity?: PopularityRequest;
+  /**
+   * training interactions of each item: the popularity of `arp` and the long tail of `aplt`
+   * (default: `popularity.counts`; required by arp and aplt otherwise)
+   */
+  itemCounts?: Int32Array;
+  /** share of training interactions held by the short head, for `aplt` (default 0.8) */
+  headShare?: number;
   /** users scored per matMul (default DEFAULT_BLOCK_USERS) */
   blockUsers?: number;
+  /** also return every evaluated user's metric values (EvalResult.perUser), for paired significance tests */
+  perUser?: boolean;
+}
+
+/** Each evaluated user's metric values: `values[r * keys.length + j]` is metric `keys[j]` of user `users[r]`. */
+export interface PerUserValues {
+  users: Int32Array;
+  /** `<metric>@<k>` in layout order */
+  keys: string[];
+  values: Float32Array;
 }
 
 export interface PopularityGroupResult {
@@ -44,6 +69,8 @@ export interface EvalResult {
   users: number;
   seconds: number;
   byPopularity?: { k: number; groups: PopularityGroupResult[] };
+  /** with EvalRequest.perUser */
+  perUser?: PerUserValues;
 }
 
 export interface EvaluateOptions {

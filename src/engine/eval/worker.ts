@@ -65,7 +65,7 @@ function load(evalId: number, tables: EvalTables): void {
     tables,
     itemsT: backend === 'js' ? null : tf.tensor2d(tables.itemsT, [tables.dim, tables.nItems]),
     scores: new Float32Array(0),
-    acc: new MetricAccumulator(tables.layout, tables.itemGroup),
+    acc: new MetricAccumulator(tables.layout, tables.itemGroup, tables.perUser),
     scratch: new RankScratch(tables.layout.maxK, scan),
     userBuf: new Float32Array(0),
   };

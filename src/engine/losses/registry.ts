@@ -8,9 +8,11 @@ import { mscl } from './mscl';
 import { mmcl } from './mmcl';
 import { gdnsHinge } from './gdns-hinge';
 import { adapTau } from './adap-tau';
+import { nce } from './nce';
+import { isSoftmax } from './is-softmax';
 
 export const LOSSES: Record<string, LossSpec<any>> = Object.fromEntries(
-  [bpr, bce, ssm, ccl, mscl, mmcl, gdnsHinge, adapTau].map((s) => [s.name, s]),
+  [bpr, bce, ssm, ccl, mscl, mmcl, gdnsHinge, adapTau, nce, isSoftmax].map((s) => [s.name, s]),
 );
 
 export function lossSpec(name: string): LossSpec<any> {

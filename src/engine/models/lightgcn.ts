@@ -19,10 +19,8 @@ import type { ModelConfig, OptimizerConfig } from '../config/types';
 import type { Interactions } from '../data/types';
 import type { Rng } from '../rng';
 import type { Backbone, BackboneSpec, EgoL2, RowGradients, Sources } from './types';
-import { normalizedAdjacency, spmmReference, type NormalizedAdjacency } from './graph';
-
-/** Y = Â·X over [nodes × D] row-major buffers (Y must not alias X). */
-export type SpmmFn = (a: NormalizedAdjacency, x: Float32Array, y: Float32Array, D: number) => void;
+import { normalizedAdjacency, type NormalizedAdjacency } from './graph';
+import { graphBuffers, type GraphBuffers } from './spmm';
 
 export class LightGcnModel implements Backbone {
   readonly kind = 'lightgcn';
@@ -44,7 +42,12 @@ export class LightGcnModel implements Backbone {
   private readonly gHop: (Float32Array | null)[];
   private readonly gAcc: Float32Array;
   private readonly gTmp: Float32Array;
+  private readonly g: GraphBuffers;
   private stale = true;
+  /** the product's engine: the SIMD kernel, or the plain reference when D is not a multiple of 4 */
+  get spmmEngine(): GraphBuffers['engine'] {
+    return this.g.engine;
+  }
   /** propagations so far (tests, benchmarks) */
   propagations = 0;
 
@@ -53,7 +56,8 @@ export class LightGcnModel implements Backbone {
     private readonly cfg: ModelConfig,
     opt: OptimizerConfig,
     rng: Rng,
-    private readonly spmm: SpmmFn = spmmReference,
+    /** the SpMM kernel (default) or the plain reference (tests) */
+    spmmEngine: 'auto' | 'reference' = 'auto',
   ) {
     const nUsers = train.nUsers, nItems = train.nItems, D = cfg.dim;
     this.layers = cfg.layers ?? 3;
@@ -67,9 +71,10 @@ export class LightGcnModel implements Backbone {
     this.cosine = cfg.score === 'cosine';
     this.graph = normalizedAdjacency(train);
     this.nodes = nUsers + nItems;
-    const size = this.nodes * D;
-    this.hop = Array.from({ length: this.layers + 1 }, () => new Float32Array(size));
-    this.final = this.layers === 0 ? this.hop[0] : new Float32Array(size);
+    // hops 0..L, the final mean, and backward's final gradient, accumulator and scratch
+    const g = (this.g = graphBuffers(this.graph, D, this.layers + 5, spmmEngine));
+    this.hop = g.buffers.slice(0, this.layers + 1);
+    this.final = this.layers === 0 ? this.hop[0] : g.buffers[this.layers + 1];
     const view = (x: Float32Array, users: boolean): EmbeddingTable =>
       users ? new EmbeddingTable(nUsers, D, x.subarray(0, nUsers * D)) : new EmbeddingTable(nItems, D, x.subarray(nUsers * D));
     const sources: Sources = { users: view(this.final, true), items: view(this.final, false) };
@@ -78,10 +83,10 @@ export class LightGcnModel implements Backbone {
       sources[`items@${l}`] = view(h, false);
     });
     this.sources = sources;
-    this.gFinal = new Float32Array(size);
+    this.gFinal = g.buffers[this.layers + 2];
     this.gHop = this.hop.map(() => null);
-    this.gAcc = new Float32Array(size);
-    this.gTmp = new Float32Array(size);
+    this.gAcc = g.buffers[this.layers + 3];
+    this.gTmp = g.buffers[this.layers + 4];
   }
 
   get nUsers(): number {
@@ -108,7 +113,7 @@ export class LightGcnModel implements Backbone {
     const e0 = this.hop[0];
     e0.set(this.users.data);
     e0.set(this.items.data, this.users.data.length);
-    for (let l = 1; l <= this.layers; l++) this.spmm(this.graph, this.hop[l - 1], this.hop[l], D);
+    for (let l = 1; l <= this.layers; l++) this.g.spmm(this.hop[l - 1], this.hop[l]);
     if (this.layers > 0) {
       const f = this.final;
       const inv = 1 / (this.layers + 1);
@@ -165,7 +170,7 @@ export class LightGcnModel implements Backbone {
     };
     direct(L, acc, false);
     for (let l = L - 1; l >= 0; l--) {
-      this.spmm(this.graph, acc, tmp, D);
+      this.g.spmm(acc, tmp);
       direct(l, tmp, true);
       [acc, tmp] = [tmp, acc];
     }

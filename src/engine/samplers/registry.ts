@@ -1,18 +1,13 @@
-/** Samplers by name. A new sampler is one file exporting a SamplerSpec, added here. */
+/**
+ * Samplers by name: the ones that draw on their own (base-registry.ts, where a new sampler is added) and the
+ * compositions that draw part of their negatives through one of those.
+ */
 import type { SamplerSpec } from './types';
-import { uniform } from './uniform';
-import { popularity } from './popularity';
-import { inBatch } from './in-batch';
-import { mixed } from './mixed';
-import { shared } from './shared';
-import { dns } from './dns';
-import { srns } from './srns';
-import { gdns } from './gdns';
-import { hardRank } from './hard-rank';
+import { BASE_SAMPLERS } from './base-registry';
+import { realNegatives } from './real-negatives';
+import { dfn } from './dfn';
 
-export const SAMPLERS: Record<string, SamplerSpec<any>> = Object.fromEntries(
-  [uniform, popularity, inBatch, mixed, shared, dns, srns, gdns, hardRank].map((s) => [s.name, s]),
-);
+export const SAMPLERS: Record<string, SamplerSpec<any>> = { ...BASE_SAMPLERS, ...Object.fromEntries([realNegatives, dfn].map((s) => [s.name, s])) };
 
 export function samplerSpec(name: string): SamplerSpec<any> {
   const s = SAMPLERS[name];

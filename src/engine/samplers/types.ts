@@ -53,6 +53,11 @@ export interface Sampler {
   sample(users: Int32Array, pos: Int32Array, ctx: SamplerContext): NegativeBatch;
   /** log q(j) of drawing item j, for the logQ correction; undefined when the sampler has no closed form */
   logQ?(items: Int32Array): Float32Array;
+  /**
+   * Thins the epoch's training rows before the first batch (word2vec-style down-sampling of hot positives); returns
+   * the rows to train on. Optional: without it every row is kept.
+   */
+  filterRows?(rows: { users: Int32Array; items: Int32Array }, ctx: SamplerContext): { users: Int32Array; items: Int32Array };
   /** called once per epoch after training; returns sampler-specific statistics for the sampler event */
   endEpoch?(ctx: SamplerContext): Record<string, number | Percentiles> | void;
 }
@@ -61,6 +66,8 @@ export interface SamplerData {
   train: Interactions;
   nItems: number;
   popularity: Int32Array;
+  /** explicit negatives (exposed, not clicked) per user, disjoint from the user's positives, when the dataset has them */
+  negatives?: Interactions | null;
   /** folder the config's relative paths are resolved against (hard-rank's checkpoint) */
   baseDir?: string;
 }

@@ -10,11 +10,8 @@
  * or clearing a full-table gradient.
  */
 import { Heap } from '../wasm/heap';
-
-interface AdamExports {
-  adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
-  adamDense(w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
-}
+import { KernelPool } from '../wasm/pool';
+import type { AdamExports } from '../wasm/tasks';
 
 export class AdamKernelStorage {
   readonly heap: Heap;
@@ -59,10 +56,10 @@ export class AdamKernelStorage {
 
   /**
    * Dense Adam over table rows [first, first + count): rows with a slot take their summed gradient from grads, every
-   * other row gradient 0. (Row ranges are what a worker thread takes.)
+   * other row gradient 0. Row shares run on the kernel pool's threads (wasm/pool.ts).
    */
-  updateDense(beta1: number, beta2: number, stepSize: number, epsHat: number, first = 0, count = this.rows): void {
+  updateDense(beta1: number, beta2: number, stepSize: number, epsHat: number): void {
     const a = this.at;
-    this.k.adamDense(a.w, a.m, a.v, a.g, a.slots, first, count, this.dim * 4, beta1, beta2, stepSize, epsHat);
+    KernelPool.get().run('adamDense', this.heap, [a.w, a.m, a.v, a.g, a.slots, this.rows, this.dim * 4, beta1, beta2, stepSize, epsHat]);
   }
 }

@@ -7,14 +7,7 @@
  * exp is Cephes' expf vectorised (relative error ~1e-7 on top of the float32 rounding of the argument).
  */
 import { Heap } from '../wasm/heap';
-
-export interface ScoreRowExports {
-  rowMax(z: number, mask: number, bytes: number): number;
-  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number): number;
-  rowScale(x: number, bytes: number, c: number): void;
-  rowHinge(z: number, mask: number, bytes: number, m: number, c: number): number;
-  rowCount(mask: number, bytes: number): number;
-}
+import type { ScoreRowExports } from '../wasm/tasks';
 
 /** A growable scratch heap with the score-row kernels bound to it. One per process; callers copy results out. */
 export class ExpKernel {

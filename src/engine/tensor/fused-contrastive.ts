@@ -15,19 +15,10 @@
  * (test/unit/engine-fused-contrastive.test.ts); measured in docs/benchmarks.md.
  */
 import { Heap } from '../wasm/heap';
-import type { ScoreRowExports } from './exp-kernel';
+import { KernelPool } from '../wasm/pool';
+import type { RowExports } from '../wasm/tasks';
 import type { FusedLossForm } from '../losses/types';
 import type { Rng } from '../rng';
-
-interface GemmExports {
-  gemm(a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
-}
-interface RowExports {
-  normalize(x: number, out: number, norms: number, n: number, rb: number): void;
-  normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
-  rowDots(x: number, y: number, out: number, n: number, rb: number): void;
-  rowAxpy(y: number, x: number, c: number, n: number, rb: number): void;
-}
 
 export interface FusedStepInput {
   users: Int32Array;
@@ -67,31 +58,34 @@ export function fusedShapeSupported(dim: number, positivesPerRow: number, layout
   return dim % 8 === 0 && positivesPerRow === 1 && (layout === 'shared' || layout === 'in-batch') && !hasLogQ;
 }
 
-/** Offsets (bytes) of the step's regions in its heap; rebuilt when B, N or D change. */
+/** Offsets (bytes) of the step's regions in its heap; rebuilt when B, N, D or the thread count change. */
 interface Layout {
-  B: number; N: number; Np: number; D: number; inBatch: boolean;
+  B: number; N: number; Np: number; D: number; inBatch: boolean; threads: number;
   heap: Heap;
   u: number; uh: number; un: number; p: number; ph: number; pn: number; n: number; nh: number; nT: number; nn: number;
-  S: number; mask: number; sPos: number; dPos: number; dU: number; dI: number; tmp: number; drop: number;
+  S: number; mask: number; sPos: number; dPos: number; dU: number; dI: number; tmp: number; drop: number; rowLoss: number; perRow: number; tau: number;
   itemIds: Int32Array;
 }
 
 export class FusedContrastiveStep {
   private L: Layout | null = null;
 
-  private layout(B: number, N: number, D: number, inBatch: boolean): Layout {
+  private layout(B: number, N: number, D: number, inBatch: boolean, pool: KernelPool): Layout {
     const old = this.L;
-    if (old && old.B === B && old.N === N && old.D === D && old.inBatch === inBatch) return old;
+    const threads = pool.threads;
+    if (old && old.B === B && old.N === N && old.D === D && old.inBatch === inBatch && old.threads === threads) return old;
+    if (old) pool.release(old.heap);
     const Np = Math.ceil(N / 8) * 8;
     const f = 4;
-    const sizes = B * D * f * 6 + Np * D * f * 5 + B * Np * f * 2 + (B * 4 + Np * 2 + Np) * f;
+    const sizes = B * D * f * 7 + Np * D * f * 5 + B * Np * f * 2 + (B * 7 + Np * (2 + threads)) * f;
     const heap = new Heap(sizes + 32 * 64);
     const a = (floats: number): number => heap.alloc(floats * f);
     const L: Layout = {
-      B, N, Np, D, inBatch, heap,
+      B, N, Np, D, inBatch, threads, heap,
       u: a(B * D), uh: a(B * D), un: a(B), p: a(B * D), ph: a(B * D), pn: a(B),
       n: a(Np * D), nh: a(Np * D), nT: a(D * Np), nn: a(Np),
-      S: a(B * Np), mask: a(B * Np), sPos: a(B), dPos: a(B), dU: a(B * D), dI: a((B + Np) * D), tmp: a(Np), drop: a(B * D),
+      S: a(B * Np), mask: a(B * Np), sPos: a(B), dPos: a(B), dU: a(B * D), dI: a((B + Np) * D), tmp: a(Np * threads), drop: a(B * D),
+      rowLoss: a(B), perRow: a(B), tau: a(B),
       itemIds: new Int32Array(B + N),
     };
     this.L = L;
@@ -103,12 +97,11 @@ export class FusedContrastiveStep {
     const D = x.dim;
     const inBatch = x.layout === 'in-batch';
     const N = inBatch ? B + x.negItems.length : x.negItems.length;
-    const L = this.layout(B, N, D, inBatch);
+    const pool = KernelPool.get();
+    const L = this.layout(B, N, D, inBatch, pool);
     const { heap, Np } = L;
     const rb = D * 4;
-    const gemm = heap.kernel<GemmExports>('gemm').gemm;
     const rows = heap.kernel<RowExports>('rows');
-    const sc = heap.kernel<ScoreRowExports>('scores');
     const view = (at: number, n: number): Float32Array => heap.f32(at, n);
 
     // gather: users, positives, negative columns (in-batch: the positives, then the extra items)
@@ -159,60 +152,33 @@ export class FusedContrastiveStep {
     this.maskKind = x.mask ? 'sampler' : inBatch ? 'diag' : 'ones';
     this.maskOf = L;
 
-    // scores: positives, and the block S = Û·N̂ᵀ [B × Np]
+    // scores: positives, and the block S = Û·N̂ᵀ [B × Np] (row shares over the pool's threads)
     rows.rowDots(uh, ph, L.sPos, B, rb);
-    gemm(uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0);
+    pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0]);
 
-    // the loss's reduction per row, its value and ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos
-    const sPos = view(L.sPos, B), dPos = view(L.dPos, B);
+    // the loss's reduction per row (wasm/tasks.ts): its value, ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos
     const form = x.form;
     const r = form.kind === 'softmax' && form.reduction === 'sum' ? 1 : 1 / B;
     const rowBytes = Np * 4;
-    let total = 0;
-    let perRow: Float32Array | undefined;
     if (form.kind === 'softmax') {
-      const incl = form.includePositive;
-      if (x.wantPerRow) perRow = new Float32Array(B);
-      for (let b = 0; b < B; b++) {
-        const S = L.S + b * rowBytes, M = L.mask + b * maskStride;
-        const sp = sPos[b];
-        const zmax = sc.rowMax(S, M, rowBytes);
-        if (perRow) {
-          // the per-row loss at scale 1 (Adap-τ's detached loss_), before S is overwritten
-          const mx1 = incl ? Math.max(zmax, sp) : zmax;
-          const sum1 = sc.rowExp(S, M, L.tmp, rowBytes, 1, mx1) + (incl ? Math.exp(sp - mx1) : 0);
-          perRow[b] = mx1 + Math.log(sum1) - sp;
-        }
-        const s = form.scale === 'unit' ? 1 : 1 / (x.tauPerRow ? x.tauPerRow[b] : x.tau);
-        const ps = form.scale === 'unit' ? 1 : (x.posInvTau ?? s);
-        const zp = ps * sp;
-        const mx = incl ? Math.max(s * zmax, zp) : s * zmax;
-        const eLead = incl ? Math.exp(zp - mx) : 0;
-        const sum = sc.rowExp(S, M, S, rowBytes, s, mx) + eLead;
-        total += mx + Math.log(sum) - zp;
-        sc.rowScale(S, rowBytes, sum > 0 ? (r * s) / sum : 0); // (a row with nothing to contrast: loss −∞, no gradient)
-        dPos[b] = r * ps * (eLead / sum - 1);
-      }
+      if (x.tauPerRow) view(L.tau, B).set(x.tauPerRow);
+      pool.run('softmaxRows', heap, [
+        L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, x.wantPerRow ? L.perRow : 0, L.tmp, B, rowBytes,
+        form.includePositive ? 1 : 0, form.scale === 'unit' ? 1 : 0, x.tau, x.tauPerRow ? L.tau : 0, x.posInvTau ?? NaN, r,
+      ]);
     } else {
-      const w = form.negativeWeight;
-      const count = maskStride === 0 ? N : 0;
-      for (let b = 0; b < B; b++) {
-        const S = L.S + b * rowBytes, M = L.mask + b * maskStride;
-        const c = w === null ? 1 : w / Math.max(count || sc.rowCount(M, rowBytes), 1);
-        const hinge = sc.rowHinge(S, M, rowBytes, form.margin, r * c);
-        const sp = sPos[b];
-        const posGap = form.posMargin - sp;
-        total += (posGap > 0 ? posGap : 0) + c * hinge;
-        dPos[b] = posGap > 0 ? -r : 0;
-      }
+      pool.run('hingeRows', heap, [L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, B, rowBytes, N, form.posMargin, form.margin, form.negativeWeight ?? NaN, r]);
     }
+    const rowLoss = view(L.rowLoss, B);
+    let total = 0;
+    for (let b = 0; b < B; b++) total += rowLoss[b]; // in row order: the same sum whatever the thread count
     const loss = total * r;
+    const perRow = x.wantPerRow && form.kind === 'softmax' ? Float32Array.from(view(L.perRow, B)) : undefined;
 
     // backward through the products: ∂Û = ∂S·N̂ + ∂S⁺·P̂, ∂N̂ = ∂Sᵀ·Û, ∂P̂ = ∂S⁺·Û
     const dP = L.dI, dN = L.dI + B * rb;
-    gemm(L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0);
+    pool.run('gemm2', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0]);
     rows.rowAxpy(L.dU, ph, L.dPos, B, rb);
-    gemm(L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0);
     view(dP, B * D).fill(0);
     rows.rowAxpy(dP, uh, L.dPos, B, rb);
     if (x.cosine) {

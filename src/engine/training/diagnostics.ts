@@ -14,6 +14,7 @@ export class SamplerDiagnostics {
   private total = 0;
   private inTest = 0;
   private inTrain = 0;
+  private explicit = 0;
   constructor(private readonly every: number) {}
 
   observe(step: number, users: Int32Array, firstPositives: Int32Array, neg: NegativeBatch, scorer: Scorer, ds: Dataset): void {
@@ -41,13 +42,19 @@ export class SamplerDiagnostics {
         this.total++;
         if (hasItem(ds.test, u, items[k])) this.inTest++;
         if (hasItem(ds.train, u, items[k])) this.inTrain++;
+        if (ds.negatives && hasItem(ds.negatives, u, items[k])) this.explicit++;
       }
     }
   }
 
-  report(): { negScore: ReturnType<typeof percentiles> & { mean: number }; falseNegativeRate: number; positiveCollisionRate: number } {
+  /** with `withExplicit` (a dataset with explicit negatives) also their share and the false-negative rate of the others */
+  report(withExplicit = false): { negScore: ReturnType<typeof percentiles> & { mean: number }; falseNegativeRate: number; positiveCollisionRate: number; explicitNegativeRate?: number; falseNegativeRateOther?: number } {
     const p = percentiles(this.scores);
     const mean = this.scores.length ? this.scores.reduce((a, b) => a + b, 0) / this.scores.length : 0;
-    return { negScore: { ...p, mean }, falseNegativeRate: this.total ? this.inTest / this.total : 0, positiveCollisionRate: this.total ? this.inTrain / this.total : 0 };
+    const r = { negScore: { ...p, mean }, falseNegativeRate: this.total ? this.inTest / this.total : 0, positiveCollisionRate: this.total ? this.inTrain / this.total : 0 };
+    if (!withExplicit) return r;
+    // explicit negatives are never test items (the data layer removes positives), so they count apart
+    const other = this.total - this.explicit;
+    return { ...r, explicitNegativeRate: this.total ? this.explicit / this.total : 0, falseNegativeRateOther: other ? this.inTest / other : 0 };
   }
 }

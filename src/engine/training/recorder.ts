@@ -6,7 +6,8 @@
 import type { ExperimentConfig } from '../config/types';
 import type { Backbone } from '../models/types';
 import { RunWriter } from '../../runs/writer';
-import type { RunSummary } from '../../runs/format';
+import type { RunInfo, RunSummary } from '../../runs/format';
+import { SummaryTracker } from '../../runs/summary';
 import type { MetricValues, RunEvent, RunStatus } from '../../protocol/events';
 import { VERSION } from '../../version';
 import { tfjsVersion } from '../tensor/backend';
@@ -19,12 +20,15 @@ export interface RecorderOptions {
   runId?: string;
   configPath?: string;
   sweepPoint?: Record<string, unknown>;
+  /** seed group, sweep trial, executor job (src/scale), recorded in run.json */
+  membership?: Pick<RunInfo, 'group' | 'seed' | 'sweep' | 'job'>;
   onEvent?: (e: RunEvent) => void;
 }
 
 export class Recorder {
   readonly writer: RunWriter;
   readonly summary: RunSummary;
+  private readonly results: SummaryTracker;
   private readonly t0 = Date.now();
   private readonly c: ExperimentConfig;
   private best: { epoch: number; value: number; metrics: MetricValues } | null = null;
@@ -32,19 +36,22 @@ export class Recorder {
   constructor(private readonly opts: RecorderOptions) {
     const c = (this.c = opts.config);
     const point = opts.sweepPoint && Object.keys(opts.sweepPoint).length ? opts.sweepPoint : null;
+    const seed = opts.membership?.seed !== undefined ? ` seed=${opts.membership.seed}` : '';
     this.writer = RunWriter.create(
       opts.runsDir,
       {
         id: opts.runId,
-        name: point ? `${c.name} ${Object.entries(point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : c.name,
+        name: (point ? `${c.name} ${Object.entries(point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}` : c.name) + seed,
         experiment: c.name,
         configPath: opts.configPath,
         sweepPoint: opts.sweepPoint,
+        ...opts.membership,
         versions: { reclab: VERSION, node: process.version, tfjs: tfjsVersion },
       },
       c,
     );
     this.summary = { selectMetric: c.eval.selectMetric, selectSplit: c.eval.selectOn, epochsRun: 0, wallSeconds: 0 };
+    this.results = new SummaryTracker(c.eval.selectMetric, c.eval.selectOn);
   }
 
   get runId(): string {
@@ -74,20 +81,15 @@ export class Recorder {
     this.emit({ t: Date.now(), kind: 'log', level, message });
   }
 
-  /** summary.json from the evaluation events: the selection split sets last / best, the test split the best's test */
+  /**
+   * summary.json from the evaluation events, by the one definition every view reads (src/runs/summary.ts): the
+   * selected epoch, every split's metrics at it (best / bestTest / atSelection), last / min / max per split
+   */
   private onEval(e: Extract<RunEvent, { kind: 'eval' }>): void {
     const s = this.summary;
-    if (e.split === this.c.eval.selectOn) {
-      s.last = e.metrics;
-      s.lastEpoch = e.epoch;
-      if (e.selection?.best) {
-        this.best = { epoch: e.epoch, value: e.selection.value, metrics: e.metrics };
-        s.bestEpoch = e.epoch;
-        s.best = e.metrics;
-        if (this.c.eval.selectOn === 'test') s.bestTest = e.metrics;
-      }
-    }
-    if (e.split === 'test' && this.c.eval.selectOn !== 'test' && s.bestEpoch === e.epoch) s.bestTest = e.metrics;
+    this.results.add(e.epoch, e.split, e.metrics);
+    this.results.fill(s);
+    if (e.split === this.c.eval.selectOn && e.selection?.best) this.best = { epoch: e.epoch, value: e.selection.value, metrics: e.metrics };
     this.writer.writeSummary({ ...s, epochsRun: e.epoch, wallSeconds: this.seconds });
   }
 
@@ -96,10 +98,11 @@ export class Recorder {
   }
 
   /** checkpoints/<which>/: the backbone's trainable tables (a graph's ego embeddings) and meta.json, swapped in whole */
-  checkpoint(which: 'best' | 'last', backbone: Backbone, epoch: number, metrics?: MetricValues): void {
+  checkpoint(which: 'best' | 'last', backbone: Backbone, epoch: number, metrics?: MetricValues, extra: Record<string, Uint8Array> = {}): void {
     const p = backbone.parameters();
     const bytes = (a: Float32Array): Uint8Array => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-    this.writer.writeCheckpoint(which, { 'user.f32': bytes(p.users), 'item.f32': bytes(p.items) },
+    // extra: files that belong to this epoch, e.g. the best epoch's per-user values (src/runs/per-user.ts)
+    this.writer.writeCheckpoint(which, { 'user.f32': bytes(p.users), 'item.f32': bytes(p.items), ...extra },
       { epoch, users: backbone.nUsers, items: backbone.nItems, dim: backbone.dim, dtype: 'float32', layout: 'row-major', model: backbone.kind, metrics });
   }
 

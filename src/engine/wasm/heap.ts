@@ -8,7 +8,11 @@ import { instantiate, type KernelName } from './modules';
 
 const PAGE = 65536;
 
+let nextId = 1;
+
 export class Heap {
+  /** identifies the heap to the worker threads that attach its memory (wasm/pool.ts) */
+  readonly id = nextId++;
   readonly memory: WebAssembly.Memory;
   private top = 0;
   private readonly instances = new Map<KernelName, unknown>();

@@ -8,8 +8,9 @@ import gemm from './kernels/gemm.wat';
 import rows from './kernels/rows.wat';
 import scan from './kernels/scan.wat';
 import scores from './kernels/scores.wat';
+import spmm from './kernels/spmm.wat';
 
-const sources = { adam, gemm, rows, scan, scores } as const;
+const sources = { adam, gemm, rows, scan, scores, spmm } as const;
 export type KernelName = keyof typeof sources;
 
 const compiled = new Map<KernelName, WebAssembly.Module>();

@@ -24,7 +24,8 @@ export function datasetOf(json: unknown): { key: string; label: string; kind: st
   if (!json || typeof json !== 'object') return undefined;
   const ds = (json as { dataset?: Record<string, unknown> }).dataset;
   if (!ds || typeof ds !== 'object') return { key: 'synthetic', label: 'synthetic (default)', kind: 'synthetic', detail: 'built-in generator' };
-  const kind = typeof ds.kind === 'string' ? ds.kind : 'synthetic';
+  const kind = typeof ds.kind === 'string' ? ds.kind : typeof ds.catalog === 'string' ? 'catalog' : 'synthetic';
+  if (kind === 'catalog') return { key: `catalog:${String(ds.catalog)}`, label: `${String(ds.catalog)} (catalogue)`, kind, detail: 'from the dataset catalogue' };
   if (kind === 'synthetic') {
     const users = ds.users ?? 3000;
     const items = ds.items ?? 2000;

@@ -3,16 +3,10 @@
  */
 import type { RunEvent, RunStatus } from '../../protocol/events';
 import type { RunRecord } from '../../runs/reader';
+import { endedEarly, formatDuration, formatProgress, smoothedEta } from '../../runs/progress';
+import { formatHeadline, headline, type Headline } from '../../runs/summary';
 
-export function formatDuration(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return '–';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h ${String(m % 60).padStart(2, '0')}m`;
-}
+export { formatDuration };
 
 export function formatMetric(value: number | undefined): string {
   if (value === undefined || !Number.isFinite(value)) return '–';
@@ -39,17 +33,31 @@ export function progressOf(record: RunRecord, events?: readonly RunEvent[]): Pro
 }
 
 /**
- * The best value of `metric` (e.g. "ndcg@20") of a run: from summary.json, falling back to the run's selection
- * metric when the preferred one was not computed. Returns the metric actually used.
+ * The result of a run for `metric` (e.g. "ndcg@20"): its value on each split at the epoch the run selected (see
+ * src/runs/summary.ts), falling back to the run's selection metric when the preferred one was not computed.
  */
-export function bestMetric(record: RunRecord, metric: string): { metric: string; value: number; epoch?: number } | undefined {
-  const s = record.summary;
-  if (!s) return undefined;
-  const pools = [s.bestTest, s.best, s.last].filter((p): p is Record<string, number> => !!p);
-  for (const p of pools) if (typeof p[metric] === 'number') return { metric, value: p[metric]!, epoch: s.bestEpoch };
-  const sel = s.selectMetric;
-  for (const p of pools) if (typeof p[sel] === 'number') return { metric: sel, value: p[sel]!, epoch: s.bestEpoch };
-  return undefined;
+export function bestMetric(record: RunRecord, metric: string): Headline | undefined {
+  return headline(record.summary, metric);
+}
+
+/** "ndcg@20 valid 0.2648 · test 0.3801 @ ep 52", the same text in the tree, CodeLens, notifications and tooltips. */
+export function resultText(record: RunRecord, metric: string): string {
+  return formatHeadline(bestMetric(record, metric));
+}
+
+/**
+ * "epoch 66/500 · 13% · ETA 2m 00s" from run.json, the one progress text of every view. The ETA is taken as of the
+ * run.json update (not counted down by the view), so the tree, status bar, CodeLens and dashboard header show the
+ * same text for the same update and a row only changes when the run reports progress.
+ */
+export function progressText(record: RunRecord, now?: number, opts: { percent?: boolean } = {}): string {
+  const p = record.info.progress;
+  return formatProgress(p, smoothedEta(p, record.info, now ?? progressTime(record.info)), opts);
+}
+
+function progressTime(info: { heartbeatAt?: string }): number {
+  const t = info.heartbeatAt ? Date.parse(info.heartbeatAt) : NaN;
+  return Number.isFinite(t) ? t : Date.now();
 }
 
 export function statusLabel(status: RunStatus): string {
@@ -57,26 +65,23 @@ export function statusLabel(status: RunStatus): string {
 }
 
 /** One-line description shown next to a run. */
-export function describeRun(record: RunRecord, metric: string, opts: { stopping?: boolean } = {}): string {
+export function describeRun(record: RunRecord, metric: string, opts: { stopping?: boolean; now?: number } = {}): string {
   const { info } = record;
+  const result = resultText(record, metric);
   switch (info.status) {
     case 'queued':
       return 'queued';
     case 'running': {
       if (opts.stopping) return 'stopping…';
-      const p = info.progress;
-      if (!p) return 'starting…';
-      const eta = p.etaSeconds !== undefined ? ` · ETA ${formatDuration(p.etaSeconds)}` : '';
-      return `epoch ${p.epoch}/${p.epochs}${eta}`;
+      return info.progress ? progressText(record, opts.now, { percent: false }) : 'starting…';
     }
     case 'finished': {
-      const b = bestMetric(record, metric);
-      return b ? `${b.metric} ${formatMetric(b.value)}` : 'finished';
+      const early = endedEarly(info.status, info.reason, info.progress) ? ` · early stop at ${info.progress!.epoch}/${info.progress!.epochs}` : '';
+      return `${result || 'finished'}${early}`;
     }
     case 'stopped': {
-      const b = bestMetric(record, metric);
       const at = info.progress ? ` at ${info.progress.epoch}/${info.progress.epochs}` : '';
-      return `stopped${at}${b ? ` · ${b.metric} ${formatMetric(b.value)}` : ''}`;
+      return `stopped${at}${result ? ` · ${result}` : ''}`;
     }
     case 'failed':
       return `failed${info.reason ? `: ${truncate(info.reason, 60)}` : ''}`;
@@ -102,12 +107,14 @@ export function runTooltip(record: RunRecord, metric: string): string {
   if (info.startedAt && info.endedAt) {
     lines.push(`wall time: ${formatDuration((Date.parse(info.endedAt) - Date.parse(info.startedAt)) / 1000)}`);
   }
-  const b = bestMetric(record, metric);
-  if (b) lines.push(`best ${b.metric}: ${formatMetric(b.value)}${b.epoch !== undefined ? ` (epoch ${b.epoch})` : ''}`);
-  if (summary?.bestTest && Object.keys(summary.bestTest).length) {
-    lines.push(`test at best: ${Object.entries(summary.bestTest).map(([k, v]) => `${k} ${formatMetric(v)}`).join(' · ')}`);
+  if (info.status === 'running' && info.progress) lines.push(`progress: ${progressText(record)}`);
+  const result = resultText(record, metric);
+  if (result) {
+    const sel = summary?.selection ?? (summary?.bestEpoch !== undefined ? { metric: summary.selectMetric, split: summary.selectSplit } : undefined);
+    lines.push(`${info.status === 'running' ? 'best so far' : 'result'}: ${escapeMd(result)}`);
+    if (sel) lines.push(`selected on ${sel.split} by ${escapeMd(sel.metric)}`);
   }
-  if (info.reason) lines.push('', `reason: ${escapeMd(info.reason)}`);
+  if (info.reason) lines.push('', `${info.status === 'failed' ? 'reason' : 'why it ended'}: ${escapeMd(info.reason)}`);
   if (info.note) lines.push('', `note: ${escapeMd(info.note)}`);
   return lines.join('  \n');
 }

@@ -23,7 +23,12 @@ export function toRunHeader(record: RunRecord, start?: RunStartFacts): RunHeader
     selectMetric: summary?.selectMetric,
     wallSeconds: summary?.wallSeconds,
     sweepPoint: info.sweepPoint,
+    heartbeatAt: info.heartbeatAt,
   };
+  if (summary) {
+    const { selectMetric, selectSplit, bestEpoch, best, bestTest, lastEpoch, last, selection, atSelection, stats } = summary;
+    header.result = { selectMetric, selectSplit, bestEpoch, best, bestTest, lastEpoch, last, selection, atSelection, stats };
+  }
   if (summary?.best && summary.bestEpoch !== undefined && summary.selectMetric in summary.best) {
     header.best = { epoch: summary.bestEpoch, metric: summary.selectMetric, value: summary.best[summary.selectMetric] };
   }

@@ -124,6 +124,9 @@ export class RunSeriesAccumulator {
         this.push('neg/mean', step, e.epoch, wall, e.negScore.mean);
         this.push('sampler/fnr', step, e.epoch, wall, e.falseNegativeRate);
         this.push('sampler/collision', step, e.epoch, wall, e.positiveCollisionRate);
+        // datasets with explicit negatives: their share, and the false-negative rate of the other negatives
+        if (e.explicitNegativeRate !== undefined) this.push('sampler/explicitNegativeRate', step, e.epoch, wall, e.explicitNegativeRate);
+        if (e.falseNegativeRateOther !== undefined) this.push('sampler/falseNegativeRateOther', step, e.epoch, wall, e.falseNegativeRateOther);
         for (const [k, v] of Object.entries(e.extra ?? {})) {
           if (typeof v === 'number') this.push(`sampler/${k}`, step, e.epoch, wall, v);
           else for (const p of PERCENTILES) this.push(`sampler/${k}/${p}`, step, e.epoch, wall, v[p]);

@@ -1,0 +1,68 @@
+// LightGCN micro-benchmark on real graph shapes: the product Â·X (SIMD kernel vs the plain reference) and one
+// LightGCN BPR training step (full propagation forward, back-propagation to the ego tables, dense Adam), with the
+// implied epoch time. The full epoch and the full evaluation: `npm run bench -- --model lightgcn --data …`.
+// Usage: node bench/lightgcn.mjs [--data ../shared/data/yelp2018] [--layers 3] [--dim 64] [--batch 2048] [--steps 10]
+//                                [--products 10] [--reference true]
+// Without --data (or when the folder is missing) it runs on the built-in synthetic default.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { arg, loadBundle } from './bundle.mjs';
+
+const m = await loadBundle('lightgcn', 'bench/lightgcn-entry.ts');
+const dataArg = arg('data', '');
+const dataDir = dataArg ? path.resolve(dataArg) : '';
+const useData = dataDir && fs.existsSync(path.join(dataDir, 'train.txt'));
+if (dataArg && !useData) console.warn(`warning: ${dataDir}/train.txt not found; using the synthetic default`);
+const D = Number(arg('dim', '64'));
+const L = Number(arg('layers', '3'));
+const B = Number(arg('batch', '2048'));
+const config = m.resolveConfig({
+  name: 'bench-lightgcn', dataset: useData ? { kind: 'lightgcn', path: dataDir } : { kind: 'synthetic' }, split: { validRatio: 0 },
+  model: { kind: 'lightgcn', layers: L, dim: D, init: { dist: 'normal', std: 0.1 } },
+  loss: { kind: 'bpr' }, sampler: { kind: 'uniform', negatives: 1 }, optimizer: { kind: 'adam', lazy: false, lr: 1e-3, l2: 1e-4 },
+  train: { batchSize: B }, eval: { selectOn: 'test' },
+});
+const ds = await m.loadDataset(config, process.cwd());
+await m.initBackend('auto');
+const median = (a) => { const s = [...a].sort((x, y) => x - y); const k = s.length >> 1; return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2; };
+const a = m.normalizedAdjacency(ds.train);
+console.log(`graph     ${ds.name}: ${a.nodes} nodes, ${a.indices.length} non-zeros, D ${D} · ${os.availableParallelism()} cores · load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+
+const products = Number(arg('products', '10'));
+const g = m.graphBuffers(a, D, 2);
+const rng = new m.Rng(1);
+g.buffers[0].set(Float32Array.from({ length: a.nodes * D }, () => rng.normal()));
+const kernelMs = [];
+for (let k = 0; k < products + 2; k++) {
+  const t = performance.now();
+  g.spmm(g.buffers[0], g.buffers[1]);
+  if (k >= 2) kernelMs.push(performance.now() - t);
+}
+console.log(`Â·X       ${g.engine}: median ${median(kernelMs).toFixed(1)} ms over ${kernelMs.length}`);
+if (arg('reference', 'true') !== 'false') {
+  const y = new Float32Array(a.nodes * D);
+  const refMs = [];
+  for (let k = 0; k < 3; k++) {
+    const t = performance.now();
+    m.spmmReference(a, g.buffers[0], y, D);
+    refMs.push(performance.now() - t);
+  }
+  console.log(`Â·X       plain TypeScript reference: median ${median(refMs).toFixed(1)} ms over ${refMs.length}`);
+}
+
+const model = new m.LightGcnModel(ds.train, config.model, config.optimizer, new m.Rng(2));
+const step = m.createStep(model, config.model, config.optimizer);
+const loss = m.lossSpec('bpr').create({ form: 'mean', reduction: 'mean' });
+const steps = Number(arg('steps', '10'));
+const stepMs = [];
+const ints = (n, max) => Int32Array.from({ length: n }, () => rng.int(max));
+for (let s = 0; s < steps + 2; s++) {
+  const batch = { users: ints(B, ds.nUsers), pos: ints(B, ds.nItems), positivesPerRow: 1, neg: { layout: 'per-row', n: 1, items: ints(B, ds.nItems) } };
+  const t = performance.now();
+  step.run(batch, loss, { tau: 1 }, rng);
+  if (s >= 2) stepMs.push(performance.now() - t);
+}
+const rows = ds.train.indptr[ds.nUsers];
+const epochS = (Math.ceil(rows / B) * median(stepMs)) / 1000;
+console.log(`step      LightGCN-${L} BPR B=${B}: median ${median(stepMs).toFixed(1)} ms over ${stepMs.length} (${2 * L} products + dense Adam); epoch of ${Math.ceil(rows / B)} steps ≈ ${epochS.toFixed(1)} s  goal ≤ 60 s  ratio ${(epochS / 60).toFixed(2)}`);

@@ -1,0 +1,129 @@
+/**
+ * The work the kernel pool (./pool.ts) spreads over threads: each task runs on thread t of T over its share of rows,
+ * on the main thread and in every worker alike (./pool-worker.ts). A task writes only its own rows, so the result does
+ * not depend on the thread count — not even in float rounding: every row is computed by the same instructions, and
+ * reductions across rows (the loss) are summed afterwards by the caller in row order.
+ */
+import { instantiate, type KernelName } from './modules';
+
+export interface GemmExports {
+  gemm(a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
+}
+export interface ScoreRowExports {
+  rowMax(z: number, mask: number, bytes: number): number;
+  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number): number;
+  rowScale(x: number, bytes: number, c: number): void;
+  rowHinge(z: number, mask: number, bytes: number, m: number, c: number): number;
+  rowCount(mask: number, bytes: number): number;
+}
+export interface RowExports {
+  normalize(x: number, out: number, norms: number, n: number, rb: number): void;
+  normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
+  rowDots(x: number, y: number, out: number, n: number, rb: number): void;
+  rowAxpy(y: number, x: number, c: number, n: number, rb: number): void;
+}
+export interface AdamExports {
+  adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+  adamDense(w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+}
+
+/** The kernels bound to one memory, and float views of it. */
+export class BoundKernels {
+  readonly gemm: GemmExports;
+  readonly scores: ScoreRowExports;
+  readonly rows: RowExports;
+  readonly adam: AdamExports;
+  constructor(readonly memory: WebAssembly.Memory) {
+    const k = <T>(n: KernelName): T => instantiate<T>(n, memory);
+    this.gemm = k('gemm');
+    this.scores = k('scores');
+    this.rows = k('rows');
+    this.adam = k('adam');
+  }
+  f32(at: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, at, n);
+  }
+}
+
+/** [from, to) of n rows for thread t of T, in blocks of `align` rows (the gemm's 4-row tiles) */
+export function share(n: number, t: number, T: number, align = 1): [number, number] {
+  const blocks = Math.ceil(n / align);
+  const from = Math.min(n, Math.floor((blocks * t) / T) * align);
+  const to = Math.min(n, Math.floor((blocks * (t + 1)) / T) * align);
+  return [from, to];
+}
+
+type Task = (k: BoundKernels, a: Float64Array, t: number, T: number) => void;
+
+export const TASKS: Record<string, Task> = {
+  /** gemm over a share of C's rows: a ai ak b ldb c ldc m n k acc */
+  gemm(k, a, t, T) {
+    const [from, to] = share(a[7], t, T, 4);
+    if (to > from) k.gemm.gemm(a[0] + from * a[1], a[1], a[2], a[3], a[4], a[5] + from * a[6], a[6], to - from, a[8], a[9], a[10]);
+  },
+
+  /** two gemms in one pass (the backward's ∂U and ∂N): 11 arguments each */
+  gemm2(k, a, t, T) {
+    TASKS.gemm(k, a.subarray(0, 11), t, T);
+    TASKS.gemm(k, a.subarray(11, 22), t, T);
+  },
+
+  /**
+   * The softmax form over rows of a score block, in place (tensor/fused-contrastive.ts has the formulas):
+   * S mask maskStride sPos dPos rowLoss perRow(0 = none) tmp rows rowBytes incl unit tau tauPerRow(0 = none) posInvTau(NaN = none) r
+   */
+  softmaxRows(k, a, t, T) {
+    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r] = a;
+    const [from, to] = share(B, t, T);
+    const sc = k.scores;
+    const sPos = k.f32(sPosAt, B), dPos = k.f32(dPosAt, B), rowLoss = k.f32(lossAt, B);
+    const perRow = perRowAt ? k.f32(perRowAt, B) : null;
+    const tauRow = tauAt ? k.f32(tauAt, B) : null;
+    const tmpAt = tmp + t * rowBytes; // one scratch row per thread
+    for (let b = from; b < to; b++) {
+      const S = S0 + b * rowBytes, M = M0 + b * maskStride;
+      const sp = sPos[b];
+      const zmax = sc.rowMax(S, M, rowBytes);
+      if (perRow) {
+        // the per-row loss at scale 1 (Adap-τ's detached loss_), before S is overwritten
+        const mx1 = incl ? Math.max(zmax, sp) : zmax;
+        const sum1 = sc.rowExp(S, M, tmpAt, rowBytes, 1, mx1) + (incl ? Math.exp(sp - mx1) : 0);
+        perRow[b] = mx1 + Math.log(sum1) - sp;
+      }
+      const s = unit ? 1 : 1 / (tauRow ? tauRow[b] : tau);
+      const ps = unit ? 1 : Number.isNaN(posInvTau) ? s : posInvTau;
+      const zp = ps * sp;
+      const mx = incl ? Math.max(s * zmax, zp) : s * zmax;
+      const eLead = incl ? Math.exp(zp - mx) : 0;
+      const sum = sc.rowExp(S, M, S, rowBytes, s, mx) + eLead;
+      rowLoss[b] = mx + Math.log(sum) - zp;
+      sc.rowScale(S, rowBytes, sum > 0 ? (r * s) / sum : 0); // (a row with nothing to contrast: loss −∞, no gradient)
+      dPos[b] = r * ps * (eLead / sum - 1);
+    }
+  },
+
+  /** The hinge form, in place: S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin margin weight(NaN = sum) r */
+  hingeRows(k, a, t, T) {
+    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, B, rowBytes, N, posMargin, margin, w, r] = a;
+    const [from, to] = share(B, t, T);
+    const sc = k.scores;
+    const sPos = k.f32(sPosAt, B), dPos = k.f32(dPosAt, B), rowLoss = k.f32(lossAt, B);
+    for (let b = from; b < to; b++) {
+      const S = S0 + b * rowBytes, M = M0 + b * maskStride;
+      const c = Number.isNaN(w) ? 1 : w / Math.max(maskStride === 0 ? N : sc.rowCount(M, rowBytes), 1);
+      const hinge = sc.rowHinge(S, M, rowBytes, margin, r * c);
+      const posGap = posMargin - sPos[b];
+      rowLoss[b] = (posGap > 0 ? posGap : 0) + c * hinge;
+      dPos[b] = posGap > 0 ? -r : 0;
+    }
+  },
+
+  /** dense Adam over a share of the table's rows: w m v g slots rows rb b1 b2 step eps */
+  adamDense(k, a, t, T) {
+    const [from, to] = share(a[5], t, T);
+    if (to > from) k.adam.adamDense(a[0], a[1], a[2], a[3], a[4], from, to - from, a[6], a[7], a[8], a[9], a[10]);
+  },
+};
+
+export type TaskName = keyof typeof TASKS;
+export const TASK_NAMES = Object.keys(TASKS);

@@ -1,0 +1,94 @@
+/**
+ * Catalogue commands: Fetch Dataset (download + verify with VS Code's progress notification, cancellable) and
+ * Reproduce a Paper Table (runs `reclab reproduce` on a suite in a terminal, then opens the markdown results).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as vscode from 'vscode';
+import { fetchDataset } from '../engine/catalog';
+import { catalogRows, progressText } from './host/catalog';
+
+export function registerCatalogCommands(opts: { extensionPath: string; runsDir: string; refresh: () => void }): vscode.Disposable[] {
+  return [
+    vscode.commands.registerCommand('reclab.fetchDataset', async (node?: { kind?: string; row?: { name: string } }) => {
+      let name = node?.row?.name;
+      if (!name) {
+        const pick = await vscode.window.showQuickPick(
+          catalogRows().filter((r) => r.state !== 'generated').map((r) => ({ label: r.name, description: `${r.version} · ${r.stateLabel}`, detail: r.title })),
+          { title: 'RecLab: Fetch Dataset', placeHolder: 'dataset to download and verify' },
+        );
+        name = pick?.label;
+      }
+      if (!name) return;
+      const target = name;
+      let cancelled = false;
+      try {
+        const r = await vscode.window.withProgress(
+          { location: vscode.ProgressLocation.Notification, title: `Fetching ${target}`, cancellable: true },
+          async (progress, token) => {
+            const ac = new AbortController();
+            token.onCancellationRequested(() => {
+              cancelled = true;
+              ac.abort(new Error('cancelled'));
+            });
+            let last = 0;
+            return fetchDataset(target, {
+              signal: ac.signal,
+              onProgress: (p) => {
+                const { message, fraction } = progressText(p);
+                const pct = fraction === null ? 0 : fraction * 100;
+                progress.report({ message, increment: pct >= last ? pct - last : undefined });
+                last = fraction === null ? last : pct;
+              },
+              onMessage: (m) => {
+                progress.report({ message: m });
+                last = 0;
+              },
+            });
+          },
+        );
+        void vscode.window.showInformationMessage(`${target}: fetched and verified (${r.transferred.length ? r.transferred.join(', ') : 'already in the cache'}) — ${r.dir}`);
+      } catch (e) {
+        if (cancelled) void vscode.window.showInformationMessage(`Fetching ${target} cancelled: the bytes received are kept and the next fetch resumes them.`);
+        else void vscode.window.showErrorMessage(`Fetching ${target} failed: ${(e as Error).message}`);
+      } finally {
+        opts.refresh();
+      }
+    }),
+    vscode.commands.registerCommand('reclab.reproduce', async (uri?: vscode.Uri) => {
+      if (!vscode.workspace.isTrusted) {
+        void vscode.window.showWarningMessage('RecLab: Restricted Mode — trust the workspace to run a suite (it trains models).');
+        return;
+      }
+      let suite = uri?.fsPath;
+      if (!suite) {
+        const found = await vscode.workspace.findFiles('**/*.suite.json', '**/node_modules/**', 200);
+        const bundled = path.join(opts.extensionPath, 'suites');
+        const files = [...found.map((u) => u.fsPath), ...(fs.existsSync(bundled) ? fs.readdirSync(bundled).filter((f) => f.endsWith('.suite.json')).map((f) => path.join(bundled, f)) : [])];
+        const pick = await vscode.window.showQuickPick(
+          [...new Set(files)].map((f) => ({ label: path.basename(f, '.suite.json'), description: vscode.workspace.asRelativePath(f), file: f })),
+          { title: 'RecLab: Reproduce a Paper Table', placeHolder: 'suite to run (each row is a training run)' },
+        );
+        suite = pick?.file;
+      }
+      if (!suite) return;
+      const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(suite);
+      const out = path.join(folder, 'reproductions');
+      const name = path.basename(suite, '.suite.json');
+      const terminal = vscode.window.createTerminal({
+        name: `RecLab reproduce ${name}`,
+        shellPath: process.execPath,
+        shellArgs: [path.join(opts.extensionPath, 'dist', 'cli.js'), 'reproduce', suite, '--runs-dir', opts.runsDir, '--out', out],
+        env: { ELECTRON_RUN_AS_NODE: '1' },
+        cwd: folder,
+      });
+      terminal.show();
+      const sub = vscode.window.onDidCloseTerminal((t) => {
+        if (t !== terminal) return;
+        sub.dispose();
+        const md = path.join(out, `${name}.md`);
+        if (fs.existsSync(md)) void vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(md));
+      });
+    }),
+  ];
+}

@@ -1,0 +1,227 @@
+/**
+ * The Slurm executor: a sweep's trials go to the cluster as job arrays (`sbatch --array=<trial indices>%k`, the array
+ * task id is the trial index), each task running `reclab trial <sweep.json> <index>` on a compute node; the runs write
+ * their directories on the shared file system, where the extension and the CLI read them as any local run.
+ *
+ * Submission is race-free: each trial's run directory is first created as a queued placeholder, the array is submitted
+ * held (`--hold`), the job ids are written to the placeholders and the record, then `scontrol release` lets it run.
+ * States come from squeue (src/scale/slurm/commands.ts) and are written to the record; a task that ends without its
+ * run saying how (killed, failed to start) is marked failed — or stopped when cancelled — with Slurm's state and reason.
+ * Grid and random sweeps with a run budget go out as one array; TPE proposes `parallel` trials per array, since each
+ * proposal needs the results before it.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { requireDistFile } from '../../engine/paths';
+import { resolveConfig } from '../../engine/config/validate';
+import type { ExecutorConfig } from '../../engine/config/types';
+import { RUN_FILES, type RunInfo } from '../../runs/format';
+import { readRunInfo } from '../../runs/reader';
+import { RunWriter, writeJsonAtomic } from '../../runs/writer';
+import type { SweepRecord, SweepTrial } from '../../runs/records';
+import type { SweepController } from '../sweep';
+import { trialConfigRaw } from '../trial';
+import { arraySpec, run, sbatch, scancel, squeue, SlurmError, TERMINAL_STATES, type JobState } from '../slurm/commands';
+import type { Executor, SweepRunOptions } from './types';
+
+/** How often squeue is asked while trials are queued or running (ms); RECLAB_SLURM_POLL_MS overrides. */
+const pollMs = (): number => Number(process.env.RECLAB_SLURM_POLL_MS) || 2000;
+
+const TRIAL_ENDED = new Set(['finished', 'stopped', 'failed']);
+
+/**
+ * sbatch options of an executor config. --mem: given, else estimated from the config when an estimator is plugged
+ * in (`setMemoryEstimator`, the `reclab estimate` model); else the partition's default.
+ */
+export function sbatchOptions(e: ExecutorConfig, memMb?: number): string[] {
+  const o: string[] = [];
+  if (e.partition) o.push(`--partition=${e.partition}`);
+  if (e.time) o.push(`--time=${e.time}`);
+  if (e.cpus) o.push(`--cpus-per-task=${e.cpus}`);
+  if (e.mem) o.push(`--mem=${e.mem}`);
+  else if (memMb) o.push(`--mem=${Math.ceil(memMb)}M`);
+  o.push(...(e.sbatchArgs ?? []));
+  return o;
+}
+
+/** Estimated peak memory of a run in MiB, or undefined; set by whoever provides the estimate (src/engine/estimate.ts). */
+let memoryEstimator: ((config: ReturnType<typeof resolveConfig>) => number | undefined) | undefined;
+export function setMemoryEstimator(f: typeof memoryEstimator): void {
+  memoryEstimator = f;
+}
+
+export function batchScript(record: SweepRecord, file: string, node: string, cli: string): string {
+  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  return [
+    '#!/bin/bash',
+    `# RecLab sweep ${record.id}: the array task id is the trial index (written by reclab; see docs/scale.md)`,
+    `cd ${q(record.baseDir)} || exit 1`,
+    `exec ${q(node)} ${q(cli)} trial ${q(file)} "$SLURM_ARRAY_TASK_ID"`,
+    '',
+  ].join('\n');
+}
+
+function markRun(runsDir: string, runId: string | undefined, status: 'failed' | 'stopped', reason: string): void {
+  if (!runId) return;
+  const dir = path.join(runsDir, runId);
+  const info = readRunInfo(dir);
+  if (!info || (info.status !== 'queued' && info.status !== 'running')) return;
+  const next: RunInfo & { placeholder?: boolean } = { ...info, status, reason, endedAt: new Date().toISOString() };
+  delete next.placeholder;
+  delete next.pid;
+  writeJsonAtomic(path.join(dir, RUN_FILES.info), next);
+}
+
+/** A waiting job's Slurm state in its placeholder's run.json, where the Runs tree shows it (a started run owns run.json). */
+function showPendingState(runsDir: string, runId: string | undefined, jobId: string, st: JobState): void {
+  if (!runId) return;
+  const dir = path.join(runsDir, runId);
+  const info = readRunInfo(dir) as (RunInfo & { placeholder?: boolean }) | undefined;
+  // the run takes the folder over when its task starts (it writes metrics.jsonl first thing); were this write to land
+  // just after that, the run's next run.json update (every epoch) replaces it
+  if (!info?.placeholder || info.status !== 'queued' || fs.existsSync(path.join(dir, RUN_FILES.metrics))) return;
+  writeJsonAtomic(path.join(dir, RUN_FILES.info), { ...info, job: { executor: 'slurm', id: jobId, state: st.state, ...(st.reason ? { reason: st.reason } : {}) } });
+}
+
+function tail(file: string, lines = 5): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function submit(ctl: SweepController, batch: SweepTrial[], o: SweepRunOptions): Promise<void> {
+  const record = ctl.read();
+  const exec = record.executor;
+  const slurmDir = path.join(ctl.runsDir, '.slurm');
+  fs.mkdirSync(slurmDir, { recursive: true });
+  const script = path.join(slurmDir, `${record.id}-${batch[0].index}.sh`);
+  fs.writeFileSync(script, batchScript(record, ctl.file, exec.node ?? process.execPath, requireDistFile('cli.js')), { mode: 0o755 });
+  for (const t of batch) {
+    RunWriter.placeholder(ctl.runsDir, {
+      id: t.runId!, name: `${record.experiment} ${Object.entries(t.point).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(' ')}`,
+      experiment: record.experiment, configPath: record.configPath, sweepPoint: t.point, sweep: { id: record.id, trial: t.index },
+      job: { executor: 'slurm', id: '' }, versions: { reclab: '', node: process.version },
+    });
+  }
+  let memMb: number | undefined;
+  try {
+    memMb = memoryEstimator?.(resolveConfig(trialConfigRaw(record, batch[0])));
+  } catch {
+    memMb = undefined;
+  }
+  const options = [
+    `--array=${arraySpec(batch.map((t) => t.index), record.search.parallel)}`, `--job-name=reclab-${record.experiment}`.slice(0, 60),
+    `--output=${path.join(slurmDir, '%A_%a.out')}`, '--hold', ...sbatchOptions(exec, memMb),
+  ];
+  let jobId: string;
+  try {
+    jobId = await sbatch(script, options);
+  } catch (e) {
+    const reason = (e as Error).message;
+    ctl.update((s) => {
+      for (const t of batch) Object.assign(s.trials[t.index], { status: 'failed', reason, job: { id: '', state: 'REFUSED', reason } });
+      s.decisions.push({ t: Date.now(), trial: batch[0].index, kind: 'executor', message: `sbatch ${options.join(' ')}: ${reason}` });
+    });
+    for (const t of batch) markRun(ctl.runsDir, t.runId, 'failed', reason);
+    o.onMessage?.(reason);
+    throw e;
+  }
+  for (const t of batch) {
+    const dir = path.join(ctl.runsDir, t.runId!);
+    const info = readRunInfo(dir);
+    if (info) writeJsonAtomic(path.join(dir, RUN_FILES.info), { ...info, job: { executor: 'slurm', id: `${jobId}_${t.index}`, state: 'PENDING' } });
+  }
+  ctl.update((s) => {
+    for (const t of batch) s.trials[t.index].job = { id: `${jobId}_${t.index}`, state: 'PENDING' };
+    s.decisions.push({ t: Date.now(), trial: batch[0].index, kind: 'executor', message: `submitted trials ${batch.map((t) => t.index).join(', ')} as Slurm job array ${jobId} (${options.filter((x) => x !== '--hold').join(' ')})` });
+  });
+  const rel = await run('scontrol', ['release', jobId]);
+  if (rel.code !== 0) throw new SlurmError(`scontrol release ${jobId}: ${rel.stderr.trim()}`);
+  o.onMessage?.(`Slurm job array ${jobId}: trials ${batch.map((t) => t.index).join(', ')}`);
+  for (const t of batch) o.onTrialStart?.(t);
+}
+
+/** Polls squeue until every trial of the sweep that has a job has ended; records states and Slurm's verdicts. */
+async function waitForJobs(ctl: SweepController, o: SweepRunOptions): Promise<void> {
+  let cancelled = false;
+  for (;;) {
+    const record = ctl.read();
+    const open = record.trials.filter((t) => t.job?.id && !TRIAL_ENDED.has(t.status));
+    if (!open.length) return;
+    if (o.signal?.aborted && !cancelled) {
+      cancelled = true;
+      for (const id of new Set(open.map((t) => t.job!.id.split('_')[0]))) await scancel(id).catch(() => undefined);
+      o.onMessage?.('cancelled the sweep\'s Slurm jobs');
+    }
+    const states = new Map<string, JobState>((await squeue(open.map((t) => t.job!.id))).map((s) => [s.id, s]));
+    const ended: SweepTrial[] = [];
+    ctl.update((s) => {
+      for (const t0 of open) {
+        const t = s.trials[t0.index];
+        if (TRIAL_ENDED.has(t.status)) {
+          ended.push(t);
+          continue;
+        }
+        const st = states.get(t.job!.id);
+        if (st && (st.state !== t.job!.state || st.reason !== t.job!.reason)) {
+          t.job = { id: t.job!.id, state: st.state, ...(st.reason ? { reason: st.reason } : {}) };
+          if (st.state === 'PENDING') showPendingState(ctl.runsDir, t.runId, t.job.id, st);
+        }
+        const gone = !st && t.job!.state !== 'PENDING';
+        if ((st && TERMINAL_STATES.has(st.state)) || gone) {
+          // the task is over but its run did not record an end: it never started, or was killed
+          const state = st?.state ?? 'GONE';
+          const log = tail(path.join(ctl.runsDir, '.slurm', `${t.job!.id}.out`));
+          const stopped = state === 'CANCELLED';
+          t.status = stopped ? 'stopped' : 'failed';
+          t.reason = stopped
+            ? `cancelled (Slurm job ${t.job!.id}: CANCELLED)`
+            : `Slurm job ${t.job!.id}: ${state}${st?.reason ? ` (${st.reason})` : ''}${log ? `\n${log}` : ''}`;
+          s.decisions.push({ t: Date.now(), trial: t.index, kind: 'executor', message: `trial ${t.index}: ${t.reason.split('\n')[0]}` });
+          markRun(ctl.runsDir, t.runId, t.status, t.reason);
+          ended.push(t);
+        }
+      }
+    });
+    for (const t of ended) o.onTrialEnd?.(t);
+    if (ended.length === open.length) continue;
+    await new Promise((r) => setTimeout(r, pollMs()));
+  }
+}
+
+export const slurm: Executor = {
+  name: 'slurm',
+  description: 'submits each sweep as Slurm job arrays (sbatch); runs write to the shared file system',
+  async runSweep(ctl, o) {
+    await waitForJobs(ctl, o); // trials a previous session left on the cluster
+    while (!o.signal?.aborted) {
+      const record = ctl.read();
+      const remaining = ctl.remaining();
+      if (remaining <= 0) break;
+      // grid, and random with a run budget: everything in one array; TPE (and wall-time-only budgets): `parallel` at a time
+      const max = record.strategy === 'tpe' || !Number.isFinite(remaining) ? record.search.parallel : Math.min(remaining, 1000);
+      const batch = ctl.next(max);
+      if (!batch.length) break;
+      await submit(ctl, batch, o);
+      await waitForJobs(ctl, o);
+    }
+    await waitForJobs(ctl, o);
+  },
+  async cancelTrial(_record, trial) {
+    if (!trial.job?.id) throw new Error(`trial ${trial.index} has no Slurm job`);
+    await scancel(trial.job.id);
+  },
+  activeTrials: (record) => activeSlurmTrials(record),
+};
+
+/** Trials of a record still queued or running on the cluster (for resuming a sweep). */
+async function activeSlurmTrials(record: SweepRecord): Promise<Set<number>> {
+  const withJobs = record.trials.filter((t) => t.job?.id && (t.status === 'queued' || t.status === 'running'));
+  const states = new Map((await squeue(withJobs.map((t) => t.job!.id))).map((s) => [s.id, s]));
+  return new Set(withJobs.filter((t) => {
+    const st = states.get(t.job!.id);
+    return st && !TERMINAL_STATES.has(st.state);
+  }).map((t) => t.index));
+}

@@ -1,0 +1,156 @@
+/**
+ * The Slurm command-line tools as functions: sbatch (submit), squeue (state of jobs and array tasks), scancel. The
+ * CLI is the transport on purpose: no REST daemon or credentials, it works wherever the user can log in. Job states come
+ * from `squeue --json` (Slurm ≥ 21.08; Debian 12 ships 22.05) and, where --json is absent, from a parsable format.
+ * With accounting disabled (`sacct` says "accounting storage is disabled"), finished jobs stay visible to
+ * `squeue --states=all` for MinJobAge seconds; the sweep record is the durable truth beyond that.
+ */
+import { execFile } from 'node:child_process';
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function run(cmd: string, args: string[], timeoutMs = 60_000): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+      const code = err ? (typeof (err as NodeJS.ErrnoException & { code?: unknown }).code === 'number' ? ((err as unknown as { code: number }).code) : 127) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr || (err && code === 127 ? err.message : '')) });
+    });
+  });
+}
+
+export class SlurmError extends Error {
+  constructor(message: string, readonly stderr = '') {
+    super(message);
+    this.name = 'SlurmError';
+  }
+}
+
+/** Submits a batch script; returns the job id (`sbatch --parsable`). Slurm's own message on refusal. */
+export async function sbatch(script: string, options: string[]): Promise<string> {
+  const r = await run('sbatch', ['--parsable', ...options, script]);
+  if (r.code !== 0) {
+    const reason = r.stderr.split('\n').map((l) => l.replace(/^sbatch: error: /, '').trim()).filter(Boolean).join('; ');
+    throw new SlurmError(`Slurm refused the job: ${reason || `sbatch exited with ${r.code}`}`, r.stderr);
+  }
+  const id = r.stdout.trim().split(';')[0];
+  if (!/^\d+$/.test(id)) throw new SlurmError(`sbatch printed no job id: ${r.stdout.trim()}`);
+  return id;
+}
+
+export async function scancel(jobId: string): Promise<void> {
+  const r = await run('scancel', [jobId]);
+  if (r.code !== 0) throw new SlurmError(`scancel ${jobId}: ${r.stderr.trim() || `exit ${r.code}`}`, r.stderr);
+}
+
+/** One job or array task: `123` or `123_4`. */
+export interface JobState {
+  id: string;
+  /** PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, OUT_OF_MEMORY, NODE_FAIL, … */
+  state: string;
+  /** why it pends or failed: Priority, Resources, JobArrayTaskLimit, NonZeroExitCode, … ("None" is dropped) */
+  reason?: string;
+}
+
+export const TERMINAL_STATES = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'PREEMPTED', 'BOOT_FAIL', 'DEADLINE']);
+
+let jsonSupported: boolean | undefined;
+
+/** The states of the given jobs (array ids expand to their tasks), finished ones included while Slurm keeps them. */
+export async function squeue(jobIds: string[]): Promise<JobState[]> {
+  if (!jobIds.length) return [];
+  const ids = [...new Set(jobIds.map((j) => j.split('_')[0]))].join(',');
+  if (jsonSupported !== false) {
+    const r = await run('squeue', ['--json', '--states=all', '--jobs', ids]);
+    if (r.code === 0 && r.stdout.trimStart().startsWith('{')) {
+      jsonSupported = true;
+      return parseSqueueJson(r.stdout);
+    }
+    // an unknown option (older Slurm) → the parsable format from now on; "Invalid job id" → nothing known
+    if (/unrecognized option|invalid option/i.test(r.stderr)) jsonSupported = false;
+    else if (/Invalid job id/i.test(r.stderr)) return [];
+    else if (r.code !== 0) throw new SlurmError(`squeue: ${r.stderr.trim() || `exit ${r.code}`}`, r.stderr);
+  }
+  const r = await run('squeue', ['--noheader', '--states=all', '--jobs', ids, '--format=%i|%T|%r']);
+  if (r.code !== 0) {
+    if (/Invalid job id/i.test(r.stderr)) return [];
+    throw new SlurmError(`squeue: ${r.stderr.trim() || `exit ${r.code}`}`, r.stderr);
+  }
+  return parseSqueueText(r.stdout);
+}
+
+interface SqueueJsonJob {
+  job_id: number;
+  array_job_id?: number | { number?: number; set?: boolean };
+  array_task_id?: number | { number?: number; set?: boolean } | null;
+  array_task_string?: string;
+  job_state: string | string[];
+  state_reason?: string;
+}
+
+const num = (v: SqueueJsonJob['array_job_id']): number | undefined =>
+  typeof v === 'number' ? v : v && typeof v === 'object' && v.set !== false ? v.number : undefined;
+
+/** Parses `squeue --json` (data_parser v0.0.38 of 22.05 and the {set, number} fields of later releases). */
+export function parseSqueueJson(text: string): JobState[] {
+  const data = JSON.parse(text) as { jobs?: SqueueJsonJob[] };
+  const out: JobState[] = [];
+  for (const j of data.jobs ?? []) {
+    const state = Array.isArray(j.job_state) ? j.job_state[0] : j.job_state;
+    const reason = j.state_reason && j.state_reason !== 'None' ? j.state_reason : undefined;
+    const arrayId = num(j.array_job_id);
+    if (!arrayId) {
+      out.push({ id: String(j.job_id), state, reason });
+      continue;
+    }
+    if (j.array_task_string) {
+      // pending tasks not yet split out: "3,5-7%2"
+      for (const t of expandTaskString(j.array_task_string)) out.push({ id: `${arrayId}_${t}`, state, reason });
+      continue;
+    }
+    const task = num(j.array_task_id ?? undefined);
+    out.push({ id: task !== undefined ? `${arrayId}_${task}` : String(arrayId), state, reason });
+  }
+  return out;
+}
+
+/** Parses `squeue --format=%i|%T|%r` lines ("12_[3-5%2]|PENDING|JobArrayTaskLimit" included). */
+export function parseSqueueText(text: string): JobState[] {
+  const out: JobState[] = [];
+  for (const line of text.split('\n')) {
+    const [id, state, reason] = line.trim().split('|');
+    if (!id || !state) continue;
+    const r = reason && reason !== 'None' ? reason : undefined;
+    const m = /^(\d+)_\[(.+)\]$/.exec(id);
+    if (m) for (const t of expandTaskString(m[2])) out.push({ id: `${m[1]}_${t}`, state, reason: r });
+    else out.push({ id, state, reason: r });
+  }
+  return out;
+}
+
+/** "3,5-7%2" → [3, 5, 6, 7] */
+export function expandTaskString(s: string): number[] {
+  const out: number[] = [];
+  for (const part of s.replace(/%\d+$/, '').split(',')) {
+    const [a, b] = part.split('-').map(Number);
+    if (!Number.isFinite(a)) continue;
+    for (let t = a; t <= (Number.isFinite(b) ? b : a); t++) out.push(t);
+  }
+  return out;
+}
+
+/** `--array` of trial indices: "0-3%2", "3,5,8%2" */
+export function arraySpec(indices: number[], parallel: number): string {
+  const sorted = [...indices].sort((a, b) => a - b);
+  const parts: string[] = [];
+  for (let i = 0; i < sorted.length; ) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
+    parts.push(i === j ? String(sorted[i]) : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return `${parts.join(',')}%${Math.max(1, parallel)}`;
+}

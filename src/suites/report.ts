@@ -1,0 +1,161 @@
+/**
+ * Results of a reproduced suite (ours vs published with Δ, protocol, epochs, wall time, environment) and their
+ * renderings: a plain-text table, markdown and CSV. The results file is the record; the renderings derive from it.
+ */
+export interface Environment {
+  reclab: string;
+  node: string;
+  backend: string;
+  threads: number;
+  cpu: string;
+  os: string;
+  /** 1-minute load average when the suite finished (shared machines) */
+  loadAverage?: number;
+}
+
+export interface ResultRow {
+  id: string;
+  method: string;
+  backbone: string;
+  dataset: string;
+  config: string;
+  /** 'test': best epoch picked on test (the papers' protocol, labelled); 'valid': honest validation */
+  protocol: 'test' | 'valid';
+  status: 'finished' | 'stopped' | 'failed' | 'recorded';
+  epochs: number | null;
+  bestEpoch: number | null;
+  wallSeconds: number | null;
+  /** our test metrics at the selected epoch */
+  ours: Record<string, number>;
+  /** beyond-accuracy test metrics at the selected epoch (coverage, gini, arp, aplt at the suite's cut-offs), when the run computed them */
+  beyond?: Record<string, number>;
+  published: Record<string, number>;
+  source: string;
+  runDir?: string;
+  /** for results not produced by `reclab reproduce`: where the recorded numbers come from */
+  recordedFrom?: string;
+  error?: string;
+}
+
+export interface SuiteResults {
+  suite: string;
+  title: string;
+  metrics: string[];
+  generatedAt: string;
+  environment: Environment | null;
+  rows: ResultRow[];
+  note?: string;
+}
+
+export const PROTOCOL_LABEL = {
+  test: 'best epoch on test (papers\' protocol)',
+  valid: 'best epoch on validation',
+} as const;
+
+const f4 = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(4));
+
+/** ours − published, or undefined when either is missing. */
+export function delta(row: ResultRow, metric: string): number | undefined {
+  const a = row.ours[metric];
+  const b = row.published[metric];
+  return a === undefined || b === undefined ? undefined : a - b;
+}
+
+function fmtDelta(d: number | undefined, published: number | undefined): string {
+  if (d === undefined || published === undefined) return '—';
+  const pct = published !== 0 ? ` (${d >= 0 ? '+' : ''}${((100 * d) / published).toFixed(1)} %)` : '';
+  return `${d >= 0 ? '+' : ''}${d.toFixed(4)}${pct}`;
+}
+
+function fmtWall(s: number | null): string {
+  if (s === null || !Number.isFinite(s)) return '—';
+  if (s < 60) return `${s.toFixed(1)} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  return `${(s / 3600).toFixed(1)} h`;
+}
+
+function columns(r: SuiteResults): string[] {
+  return ['row', 'method', 'dataset', ...r.metrics.flatMap((m) => [`${m} ours`, `${m} published`, `Δ ${m}`]), 'protocol', 'epochs', 'wall', 'source'];
+}
+
+function cells(r: SuiteResults, row: ResultRow): string[] {
+  return [
+    row.id, row.method, row.dataset,
+    ...r.metrics.flatMap((m) => [row.status === 'failed' ? 'failed' : f4(row.ours[m]), f4(row.published[m]), fmtDelta(delta(row, m), row.published[m])]),
+    PROTOCOL_LABEL[row.protocol],
+    row.epochs === null ? '—' : row.bestEpoch !== null ? `${row.bestEpoch} of ${row.epochs}` : String(row.epochs),
+    fmtWall(row.wallSeconds),
+    row.source,
+  ];
+}
+
+export function environmentLine(env: Environment | null): string {
+  if (!env) return 'environment: not recorded';
+  return `RecLab ${env.reclab} · Node ${env.node} · backend ${env.backend} · ${env.threads} threads · ${env.cpu} · ${env.os}` +
+    (env.loadAverage !== undefined ? ` · load ${env.loadAverage.toFixed(2)}` : '');
+}
+
+export function renderText(r: SuiteResults): string {
+  const head = columns(r);
+  const rows = r.rows.map((row) => cells(r, row));
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((c) => c[i].length)));
+  const line = (c: string[]): string => c.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
+  return [`${r.title} (${r.suite})`, line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line), environmentLine(r.environment)].join('\n');
+}
+
+const mdCell = (s: string): string => s.replace(/\|/g, '\\|');
+
+export function renderMarkdown(r: SuiteResults): string {
+  const head = columns(r);
+  const lines = [
+    `# ${r.title}`,
+    '',
+    `Suite \`${r.suite}\`, generated ${r.generatedAt} by \`reclab reproduce\`. Δ = ours − published (relative in brackets).`,
+    '',
+    `| ${head.map(mdCell).join(' | ')} |`,
+    `|${head.map(() => '---').join('|')}|`,
+    ...r.rows.map((row) => `| ${cells(r, row).map(mdCell).join(' | ')} |`),
+    '',
+    `Environment: ${environmentLine(r.environment).replace(/^environment: /, '')}.`,
+  ];
+  const beyondKeys = beyondColumns(r);
+  if (beyondKeys.length) {
+    lines.push('', 'Beyond accuracy (ours, test, same epoch; docs/evaluation.md):', '',
+      `| row | ${beyondKeys.join(' | ')} |`, `|---|${beyondKeys.map(() => '---').join('|')}|`,
+      ...r.rows.map((row) => `| ${row.id} | ${beyondKeys.map((k) => f4(row.beyond?.[k])).join(' | ')} |`));
+  }
+  const recorded = r.rows.filter((row) => row.recordedFrom);
+  if (recorded.length) lines.push('', ...recorded.map((row) => `- \`${row.id}\`: recorded from ${row.recordedFrom}.`));
+  const failed = r.rows.filter((row) => row.error);
+  if (failed.length) lines.push('', ...failed.map((row) => `- \`${row.id}\` failed: ${row.error}`));
+  if (r.note) lines.push('', r.note);
+  return lines.join('\n') + '\n';
+}
+
+/** beyond-accuracy keys present in any row, in a stable order */
+export function beyondColumns(r: SuiteResults): string[] {
+  const keys = new Set<string>();
+  for (const row of r.rows) for (const k of Object.keys(row.beyond ?? {})) keys.add(k);
+  const order = ['coverage', 'gini', 'arp', 'aplt'];
+  return [...keys].sort((a, b) => order.indexOf(a.split('@')[0]) - order.indexOf(b.split('@')[0]) || a.localeCompare(b));
+}
+
+function csvCell(v: string | number | null | undefined): string {
+  if (v === null || v === undefined) return '';
+  const s = String(v);
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+export function renderCsv(r: SuiteResults): string {
+  const head = ['row', 'method', 'backbone', 'dataset', 'config', 'protocol', 'status', 'epochs', 'best_epoch', 'wall_seconds',
+    ...r.metrics.flatMap((m) => [`${m}_ours`, `${m}_published`, `${m}_delta`]), ...beyondColumns(r), 'source', 'run_dir', 'recorded_from',
+    'reclab', 'backend', 'threads', 'cpu'];
+  const env = r.environment;
+  const rows = r.rows.map((row) => [
+    row.id, row.method, row.backbone, row.dataset, row.config, row.protocol, row.status, row.epochs, row.bestEpoch, row.wallSeconds,
+    ...r.metrics.flatMap((m) => [row.ours[m], row.published[m], delta(row, m)]), ...beyondColumns(r).map((k) => row.beyond?.[k]),
+    row.source, row.runDir, row.recordedFrom,
+    env?.reclab, env?.backend, env?.threads, env?.cpu,
+  ].map(csvCell).join(','));
+  return [head.join(','), ...rows].join('\n') + '\n';
+}

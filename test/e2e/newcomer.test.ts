@@ -1,0 +1,236 @@
+/**
+ * End-to-end, the path a new user takes (issue 15), in real VS Code (code-server) driven by Chromium:
+ * template → train → the dashboard opens by itself → the result reads the same in the tree, the dashboard header,
+ * CodeLens and the compare table → ten status-bar clicks during a run, no error → a tree tooltip that stays while the
+ * run trains → a 300 px editor group without horizontal scroll → an example opened with completion working → a typo
+ * shown as an error with "did you mean", and Train refusing with the list.
+ * Prerequisites: scripts/setup-e2e.sh. Run: node scripts/run-tests.mjs test/e2e/newcomer.test.ts
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FrameLocator, Page } from 'playwright-core';
+import {
+  missingPrerequisites, packageExtension, pick, runCommand as paletteCommand, runRow, runsOnDisk, screenshot, sleep, startSession, waitForRow, type Session,
+} from './harness';
+
+/**
+ * The palette, with the keyboard focus back in the workbench first: F1 pressed while a webview (dashboard, compare)
+ * has the focus does not always reach the workbench.
+ */
+async function runCommand(page: Page, title: string): Promise<void> {
+  await page.keyboard.press('Escape');
+  await page.locator('.part.statusbar').click({ position: { x: 2, y: 2 } }).catch(() => undefined);
+  await paletteCommand(page, title);
+}
+
+const skip = missingPrerequisites();
+
+async function waitUntil(cond: () => boolean | Promise<boolean>, timeoutMs: number, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not met within ${timeoutMs / 1000} s`);
+    await sleep(250);
+  }
+}
+
+/** "ndcg@20 valid 0.2648 · test 0.3801 @ ep 52" anywhere in a text */
+const RESULT = /ndcg@20 valid (\d\.\d{4}) · test (\d\.\d{4}) @ ep (\d+)/;
+
+const LONG = JSON.stringify({
+  name: 'long-bpr', seed: 1,
+  dataset: { kind: 'synthetic', users: 2000, items: 1000, interactionsPerUser: 20 },
+  split: { validRatio: 0.1 }, model: { kind: 'mf', dim: 16 }, loss: { kind: 'bpr' }, sampler: { kind: 'uniform', negatives: 1 },
+  optimizer: { kind: 'adam', lr: 0.01 }, train: { epochs: 100000, batchSize: 256 }, eval: { every: 1, ks: [20], selectMetric: 'ndcg@20', patience: 0 },
+}, null, 2) + '\n';
+
+/** the webview of the editor tab whose title contains `title` (the last one opened) */
+function webview(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');
+}
+
+describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }, () => {
+  let s: Session;
+  let page: Page;
+  let configName = '';
+
+  before(async () => {
+    const vsix = packageExtension();
+    s = await startSession(vsix, { 'README.md': '# my experiments\n', 'more/long.reclab.json': LONG });
+    page = s.page;
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  after(async () => {
+    if (process.env.KEEP_RUN) console.log(`kept ${s?.run}`);
+    for (const r of s ? runsOnDisk(s.workspace) : []) {
+      if (r.status === 'running' && r.pid) try { process.kill(r.pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+    await s?.close();
+    if (s && !process.env.KEEP_RUN) fs.rmSync(s.run, { recursive: true, force: true });
+  });
+
+  it('welcome view: plain words, no literal backticks, a way to a terminal with reclab', async () => {
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' }).first().waitFor({ timeout: 60_000 });
+    await runCommand(page, 'RecLab: Refresh Runs');
+    await page.locator('.activitybar .action-item a[aria-label^="RecLab"]').first().click();
+    const welcome = page.locator('.welcome-view-content').first();
+    await welcome.getByText('No runs yet.').waitFor({ timeout: 30_000 });
+    const text = (await welcome.textContent()) ?? '';
+    assert.doesNotMatch(text, /`/, 'no literal backticks');
+    assert.match(text, /Open a Terminal with reclab/);
+    await screenshot(page, 'newcomer-01-welcome');
+  });
+
+  it('template → train: the dashboard opens by itself and the run finishes', async () => {
+    await runCommand(page, 'RecLab: New Experiment Config from Template…');
+    await pick(page, 'MF (dot)');
+    await pick(page, 'bpr');
+    await pick(page, 'uniform');
+    await pick(page, 'synthetic');
+    const name = page.locator('.quick-input-widget input');
+    await name.waitFor();
+    configName = (await name.inputValue()).trim();
+    assert.ok(configName, 'a suggested name');
+    await name.press('Enter');
+    await page.locator('.tab', { hasText: '.reclab.json' }).first().waitFor({ timeout: 30_000 });
+    await page.locator('.codelens-decoration a', { hasText: 'Train' }).first().click({ timeout: 30_000 });
+    // reclab.openDashboardOnTrain (default on): the live dashboard opens beside the config
+    await page.locator('.tab', { hasText: configName }).filter({ hasNotText: '.reclab.json' }).first().waitFor({ timeout: 90_000 });
+    await waitForRow(page, [configName, 'finished', 'ndcg@20'], 240_000);
+    await screenshot(page, 'newcomer-02-trained');
+  });
+
+  it('the result reads the same in the tree, the dashboard header, CodeLens and the compare table', async () => {
+    const row = runRow(page, configName, 'finished').first();
+    const treeText = (await row.getAttribute('aria-label')) ?? '';
+    const tree = RESULT.exec(treeText);
+    assert.ok(tree, `tree: ${treeText}`);
+    // dashboard header (the tab opened on train)
+    await row.click();
+    const header = webview(page).locator('.fact-result dd');
+    await header.waitFor({ timeout: 30_000 });
+    await waitUntil(async () => RESULT.test((await header.textContent()) ?? ''), 30_000, 'header result');
+    assert.equal(RESULT.exec((await header.textContent())!)![0], tree[0], 'dashboard header = tree');
+    // CodeLens of the config
+    await page.locator('.tab', { hasText: '.reclab.json' }).first().click();
+    const lens = page.locator('.codelens-decoration', { hasText: 'latest run' }).first();
+    await lens.waitFor({ timeout: 30_000 });
+    assert.equal(RESULT.exec((await lens.textContent()) ?? '')?.[0], tree[0], 'CodeLens = tree');
+    // compare: this run and a second (the long run, stopped after a few epochs)
+    await runCommand(page, 'RecLab: Train a Config…');
+    await pick(page, 'long.reclab.json');
+    await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
+    await waitUntil(() => runsOnDisk(s.workspace).some((r) => r.name === 'long-bpr' && ((r as { progress?: { epoch: number } }).progress?.epoch ?? 0) >= 2), 120_000, 'long run at epoch 2');
+    await runCommand(page, 'RecLab: Stop All Runs');
+    await waitForRow(page, ['long-bpr', 'stopped'], 60_000);
+    await runRow(page, configName, 'finished').first().click();
+    await runRow(page, 'long-bpr', 'stopped').first().click({ modifiers: ['Control'] });
+    await runCommand(page, 'RecLab: Compare Selected Runs');
+    await page.locator('.tab', { hasText: 'compare 2 runs' }).first().waitFor({ timeout: 30_000 });
+    const id = runsOnDisk(s.workspace).find((r) => r.name === configName)!.id;
+    const cells = webview(page).locator(`.metrics-table vscode-table-row[data-run="${id}"]`);
+    await cells.waitFor({ timeout: 30_000 });
+    const valid = await cells.locator('[data-col="valid"]').textContent();
+    const test = await cells.locator('[data-col="test"]').textContent();
+    const epoch = await cells.locator('[data-col="epoch"]').textContent();
+    assert.deepEqual([valid, test, epoch], [tree[1], tree[2], tree[3]], 'compare table = tree (same split, same epoch)');
+    await screenshot(page, 'newcomer-03-compare');
+  });
+
+  it('during a run: ten status-bar clicks open the dashboard without an error; a tree tooltip stays while it trains', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'RecLab: Train a Config…');
+    await pick(page, 'long.reclab.json');
+    await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
+    const item = page.locator('.statusbar-item', { hasText: 'long-bpr' }).first();
+    await item.waitFor({ timeout: 30_000 });
+    for (let i = 0; i < 10; i++) {
+      await runCommand(page, 'View: Close All Editors');
+      await item.click();
+      await page.locator('.tab', { hasText: 'long-bpr' }).first().waitFor({ timeout: 15_000 });
+      await sleep(300);
+    }
+    const toasts = (await page.locator('.notifications-toasts').allTextContents()).join(' ');
+    assert.doesNotMatch(toasts, /command not found|Actual command/i, toasts);
+    // tooltip: hover the running row; it must still be there after the row's progress changed
+    const running = runRow(page, 'long-bpr', 'running').first();
+    const labelBefore = (await running.getAttribute('aria-label')) ?? '';
+    await running.hover();
+    const hover = page.locator('.monaco-hover, .workbench-hover').filter({ hasText: 'long-bpr' }).first();
+    await hover.waitFor({ state: 'visible', timeout: 15_000 });
+    await waitUntil(async () => ((await running.getAttribute('aria-label')) ?? '') !== labelBefore, 120_000, 'the row updated');
+    assert.ok(await hover.isVisible(), 'the tooltip survived the row update');
+    assert.match((await hover.textContent()) ?? '', /progress: epoch \d+\/100000/);
+    await screenshot(page, 'newcomer-04-tooltip-during-training');
+    await page.mouse.move(700, 400);
+  });
+
+  it('a 300 px editor group: the dashboard reflows without horizontal scroll', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    await page.locator('.statusbar-item', { hasText: 'long-bpr' }).first().click();
+    await page.locator('.tab', { hasText: 'long-bpr' }).first().waitFor({ timeout: 15_000 });
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+    await page.setViewportSize({ width: 350, height: 800 });
+    const frame = webview(page);
+    await frame.locator('.run-header h1').waitFor({ timeout: 30_000 });
+    await waitUntil(async () => (await frame.locator('body').evaluate(() => document.documentElement.clientWidth)) <= 320, 20_000, 'narrow webview');
+    await sleep(800);
+    const m = await frame.locator('body').evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    assert.ok(m.client <= 320 && m.client >= 200, `webview width ${m.client}`);
+    assert.ok(m.scroll <= m.client, `horizontal scroll: ${m.scroll} > ${m.client}`);
+    await screenshot(page, 'newcomer-05-narrow-dashboard');
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+    await runCommand(page, 'RecLab: Stop All Runs');
+    await waitUntil(() => runsOnDisk(s.workspace).every((r) => r.status !== 'running'), 60_000, 'all stopped');
+  });
+
+  it('an example opened from the palette keeps completion (no relative $schema)', async () => {
+    await runCommand(page, 'View: Close All Editors');
+    await runCommand(page, 'RecLab: Open Example…');
+    await pick(page, 'gdns');
+    await page.locator('.tab', { hasText: 'gdns.reclab.json' }).first().waitFor({ timeout: 30_000 });
+    const copy = fs.readFileSync(path.join(s.workspace, 'gdns.reclab.json'), 'utf8');
+    assert.doesNotMatch(copy, /\$schema/);
+    // completion of top-level keys from the extension's schema: a new key on line 2
+    await page.locator('.monaco-editor .view-lines').first().click();
+    await page.keyboard.press('Control+Home');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Enter');
+    await page.keyboard.type('"');
+    await page.keyboard.press('Control+Space');
+    const suggest = page.locator('.suggest-widget .monaco-list-row', { hasText: 'temperature' }).first();
+    await suggest.waitFor({ timeout: 30_000 });
+    await screenshot(page, 'newcomer-06-example-completion');
+    await page.keyboard.press('Escape');
+    await runCommand(page, 'File: Revert File');
+  });
+
+  it('a typo is an error with "did you mean", and Train refuses with the list', async () => {
+    const file = path.join(s.workspace, `${configName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}.reclab.json`);
+    assert.ok(fs.existsSync(file), file);
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace('"lr":', '"lrr":'));
+    await runCommand(page, 'Go to File');
+    await page.keyboard.type(path.basename(file));
+    await pick(page, path.basename(file));
+    await runCommand(page, 'View: Focus Problems (Errors, Warnings, Infos)').catch(() => runCommand(page, 'View: Toggle Problems'));
+    const marker = page.locator('.markers-panel .monaco-list-row', { hasText: 'did you mean "lr"' }).first();
+    await marker.waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.markers-panel .monaco-list-row .codicon-error', {}).count() > 0, true, 'shown as an error');
+    const before = runsOnDisk(s.workspace).length;
+    await runCommand(page, 'RecLab: Train Current Config');
+    const dialog = page.locator('.monaco-dialog-box');
+    await dialog.waitFor({ timeout: 30_000 });
+    const text = (await dialog.textContent()) ?? '';
+    assert.match(text, /has 1 problem; training was not started/);
+    assert.match(text, /line \d+: \$\.optimizer: unknown key "lrr" — did you mean "lr"\?/);
+    assert.doesNotMatch(text, new RegExp(s.workspace.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')), 'no absolute path');
+    await screenshot(page, 'newcomer-07-train-refused');
+    await page.keyboard.press('Escape');
+    await sleep(1500);
+    assert.equal(runsOnDisk(s.workspace).length, before, 'nothing started');
+    assert.equal(await page.locator('.statusbar-item', { hasText: 'started' }).count(), 0, 'never says "started"');
+  });
+});

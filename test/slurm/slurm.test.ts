@@ -1,0 +1,134 @@
+/**
+ * The Slurm executor against a real Slurm: the single-node cluster of scripts/setup-slurm.sh (slurmctld + slurmd +
+ * munge on 127.0.0.1, started by scripts/run-tests.mjs when this suite is selected). A 4-point sweep goes out as one
+ * job array and every run finishes; a run cancelled mid-training is marked stopped; a job Slurm refuses (bad
+ * partition) is reported failed with Slurm's reason. Every wait is on a condition (record, run.json, process exit).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { readRunInfo } from '../../src/runs/reader';
+import { listSweeps, readSweep, sweepFile, type SweepRecord } from '../../src/runs/records';
+import { squeue } from '../../src/scale/slurm/commands';
+
+const root = process.env.RECLAB_ROOT!;
+const cli = path.join(root, 'dist/cli.js');
+const env = { ...process.env, RECLAB_SLURM_POLL_MS: '300' };
+
+const tiny = {
+  name: 'slurm-tiny', dataset: { kind: 'synthetic', users: 300, items: 200, interactionsPerUser: 15, clusters: 5 }, model: { dim: 8 },
+  train: { epochs: 3, batchSize: 256 }, eval: { ks: [20], metrics: ['recall', 'ndcg'], selectMetric: 'ndcg@20', workers: 1, popularityGroups: 0 },
+};
+
+function workspace(config: Record<string, unknown>): { file: string; runs: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-slurm-'));
+  const file = path.join(dir, 'exp.reclab.json');
+  fs.writeFileSync(file, JSON.stringify(config, null, 2));
+  return { file, runs: path.join(dir, 'runs') };
+}
+
+function startSweep(file: string, runs: string): { child: ChildProcess; done: Promise<{ code: number; out: string }> } {
+  const child = spawn(process.execPath, [cli, 'sweep', file, '--runs-dir', runs, '--quiet'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const done = new Promise<{ code: number; out: string }>((r) => child.on('exit', (c) => r({ code: c ?? -1, out })));
+  return { child, done };
+}
+
+/** Polls a condition every 100 ms (no deadline of its own: node's test timeout bounds it); fails if the sweep exits first. */
+async function until<T>(what: string, f: () => T | undefined | false, exited?: Promise<unknown>): Promise<T> {
+  let over = false;
+  void exited?.then(() => (over = true));
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (over) {
+      const last = f();
+      if (last) return last;
+      throw new Error(`the sweep process exited before: ${what}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+const record = (runs: string): SweepRecord | undefined => {
+  const [s] = listSweeps(runs);
+  return s && readSweep(sweepFile(runs, s.id));
+};
+
+test('slurm is up: sinfo shows the node', () => {
+  const r = spawnSync('sinfo', ['-h', '-o', '%T'], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /idle|mix|alloc/);
+});
+
+test('a 4-point sweep runs as one job array (%2): placeholders wait with their job ids, every run finishes', { timeout: 600_000 }, async () => {
+  const { file, runs } = workspace({ ...tiny, sweep: { 'model.dim': [4, 8, 12, 16] }, search: { strategy: 'grid', parallel: 2 }, executor: { kind: 'slurm', cpus: 1 } });
+  const t0 = Date.now();
+  const { done } = startSweep(file, runs);
+  // while the first two tasks run, the others pend on the array's task limit, visible as queued runs with job ids
+  const pending = await until('a trial pending on JobArrayTaskLimit', () => record(runs)?.trials.find((t) => t.job?.state === 'PENDING' && t.status === 'queued'), done);
+  const placeholder = readRunInfo(path.join(runs, pending.runId!));
+  if (placeholder?.status === 'queued') assert.match(placeholder.job!.id, /^\d+_\d$/);
+  const { code, out } = await done;
+  const seconds = (Date.now() - t0) / 1000;
+  assert.equal(code, 0, out);
+  const s = record(runs)!;
+  assert.equal(s.status, 'finished');
+  assert.deepEqual(s.trials.map((t) => t.status), ['finished', 'finished', 'finished', 'finished']);
+  const arrays = new Set(s.trials.map((t) => t.job!.id.split('_')[0]));
+  assert.equal(arrays.size, 1, 'one job array');
+  s.trials.forEach((t) => assert.equal(t.job!.id, `${[...arrays][0]}_${t.index}`, 'array task id = trial index'));
+  for (const t of s.trials) {
+    const info = readRunInfo(path.join(runs, t.runId!))!;
+    assert.equal(info.status, 'finished');
+    assert.equal(info.job?.id, t.job!.id);
+    assert.deepEqual(info.sweep, { id: s.id, trial: t.index });
+    assert.ok(t.value! > 0);
+  }
+  assert.ok(s.decisions.some((d) => /submitted trials 0, 1, 2, 3 as Slurm job array \d+ \(--array=0-3%2/.test(d.message)));
+  console.log(`# slurm: 4-point sweep as a job array (%2) finished in ${seconds.toFixed(1)} s`);
+});
+
+test('a trial cancelled mid-run (scancel through `reclab cancel`) is marked stopped, metrics kept', { timeout: 600_000 }, async () => {
+  const { file, runs } = workspace({ ...tiny, train: { epochs: 2000, batchSize: 64 }, eval: { ...tiny.eval, patience: 0 }, sweep: { 'model.dim': [8] }, executor: { kind: 'slurm' } });
+  const { done } = startSweep(file, runs);
+  const trial = await until('the trial trains (epoch ≥ 1)', () => {
+    const t = record(runs)?.trials[0];
+    const info = t?.runId ? readRunInfo(path.join(runs, t.runId)) : undefined;
+    return info?.status === 'running' && (info.progress?.epoch ?? 0) >= 1 ? t : undefined;
+  }, done);
+  const t0 = Date.now();
+  const c = spawnSync(process.execPath, [cli, 'cancel', record(runs)!.id, '0', '--runs-dir', runs], { encoding: 'utf8', env });
+  assert.equal(c.status, 0, c.stderr);
+  assert.match(c.stdout, new RegExp(`Slurm job ${trial.job!.id}`));
+  const { code, out } = await done;
+  assert.equal(code, 0, out);
+  const s = record(runs)!;
+  assert.equal(s.trials[0].status, 'stopped');
+  const info = readRunInfo(path.join(runs, s.trials[0].runId!))!;
+  assert.equal(info.status, 'stopped');
+  assert.ok(fs.statSync(path.join(runs, s.trials[0].runId!, 'metrics.jsonl')).size > 0, 'metrics kept');
+  // Slurm agrees: the task is no longer pending or running
+  const st = (await squeue([trial.job!.id])).find((j) => j.id === trial.job!.id);
+  assert.ok(!st || !['PENDING', 'RUNNING'].includes(st.state), JSON.stringify(st));
+  console.log(`# slurm: cancel → run stopped in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+});
+
+test('a job Slurm refuses (bad partition) is reported failed with Slurm\'s reason, in the record and the run', { timeout: 120_000 }, async () => {
+  const { file, runs } = workspace({ ...tiny, sweep: { 'model.dim': [8] }, executor: { kind: 'slurm', partition: 'no-such-partition' } });
+  const { code, out } = await startSweep(file, runs).done;
+  assert.notEqual(code, 0);
+  assert.match(out, /Slurm refused the job: .*[Ii]nvalid partition/);
+  const s = record(runs)!;
+  assert.equal(s.status, 'failed');
+  assert.equal(s.trials[0].status, 'failed');
+  assert.match(s.trials[0].reason!, /invalid partition/i);
+  const info = readRunInfo(path.join(runs, s.trials[0].runId!))!;
+  assert.equal(info.status, 'failed');
+  assert.match(info.reason!, /invalid partition/i);
+});
