@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../engine/config/validate';
+import { ConfigError, resolveSweep } from '../engine/config/validate';
 import { ConsoleReporter, fmtDuration } from './console-reporter';
 import { compareTable, datasetStatsCommand, estimateCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, trainCommand } from './commands';
 import { withInterrupt } from './interrupt';
@@ -154,6 +154,15 @@ async function main(argv: string[]): Promise<number> {
         if (values.resume) file = resolveSweepFile(values.resume, runsDir);
         else {
           const l = readConfigFile(rest[0], overrides);
+          // a plain grid ($.sweep, no $.search): every point validated before the sweep is created (paths, values)
+          if (l.raw.sweep !== undefined && l.raw.search === undefined) {
+            try {
+              resolveSweep(l.raw);
+            } catch (e) {
+              if (e instanceof ConfigError) throw new ConfigError(`${safeMessage(rest[0], 300)}: ${e.message}`, e.problems);
+              throw e;
+            }
+          }
           const exec = values.executor ? { ...((l.raw.executor as ExecutorConfig | undefined) ?? {}), kind: values.executor as ExecutorConfig['kind'] } : undefined;
           file = createSweep({ raw: l.raw, baseDir: l.baseDir, configPath: l.path, runsDir, executor: exec }).file;
         }
