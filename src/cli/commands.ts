@@ -5,6 +5,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from '../engine/config/types';
 import { ConfigError, applyOverrides, resolveConfig, resolveSweep } from '../engine/config/validate';
+import { lineColumn, parseJsonText } from '../engine/config/json-text';
+import { safeMessage, quote } from '../engine/text/quote';
+import { runFolderError, systemReason } from '../engine/text/system-error';
+import { checkMemory, estimateMemory, formatEstimate, machineMemory, MemoryLimitError, shapeFromConfig, type MemoryEstimate } from '../engine/estimate';
+import type { Dataset } from '../engine/data/types';
 import { editorSchema } from '../engine/config/schema';
 import { configReferenceMarkdown } from '../engine/config/reference';
 import { train, type TrainResult, describeConfig } from '../engine/train';
@@ -25,31 +30,59 @@ export interface LoadedConfig {
   baseDir: string;
 }
 
-/** Reads a config file; JSON syntax errors name the file, line and column. */
+/** Largest config file read (a config is a small JSON object; anything bigger is the wrong file). */
+const MAX_CONFIG_BYTES = 16 << 20;
+
+/** Reads a config file; every JSON syntax error names the file, line and column (strict JSON: see json-text.ts). */
 export function readConfigFile(file: string, overrides: string[] = []): LoadedConfig {
   const abs = path.resolve(file);
+  const shown = safeMessage(file, 300);
+  let bytes: Buffer;
+  try {
+    const st = fs.statSync(abs);
+    if (st.isDirectory()) throw new ConfigError(`${shown}: is a folder, expected a config file (*.reclab.json)`);
+    if (st.size > MAX_CONFIG_BYTES) throw new ConfigError(`${shown}: is ${(st.size / 2 ** 20).toFixed(0)} MB, too large for a config file (a *.reclab.json is a small JSON object)`);
+    bytes = fs.readFileSync(abs);
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    throw new ConfigError(`${shown}: cannot read the config file: ${systemReason(e)}`);
+  }
   let text: string;
   try {
-    text = fs.readFileSync(abs, 'utf8');
-  } catch (e) {
-    throw new ConfigError(`${file}: cannot read config (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    const bad = firstInvalidUtf8(bytes);
+    const { line, column } = lineColumn(bytes.subarray(0, bad).toString('utf8'), bad);
+    throw new ConfigError(`${shown}:${line}:${column}: the file is not UTF-8 text (byte 0x${bytes[bad].toString(16).padStart(2, '0')}); save it as UTF-8`);
   }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    const m = /position (\d+)/.exec((e as Error).message);
-    let where = '';
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const line = before.split('\n').length;
-      where = `:${line}:${pos - before.lastIndexOf('\n')}`;
-    }
-    throw new ConfigError(`${file}${where}: invalid JSON (${(e as Error).message})`);
+  const { value: raw, problems } = parseJsonText(text);
+  if (problems.length) {
+    const shownProblems = problems.slice(0, 10).map((p) => `${shown}:${p.line}:${p.column}: ${p.message}`);
+    if (problems.length > 10) shownProblems.push(`… and ${problems.length - 10} more JSON errors`);
+    throw new ConfigError(`${shownProblems[0].replace(/: ([^:]*)$/, ': invalid JSON: $1')}${shownProblems.length > 1 ? '\n' + shownProblems.slice(1).join('\n') : ''}`);
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${file}: $: expected an object`);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError(`${shown}: $: expected a JSON object ({ "name": …, … }), found ${Array.isArray(raw) ? 'an array' : raw === null ? 'null' : typeof raw}`);
   return { raw: applyOverrides(raw as Record<string, unknown>, overrides), path: abs, baseDir: path.dirname(abs) };
+}
+
+/** Offset of the first byte that is not valid UTF-8. */
+function firstInvalidUtf8(b: Buffer): number {
+  let lo = 0;
+  let hi = b.length;
+  const ok = (n: number): boolean => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(0, n), { stream: true });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (ok(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  return Math.min(lo, b.length - 1);
 }
 
 export function loadConfig(file: string, overrides: string[] = []): { config: ExperimentConfig; loaded: LoadedConfig } {
@@ -80,6 +113,12 @@ export interface TrainCommandOptions {
   signal?: AbortSignal;
   onEvent?: (e: RunEvent) => void;
   onCreated?: (runId: string, runDir: string) => void;
+  /**
+   * read the dataset (and check the memory) before the run folder is created, so bad data or a config too big for
+   * this machine leaves no run behind (the CLI); otherwise the run exists while its data loads (the extension shows it)
+   */
+  loadFirst?: boolean;
+  onLoadProgress?: (fraction: number, message: string) => void;
 }
 
 export async function trainCommand(configFile: string, o: TrainCommandOptions): Promise<TrainResult> {
@@ -89,10 +128,72 @@ export async function trainCommand(configFile: string, o: TrainCommandOptions): 
   }
   const pointOverrides = Object.entries(o.sweepPoint ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`);
   const { config, loaded } = loadConfig(configFile, [...(o.overrides ?? []), ...pointOverrides]);
+  checkRunsFolder(o.runsDir);
+  checkCheckpointPaths(configFile, config, loaded.baseDir);
+  let dataset: Dataset | undefined;
+  if (o.loadFirst) {
+    // refuse what cannot fit before reading anything (synthetic sizes are known from the config) …
+    if (shapeFromConfig(config)) checkFits(configFile, estimateMemory(config));
+    dataset = await loadDataset(config, loaded.baseDir, o.onLoadProgress, o.signal);
+    // … and with the real counts once the data is read (train() checks again; this one runs before any run folder)
+    checkFits(configFile, estimateMemory(config, datasetStats(dataset)));
+  }
   return train({
     config, baseDir: loaded.baseDir, runsDir: o.runsDir, runId: o.runId, configPath: loaded.path, sweepPoint: o.sweepPoint,
-    signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated,
+    signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated, dataset,
   });
+}
+
+/** checkMemory, with the config file named in the message. */
+function checkFits(configFile: string, e: MemoryEstimate): void {
+  try {
+    checkMemory(e, machineMemory(process.memoryUsage().rss));
+  } catch (err) {
+    if (err instanceof MemoryLimitError) throw new MemoryLimitError(`${safeMessage(configFile, 300)}: ${err.message}`, err.estimate);
+    throw err;
+  }
+}
+
+/** Checkpoints the config starts from (model.init.from, the hard-rank sampler's checkpoint) exist, before anything runs. */
+function checkCheckpointPaths(configFile: string, c: ExperimentConfig, baseDir: string): void {
+  const need: [string, string, 'best' | 'last', string | undefined][] = [];
+  if (c.model.init.from) need.push(['$.model.init.from', c.model.init.from, 'best', undefined]);
+  const s = c.sampler as { kind: string; checkpoint?: string; which?: 'best' | 'last'; experiment?: string };
+  if (s.kind === 'hard-rank' && s.checkpoint) need.push(['$.sampler.checkpoint', s.checkpoint, s.which ?? 'best', s.experiment || undefined]);
+  for (const [at, where, which, experiment] of need) {
+    if (!findCheckpointDir(path.resolve(baseDir, where), which, experiment)) {
+      throw new ConfigError(`${safeMessage(configFile, 300)}: ${at}: no ${which} checkpoint at ${quote(where, 200)} (give a run directory, its checkpoints/${which} folder, or a runs folder holding a run${experiment ? ` of experiment ${quote(experiment)}` : ''})`);
+    }
+  }
+}
+
+/**
+ * Fails early, in words, when runs cannot be written under runsDir: it is a file, a part of its path is a file, or it
+ * is not writable. A folder that does not exist yet is fine (it is created with the first run).
+ */
+export function checkRunsFolder(runsDir: string): void {
+  let dir = runsDir;
+  for (;;) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(dir);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') throw runFolderError(e, runsDir); // ENOTDIR: a parent is a file, found below
+    }
+    if (st) {
+      if (!st.isDirectory()) throw runFolderError(Object.assign(new Error('not a folder'), { code: 'ENOTDIR', syscall: 'mkdir', path: dir }), runsDir);
+      try {
+        fs.accessSync(dir, fs.constants.W_OK | fs.constants.X_OK);
+      } catch (e) {
+        throw runFolderError(e, runsDir);
+      }
+      return;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
 }
 
 /** Parses `--point '{"optimizer.lr": 0.001}'`. */
@@ -101,9 +202,9 @@ export function parsePoint(text: string): Record<string, unknown> {
   try {
     v = JSON.parse(text);
   } catch {
-    throw new ConfigError(`--point expects a JSON object like {"optimizer.lr": 0.001}, got ${text}`);
+    throw new ConfigError(`--point expects a JSON object like {"optimizer.lr": 0.001}, got ${quote(text)}`);
   }
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`--point expects a JSON object, got ${text}`);
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new ConfigError(`--point expects a JSON object, got ${quote(text)}`);
   return v as Record<string, unknown>;
 }
 
@@ -115,6 +216,12 @@ export interface SweepCommandOptions extends TrainCommandOptions {
 export async function sweepCommand(configFile: string, o: SweepCommandOptions): Promise<{ results: TrainResult[]; points: Record<string, unknown>[] }> {
   const loaded = readConfigFile(configFile, o.overrides);
   const points = withFile(configFile, () => resolveSweep(loaded.raw));
+  checkRunsFolder(o.runsDir);
+  // synthetic points whose size is known from the config are checked before anything runs
+  for (const { config } of points) {
+    checkCheckpointPaths(configFile, config, loaded.baseDir);
+    if (shapeFromConfig(config)) checkFits(configFile, estimateMemory(config));
+  }
   const results: TrainResult[] = [];
   const evaluator = new Evaluator({ workers: points[0].config.eval.workers });
   let dataset: Awaited<ReturnType<typeof loadDataset>> | undefined;
@@ -125,12 +232,12 @@ export async function sweepCommand(configFile: string, o: SweepCommandOptions): 
       const { point, config } = points[i];
       const key = JSON.stringify([config.dataset, config.split, config.seed]);
       if (key !== datasetKey) {
-        dataset = await loadDataset(config, loaded.baseDir);
+        dataset = await loadDataset(config, loaded.baseDir, undefined, o.signal);
         datasetKey = key;
       }
       o.onRunStart?.(i, points.length, point);
       try {
-        results.push(await train({ config, baseDir: loaded.baseDir, runsDir: o.runsDir, configPath: loaded.path, sweepPoint: point, signal: o.signal, onEvent: o.onEvent, dataset, evaluator }));
+        results.push(await train({ config, baseDir: loaded.baseDir, runsDir: o.runsDir, configPath: loaded.path, sweepPoint: point, signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated, dataset, evaluator }));
       } catch (e) {
         const r = (e as Error & { result?: TrainResult }).result;
         if (!r) throw e;
@@ -229,6 +336,26 @@ export async function datasetStatsCommand(configFile: string, overrides: string[
     ['dataset', 'users', 'items', 'train', 'valid', 'test', 'density', 'gini(pop)'],
     [[s.name, String(s.users), String(s.items), String(s.train), String(s.valid), String(s.test), s.density.toExponential(3), s.giniItemPopularity.toFixed(4)]],
   );
+}
+
+/**
+ * `reclab estimate <config>`: the memory a run needs, part by part, and this machine's memory. Synthetic sizes come
+ * from the config; file datasets are read to count users, items and interactions (nothing is allocated for training).
+ */
+export async function estimateCommand(configFile: string, overrides: string[] = [], signal?: AbortSignal): Promise<{ text: string; estimate: MemoryEstimate; fits: boolean }> {
+  const { config, loaded } = loadConfig(configFile, overrides);
+  const shape = shapeFromConfig(config) ?? datasetStats(await loadDataset(config, loaded.baseDir, undefined, signal));
+  const estimate = estimateMemory(config, shape);
+  const machine = machineMemory();
+  let verdict = 'fits in this machine\'s available memory';
+  let fits = true;
+  try {
+    checkMemory(estimate, machine, {});
+  } catch (e) {
+    fits = false;
+    verdict = `does not fit: ${(e as Error).message}`;
+  }
+  return { text: `${formatEstimate(estimate, machine)}\n${verdict}`, estimate, fits };
 }
 
 export function schemaCommand(out?: string, markdown = false): string {

@@ -1,6 +1,7 @@
 /**
  * Turns RunEvents into terminal output: a per-epoch table, and on a TTY a live progress line with ETA.
  */
+import { escapeControls } from '../engine/text/quote';
 import type { RunEvent, MetricValues } from '../protocol/events';
 
 export function fmtDuration(seconds: number): string {
@@ -57,7 +58,7 @@ export class ConsoleReporter {
 
   private print(line: string): void {
     this.clearProgress();
-    this.out.write(line + '\n');
+    this.out.write(escapeControls(line) + '\n'); // lines quote names and messages from the user's files
   }
 
   private drawProgress(label: string, fraction: number, eta?: number): void {
@@ -68,7 +69,7 @@ export class ConsoleReporter {
     const width = 24;
     const filled = Math.round(Math.max(0, Math.min(1, fraction)) * width);
     const bar = '█'.repeat(filled) + '░'.repeat(width - filled);
-    this.out.write(`\r\x1b[2K${label} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}%${eta !== undefined ? ` ETA ${fmtDuration(eta)}` : ''}`);
+    this.out.write(`\r\x1b[2K${escapeControls(label)} ${bar} ${(fraction * 100).toFixed(0).padStart(3)}%${eta !== undefined ? ` ETA ${fmtDuration(eta)}` : ''}`);
     this.progressShown = true;
   }
 

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import type { EngineToHost, HostToEngine } from '../protocol/events';
 import { trainCommand } from './commands';
 import { ConfigError } from '../engine/config/validate';
+import { safeMessage } from '../engine/text/quote';
 import { parsePoint } from './commands';
 
 // A parent that goes away (window reload) must not crash a run: sends after disconnect fail asynchronously with
@@ -52,7 +53,9 @@ async function main(): Promise<number> {
 main().then(
   (code) => process.exit(code),
   (e: Error) => {
-    process.stderr.write(`${e instanceof ConfigError ? e.message : e.stack ?? e.message}\n`);
-    process.exit(e instanceof ConfigError ? 2 : 1);
+    // bad input (config, data, paths, memory) is the message alone, escaped; anything else keeps its stack for the log
+    const input = e instanceof ConfigError || ['DatasetError', 'SystemError', 'MemoryLimitError'].includes(e?.name);
+    process.stderr.write(`${input ? safeMessage(e.message) : e.stack ?? e.message}\n`);
+    process.exit(input ? 2 : 1);
   },
 );

@@ -4,9 +4,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../engine/config/validate';
+import { ConfigError, resolveSweep } from '../engine/config/validate';
 import { ConsoleReporter, fmtDuration } from './console-reporter';
-import { compareTable, datasetStatsCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, trainCommand } from './commands';
+import { compareTable, datasetStatsCommand, estimateCommand, evalCommand, loadConfig, parsePoint, runsCommand, schemaCommand, trainCommand } from './commands';
+import { withInterrupt } from './interrupt';
+import { safeMessage } from '../engine/text/quote';
+import { estimateMemory } from '../engine/estimate';
+import { setMemoryEstimator } from '../scale/executors/slurm';
 import { VERSION } from '../version';
 import { reproduceCommand } from './reproduce';
 import { datasetsFetchCommand, datasetsListCommand, datasetsPathCommand, datasetsVerifyCommand } from './datasets';
@@ -18,6 +22,12 @@ import { runTrial } from '../scale/trial';
 import { readConfigFile } from './commands';
 import { readSweep } from '../runs/records';
 import type { ExecutorConfig } from '../engine/config/types';
+
+// Slurm's --mem from the memory estimate when the dataset's size is known from the config (synthetic data)
+setMemoryEstimator((c) => {
+  const e = estimateMemory(c);
+  return e.exactShape ? e.total / 2 ** 20 : undefined;
+});
 
 const USAGE = `reclab ${VERSION} — train and compare implicit-feedback recommenders
 
@@ -34,24 +44,12 @@ usage:
   reclab datasets stats <config.reclab.json> [--set path=value …]
   reclab datasets list | fetch NAME [--from URL|DIR] [--timeout S] | verify NAME | path NAME
   reclab reproduce <suite.json> [--rows a,b] [--runs-dir D] [--out DIR] [--set path=value …]
+  reclab estimate <config.reclab.json> [--set path=value …]   memory the run needs, part by part
   reclab schema [--out file.json | --markdown file.md]
 
-Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once.`;
-
-function withInterrupt(): AbortController {
-  const ac = new AbortController();
-  let count = 0;
-  const onSignal = (sig: string): void => {
-    count++;
-    if (count === 1) {
-      process.stderr.write(`\n${sig}: stopping after the current step (again to exit now)\n`);
-      ac.abort(`stopped by ${sig}`);
-    } else process.exit(130);
-  };
-  process.on('SIGINT', () => onSignal('SIGINT'));
-  process.on('SIGTERM', () => onSignal('SIGTERM'));
-  return ac;
-}
+Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once (the run
+is still recorded as stopped). Exit status: 0 finished or stopped, 1 the run failed, 2 bad input (config, data,
+paths, a run too big for this machine's memory), 130 interrupted before a run started.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -111,12 +109,33 @@ async function main(argv: string[]): Promise<number> {
       }
       const { config } = loadConfig(rest[0], overrides);
       const reporter = new ConsoleReporter(process.stdout, config.eval.selectMetric, values.quiet);
-      const ac = withInterrupt();
-      const r = await trainCommand(rest[0], { runsDir, runId: values.id, overrides, sweepPoint: values.point ? parsePoint(values.point) : undefined, signal: ac.signal, onEvent: (e) => reporter.handle(e) }).catch((e) => {
+      const stop = withInterrupt();
+      let runDir: string | null = null;
+      let r: Awaited<ReturnType<typeof trainCommand>>;
+      try {
+        r = await trainCommand(rest[0], {
+          runsDir, runId: values.id, overrides, sweepPoint: values.point ? parsePoint(values.point) : undefined, signal: stop.signal,
+          onEvent: (e) => reporter.handle(e), loadFirst: true,
+          onLoadProgress: (f, m) => reporter.handle({ t: Date.now(), kind: 'phase', phase: 'load', progress: f, message: m }),
+          onCreated: (_id, dir) => {
+            runDir = dir;
+            stop.setRun(dir);
+          },
+        });
+      } catch (e) {
+        reporter.handle({ t: Date.now(), kind: 'end', status: 'failed', epochs: 0, seconds: 0 }); // clears a progress line
+        if (!runDir && stop.signal.aborted) {
+          console.error(`${stop.signal.reason}: stopped while loading the dataset; no run was created`);
+          return 130;
+        }
         const res = (e as Error & { result?: { runDir: string } }).result;
-        if (res) console.error(`run failed: ${(e as Error).message}\n  run directory: ${res.runDir}`);
-        throw e;
-      });
+        if (!res) throw e;
+        // the run folder exists and records the failure: one message, with where to look
+        console.error(`run failed: ${safeMessage((e as Error).message)}\n  run directory: ${res.runDir}`);
+        return isInputError(e) ? 2 : 1;
+      } finally {
+        stop.setRun(null);
+      }
       const s = r.summary;
       console.log(`\n${r.status} after ${s.epochsRun} epochs in ${fmtDuration(s.wallSeconds)}${r.reason ? ` (${r.reason})` : ''}`);
       if (s.best) {
@@ -135,6 +154,15 @@ async function main(argv: string[]): Promise<number> {
         if (values.resume) file = resolveSweepFile(values.resume, runsDir);
         else {
           const l = readConfigFile(rest[0], overrides);
+          // a plain grid ($.sweep, no $.search): every point validated before the sweep is created (paths, values)
+          if (l.raw.sweep !== undefined && l.raw.search === undefined) {
+            try {
+              resolveSweep(l.raw);
+            } catch (e) {
+              if (e instanceof ConfigError) throw new ConfigError(`${safeMessage(rest[0], 300)}: ${e.message}`, e.problems);
+              throw e;
+            }
+          }
           const exec = values.executor ? { ...((l.raw.executor as ExecutorConfig | undefined) ?? {}), kind: values.executor as ExecutorConfig['kind'] } : undefined;
           file = createSweep({ raw: l.raw, baseDir: l.baseDir, configPath: l.path, runsDir, executor: exec }).file;
         }
@@ -206,6 +234,12 @@ async function main(argv: string[]): Promise<number> {
       if (rest[0] !== 'stats' || rest.length !== 2) throw new ConfigError('usage: reclab datasets stats <config> | list | fetch NAME [--from URL|DIR] | verify NAME | path NAME');
       console.log(await datasetStatsCommand(rest[1], overrides));
       return 0;
+    case 'estimate': {
+      if (rest.length !== 1) throw new ConfigError('usage: reclab estimate <config>');
+      const r = await estimateCommand(rest[0], overrides);
+      console.log(r.text);
+      return 0;
+    }
     case 'reproduce': {
       if (rest.length !== 1) throw new ConfigError('reproduce takes one suite file');
       const ac = withInterrupt();
@@ -221,9 +255,19 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      console.error(`unknown command "${cmd}"\n\n${USAGE}`);
+      console.error(`unknown command "${safeMessage(cmd, 80)}"\n\n${USAGE}`);
       return 2;
   }
+}
+
+/** Errors in what the user gave (config, data, paths, sizes): exit status 2, the message alone. */
+const INPUT_ERRORS = new Set(['ConfigError', 'DatasetError', 'SystemError', 'MemoryLimitError']);
+function isInputError(e: unknown): boolean {
+  return e instanceof ConfigError || INPUT_ERRORS.has((e as Error)?.name);
+}
+
+class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
 }
 
 function isRunDir(arg: string): boolean {
@@ -232,9 +276,17 @@ function isRunDir(arg: string): boolean {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e: Error) => {
-    console.error(e instanceof ConfigError || ['DatasetError', 'ChecksumError', 'DownloadError', 'SuiteError'].includes(e.name) ? e.message : `error: ${e.message}`);
-    if (process.env.RECLAB_DEBUG) console.error(e.stack);
-    process.exit(e instanceof ConfigError ? 2 : 1);
+  (e: unknown) => {
+    const err = e instanceof Error ? e : new Error(String(e));
+    if (err instanceof InterruptedError) {
+      console.error(safeMessage(err.message));
+      process.exit(130);
+    }
+    // parseArgs rejects unknown options and missing values with a TypeError carrying an ERR_PARSE_ARGS_* code
+    const usage = /^ERR_PARSE_ARGS_/.test(String((err as NodeJS.ErrnoException).code));
+    const plain = isInputError(err) || usage || ['ChecksumError', 'DownloadError', 'SuiteError'].includes(err.name);
+    console.error(plain ? safeMessage(err.message) : `error: ${safeMessage(err.message)}${process.env.RECLAB_DEBUG ? '' : ' (RECLAB_DEBUG=1 shows where)'}`);
+    if (process.env.RECLAB_DEBUG) console.error(err.stack);
+    process.exit(isInputError(err) || usage ? 2 : 1);
   },
 );

@@ -31,6 +31,8 @@ import { SamplerDiagnostics } from './training/diagnostics';
 import { countActive, epochRows, extraPositives } from './training/rows';
 import type { RunSummary } from '../runs/format';
 import type { EvalEvent, RunEvent } from '../protocol/events';
+import { checkMemory, estimateMemory, machineMemory } from './estimate';
+import { runFolderError } from './text/system-error';
 import { encodePerUser, writePerUser } from '../runs/per-user';
 import type { RunInfo } from '../runs/format';
 
@@ -75,6 +77,15 @@ export function describeConfig(c: ExperimentConfig): string {
   return `${backboneSpec(c.model.kind).label(c.model)}(${c.model.score}, d=${c.model.dim}) · ${c.loss.kind} · ${neg}${tau} · ${opt} lr=${c.optimizer.lr}${warm}`;
 }
 
+/** The run's recorder (it creates the run folder), with a system error put in words (the runs folder is a file …). */
+function createRecorder(opts: TrainOptions): Recorder {
+  try {
+    return new Recorder(opts);
+  } catch (e) {
+    throw runFolderError(e, opts.runsDir, opts.runId);
+  }
+}
+
 /** Yields to the event loop so stop messages, signals and IPC flushes get through a synchronous training loop. */
 const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -86,7 +97,7 @@ function asTables(b: Backbone): { users: EmbeddingTable; items: EmbeddingTable }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const c = opts.config;
-  const rec = new Recorder(opts);
+  const rec = createRecorder(opts);
   opts.onCreated?.(rec.runId, rec.dir);
   const emit = (e: RunEvent): void => rec.emit(e);
   const log = (level: 'info' | 'warn' | 'error', message: string): void => rec.log(level, message);
@@ -107,10 +118,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
   try {
     emit({ t: Date.now(), kind: 'phase', phase: 'load', message: 'loading dataset' });
-    const ds = opts.dataset ?? (await loadDataset(c, opts.baseDir, (f, m) => emit({ t: Date.now(), kind: 'phase', phase: 'load', progress: f, message: m })));
+    const ds = opts.dataset ?? (await loadDataset(c, opts.baseDir, (f, m) => emit({ t: Date.now(), kind: 'phase', phase: 'load', progress: f, message: m }), opts.signal));
     checkStop();
-    const backend = await initBackend(c.train.backend);
     const stats = datasetStats(ds);
+    checkMemory(estimateMemory(c, stats), machineMemory(process.memoryUsage().rss)); // before the tables are allocated
+    const backend = await initBackend(c.train.backend);
     const threads = KernelPool.configure(c.train.threads).threads;
     rec.writer.updateInfo({ backend, dataset: stats.name, threads });
     const popularity = itemPopularity(ds.train);

@@ -13,17 +13,27 @@ const int = (description: string, def: number, extra: Partial<JsonSchema> = {}):
 const obj = (description: string, properties: Record<string, JsonSchema>, extra: Partial<JsonSchema> = {}): JsonSchema => ({
   type: 'object', description, properties, additionalProperties: false, default: {}, ...extra,
 });
+/**
+ * Upper bounds that no real experiment reaches but that stop a typo (1e10 users) before anything is allocated; what
+ * fits in between is decided by the memory estimate (src/engine/estimate.ts) against this machine's memory.
+ */
+export const LIMITS = {
+  /** users, items, clusters: typed-array indices are 32-bit; 100 M rows of a 64-dim table alone is 25 GB */
+  rows: 100_000_000,
+} as const;
+const SEED: Partial<JsonSchema> = { minimum: 0, maximum: 2 ** 32 - 1 };
+
 const columnRef: JsonSchema = { type: ['string', 'integer'], description: 'column name (with header) or 0-based index' };
 
 export const DATASET_KINDS: Record<string, JsonSchema> = {
   synthetic: obj('Built-in deterministic synthetic data: latent clusters and power-law item popularity.', {
     kind: { const: 'synthetic' },
-    users: int('number of users', 3000, { minimum: 2 }),
-    items: int('number of items', 2000, { minimum: 2 }),
-    interactionsPerUser: num('mean interactions per user', 30, { exclusiveMinimum: 1 }),
-    clusters: int('latent clusters of users and items', 20, { minimum: 1 }),
-    popularityExponent: num('Zipf exponent of item popularity', 1.0, { minimum: 0 }),
-    seed: int('generator seed', 7),
+    users: int('number of users', 3000, { minimum: 2, maximum: LIMITS.rows }),
+    items: int('number of items', 2000, { minimum: 2, maximum: LIMITS.rows }),
+    interactionsPerUser: num('mean interactions per user', 30, { exclusiveMinimum: 1, maximum: 100_000 }),
+    clusters: int('latent clusters of users and items', 20, { minimum: 1, maximum: LIMITS.rows }),
+    popularityExponent: num('Zipf exponent of item popularity', 1.0, { minimum: 0, maximum: 10 }),
+    seed: int('generator seed', 7, SEED),
     testRatio: num('share of each user\'s interactions held out for test', 0.2, { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
     exposures: num('exposure model: skipped impressions per user, as a multiple of the user\'s interactions — items shown ∝ popularity from outside the user\'s taste cluster and not clicked, kept as explicit negatives for the real-negative samplers (0 = none; the interactions are the same either way)', 0, { minimum: 0, maximum: 100 }),
   }, { required: ['kind'] }),
@@ -69,7 +79,7 @@ function registryBranches(registry: Record<string, { name: string; description: 
 }
 
 export const SAMPLER_COMMON: Record<string, JsonSchema> = {
-  negatives: int('negatives per positive (per-row samplers) or per batch (shared samplers)', 1, { minimum: 1 }),
+  negatives: int('negatives per positive (per-row samplers) or per batch (shared samplers)', 1, { minimum: 1, maximum: 1 << 20 }),
   rejectPositives: { type: 'boolean', default: true, description: 'never return an item of the user\'s training set' },
 };
 
@@ -106,18 +116,18 @@ export function topLevelSchema(): JsonSchema {
     required: ['name'],
     properties: {
       $schema: { type: 'string' },
-      name: { type: 'string', minLength: 1, description: 'experiment name; runs are grouped by it' },
+      name: { type: 'string', minLength: 1, maxLength: 200, description: 'experiment name; runs are grouped by it' },
       description: { type: 'string' },
-      seed: int('seed of every random choice (init, sampling, shuffling)', 2020),
+      seed: int('seed of every random choice (init, sampling, shuffling)', 2020, SEED),
       dataset: kinded('where the interactions come from', DATASET_KINDS, 'synthetic'),
       split: obj('how train / validation / test are formed', {
         method: { enum: ['given', 'ratio', 'leave-last-out'], default: 'given', description: 'given: the source\'s own split (synthetic and lightgcn); ratio: random per-user holdout; leave-last-out: latest interaction by timestamp' },
         testRatio: num('share held out per user (method ratio)', 0.2, { exclusiveMinimum: 0, exclusiveMaximum: 1 }),
         validRatio: num('share of each user\'s training items carved out for validation (0 = none; the papers\' protocol)', 0.1, { minimum: 0, exclusiveMaximum: 1 }),
-        seed: int('split seed', 2020),
+        seed: int('split seed', 2020, SEED),
         kcore: obj('iterative k-core filter before splitting (0 = off)', {
-          user: int('minimum interactions per user', 0, { minimum: 0 }),
-          item: int('minimum interactions per item', 0, { minimum: 0 }),
+          user: int('minimum interactions per user', 0, { minimum: 0, maximum: LIMITS.rows }),
+          item: int('minimum interactions per item', 0, { minimum: 0, maximum: LIMITS.rows }),
         }),
       }),
       model: obj('the scoring model', {
@@ -157,27 +167,27 @@ export function topLevelSchema(): JsonSchema {
         eps: num('Adam / Adagrad ε', 1e-8, { exclusiveMinimum: 0 }),
       }),
       train: obj('training loop', {
-        epochs: int('maximum epochs', 50, { minimum: 0 }),
-        batchSize: int('rows per step', 2048, { minimum: 1 }),
+        epochs: int('maximum epochs', 50, { minimum: 0, maximum: 1_000_000 }),
+        batchSize: int('rows per step', 2048, { minimum: 1, maximum: 1 << 20 }),
         sampling: { enum: ['interaction', 'user'], default: 'interaction', description: 'interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch)' },
         backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'tfjs backend (auto: tfjs-node when installed, then wasm, then cpu)' },
         threads: int('threads of the training kernels (the fused many-negative step, dense Adam); 0 = one per core. Results do not depend on it', 0, { minimum: 0, maximum: 256 }),
-        logEvery: int('emit a step event every N steps', 10, { minimum: 1 }),
+        logEvery: int('emit a step event every N steps', 10, { minimum: 1, maximum: 1e9 }),
         lrDecayOnPlateau: num('multiply lr by this when the selection metric plateaus for patience evaluations, and keep going (0 = stop instead)', 0, { minimum: 0, exclusiveMaximum: 1 }),
         reloadBestOnPlateau: { type: 'boolean', default: false, description: 'with lrDecayOnPlateau: reload the best epoch\'s embeddings when the lr decays (RecZoo / SimpleX protocol; the optimiser state is kept)' },
       }),
       eval: obj('evaluation and model selection', {
-        every: int('evaluate every N epochs', 1, { minimum: 1 }),
-        ks: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, default: [10, 20, 50], description: 'cut-offs K' },
+        every: int('evaluate every N epochs', 1, { minimum: 1, maximum: 1_000_000 }),
+        ks: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 10_000 }, minItems: 1, maxItems: 32, default: [10, 20, 50], description: 'cut-offs K' },
         metrics: { type: 'array', items: { enum: ['recall', 'ndcg', 'precision', 'hit', 'mrr', 'coverage', 'gini', 'arp', 'aplt'] }, minItems: 1, default: ['recall', 'ndcg', 'precision', 'hit', 'mrr'], description: 'accuracy metrics, and the beyond-accuracy coverage, gini (of item exposure), arp (average recommendation popularity), aplt (average percentage of long-tail items), each at every K' },
         selectMetric: { type: 'string', pattern: '^(recall|ndcg|precision|hit|mrr)@[0-9]+$', default: 'ndcg@20', description: 'metric that picks the best epoch, e.g. recall@20' },
         selectOn: { enum: ['test', 'valid'], default: 'valid', description: 'valid: honest protocol (needs split.validRatio > 0); test: the papers\' protocol (best epoch picked on test)' },
-        patience: int('stop after this many evaluations without improvement (0 = never)', 10, { minimum: 0 }),
-        blockUsers: int('users scored per block', 1024, { minimum: 1 }),
-        workers: int('evaluation worker threads (0 = one per core)', 0, { minimum: 0 }),
-        popularityGroups: int('item-popularity groups for recall by popularity (0 = off)', 5, { minimum: 0 }),
+        patience: int('stop after this many evaluations without improvement (0 = never)', 10, { minimum: 0, maximum: 1_000_000 }),
+        blockUsers: int('users scored per block', 1024, { minimum: 1, maximum: 1 << 20 }),
+        workers: int('evaluation worker threads (0 = one per core)', 0, { minimum: 0, maximum: 256 }),
+        popularityGroups: int('item-popularity groups for recall by popularity (0 = off)', 5, { minimum: 0, maximum: 1000 }),
         headShare: num('aplt: share of training interactions held by the short head (the most popular items); the other items are the long tail', 0.8, { minimum: 0, maximum: 1 }),
-        sampledNegatives: int('also report accuracy metrics ranked among the targets and N uniformly sampled negatives per user, labelled recall@10/s100 (some papers use 100 or 1000); 0 = off. Never used for model selection', 0, { minimum: 0 }),
+        sampledNegatives: int('also report accuracy metrics ranked among the targets and N uniformly sampled negatives per user, labelled recall@10/s100 (some papers use 100 or 1000); 0 = off. Never used for model selection', 0, { minimum: 0, maximum: 1_000_000 }),
       }),
       sweep: {
         type: 'object', description: 'grid over dotted config paths: {"optimizer.lr": [1e-3, 1e-4]} gives one run per point',

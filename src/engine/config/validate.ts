@@ -8,6 +8,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import type { ExperimentConfig } from './types';
 import { KINDED_SECTIONS, topLevelSchema } from './schema';
 import { LOSSES } from '../losses/registry';
+import { cut, escapeControls, quote } from '../text/quote';
 
 export class ConfigError extends Error {
   constructor(
@@ -25,16 +26,40 @@ const kindValidators = new Map<string, ValidateFunction>();
 
 function jsonPath(prefix: string, instancePath: string): string {
   const parts = instancePath.split('/').filter(Boolean).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
-  let out = prefix;
-  for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`;
+  return parts.reduce((out, p) => out + pathStep(p), prefix);
+}
+
+/** One step of a JSON path: `.key`, `[3]` or `["odd key"]` (escaped and cut: keys come from the user's file). */
+function pathStep(p: string | number): string {
+  if (typeof p === 'number' || /^\d+$/.test(p)) return `[${p}]`;
+  return /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${quote(p, 40)}]`;
+}
+
+/**
+ * Numbers that JSON cannot hold but a parser produces anyway: 1e400 overflows to Infinity (JSON.parse and
+ * jsonc-parser both accept it), and would train on NaN or be stored as null. Returns one problem per such value.
+ */
+export function nonFiniteProblems(value: unknown, prefix = '$'): string[] {
+  const out: string[] = [];
+  const walk = (v: unknown, at: string): void => {
+    if (typeof v === 'number' && !Number.isFinite(v)) out.push(`${at}: ${v} is not a finite number (a value such as 1e400 overflows; write a finite number)`);
+    else if (Array.isArray(v)) v.forEach((x, k) => walk(x, at + pathStep(k)));
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, at + pathStep(k));
+  };
+  walk(value, prefix);
   return out;
+}
+
+/** At most `max` problems, then how many more: a file with thousands of mistakes still gives a readable message. */
+function capProblems(p: string[], max = 20): string[] {
+  return p.length <= max ? p : [...p.slice(0, max), `… and ${p.length - max} more problems`];
 }
 
 function describe(e: ErrorObject, prefix: string): string {
   const at = jsonPath(prefix, e.instancePath);
   switch (e.keyword) {
     case 'additionalProperties':
-      return `${at}: unknown key "${(e.params as { additionalProperty: string }).additionalProperty}"`;
+      return `${at}: unknown key ${quote((e.params as { additionalProperty: string }).additionalProperty)}`;
     case 'required':
       return `${at}: missing required key "${(e.params as { missingProperty: string }).missingProperty}"`;
     case 'enum':
@@ -59,6 +84,8 @@ function run(validator: ValidateFunction, data: unknown, prefix: string): string
 export function resolveConfig(raw: unknown): ExperimentConfig {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ConfigError('$: expected an object');
   const cfg = structuredClone(raw) as Record<string, unknown>;
+  const infinite = nonFiniteProblems(cfg);
+  if (infinite.length) throw new ConfigError(`invalid config:\n  ${capProblems(infinite).join('\n  ')}`, infinite);
   // {"catalog": "yelp2018"} is shorthand for {"kind": "catalog", "catalog": "yelp2018"}
   const ds = cfg.dataset as Record<string, unknown> | undefined;
   if (ds && typeof ds === 'object' && !Array.isArray(ds) && ds.kind === undefined && 'catalog' in ds) ds.kind = 'catalog';
@@ -79,7 +106,7 @@ export function resolveConfig(raw: unknown): ExperimentConfig {
   }
   if (!problems.length) problems.push(...crossChecks(cfg as unknown as ExperimentConfig));
   if (problems.length) {
-    throw new ConfigError(`invalid config:\n  ${problems.join('\n  ')}`, problems);
+    throw new ConfigError(`invalid config:\n  ${capProblems(problems).join('\n  ')}`, problems);
   }
   return cfg as unknown as ExperimentConfig;
 }
@@ -122,7 +149,7 @@ function temperatureLosses(): string[] {
 
 /** Sets a dotted path (`optimizer.lr`, `eval.ks`) in a plain object, creating objects on the way. */
 export function setPath(obj: Record<string, unknown>, dotted: string, value: unknown): void {
-  const keys = dotted.split('.');
+  const keys = pathKeys(dotted);
   let cur: Record<string, unknown> = obj;
   for (const k of keys.slice(0, -1)) {
     const next = cur[k];
@@ -130,6 +157,15 @@ export function setPath(obj: Record<string, unknown>, dotted: string, value: unk
     cur = cur[k] as Record<string, unknown>;
   }
   cur[keys[keys.length - 1]] = value;
+}
+
+/** The keys of a dotted path; empty keys and keys that would reach an object's prototype are refused. */
+export function pathKeys(dotted: string): string[] {
+  const keys = dotted.split('.');
+  if (keys.some((k) => k === '')) throw new ConfigError(`${quote(dotted)}: not a dotted config path (empty key; write e.g. optimizer.lr)`);
+  const bad = keys.find((k) => k === '__proto__' || k === 'constructor' || k === 'prototype');
+  if (bad) throw new ConfigError(`${quote(dotted)}: ${quote(bad)} is not a config key`);
+  return keys;
 }
 
 export function getPath(obj: unknown, dotted: string): unknown {
@@ -144,7 +180,7 @@ export function getPath(obj: unknown, dotted: string): unknown {
 /** Parses `path=value` (value as JSON when it parses, else as a string). */
 export function parseOverride(s: string): [string, unknown] {
   const eq = s.indexOf('=');
-  if (eq <= 0) throw new ConfigError(`--set expects path=value, got "${s}"`);
+  if (eq <= 0) throw new ConfigError(`--set expects path=value, got ${quote(s)}`);
   const key = s.slice(0, eq).trim();
   const text = s.slice(eq + 1);
   let value: unknown;
@@ -160,10 +196,18 @@ export function applyOverrides(raw: Record<string, unknown>, overrides: string[]
   const out = structuredClone(raw);
   for (const o of overrides) {
     const [k, v] = parseOverride(o);
-    setPath(out, k, v);
+    try {
+      setPath(out, k, v);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ConfigError(`--set ${e.message}`);
+      throw e;
+    }
   }
   return out;
 }
+
+/** Largest grid a sweep may expand to (every point becomes a run folder). */
+export const MAX_SWEEP_POINTS = 10_000;
 
 export interface SweepPoint {
   /** the values of this point, by dotted path */
@@ -179,8 +223,18 @@ export function expandSweep(raw: Record<string, unknown>): SweepPoint[] {
   delete base.sweep;
   if (!sweep || !Object.keys(sweep).length) return [{ point: {}, raw: base }];
   for (const [k, vals] of Object.entries(sweep)) {
-    if (!Array.isArray(vals) || !vals.length) throw new ConfigError(`$.sweep["${k}"]: expected a non-empty array of values`);
-    if (k === 'sweep' || k.startsWith('sweep.')) throw new ConfigError(`$.sweep["${k}"]: cannot sweep the sweep`);
+    if (!Array.isArray(vals) || !vals.length) throw new ConfigError(`$.sweep[${quote(k, 40)}]: expected a non-empty array of values`);
+    if (k === 'sweep' || k.startsWith('sweep.')) throw new ConfigError(`$.sweep[${quote(k, 40)}]: cannot sweep the sweep`);
+    try {
+      pathKeys(k);
+    } catch (e) {
+      if (e instanceof ConfigError) throw new ConfigError(`$.sweep: ${e.message}`);
+      throw e;
+    }
+  }
+  const total = Object.values(sweep).reduce((n, vals) => n * vals.length, 1);
+  if (total > MAX_SWEEP_POINTS) {
+    throw new ConfigError(`$.sweep: the grid has ${total.toLocaleString('en-US')} points (at most ${MAX_SWEEP_POINTS.toLocaleString('en-US')}); sweep fewer values`);
   }
   let points: Record<string, unknown>[] = [{}];
   for (const [k, vals] of Object.entries(sweep)) {
@@ -195,12 +249,17 @@ export function expandSweep(raw: Record<string, unknown>): SweepPoint[] {
 
 /** Validates every sweep point up front so a bad grid fails before the first run starts. */
 export function resolveSweep(raw: Record<string, unknown>): { point: Record<string, unknown>; config: ExperimentConfig }[] {
+  const infinite = nonFiniteProblems(raw);
+  if (infinite.length) throw new ConfigError(`invalid config:\n  ${capProblems(infinite).join('\n  ')}`, infinite);
+  if (raw.sweep !== undefined && (typeof raw.sweep !== 'object' || raw.sweep === null || Array.isArray(raw.sweep))) {
+    throw new ConfigError('$.sweep: expected an object of dotted paths to arrays of values, e.g. {"optimizer.lr": [1e-3, 1e-4]}');
+  }
   return expandSweep(raw).map(({ point, raw: r }, i) => {
     try {
       return { point, config: resolveConfig(r) };
     } catch (e) {
       if (e instanceof ConfigError && Object.keys(point).length) {
-        throw new ConfigError(`sweep point ${i + 1} ${JSON.stringify(point)}: ${e.message}`, e.problems);
+        throw new ConfigError(`sweep point ${i + 1} ${escapeControls(cut(JSON.stringify(point), 200))}: ${e.message}`, e.problems);
       }
       throw e;
     }

@@ -8,14 +8,15 @@ import type { DatasetConfig } from '../config/types';
 import { PairBuffer } from './csr';
 import { DatasetError, fileError, lineError, type FileRef } from './errors';
 import { StringIdMap } from './ids';
-import { fileSize, resolveFile, scanLines } from './lines';
+import { fileSize, nulColumn, resolveFile, scanLines } from './lines';
+import { quote } from '../text/quote';
 import type { PoolSource, Progress } from './source';
 import { buildPool, parseNumber, parseTimestamp } from './tabular';
 
 type CsvConfig = Extract<DatasetConfig, { kind: 'csv' }>;
 type Column = string | number;
 
-export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Progress): Promise<PoolSource> {
+export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Progress, signal?: AbortSignal): Promise<PoolSource> {
   const file = resolveFile(baseDir, cfg.path);
   const size = await fileSize(file);
   const split = splitter(cfg.delimiter);
@@ -30,7 +31,7 @@ export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Prog
   }
   if (!cfg.header) {
     for (const [role, c] of Object.entries(cols)) {
-      if (typeof c === 'string') throw fileError(file, `column ${role} is given by name ("${c}") but \`header\` is false; use a 0-based index`);
+      if (typeof c === 'string') throw fileError(file, `column ${role} is given by name (${quote(c)}) but \`header\` is false; use a 0-based index`);
     }
   }
   const useRating = cfg.ratingThreshold !== undefined || negAtMost !== undefined;
@@ -48,7 +49,10 @@ export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Prog
     file,
     (buf, start, end, lineNo) => {
       if (end > start && buf[end - 1] === 13) end--;
+      const nul = nulColumn(buf, start, end);
+      if (nul) throw lineError(file, lineNo, `column ${nul}: binary data (a NUL byte): this is not a CSV text file`);
       const line = buf.toString('utf8', start, end);
+      if (line.includes('\ufffd')) checkUtf8(file, lineNo, buf.subarray(start, end));
       if (line.trim() === '') return;
       const fields = split(line);
       if (!idx) {
@@ -71,7 +75,7 @@ export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Prog
       if (i === '') throw lineError(file, lineNo, 'empty item id');
       if (useRating) {
         const r = parseNumber(fields[idx.rating]);
-        if (Number.isNaN(r)) throw lineError(file, lineNo, `"${fields[idx.rating]}" is not a number (rating)`);
+        if (!Number.isFinite(r)) throw lineError(file, lineNo, `${quote(fields[idx.rating])} is not ${Number.isNaN(r) ? 'a' : 'a finite'} number (rating)`);
         if (negatives && r <= negAtMost!) {
           negatives.push(users.index(u), items.index(i));
           return;
@@ -81,11 +85,12 @@ export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Prog
       let t = 0;
       if (useTime) {
         t = parseTimestamp(fields[idx.timestamp]);
-        if (Number.isNaN(t)) throw lineError(file, lineNo, `"${fields[idx.timestamp]}" is not a timestamp (expected a number or an ISO date)`);
+        if (!Number.isFinite(t)) throw lineError(file, lineNo, `${quote(fields[idx.timestamp])} is not a timestamp (expected a number or an ISO date)`);
       }
       pairs.push(users.index(u), items.index(i), t);
     },
     (b) => onProgress?.(Math.min(0.95, (0.95 * b) / Math.max(1, size)), `reading ${file.display}`),
+    signal,
   );
   if (!idx && cfg.header) throw fileError(file, 'no header line (the file is empty)');
   const name = path.basename(file.path).replace(/\.(csv|tsv|txt|dat)$/i, '');
@@ -94,13 +99,28 @@ export async function loadCsv(cfg: CsvConfig, baseDir: string, onProgress?: Prog
 
 function findColumn(file: FileRef, lineNo: number, header: string[], role: string, c: Column): number {
   if (typeof c === 'number') {
-    if (c >= header.length) throw lineError(file, lineNo, `${role} column index ${c} is out of range (the header has ${header.length} columns)`);
+    if (c >= header.length) throw lineError(file, lineNo, `${role} column index ${c} is out of range (the first line has ${header.length} columns)`);
     return c;
   }
   let k = header.indexOf(c);
   if (k < 0) k = header.findIndex((h) => h.toLowerCase() === c.toLowerCase());
-  if (k < 0) throw lineError(file, lineNo, `no column named "${c}" (${role}) in the header (columns: ${header.join(', ')})`);
+  if (k < 0) throw lineError(file, lineNo, `no column named ${quote(c)} (${role}) in the header (columns: ${listColumns(header)})`);
   return k;
+}
+
+/** The header's column names for a message: each quoted, at most 20 of them. */
+function listColumns(header: string[]): string {
+  const shown = header.slice(0, 20).map((h) => (/^[\w .:/-]{1,40}$/.test(h) ? h : quote(h, 40))).join(', ');
+  return header.length > 20 ? `${shown}, … ${header.length} in all` : shown;
+}
+
+/** Ids are compared as text: bytes that are not UTF-8 would all decode to U+FFFD and merge distinct ids. */
+function checkUtf8(file: FileRef, lineNo: number, bytes: Buffer): void {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw lineError(file, lineNo, 'the line is not UTF-8 text (convert the file to UTF-8, e.g. iconv -f latin1 -t utf-8)');
+  }
 }
 
 /** Field splitter for a delimiter; accepts "tab"/"\\t", "comma", and " " or "whitespace" (runs of blanks). */

@@ -1,3 +1,5 @@
+import { safeMessage } from '../text/quote';
+
 /**
  * Errors a user can fix in their data or dataset config. The message always starts with the file (as written in the
  * config, joined with the file name) and, for content errors, the 1-based line: `data/yelp/train.txt:17: …`.
@@ -11,7 +13,8 @@ export class DatasetError extends Error {
     /** 1-based line number, when the error is about one line */
     readonly line?: number,
   ) {
-    super(message);
+    // the file name and any quoted input come from the user: never let a control byte reach the terminal
+    super(safeMessage(message));
   }
 }
 

@@ -10,7 +10,7 @@ import { loadLightGcn } from './lightgcn';
 import { loadMovieLens } from './movielens';
 import type { Progress, Source } from './source';
 import { applyKcore, splitSource } from './split';
-import { generateSynthetic } from './synthetic';
+import { generateSyntheticAsync } from './synthetic';
 import { resolveCatalogDataset } from '../catalog/store';
 import { nnz, type Dataset, type Interactions } from './types';
 import { subtractInteractions } from './csr';
@@ -36,8 +36,11 @@ export async function loadDataset(
   cfg: { dataset: DatasetConfig; split: SplitConfig; seed: number },
   baseDir: string,
   onProgress?: Progress,
+  /** stops loading within a chunk (throws the signal's reason) */
+  signal?: AbortSignal,
 ): Promise<Dataset> {
-  const source = await loadSource(cfg.dataset, baseDir, onProgress);
+  const source = await loadSource(cfg.dataset, baseDir, onProgress, signal);
+  signal?.throwIfAborted();
   onProgress?.(0.97, 'splitting');
   const core = applyKcore(source, cfg.split.kcore);
   const { train, valid, test } = splitSource(core, cfg.split);
@@ -66,18 +69,18 @@ function withoutPositives(negatives: Interactions, positives: (Interactions | nu
   return out;
 }
 
-export async function loadSource(dataset: DatasetConfig, baseDir: string, onProgress?: Progress): Promise<Source> {
+export async function loadSource(dataset: DatasetConfig, baseDir: string, onProgress?: Progress, signal?: AbortSignal): Promise<Source> {
   switch (dataset.kind) {
     case 'synthetic':
-      return generateSynthetic(dataset);
+      return generateSyntheticAsync(dataset, signal);
     case 'lightgcn':
-      return loadLightGcn(dataset, baseDir, onProgress);
+      return loadLightGcn(dataset, baseDir, onProgress, signal);
     case 'csv':
-      return loadCsv(dataset, baseDir, onProgress);
+      return loadCsv(dataset, baseDir, onProgress, signal);
     case 'movielens':
-      return loadMovieLens(dataset, baseDir, onProgress);
+      return loadMovieLens(dataset, baseDir, onProgress, signal);
     case 'catalog':
-      return loadCatalogSource(dataset, baseDir, onProgress);
+      return loadCatalogSource(dataset, baseDir, onProgress, signal);
     default:
       throw new DatasetError(`unknown dataset kind "${(dataset as { kind: string }).kind}"`);
   }
@@ -87,7 +90,7 @@ export async function loadSource(dataset: DatasetConfig, baseDir: string, onProg
  * A catalogue dataset: found in the cache (verified) or fetched into it first — the one case where loading writes,
  * and only into the cache folder — then read by the loader of its format under its catalogue name.
  */
-async function loadCatalogSource(dataset: Extract<DatasetConfig, { kind: 'catalog' }>, baseDir: string, onProgress?: Progress): Promise<Source> {
+async function loadCatalogSource(dataset: Extract<DatasetConfig, { kind: 'catalog' }>, baseDir: string, onProgress?: Progress, signal?: AbortSignal): Promise<Source> {
   const from = dataset.from && !/^https?:\/\//.test(dataset.from) ? path.resolve(baseDir, dataset.from) : dataset.from;
   const { entry, dataset: resolved } = await resolveCatalogDataset(dataset.catalog, {
     fetch: dataset.fetch !== false, from,
@@ -97,6 +100,6 @@ async function loadCatalogSource(dataset: Extract<DatasetConfig, { kind: 'catalo
   if (dataset.ratingThreshold !== undefined && (resolved.kind === 'csv' || resolved.kind === 'movielens')) {
     resolved.ratingThreshold = dataset.ratingThreshold;
   }
-  const source = await loadSource(resolved, baseDir, onProgress);
+  const source = await loadSource(resolved, baseDir, onProgress, signal);
   return { ...source, name: entry.name };
 }

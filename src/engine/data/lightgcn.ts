@@ -11,7 +11,8 @@ import type { DatasetConfig } from '../config/types';
 import { fromPairs, PairBuffer } from './csr';
 import { DatasetError, lineError, type FileRef } from './errors';
 import { intIdMap } from './ids';
-import { fileSize, isDirectory, resolveFile, scanLines } from './lines';
+import { fileSize, isDirectory, nulColumn, resolveFile, scanLines } from './lines';
+import { quote } from '../text/quote';
 import type { GivenSource, Progress } from './source';
 
 type LightGcnConfig = Extract<DatasetConfig, { kind: 'lightgcn' }>;
@@ -23,7 +24,7 @@ const ZERO = 48;
 const NINE = 57;
 const MAX_ID = 0x7fffffff;
 
-export async function loadLightGcn(cfg: LightGcnConfig, baseDir: string, onProgress?: Progress): Promise<GivenSource> {
+export async function loadLightGcn(cfg: LightGcnConfig, baseDir: string, onProgress?: Progress, signal?: AbortSignal): Promise<GivenSource> {
   const { train: trainFile, test: testFile, name } = await lightGcnFiles(cfg, baseDir);
   const trainBytes = await fileSize(trainFile);
   const testBytes = await fileSize(testFile);
@@ -32,10 +33,10 @@ export async function loadLightGcn(cfg: LightGcnConfig, baseDir: string, onProgr
 
   const trainPairs = new PairBuffer(trainBytes / 5);
   const trainLines = new PairBuffer(1024);
-  await parseFile(trainFile, trainPairs, trainLines, (b) => report(b, `reading ${trainFile.display}`));
+  await parseFile(trainFile, trainPairs, trainLines, (b) => report(b, `reading ${trainFile.display}`), signal);
   const testPairs = new PairBuffer(testBytes / 5);
   const testLines = new PairBuffer(1024);
-  await parseFile(testFile, testPairs, testLines, (b) => report(trainBytes + b, `reading ${testFile.display}`));
+  await parseFile(testFile, testPairs, testLines, (b) => report(trainBytes + b, `reading ${testFile.display}`), signal);
 
   if (trainPairs.length === 0) {
     throw new DatasetError(`${trainFile.display}: no interactions (the file has no user with an item)`, trainFile.path);
@@ -80,7 +81,7 @@ async function lightGcnFiles(cfg: LightGcnConfig, baseDir: string): Promise<{ tr
 }
 
 /** Appends (raw user, raw item) to pairs, and (raw user, line number) for every non-blank line to lines. */
-async function parseFile(file: FileRef, pairs: PairBuffer, lines: PairBuffer, onBytes: (b: number) => void): Promise<void> {
+async function parseFile(file: FileRef, pairs: PairBuffer, lines: PairBuffer, onBytes: (b: number) => void, signal?: AbortSignal): Promise<void> {
   await scanLines(
     file,
     (buf, start, end, lineNo) => {
@@ -102,9 +103,18 @@ async function parseFile(file: FileRef, pairs: PairBuffer, lines: PairBuffer, on
           else v = v * 10 + (c - ZERO);
         }
         if (!ok || v > MAX_ID) {
-          const token = buf.toString('utf8', tokenStart, i);
+          // at most 200 bytes of the token are decoded: a multi-megabyte token is reported by its start and length
+          const token = buf.toString('utf8', tokenStart, Math.min(i, tokenStart + 200));
+          const shown = quote(token, 40) + (i - tokenStart > 200 ? ` (${(i - tokenStart).toLocaleString('en-US')} bytes)` : '');
           const what = user < 0 ? 'user' : 'item';
-          throw lineError(file, lineNo, ok ? `${what} id ${token} is too large (max ${MAX_ID})` : `"${token}" is not an integer ${what} id`);
+          const column = tokenStart - start + 1;
+          if (ok) {
+            const digits = i - tokenStart <= 40 ? token : `${token.slice(0, 20)}… (${(i - tokenStart).toLocaleString('en-US')} digits)`;
+            throw lineError(file, lineNo, `${what} id ${digits} is too large (max ${MAX_ID}; column ${column})`);
+          }
+          if (nulColumn(buf, tokenStart, i)) throw lineError(file, lineNo, `binary data (a NUL byte at column ${nulColumn(buf, start, end)}): this is not a LightGCN text file`);
+          if (/^-[0-9]+$/.test(token)) throw lineError(file, lineNo, `${shown} is not an integer ${what} id: ids are integers ≥ 0 (column ${column})`);
+          throw lineError(file, lineNo, `${shown} is not an integer ${what} id (column ${column}; expected "user item item …", blank-separated)`);
         }
         if (user < 0) {
           user = v;
@@ -113,5 +123,6 @@ async function parseFile(file: FileRef, pairs: PairBuffer, lines: PairBuffer, on
       }
     },
     onBytes,
+    signal,
   );
 }

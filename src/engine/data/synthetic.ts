@@ -21,7 +21,33 @@ export const CLUSTER_SHARE = 0.8;
 const ACTIVITY_SIGMA = 0.5;
 const MIN_PER_USER = 3;
 
+/** Users generated between two checks for a stop (a few milliseconds of work). */
+const USERS_PER_SLICE = 4096;
+
+/** Generates the dataset synchronously (tests, small sizes). */
 export function generateSynthetic(cfg: SyntheticConfig): GivenSource {
+  const it = syntheticSlices(cfg);
+  for (;;) {
+    const r = it.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * Generates the dataset in slices of users, yielding to the event loop between them: a signal or a stop message is
+ * handled within milliseconds, and an aborted `signal` stops the generation (throws its reason).
+ */
+export async function generateSyntheticAsync(cfg: SyntheticConfig, signal?: AbortSignal): Promise<GivenSource> {
+  const it = syntheticSlices(cfg);
+  for (;;) {
+    signal?.throwIfAborted();
+    const r = it.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+}
+
+function* syntheticSlices(cfg: SyntheticConfig): Generator<void, GivenSource> {
   const { users: nUsers, items: nItems } = cfg;
   if (!(nUsers >= 1 && nItems >= 2 && Number.isInteger(nUsers) && Number.isInteger(nItems))) {
     throw new DatasetError(`synthetic dataset: needs integer users ≥ 1 and items ≥ 2 (got ${nUsers} users, ${nItems} items)`);
@@ -37,17 +63,24 @@ export function generateSynthetic(cfg: SyntheticConfig): GivenSource {
   const weight = Float64Array.from(rank, (r) => Math.pow(r + 1, -cfg.popularityExponent));
 
   const global = cumulative(Int32Array.from({ length: nItems }, (_, i) => i), weight);
+  yield;
+  // members of each cluster in ascending item order (a counting sort: O(items), not O(items × clusters))
+  const start = new Int32Array(nClusters + 1);
+  for (let i = 0; i < nItems; i++) start[itemCluster[i] + 1]++;
+  for (let c = 0; c < nClusters; c++) start[c + 1] += start[c];
+  const members = new Int32Array(nItems);
+  const fill = start.slice(0, nClusters);
+  for (let i = 0; i < nItems; i++) members[fill[itemCluster[i]]++] = i;
   const byCluster: Sampler[] = [];
-  for (let c = 0; c < nClusters; c++) {
-    const members = Int32Array.from({ length: nItems }, (_, i) => i).filter((i) => itemCluster[i] === c);
-    byCluster.push(cumulative(members, weight));
-  }
+  for (let c = 0; c < nClusters; c++) byCluster.push(cumulative(members.subarray(start[c], start[c + 1]), weight));
+  yield;
 
   const maxPerUser = Math.max(1, Math.floor(nItems / 2));
   const pairs = new PairBuffer(Math.ceil(nUsers * cfg.interactionsPerUser * 1.2));
   const lastUser = new Int32Array(nItems).fill(-1);
   const userCluster = new Int32Array(nUsers);
   for (let u = 0; u < nUsers; u++) {
+    if (u % USERS_PER_SLICE === USERS_PER_SLICE - 1) yield;
     userCluster[u] = rng.int(nClusters);
     const own = byCluster[userCluster[u]];
     const activity = Math.exp(ACTIVITY_SIGMA * rng.normal() - (ACTIVITY_SIGMA * ACTIVITY_SIGMA) / 2);
@@ -61,7 +94,9 @@ export function generateSynthetic(cfg: SyntheticConfig): GivenSource {
       got++;
     }
   }
+  yield;
   const all = fromPairs(pairs.users, pairs.items, nUsers, nItems, pairs.length);
+  yield;
   const { rest, held } = splitByRatio(all, cfg.testRatio, deriveSeed(cfg.seed >>> 0, 2));
   const exposures = cfg.exposures ?? 0;
   return {
