@@ -145,6 +145,11 @@ export async function runCommand(page: Page, title: string, timeoutMs = 60_000):
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     await page.keyboard.press('Escape');
+    const dialog = page.locator('.monaco-dialog-box');
+    if (await dialog.isVisible()) {
+      // a modal makes the palette inert: say which one instead of timing out on it
+      throw new Error(`a dialog blocks "${title}": ${(await dialog.textContent())?.slice(0, 300)}`);
+    }
     await page.keyboard.press('F1');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor();

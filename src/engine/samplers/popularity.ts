@@ -7,9 +7,8 @@ import type { Interactions } from '../data/types';
 import type { JsonSchema } from '../config/json-schema';
 import type { Rng } from '../rng';
 import type { SamplerSpec } from './types';
-import { AliasTable } from './alias';
-import { MAX_TRIES } from './reject';
-import { hasItem } from '../data/types';
+import type { AliasTable } from './alias';
+import { ItemDistribution } from './weighted';
 
 export interface PopularityOptions extends Record<string, unknown> {
   alpha: number;
@@ -23,19 +22,16 @@ export const POPULARITY_OPTIONS: Record<string, JsonSchema> = {
 
 /** The popularity distribution and its draws, shared by the per-row and shared-negative samplers. */
 export class PopularityDistribution {
-  readonly table: AliasTable;
+  private readonly dist: ItemDistribution;
   readonly logQ: Float32Array;
-  private readonly weights: Float64Array;
 
   constructor(popularity: Int32Array, alpha: number, smoothing: number) {
-    this.weights = new Float64Array(popularity.length);
-    for (let j = 0; j < popularity.length; j++) {
-      const c = popularity[j] + smoothing;
-      this.weights[j] = c > 0 ? Math.pow(c, alpha) : 0;
-    }
-    this.table = new AliasTable(this.weights);
-    this.logQ = new Float32Array(popularity.length);
-    for (let j = 0; j < popularity.length; j++) this.logQ[j] = Math.log(this.table.p[j]);
+    this.dist = ItemDistribution.power(popularity, alpha, smoothing);
+    this.logQ = Float32Array.from(this.dist.logQ);
+  }
+
+  get table(): AliasTable {
+    return this.dist.table;
   }
 
   /**
@@ -43,36 +39,7 @@ export class PopularityDistribution {
    * almost every item) an exact weighted scan of the complement; uniform over the complement when its weight is 0.
    */
   draw(rng: Rng, train: Interactions, u: number, reject: boolean): number {
-    let j = this.table.draw(rng);
-    if (!reject) return j;
-    for (let t = 0; t < MAX_TRIES; t++) {
-      if (!hasItem(train, u, j)) return j;
-      j = this.table.draw(rng);
-    }
-    return this.drawFromComplement(rng, train, u, j);
-  }
-
-  private drawFromComplement(rng: Rng, train: Interactions, u: number, fallback: number): number {
-    const { indptr, indices } = train;
-    const n = this.weights.length;
-    let total = 0;
-    let free = 0;
-    for (let j = 0, k = indptr[u]; j < n; j++) {
-      if (k < indptr[u + 1] && indices[k] === j) { k++; continue; }
-      total += this.weights[j];
-      free++;
-    }
-    if (free === 0) return fallback;
-    const uniform = total <= 0;
-    let r = uniform ? rng.int(free) : rng.float() * total;
-    let last = fallback;
-    for (let j = 0, k = indptr[u]; j < n; j++) {
-      if (k < indptr[u + 1] && indices[k] === j) { k++; continue; }
-      last = j;
-      r -= uniform ? 1 : this.weights[j];
-      if (r < 0) return j;
-    }
-    return last;
+    return this.dist.drawRejecting(rng, train, u, reject);
   }
 }
 
