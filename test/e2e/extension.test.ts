@@ -186,7 +186,8 @@ describe('RecLab extension in code-server', { skip, timeout: 40 * 60_000 }, () =
     // with two runs selected in the tree it opens at once; otherwise it asks: wait for whichever comes first (a loaded
     // machine can take many seconds for either), then answer the picker if that was it
     const asked = page.locator('.quick-input-list .monaco-list-row', { hasText: 'cli-bpr' }).first();
-    const tab = page.locator('.tab', { hasText: 'RecLab: compare 2 runs' }).first();
+    // the selection-aware command may also take a run the tree still had selected: any compare of two or more runs
+    const tab = page.locator('.tab', { hasText: /RecLab: compare [2-9] runs/ }).first();
     await asked.or(tab).first().waitFor({ timeout: 120_000 });
     if (!(await tab.isVisible()) && (await asked.isVisible())) await pickMany(page, 'quick-bpr', 'cli-bpr');
     await tab.waitFor({ timeout: 120_000 });
