@@ -8,7 +8,7 @@ import type { JsonSchema } from '../config/json-schema';
 import type { Rng } from '../rng';
 import type { SamplerSpec } from './types';
 import type { AliasTable } from './alias';
-import { ItemDistribution } from './weighted';
+import { ItemDistribution, perRowNegatives } from './weighted';
 
 export interface PopularityOptions extends Record<string, unknown> {
   alpha: number;
@@ -51,15 +51,7 @@ export const popularity: SamplerSpec<PopularityOptions> = {
   create: (o, data) => {
     const dist = new PopularityDistribution(data.popularity, o.alpha, o.smoothing);
     return {
-      sample: (users, _pos, ctx) => {
-        const n = o.negatives;
-        const out = new Int32Array(users.length * n);
-        for (let b = 0; b < users.length; b++) {
-          const u = users[b];
-          for (let k = 0; k < n; k++) out[b * n + k] = dist.draw(ctx.rng, data.train, u, o.rejectPositives);
-        }
-        return { layout: 'per-row', n, items: out };
-      },
+      sample: (users, _pos, ctx) => perRowNegatives(users, o.negatives, (u) => dist.draw(ctx.rng, data.train, u, o.rejectPositives)),
       logQ: (items) => {
         const out = new Float32Array(items.length);
         for (let k = 0; k < items.length; k++) out[k] = dist.logQ[items[k]];

@@ -13,7 +13,7 @@
  * a categorical draw over the pool), which keeps the output distribution exact.
  */
 import type { SamplerSpec } from './types';
-import { ItemDistribution } from './weighted';
+import { drawThinned, ItemDistribution, perRowNegatives } from './weighted';
 import { drawUniformRejecting, Reservoir, Scratch } from './reject';
 import { Rng } from '../rng';
 import { percentiles } from '../stats';
@@ -66,31 +66,14 @@ export const rejection: SamplerSpec<RejectionOptions> = {
       const q = o.proposal === 'uniform' ? new ItemDistribution(new Float64Array(nItems).fill(1)) : ItemDistribution.power(data.popularity, o.proposalAlpha, o.smoothing);
       const c = envelope(p.table.p, q.table.p);
       const accept = Float64Array.from(p.table.p, (pj, j) => (q.table.p[j] > 0 ? pj / (c * q.table.p[j]) : 0));
+      const tally = { proposed: 0, kept: 0 };
       return {
-        sample: (users, _pos, ctx) => {
-          const n = o.negatives;
-          const out = new Int32Array(users.length * n);
-          for (let b = 0; b < users.length; b++) {
-            const u = users[b];
-            for (let k = 0; k < n; k++) {
-              let j = -1;
-              for (let t = 0; t < o.maxTries && j < 0; t++) {
-                const x = q.drawRejecting(ctx.rng, train, u, o.rejectPositives);
-                proposed++;
-                if (ctx.rng.float() < accept[x]) {
-                  accepted++;
-                  j = x;
-                }
-              }
-              out[b * n + k] = j >= 0 ? j : p.drawRejecting(ctx.rng, train, u, o.rejectPositives);
-            }
-          }
-          return { layout: 'per-row', n, items: out };
-        },
+        sample: (users, _pos, ctx) =>
+          perRowNegatives(users, o.negatives, (u) => drawThinned(ctx.rng, train, u, o.rejectPositives, q, accept, o.maxTries, p, tally)),
         logQ: (items) => p.logQOf(items),
         endEpoch: () => {
-          const r = { acceptanceRate: proposed ? accepted / proposed : 0, envelope: c, expectedAcceptance: 1 / c };
-          proposed = accepted = 0;
+          const r = { acceptanceRate: tally.proposed ? tally.kept / tally.proposed : 0, envelope: c, expectedAcceptance: 1 / c };
+          tally.proposed = tally.kept = 0;
           return r;
         },
       };

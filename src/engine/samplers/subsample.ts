@@ -11,7 +11,7 @@
  */
 import type { SamplerData, SamplerSpec } from './types';
 import { explicitNegatives } from './explicit';
-import { ItemDistribution } from './weighted';
+import { drawThinned, ItemDistribution, perRowNegatives } from './weighted';
 import { POPULARITY_OPTIONS } from './popularity';
 import { nnz } from '../data/types';
 
@@ -50,31 +50,12 @@ export const subsample: SamplerSpec<SubsampleOptions> = {
     const keep = keepProbabilities(counts, o.threshold);
     const target = new ItemDistribution(Float64Array.from(base.table.p, (p, j) => p * keep[j]));
     const keepPositive = o.positiveThreshold > 0 ? keepProbabilities(counts, o.positiveThreshold) : null;
-    let proposed = 0;
-    let kept = 0;
+    const tally = { proposed: 0, kept: 0 };
     let rowsSeen = 0;
     let rowsKept = 0;
     return {
-      sample: (users, _pos, ctx) => {
-        const n = o.negatives;
-        const out = new Int32Array(users.length * n);
-        for (let b = 0; b < users.length; b++) {
-          const u = users[b];
-          for (let k = 0; k < n; k++) {
-            let j = -1;
-            for (let t = 0; t < MAX_DROPS && j < 0; t++) {
-              const c = base.drawRejecting(ctx.rng, data.train, u, o.rejectPositives);
-              proposed++;
-              if (ctx.rng.float() < keep[c]) {
-                kept++;
-                j = c;
-              }
-            }
-            out[b * n + k] = j >= 0 ? j : target.drawRejecting(ctx.rng, data.train, u, o.rejectPositives);
-          }
-        }
-        return { layout: 'per-row', n, items: out };
-      },
+      sample: (users, _pos, ctx) =>
+        perRowNegatives(users, o.negatives, (u) => drawThinned(ctx.rng, data.train, u, o.rejectPositives, base, keep, MAX_DROPS, target, tally)),
       logQ: (items) => target.logQOf(items),
       filterRows: keepPositive
         ? (rows, ctx) => {
@@ -94,12 +75,12 @@ export const subsample: SamplerSpec<SubsampleOptions> = {
           }
         : undefined,
       endEpoch: () => {
-        const r: Record<string, number> = { keptFraction: proposed ? kept / proposed : 1, expectedKeptFraction: expectedKept(base.table.p, keep), threshold: o.threshold };
+        const r: Record<string, number> = { keptFraction: tally.proposed ? tally.kept / tally.proposed : 1, expectedKeptFraction: expectedKept(base.table.p, keep), threshold: o.threshold };
         if (keepPositive) {
           r.keptPositiveFraction = rowsSeen ? rowsKept / rowsSeen : 1;
           r.trainRows = nnz(data.train);
         }
-        proposed = kept = rowsSeen = rowsKept = 0;
+        tally.proposed = tally.kept = rowsSeen = rowsKept = 0;
         return r;
       },
     };

@@ -9,7 +9,7 @@
  * logQ is the closed form above.
  */
 import type { SamplerSpec } from './types';
-import { ItemDistribution } from './weighted';
+import { ItemDistribution, perRowNegatives } from './weighted';
 import { MAX_TRIES } from './reject';
 import { hasItem } from '../data/types';
 
@@ -74,23 +74,16 @@ export const twoGroup: SamplerSpec<TwoGroupOptions> = {
       return g.high[highTable.draw(rng)];
     };
     return {
-      sample: (users, _pos, ctx) => {
-        const n = o.negatives;
-        const out = new Int32Array(users.length * n);
-        for (let b = 0; b < users.length; b++) {
-          const u = users[b];
-          for (let k = 0; k < n; k++) {
-            let j = drawOnce(ctx.rng);
-            if (o.rejectPositives) {
-              let t = 0;
-              while (hasItem(data.train, u, j) && t++ < MAX_TRIES) j = drawOnce(ctx.rng);
-              if (hasItem(data.train, u, j)) j = whole.drawRejecting(ctx.rng, data.train, u, true);
-            }
-            out[b * n + k] = j;
+      sample: (users, _pos, ctx) =>
+        perRowNegatives(users, o.negatives, (u) => {
+          let j = drawOnce(ctx.rng);
+          if (o.rejectPositives) {
+            let t = 0;
+            while (hasItem(data.train, u, j) && t++ < MAX_TRIES) j = drawOnce(ctx.rng);
+            if (hasItem(data.train, u, j)) j = whole.drawRejecting(ctx.rng, data.train, u, true);
           }
-        }
-        return { layout: 'per-row', n, items: out };
-      },
+          return j;
+        }),
       logQ: (items) => whole.logQOf(items),
       endEpoch: () => {
         const r = { lowDrawShare: draws ? fromLow / draws : 0, lowProbability: g.lowShare, highItems: g.high.length, lowItems: g.low.length };

@@ -78,3 +78,32 @@ export function shareCount(n: number, share: number, rng: Rng): number {
   const whole = Math.floor(x);
   return Math.min(n, whole + (rng.float() < x - whole ? 1 : 0));
 }
+
+/** A per-row negative block: n draws for each row's user, rows in order (the rng is consumed in that order). */
+export function perRowNegatives(users: Int32Array, n: number, draw: (u: number) => number): { layout: 'per-row'; n: number; items: Int32Array } {
+  const items = new Int32Array(users.length * n);
+  for (let b = 0; b < users.length; b++) {
+    const u = users[b];
+    for (let k = 0; k < n; k++) items[b * n + k] = draw(u);
+  }
+  return { layout: 'per-row', n, items };
+}
+
+/**
+ * Thinning: proposals from q kept with probability keep[x], up to maxTries in a row, then an exact draw from the
+ * thinned target (q·keep normalised). Counts proposals and kept ones in `tally`.
+ */
+export function drawThinned(
+  rng: Rng, train: Interactions, u: number, reject: boolean, q: ItemDistribution, keep: Float64Array, maxTries: number,
+  target: ItemDistribution, tally: { proposed: number; kept: number },
+): number {
+  for (let t = 0; t < maxTries; t++) {
+    const x = q.drawRejecting(rng, train, u, reject);
+    tally.proposed++;
+    if (rng.float() < keep[x]) {
+      tally.kept++;
+      return x;
+    }
+  }
+  return target.drawRejecting(rng, train, u, reject);
+}
