@@ -25,11 +25,13 @@ export interface RowExports {
 export interface AdamExports {
   adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
   adamDense(w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+  adamFull(w: number, m: number, v: number, g: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
 }
 
 export interface SpmmExports {
   spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number): void;
   spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number): void;
+  spmmFused(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number, z: number, zs: number, f: number, fs: number): void;
 }
 
 /** The kernels bound to one memory, and float views of it. */
@@ -146,20 +148,7 @@ export const TASKS: Record<string, Task> = {
    */
   spmm(k, a, t, T) {
     const [indptr, indices, values, x, y, rows, rb] = a;
-    const ptr = new Int32Array(k.memory.buffer, indptr, rows + 1);
-    const nnz = ptr[rows];
-    const at = (q: number): number => {
-      if (q >= T) return rows;
-      const target = Math.floor((nnz * q) / T);
-      let lo = 0, hi = rows; // first row whose start reaches the target
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (ptr[mid] < target) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    const from = t === 0 ? 0 : at(t), to = at(t + 1);
+    const [from, to] = nonZeroShare(k, indptr, rows, t, T);
     if (to <= from) return;
     if (rb === 256) k.spmm.spmm64(indptr, indices, values, x, y, from, to);
     else k.spmm.spmm(indptr, indices, values, x, y, from, to, rb);
@@ -170,7 +159,41 @@ export const TASKS: Record<string, Task> = {
     const [from, to] = share(a[5], t, T);
     if (to > from) k.adam.adamDense(a[0], a[1], a[2], a[3], a[4], from, to - from, a[6], a[7], a[8], a[9], a[10]);
   },
+
+  /**
+   * Y = A·X with LightGCN's fused epilogue per row (kernels/spmm.wat spmmFused): y += zs·z, f = (f + y)·fs; z / f = 0
+   * skip. indptr indices values x y rows rb z zs f fs
+   */
+  spmmFused(k, a, t, T) {
+    const [indptr, indices, values, x, y, rows, rb, z, zs, f, fs] = a;
+    const [from, to] = nonZeroShare(k, indptr, rows, t, T);
+    if (to > from) k.spmm.spmmFused(indptr, indices, values, x, y, from, to, rb, z, zs, f, fs);
+  },
+
+  /** dense Adam with a full gradient (row r's at g + r·rb) over a share of the rows: w m v g rows rb b1 b2 step eps */
+  adamFull(k, a, t, T) {
+    const [from, to] = share(a[4], t, T);
+    if (to > from) k.adam.adamFull(a[0], a[1], a[2], a[3], from, to - from, a[5], a[6], a[7], a[8], a[9]);
+  },
 };
+
+/** [from, to) rows of a CSR matrix for thread t of T, balanced by non-zeros (rows' costs follow their degrees) */
+function nonZeroShare(k: BoundKernels, indptrAt: number, rows: number, t: number, T: number): [number, number] {
+  const ptr = new Int32Array(k.memory.buffer, indptrAt, rows + 1);
+  const nnz = ptr[rows];
+  const at = (q: number): number => {
+    if (q >= T) return rows;
+    const target = Math.floor((nnz * q) / T);
+    let lo = 0, hi = rows; // first row whose start reaches the target
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ptr[mid] < target) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return [t === 0 ? 0 : at(t), at(t + 1)];
+}
 
 export type TaskName = keyof typeof TASKS;
 export const TASK_NAMES = Object.keys(TASKS);
