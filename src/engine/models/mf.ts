@@ -78,11 +78,8 @@ export class MfModel implements Backbone {
       const sums = opt.beginAccumulate(occurrences);
       for (const g of grads) {
         if (g.source !== name) continue;
-        for (let r = 0; r < g.rows.length; r++) {
-          const o = opt.accumulate(g.rows[r]);
-          const go = r * D;
-          for (let d = 0; d < D; d++) sums[o + d] += g.grads[go + d];
-        }
+        const rows = g.rows, grads = g.grads;
+        for (let r = 0; r < rows.length; r++) addRow(sums, opt.accumulate(rows[r]), grads, r * D, D);
       }
       if (l2 && l2Rows) {
         const w = table.data;
@@ -206,6 +203,14 @@ interface DotScratch {
   sNeg: Float32Array;
   dPos: Float32Array;
   dNeg: Float32Array;
+}
+
+/**
+ * sums[o..o+D) += src[so..so+D). Its own small function so the loop stays monomorphic: inlined in backward's loop over
+ * the (users, items) tuple it ran at ~24 ns an element, 200 ms of a per-row-negative step (131k rows × 64).
+ */
+function addRow(sums: Float32Array, o: number, src: Float32Array, so: number, D: number): void {
+  for (let d = 0; d < D; d++) sums[o + d] += src[so + d];
 }
 
 /** Rows ahead of the current one whose cache lines the fused step touches early. */

@@ -21,6 +21,8 @@ export interface RowExports {
   normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
   rowDots(x: number, y: number, out: number, n: number, rb: number): void;
   rowAxpy(y: number, x: number, c: number, n: number, rb: number): void;
+  groupDots(u: number, n: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
+  groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
 }
 export interface AdamExports {
   adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
@@ -168,6 +170,18 @@ export const TASKS: Record<string, Task> = {
     const [indptr, indices, values, x, y, rows, rb, z, zs, f, fs] = a;
     const [from, to] = nonZeroShare(k, indptr, rows, t, T);
     if (to > from) k.spmm.spmmFused(indptr, indices, values, x, y, from, to, rb, z, zs, f, fs);
+  },
+
+  /** per-row negatives' scores over a share of the batch rows (kernels/rows.wat groupDots): u n S B K sb rb */
+  groupDots(k, a, t, T) {
+    const [from, to] = share(a[3], t, T);
+    if (to > from) k.rows.groupDots(a[0], a[1], a[2], from, to, a[4], a[5], a[6]);
+  },
+
+  /** their backward over a share of the batch rows (groupBack): u n G dU dN B K sb rb */
+  groupBack(k, a, t, T) {
+    const [from, to] = share(a[5], t, T);
+    if (to > from) k.rows.groupBack(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7], a[8]);
   },
 
   /** dense Adam with a full gradient (row r's at g + r·rb) over a share of the rows: w m v g rows rb b1 b2 step eps */
