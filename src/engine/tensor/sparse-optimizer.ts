@@ -111,6 +111,11 @@ export class SparseOptimizer {
     return s * D;
   }
 
+  /** unique rows accumulated since beginAccumulate (their slots are 0 .. this − 1) */
+  get accumulatedRows(): number {
+    return this.pending;
+  }
+
   applyAccumulated(): void {
     const n = this.pending;
     this.pending = 0;

@@ -30,6 +30,12 @@ export interface AdamExports {
   adamFull(w: number, m: number, v: number, g: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
 }
 
+export interface MfDotExports {
+  scores(U: number, I: number, users: number, pos: number, negs: number, sPos: number, sNeg: number, sq: number, b0: number, b1: number, N: number, rb: number): void;
+  grads(U: number, I: number, gU: number, gI: number, users: number, pos: number, negs: number, slotU: number, slotP: number, slotN: number,
+    dPos: number, dNeg: number, B: number, N: number, rb: number, c: number, u0: number, u1: number, i0: number, i1: number): void;
+}
+
 export interface SpmmExports {
   spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number): void;
   spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number): void;
@@ -43,6 +49,7 @@ export class BoundKernels {
   readonly scores: ScoreRowExports;
   readonly rows: RowExports;
   readonly adam: AdamExports;
+  readonly mfdot: MfDotExports;
   constructor(readonly memory: WebAssembly.Memory) {
     const k = <T>(n: KernelName): T => instantiate<T>(n, memory);
     this.gemm = k('gemm');
@@ -50,6 +57,7 @@ export class BoundKernels {
     this.rows = k('rows');
     this.adam = k('adam');
     this.spmm = k('spmm');
+    this.mfdot = k('mfdot');
   }
   f32(at: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, n);
@@ -182,6 +190,22 @@ export const TASKS: Record<string, Task> = {
   groupBack(k, a, t, T) {
     const [from, to] = share(a[5], t, T);
     if (to > from) k.rows.groupBack(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7], a[8]);
+  },
+
+  /** MF's fused dot-product step, scores over a share of the batch: U I users pos negs sPos sNeg sq B N rb */
+  mfScores(k, a, t, T) {
+    const [from, to] = share(a[8], t, T);
+    if (to > from) k.mfdot.scores(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], from, to, a[9], a[10]);
+  },
+
+  /**
+   * its chain rule into the optimisers' sums, each thread owning a share of the user and of the item slots:
+   * U I gU gI users pos negs slotU slotP slotN dPos dNeg B N rb c nUserSlots nItemSlots
+   */
+  mfGrads(k, a, t, T) {
+    const [u0, u1] = share(a[16], t, T);
+    const [i0, i1] = share(a[17], t, T);
+    k.mfdot.grads(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], u0, u1, i0, i1);
   },
 
   /** dense Adam with a full gradient (row r's at g + r·rb) over a share of the rows: w m v g rows rb b1 b2 step eps */
