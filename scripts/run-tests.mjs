@@ -24,6 +24,8 @@ const setup = (script) => {
 };
 // the Slurm suite runs against a real single-node cluster (Debian slurm-wlm + munge, started as root without systemd)
 if (needs.has('slurm')) setup('setup-slurm.sh');
+// the system-error tests run the CLI unprivileged (setpriv) when the suite runs as root
+if (needs.has('integration')) setup('setup-setpriv.sh');
 if (needs.has('e2e')) setup('setup-e2e.sh');
 else if (needs.has('webview')) setup('setup-chromium.sh');
 if (needs.has('e2e') || needs.has('webview')) process.env.RECLAB_REQUIRE_E2E = '1';
