@@ -190,7 +190,7 @@ export function listRuns(runsDir: string): RunRecord[] {
 
 const RUN_MARKERS = [RUN_FILES.info, RUN_FILES.config, RUN_FILES.metrics, RUN_FILES.summary];
 /** a folder this young without run.json is a run being created, not a broken one */
-const CREATING_MS = 10_000;
+export const CREATING_MS = 10_000;
 
 /**
  * The runs of a runs directory, newest first, and the folders that look like runs but cannot be read (with the
