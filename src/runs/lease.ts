@@ -287,7 +287,11 @@ export function settleIfDead(runDir: string, info: RunInfo, o: LivenessOptions &
   const reason = deathReason(l);
   if (o.write === false) return { info: { ...info, status: 'failed', reason }, liveness: l };
   try {
-    return { info: settleRun(runDir, 'failed', reason) ?? { ...info, status: 'failed', reason }, liveness: l };
+    const settled = settleRun(runDir, 'failed', reason);
+    // still running on disk: another observer is recording it right now, or the folder cannot be written (a read-only
+    // file system refuses even the claim file) — the engine is proven gone either way, so it is shown failed
+    if (!settled || settled.status === 'running' || settled.status === 'queued') return { info: { ...info, status: 'failed', reason }, liveness: l };
+    return { info: settled, liveness: l };
   } catch {
     return { info: { ...info, status: 'failed', reason }, liveness: l }; // read-only or full disk: shown failed anyway
   }

@@ -56,7 +56,8 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function startSession(vsix: string, files: Record<string, string>, settings: Record<string, unknown> = {}): Promise<Session> {
+/** `workspaceTrust`: leave VS Code's workspace trust on (no --disable-workspace-trust), for Restricted Mode tests. */
+export async function startSession(vsix: string, files: Record<string, string>, settings: Record<string, unknown> = {}, options: { workspaceTrust?: boolean } = {}): Promise<Session> {
   fs.mkdirSync(path.join(E2E_HOME, 'runs'), { recursive: true });
   // short path: unix sockets live under TMPDIR and are limited to ~107 characters
   const run = fs.mkdtempSync(path.join(E2E_HOME, 'runs', 'r-'));
@@ -88,7 +89,7 @@ export async function startSession(vsix: string, files: Record<string, string>, 
   const logFile = path.join(run, 'code-server.log');
   const out = fs.openSync(logFile, 'a');
   const server = spawn(NODE24, [CS_ENTRY, ...base, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', workspace],
+    '--disable-update-check', ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened', workspace],
   { env, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   for (let i = 0; i < 200; i++) {
