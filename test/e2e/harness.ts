@@ -138,13 +138,14 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /**
- * Takes the keyboard focus back from a webview. A webview (dashboard, compare) is an iframe: while it holds the
- * focus, a key press goes to the iframe, whose script posts it to the workbench, which re-dispatches it as a synthetic
- * event (webview/browser/pre/index.html handleInnerKeydown → webviewElement handleKeyEvent). That detour is
- * asynchronous and its frame can be between documents while the view loads or updates: F1 then opens nothing, or a
- * palette whose input is taken back by the iframe a moment later. Blurring the iframe element from the workbench
- * document puts the focus on the workbench's body, where the keybinding service handles the key directly. It clicks
- * nothing, so it never changes the active editor (a click on a tab strip would activate whichever tab is under it).
+ * Takes the keyboard focus back from a webview (dashboard, compare), which is an iframe. Two ways it swallowed the
+ * palette: a webview still loading takes the focus once it is ready (its editor asked for the focus when it opened),
+ * and the palette closes on losing the focus — logged as `failed at fill (focus before: iframe.webview → body; now:
+ * iframe.webview.ready)`; and while a webview holds the focus, a key press reaches the workbench only through the
+ * webview's script, which posts it to be re-dispatched (webview/browser/pre/index.html handleInnerKeydown →
+ * webviewElement handleKeyEvent), asynchronously. Blurring the iframe from the workbench document puts the focus on
+ * the workbench, where the keybinding service handles F1 directly. It clicks nothing, so it never changes the active
+ * editor (a click on the tab strip activated whichever tab lay under the pointer). Returns what held the focus.
  */
 export async function focusWorkbench(page: Page): Promise<string> {
   return page.evaluate(() => {
@@ -186,12 +187,12 @@ export async function runCommand(page: Page, title: string, timeoutMs = 90_000):
       await page.keyboard.press('F1');
       await box.waitFor({ state: 'visible', timeout: 5000 });
       stage = 'fill';
-      await box.fill(`>${title}`, { timeout: 5000 });
+      await box.fill(`>${title}`, { timeout: 10_000 });
       stage = 'row';
       // longer each attempt: a loaded machine renders the list late
       await row.waitFor({ state: 'visible', timeout: Math.min(3000 * attempt, 15_000) });
       stage = 'click';
-      await row.click({ timeout: 5000 });
+      await row.click({ timeout: 10_000 });
       if (attempt > 1) console.log(`# palette: "${title}" ran at attempt ${attempt}`);
       return;
     } catch (e) {
