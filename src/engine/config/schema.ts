@@ -134,6 +134,7 @@ export function topLevelSchema(): JsonSchema {
         kind: { enum: ['mf', 'lightgcn', 'mostpop'], default: 'mf', description: 'mf: matrix factorisation; lightgcn: LightGCN, embeddings propagated over the normalised user–item graph (model.layers); mostpop: popularity baseline (no training)' },
         dim: int('embedding dimension', 64, { minimum: 1, maximum: 4096 }),
         layers: int('lightgcn: propagation layers L (the final embedding is the mean of layers 0..L; 0 = MF scored the LightGCN way)', 3, { minimum: 0, maximum: 8 }),
+        pooling: { enum: ['mean', 'sum'], default: 'mean', description: 'lightgcn: the final embedding is the mean (LightGCN) or the sum (MixGCF\'s pool=sum) of layers 0..L; a mixgcf sampler pools its negatives the same way' },
         score: { enum: ['dot', 'cosine'], default: 'dot', description: 'training score: inner product, or cosine of L2-normalised embeddings' },
         evalScore: { enum: ['same', 'dot', 'cosine'], default: 'same', description: 'evaluation score; SSM and LightGCN-Adap-τ train on cosine but rank by raw dot' },
         init: obj('embedding initialisation', {

@@ -66,6 +66,8 @@ export interface ModelConfig {
   dim: number;
   /** graph backbones (lightgcn): propagation layers L (set by validation; optional for hand-built MF configs) */
   layers?: number;
+  /** graph backbones: how the hops combine into the final embedding, mean (LightGCN) or sum (MixGCF's pool=sum) */
+  pooling?: 'mean' | 'sum';
   score: 'dot' | 'cosine';
   /** score used at evaluation: same as training, or raw dot (the SSM / LightGCN-Adap-τ convention) */
   evalScore: 'same' | 'dot' | 'cosine';

@@ -3,7 +3,7 @@
  * kuandeng/LightGCN; algorithms.md §0):
  * - parameters: the ego (layer-0) embeddings E⁰ = [users | items];
  * - propagation over the whole graph at every step: E^(l+1) = Â·E^(l), Â = D^-1/2 A D^-1/2 (./graph.ts);
- * - the step's sources: the final embeddings mean_{l=0..L} E^(l) (`users`, `items`) and each hop (`users@l`, `items@l`)
+ * - the step's sources: the final embeddings mean_{l=0..L} E^(l) (model.pooling "sum": the sum) (`users`, `items`) and each hop (`users@l`, `items@l`)
  *   for hop-mixing samplers;
  * - backward: the row gradients of the final embeddings (÷(L+1) into every layer) and of the hops are carried back
  *   through the same product — Â is symmetric, so ∂E^(l) = Â·∂E^(l+1) + (direct gradient of layer l) — down to
@@ -29,6 +29,8 @@ export class LightGcnModel implements Backbone {
   readonly items: EmbeddingTable;
   readonly graph: NormalizedAdjacency;
   readonly layers: number;
+  /** weight of every layer in the final embedding: 1/(L+1) (mean pooling) or 1 (sum) */
+  private readonly combine: number;
   private readonly userOpt: SparseOptimizer;
   private readonly itemOpt: SparseOptimizer;
   private readonly cosine: boolean;
@@ -61,6 +63,7 @@ export class LightGcnModel implements Backbone {
   ) {
     const nUsers = train.nUsers, nItems = train.nItems, D = cfg.dim;
     this.layers = cfg.layers ?? 3;
+    this.combine = cfg.pooling === 'sum' ? 1 : 1 / (this.layers + 1);
     const kernelU = opt.kind === 'adam' ? AdamKernelStorage.create(nUsers, D) : null;
     const kernelI = opt.kind === 'adam' ? AdamKernelStorage.create(nItems, D) : null;
     this.users = new EmbeddingTable(nUsers, D, kernelU?.weights).init(rng, cfg.init.dist, cfg.init.std);
@@ -116,7 +119,7 @@ export class LightGcnModel implements Backbone {
     for (let l = 1; l <= this.layers; l++) this.g.spmm(this.hop[l - 1], this.hop[l]);
     if (this.layers > 0) {
       const f = this.final;
-      const inv = 1 / (this.layers + 1);
+      const inv = this.combine;
       f.set(e0);
       for (let l = 1; l <= this.layers; l++) {
         const h = this.hop[l];
@@ -160,7 +163,7 @@ export class LightGcnModel implements Backbone {
       }
     }
     // ∂E^(l) total = ∂final/(L+1) + direct_l;  ∂E^(0) = Σ_l Â^l·(∂E^(l) total), by Horner: acc ← Â·acc + total_l
-    const inv = 1 / (L + 1);
+    const inv = this.combine;
     let acc = this.gAcc;
     let tmp = this.gTmp;
     const direct = (l: number, out: Float32Array, add: boolean): void => {
@@ -225,6 +228,6 @@ export const lightgcn: BackboneSpec = {
   name: 'lightgcn',
   title: 'LightGCN',
   description: 'embeddings propagated over the normalised user–item graph (model.layers hops), averaged over the layers',
-  label: (cfg) => `LightGCN-${cfg.layers ?? 3}`,
+  label: (cfg) => `LightGCN-${cfg.layers ?? 3}${cfg.pooling === 'sum' ? ' (sum)' : ''}`,
   create: (data, cfg, opt, rng) => new LightGcnModel(data.train, cfg, opt, rng),
 };
