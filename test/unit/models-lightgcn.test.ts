@@ -169,7 +169,7 @@ test('model.pooling "sum": final = Σ_l Â^l·E0 (dense reference), hops unchang
 
 const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
-interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number; pooling?: 'sum' }
+interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number; pooling?: 'sum'; l2Hops?: true }
 
 /**
  * float64 objective of one BPR step on the final embeddings: mean_b softplus(s(u,neg) − s(u,pos)) + λ/B·½Σ‖ego rows‖².
@@ -195,7 +195,8 @@ function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c
     } else q = vec(final, nU + neg[b]);
     if (c.score === 'cosine') { u = norm(u); p = norm(p); q = norm(q); }
     total += softplus(dot(u, q) - dot(u, p));
-    for (const node of [users[b], nU + pos[b], nU + neg[b]]) { const e = vec(E0, node); reg += dot(e, e); }
+    // the ego rows (LightGCN), or every layer's rows (optimizer.l2Layers "all", Adap-τ's LGN_tau)
+    for (const node of [users[b], nU + pos[b], nU + neg[b]]) for (const X of c.l2Hops ? hops : [E0]) { const e = vec(X, node); reg += dot(e, e); }
   }
   return total / B + 0.5 * (c.l2 / B) * reg;
 }
@@ -208,6 +209,8 @@ const gradCases: GradCase[] = [
   { L: 3, score: 'cosine', l2: 0.05, synth: true, D: 4 }, // D = 4: the SIMD kernel
   { L: 2, score: 'dot', l2: 0.02, synth: true, pooling: 'sum' }, // MixGCF's pool=sum
   { L: 3, score: 'dot', l2: 0.05, synth: false, D: 4, pooling: 'sum' },
+  { L: 2, score: 'cosine', l2: 0.3, synth: false, l2Hops: true }, // Adap-τ's LGN_tau: L2 on every layer
+  { L: 3, score: 'dot', l2: 0.2, synth: true, D: 4, l2Hops: true },
 ];
 
 for (const c of gradCases) {
@@ -215,7 +218,7 @@ for (const c of gradCases) {
     const D = c.D ?? 3, nU = rows.length;
     const rng = new Rng(17);
     const cfg = modelCfg(c.L, c.score, D, c.pooling);
-    const opt = sgd(c.l2);
+    const opt = { ...sgd(c.l2), ...(c.l2Hops ? { l2Layers: 'all' as const } : {}) };
     const m = new LightGcnModel(graph(), cfg, opt, rng);
     assert.equal(m.spmmEngine, D % 4 === 0 ? 'wasm-simd' : 'reference');
     const A = denseAdjacency(rows, nItems);

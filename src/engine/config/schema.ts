@@ -163,6 +163,7 @@ export function topLevelSchema(): JsonSchema {
         lr: num('learning rate', 1e-3, { exclusiveMinimum: 0 }),
         l2: num('L2 weight λ', 1e-4, { minimum: 0 }),
         l2Mode: { enum: ['batch', 'batch-sum', 'none'], default: 'batch', description: 'batch: λ·½Σ‖rows‖²/B on the batch rows (LightGCN); batch-sum: not divided by B (SSM); none' },
+        l2Layers: { enum: ['ego', 'all'], default: 'ego', description: 'lightgcn: the L2 covers the batch rows\' layer-0 (ego) embeddings (LightGCN, MixGCF) or every layer e^(0..L) (Adap-τ\'s LGN_tau, whose regularizer takes the [B, L+1, D] hop stacks)' },
         beta1: num('Adam β1', 0.9, { minimum: 0, exclusiveMaximum: 1 }),
         beta2: num('Adam β2', 0.999, { minimum: 0, exclusiveMaximum: 1 }),
         eps: num('Adam / Adagrad ε', 1e-8, { exclusiveMinimum: 0 }),
