@@ -128,6 +128,69 @@ test('the SpMM kernel = the plain reference: random graphs with empty rows, D = 
   assert.equal(graphBuffers(normalizedAdjacency(graph()), 3, 1).engine, 'reference', 'widths that are not a multiple of 4 use the reference');
 });
 
+test('the fused SpMM pass (y = Â·x; y += zs·z; f = (f + y)·fs) = the reference product and loops, kernel and reference engines, 1 and 2 threads', () => {
+  const rng = new Rng(29);
+  const r = Array.from({ length: 40 }, () => Array.from({ length: 30 }, (_, i) => i).filter(() => rng.float() < 0.1));
+  const a = normalizedAdjacency(csrFromRows(r, 30));
+  for (const D of [8, 64, 3]) {
+    const expected = (x: Float32Array, z: Float32Array | null, zs: number, f: Float32Array | null, fs: number): [Float64Array, Float64Array | null] => {
+      const y = new Float32Array(x.length);
+      spmmReference(a, x, y, D);
+      const y64 = Float64Array.from(y, (v, k) => v + (z ? zs * z[k] : 0));
+      return [y64, f ? Float64Array.from(f, (v, k) => (v + y64[k]) * fs) : null];
+    };
+    for (const threads of [1, 2]) {
+      KernelPool.configure(threads);
+      try {
+        const g = graphBuffers(a, D, 4);
+        assert.equal(g.engine, D % 4 === 0 ? 'wasm-simd' : 'reference');
+        const [x, y, z, f] = g.buffers;
+        for (const b of [x, z, f]) b.set(Float32Array.from({ length: b.length }, () => rng.normal()));
+        for (const [useZ, useF] of [[true, false], [false, true], [true, true], [false, false]]) {
+          const f0 = f.slice();
+          const [ey, ef] = expected(x, useZ ? z : null, 0.5, useF ? f0 : null, 0.25);
+          y.fill(3);
+          g.spmmFused(x, y, useZ ? z : null, 0.5, useF ? f : null, 0.25);
+          for (let k = 0; k < y.length; k++) assert.ok(Math.abs(y[k] - ey[k]) <= 1e-5, `D=${D} T=${threads} z=${useZ} f=${useF} y[${k}] ${y[k]} vs ${ey[k]}`);
+          if (ef) for (let k = 0; k < f.length; k++) assert.ok(Math.abs(f[k] - ef[k]) <= 1e-5, `D=${D} T=${threads} f[${k}] ${f[k]} vs ${ef[k]}`);
+          else assert.deepEqual(f, f0, 'f untouched without it');
+        }
+      } finally {
+        KernelPool.configure(1);
+      }
+    }
+  }
+});
+
+test('LightGCN with Adam on the kernel (ego table, moments and gradient in the graph heap) trains like the plain path, 1 and 2 threads alike', () => {
+  const D = 8;
+  const opt: OptimizerConfig = { kind: 'adam', lr: 0.05, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
+  const train = (engine: 'auto' | 'reference', threads: number): Float32Array => {
+    KernelPool.configure(threads);
+    try {
+      const m = new LightGcnModel(graph(), modelCfg(2, 'dot', D), opt, new Rng(4), engine);
+      assert.equal(m.spmmEngine, engine === 'auto' ? 'wasm-simd' : 'reference');
+      const step = createStep(m, modelCfg(2, 'dot', D), opt);
+      const loss = bpr.create({ form: 'mean', reduction: 'mean' });
+      const rng = new Rng(8);
+      for (let s = 0; s < 5; s++) {
+        const users = Int32Array.from({ length: 6 }, () => rng.int(5));
+        const pos = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+        const neg = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+        step.run({ users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 1, items: neg } }, loss, { tau: 1 }, rng);
+      }
+      return Float32Array.from([...m.users.data, ...m.items.data]);
+    } finally {
+      KernelPool.configure(1);
+    }
+  };
+  const plain = train('reference', 1);
+  const kernel1 = train('auto', 1);
+  const kernel2 = train('auto', 2);
+  plain.forEach((v, k) => assert.ok(Math.abs(v - kernel1[k]) < 1e-5, `ego[${k}] kernel ${kernel1[k]} vs plain ${v}`));
+  kernel1.forEach((v, k) => assert.ok(Object.is(v, kernel2[k]), `ego[${k}] 2 threads ${kernel2[k]} vs 1 thread ${v}`));
+});
+
 for (const L of [0, 1, 2, 3]) {
   test(`forward with ${L} layers = mean of Â^l·E0 (dense reference), hops exposed as sources, propagated once per parameter change`, () => {
     const D = 3;
