@@ -9,6 +9,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { MfModel } from '../../src/engine/models/mf';
+import { LightGcnModel } from '../../src/engine/models/lightgcn';
+import { csrFromRows } from '../fixtures/data/helpers';
 import { createStep, type TrainStep } from '../../src/engine/step/step';
 import { initBackend, tf } from '../../src/engine/tensor/backend';
 import { lossSpec } from '../../src/engine/losses/registry';
@@ -114,6 +116,42 @@ for (const c of cases) {
     });
   }
 }
+
+test('LightGCN with the L2 on every layer (optimizer.l2Layers "all", Adap-τ\'s LGN_tau): fused step = tfjs step, and the hop L2 moves the tables', () => {
+  const graphRng = new Rng(21);
+  const train = csrFromRows(Array.from({ length: nU }, () => Array.from({ length: 4 }, () => graphRng.int(nI))), nI);
+  const make = (fastPath: boolean, l2Layers: 'ego' | 'all') => {
+    const modelCfg: ModelConfig = { kind: 'lightgcn', layers: 2, dim: D, score: 'cosine', evalScore: 'same', init: { dist: 'normal', std: 0.3 }, userDropout: 0, fastPath };
+    const optCfg: OptimizerConfig = { kind: 'adam', lr: 0.01, l2: 0.5, l2Mode: 'batch', l2Layers, beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
+    const model = new LightGcnModel(train, modelCfg, optCfg, new Rng(3));
+    return Object.assign(model, { step: createStep(model, modelCfg, optCfg) });
+  };
+  const fast = make(true, 'all');
+  const slow = make(false, 'all');
+  const ego = make(true, 'ego');
+  const c = cases[2]; // SSM, in-batch + 5 extra, cosine (LGN_tau's in-batch setting)
+  const rng = new Rng(9);
+  for (let s = 0; s < 3; s++) {
+    const batch = makeBatch(c, rng);
+    const counted = counting(c.loss);
+    const a = fast.step.run(batch, counted, { tau: 0.3 }, new Rng(100 + s));
+    assert.equal(counted.calls, 0, 'the fused step took it');
+    const b = slow.step.run(batch, c.loss, { tau: 0.3 }, new Rng(100 + s));
+    const e = ego.step.run(batch, c.loss, { tau: 0.3 }, new Rng(100 + s));
+    assert.ok(Math.abs(a.loss - b.loss) < 2e-5 * Math.max(1, Math.abs(b.loss)), `step ${s}: loss ${a.loss} vs ${b.loss}`);
+    if (s === 0) assert.ok(a.loss > e.loss + 1e-4, `the hop L2 adds to the loss (${a.loss} vs ego only ${e.loss})`);
+  }
+  let worst = 0;
+  let moved = 0;
+  for (const [x, y, z] of [[fast.users.data, slow.users.data, ego.users.data], [fast.items.data, slow.items.data, ego.items.data]] as const) {
+    for (let k = 0; k < x.length; k++) {
+      worst = Math.max(worst, Math.abs(x[k] - y[k]));
+      moved = Math.max(moved, Math.abs(x[k] - z[k]));
+    }
+  }
+  assert.ok(worst < 2e-5, `fused and tfjs tables differ by ${worst}`);
+  assert.ok(moved > 1e-4, 'the hop L2 changes the update');
+});
 
 /** The loss with a counter of its tfjs `compute` calls (the fused path never makes one). */
 function counting(loss: Loss): Loss & { calls: number } {

@@ -45,17 +45,18 @@ function denseMul(A: Float64Array[], X: Float64Array, D: number): Float64Array {
   return Y;
 }
 
-/** final = mean_{l=0..L} Â^l E0, and each hop */
-function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number): { final: Float64Array; hops: Float64Array[] } {
+/** final = mean_{l=0..L} Â^l E0 (pooling "sum": the sum), and each hop */
+function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number, pooling: 'mean' | 'sum' = 'mean'): { final: Float64Array; hops: Float64Array[] } {
   const hops = [E0];
   for (let l = 1; l <= L; l++) hops.push(denseMul(A, hops[l - 1], D));
   const final = new Float64Array(E0.length);
-  for (const h of hops) for (let k = 0; k < h.length; k++) final[k] += h[k] / (L + 1);
+  const w = pooling === 'sum' ? 1 : 1 / (L + 1);
+  for (const h of hops) for (let k = 0; k < h.length; k++) final[k] += h[k] * w;
   return { final, hops };
 }
 
-const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3): ModelConfig => ({
-  kind: 'lightgcn', layers, dim: D, score, evalScore: 'same', init: { dist: 'normal', std: 0.5 }, userDropout: 0, fastPath: true,
+const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3, pooling: 'mean' | 'sum' = 'mean'): ModelConfig => ({
+  kind: 'lightgcn', layers, pooling, dim: D, score, evalScore: 'same', init: { dist: 'normal', std: 0.5 }, userDropout: 0, fastPath: true,
 });
 const sgd = (l2: number): OptimizerConfig => ({ kind: 'sgd', lr: 1, l2, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: true });
 
@@ -217,16 +218,28 @@ for (const L of [0, 1, 2, 3]) {
   });
 }
 
+test('model.pooling "sum": final = Σ_l Â^l·E0 (dense reference), hops unchanged, labelled', () => {
+  const D = 3;
+  const m = new LightGcnModel(graph(), modelCfg(2, 'dot', D, 'sum'), sgd(0), new Rng(1));
+  const E0 = new Float64Array([...m.users.data, ...m.items.data]);
+  const ref = denseForward(denseAdjacency(rows, nItems), E0, D, 2, 'sum');
+  const s = m.forward();
+  [...s.users.data, ...s.items.data].forEach((v, k) => assert.ok(Math.abs(v - ref.final[k]) < 1e-6, `final[${k}] ${v} vs ${ref.final[k]}`));
+  // an isolated node keeps its whole layer-0 embedding
+  for (let d = 0; d < D; d++) assert.ok(Math.abs(s.users.data[3 * D + d] - m.users.data[3 * D + d]) < 1e-7);
+  assert.equal(backboneSpec('lightgcn').label(modelCfg(2, 'dot', D, 'sum')), 'LightGCN-2 (sum)');
+});
+
 const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
-interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number }
+interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number; pooling?: 'sum'; l2Hops?: true }
 
 /**
  * float64 objective of one BPR step on the final embeddings: mean_b softplus(s(u,neg) − s(u,pos)) + λ/B·½Σ‖ego rows‖².
  * With synth, the negative of row b is Σ_t w_t·hop_{l_t}[ref_t] (item rows of the given hops).
  */
 function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c: GradCase, users: number[], pos: number[], neg: number[], synth?: { hops: number[]; refs: number[]; weights: number[] }): number {
-  const { final, hops } = denseForward(A, E0, D, c.L);
+  const { final, hops } = denseForward(A, E0, D, c.L, c.pooling);
   const vec = (X: Float64Array, node: number): number[] => Array.from(X.subarray(node * D, (node + 1) * D));
   const norm = (x: number[]): number[] => { const l = Math.max(Math.hypot(...x), 1e-12); return x.map((v) => v / l); };
   const dot = (a: number[], b: number[]): number => a.reduce((s, v, k) => s + v * b[k], 0);
@@ -245,7 +258,8 @@ function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c
     } else q = vec(final, nU + neg[b]);
     if (c.score === 'cosine') { u = norm(u); p = norm(p); q = norm(q); }
     total += softplus(dot(u, q) - dot(u, p));
-    for (const node of [users[b], nU + pos[b], nU + neg[b]]) { const e = vec(E0, node); reg += dot(e, e); }
+    // the ego rows (LightGCN), or every layer's rows (optimizer.l2Layers "all", Adap-τ's LGN_tau)
+    for (const node of [users[b], nU + pos[b], nU + neg[b]]) for (const X of c.l2Hops ? hops : [E0]) { const e = vec(X, node); reg += dot(e, e); }
   }
   return total / B + 0.5 * (c.l2 / B) * reg;
 }
@@ -256,14 +270,18 @@ const gradCases: GradCase[] = [
   { L: 2, score: 'cosine', l2: 0, synth: false },
   { L: 2, score: 'dot', l2: 0.02, synth: true },
   { L: 3, score: 'cosine', l2: 0.05, synth: true, D: 4 }, // D = 4: the SIMD kernel
+  { L: 2, score: 'dot', l2: 0.02, synth: true, pooling: 'sum' }, // MixGCF's pool=sum
+  { L: 3, score: 'dot', l2: 0.05, synth: false, D: 4, pooling: 'sum' },
+  { L: 2, score: 'cosine', l2: 0.3, synth: false, l2Hops: true }, // Adap-τ's LGN_tau: L2 on every layer
+  { L: 3, score: 'dot', l2: 0.2, synth: true, D: 4, l2Hops: true },
 ];
 
 for (const c of gradCases) {
   test(`LightGCN step gradient to the ego embeddings = finite differences (${JSON.stringify(c)})`, () => {
     const D = c.D ?? 3, nU = rows.length;
     const rng = new Rng(17);
-    const cfg = modelCfg(c.L, c.score, D);
-    const opt = sgd(c.l2);
+    const cfg = modelCfg(c.L, c.score, D, c.pooling);
+    const opt = { ...sgd(c.l2), ...(c.l2Hops ? { l2Layers: 'all' as const } : {}) };
     const m = new LightGcnModel(graph(), cfg, opt, rng);
     assert.equal(m.spmmEngine, D % 4 === 0 ? 'wasm-simd' : 'reference');
     const A = denseAdjacency(rows, nItems);

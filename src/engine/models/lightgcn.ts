@@ -3,7 +3,7 @@
  * kuandeng/LightGCN; algorithms.md §0):
  * - parameters: the ego (layer-0) embeddings E⁰ = [users | items];
  * - propagation over the whole graph at every step: E^(l+1) = Â·E^(l), Â = D^-1/2 A D^-1/2 (./graph.ts);
- * - the step's sources: the final embeddings mean_{l=0..L} E^(l) (`users`, `items`) and each hop (`users@l`, `items@l`)
+ * - the step's sources: the final embeddings mean_{l=0..L} E^(l) (model.pooling "sum": the sum) (`users`, `items`) and each hop (`users@l`, `items@l`)
  *   for hop-mixing samplers;
  * - backward: the row gradients of the final embeddings (÷(L+1) into every layer) and of the hops are carried back
  *   through the same product — Â is symmetric, so ∂E^(l) = Â·∂E^(l+1) + (direct gradient of layer l) — down to
@@ -32,6 +32,8 @@ export class LightGcnModel implements Backbone {
   readonly items: EmbeddingTable;
   readonly graph: NormalizedAdjacency;
   readonly layers: number;
+  /** weight of every layer in the final embedding: 1/(L+1) (mean pooling) or 1 (sum) */
+  private readonly combine: number;
   /** the ego table [users | items] and its optimiser (Adam on the SIMD kernel when the graph runs on the kernel) */
   private readonly ego: EmbeddingTable;
   private readonly opt: SparseOptimizer;
@@ -67,6 +69,7 @@ export class LightGcnModel implements Backbone {
   ) {
     const nUsers = train.nUsers, nItems = train.nItems, D = cfg.dim;
     const L = (this.layers = cfg.layers ?? 3);
+    this.combine = cfg.pooling === 'sum' ? 1 : 1 / (L + 1);
     this.cosine = cfg.score === 'cosine';
     this.graph = normalizedAdjacency(train);
     const nodes = (this.nodes = nUsers + nItems);
@@ -122,7 +125,7 @@ export class LightGcnModel implements Backbone {
     const L = this.layers;
     if (L > 0) {
       this.final.set(this.hop[0]);
-      for (let l = 1; l <= L; l++) this.g.spmmFused(this.hop[l - 1], this.hop[l], null, 0, this.final, l === L ? 1 / (L + 1) : 1);
+      for (let l = 1; l <= L; l++) this.g.spmmFused(this.hop[l - 1], this.hop[l], null, 0, this.final, l === L ? this.combine : 1);
     }
     this.stale = false;
     this.propagations++;
@@ -148,7 +151,7 @@ export class LightGcnModel implements Backbone {
   backward(grads: RowGradients[], l2: EgoL2 | null): number {
     const D = this.dim;
     const L = this.layers;
-    const inv = 1 / (L + 1);
+    const inv = this.combine;
     const nUserFloats = this.users.data.length;
     const gFinal = this.gFinal;
     for (const rows of this.touched) for (let r = 0; r < rows.length; r++) gFinal.fill(0, rows[r] * D, rows[r] * D + D);
@@ -243,6 +246,6 @@ export const lightgcn: BackboneSpec = {
   name: 'lightgcn',
   title: 'LightGCN',
   description: 'embeddings propagated over the normalised user–item graph (model.layers hops), averaged over the layers',
-  label: (cfg) => `LightGCN-${cfg.layers ?? 3}`,
+  label: (cfg) => `LightGCN-${cfg.layers ?? 3}${cfg.pooling === 'sum' ? ' (sum)' : ''}`,
   create: (data, cfg, opt, rng) => new LightGcnModel(data.train, cfg, opt, rng),
 };

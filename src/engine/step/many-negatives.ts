@@ -8,7 +8,8 @@
  */
 import { FusedContrastiveStep, fusedShapeSupported } from '../tensor/fused-contrastive';
 import type { Loss } from '../losses/types';
-import type { Backbone } from '../models/types';
+import type { Backbone, RowGradients } from '../models/types';
+import { hopL2 } from './hop-l2';
 import type { Rng } from '../rng';
 import type { StepBatch, StepResult, StepSettings, StepTemperature } from './types';
 
@@ -46,10 +47,10 @@ export class ManyNegativeStep {
       this.l2Items.set(negItems, B);
       items = this.l2Items;
     }
-    const l2Loss = this.backbone.backward(
-      [{ source: 'users', rows: batch.users, grads: out.userGrads }, { source: 'items', rows: out.itemIds, grads: out.itemGrads }],
-      c ? { c, users: batch.users, items } : null,
-    );
-    return { loss: out.loss + l2Loss, perRow: out.perRow };
+    const grads: RowGradients[] = [{ source: 'users', rows: batch.users, grads: out.userGrads }, { source: 'items', rows: out.itemIds, grads: out.itemGrads }];
+    const hops = c && this.s.l2Hops ? hopL2(src, c, batch.users, items) : null;
+    if (hops) grads.push(...hops.grads);
+    const l2Loss = this.backbone.backward(grads, c ? { c, users: batch.users, items } : null);
+    return { loss: out.loss + l2Loss + (hops?.value ?? 0), perRow: out.perRow };
   }
 }
