@@ -11,12 +11,13 @@
  */
 import type { DatasetStats, Histogram, MetricKey, RunStatus } from './events';
 import type { ResultSummary } from '../runs/summary';
+import type { SweepMessage } from './sweep-view';
 
 export const WEBVIEW_PROTOCOL_VERSION = 2;
 /** Host-side cap on the message rate to a webview. */
 export const MAX_MESSAGES_PER_SECOND = 30;
 
-export type ViewKind = 'dashboard' | 'compare';
+export type ViewKind = 'dashboard' | 'compare' | 'sweep';
 
 /**
  * Series keys (one scalar per event):
@@ -160,7 +161,7 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type HostToWebview = SnapshotMessage | DeltaMessage | ErrorMessage;
+export type HostToWebview = SnapshotMessage | DeltaMessage | ErrorMessage | SweepMessage;
 
 export type ExportFormat = 'csv' | 'json';
 
@@ -180,6 +181,8 @@ export type WebviewToHost =
 export interface PersistedViewState {
   view: ViewKind;
   runIds: string[];
+  /** sweep view: the sweep on display (`<runs>/<sweepId>.sweep.json`) */
+  sweepId?: string;
   /** view-only settings, opaque to the host */
   ui?: unknown;
 }
