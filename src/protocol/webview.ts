@@ -118,6 +118,24 @@ export interface RunHeader {
   heartbeatAt?: string;
   wallSeconds?: number;
   sweepPoint?: Record<string, unknown>;
+  /** member of a seed group (`<runs>/<group>.group.json`) with this seed */
+  group?: string;
+  seed?: number;
+}
+
+/**
+ * compare: the paired tests (src/scale/compare.ts pairedComparison) when exactly two runs or two seed groups are
+ * shown: per-user test values at each run's selected epoch, paired t-test and Wilcoxon, Holm across the metrics.
+ */
+export interface PairedTestResult {
+  /** the two sides: run ids, or group ids */
+  a: { id: string; label: string; kind: 'run' | 'group' };
+  b: { id: string; label: string; kind: 'run' | 'group' };
+  users?: number;
+  selectSplit?: string;
+  rows?: { metric: string; meanA: number; meanB: number; pT: number; pTHolm: number; pW: number; pWHolm: number }[];
+  /** why there is no test (no per-user values kept, different users, …) */
+  error?: string;
 }
 
 /** Latest non-scalar diagnostics of a run. */
@@ -143,6 +161,8 @@ export interface SnapshotMessage {
   configs: Record<string, unknown>;
   /** compare: every run the host knows, for the run picker */
   catalog?: RunHeader[];
+  /** compare: paired tests when exactly two runs or two seed groups are shown */
+  paired?: PairedTestResult;
 }
 
 export interface DeltaMessage {

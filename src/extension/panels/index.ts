@@ -13,6 +13,7 @@ import { DirectoryRunStore } from './directory-store';
 import { webviewHtml } from './html';
 import { PanelSession, type PanelRunStore } from './panel-session';
 import { SweepSession } from './sweep-session';
+import { pairedTestOf } from './paired';
 import { sweepFile } from '../../runs/records';
 
 export const DASHBOARD_VIEW_TYPE = 'reclab.dashboard';
@@ -146,6 +147,7 @@ class PanelManager {
       store,
       post: (m) => panel.webview.postMessage(m),
       readConfig: (r) => readConfig(r.dir),
+      pairedTest: view === 'compare' && store === this.store && this.store.runsDir ? (records) => pairedTestOf(records, this.store.runsDir!) : undefined,
       onRunsChanged: (ids) => (panel.title = this.title(view, ids)),
       onCommand: (m) => void this.command(m),
     });
