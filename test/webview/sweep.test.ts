@@ -123,8 +123,8 @@ test('the real sweep: every trial, the varying parameters as axes and the metric
   assert.equal(await page.textContent('.chart-card[data-chart="parallel"] .trial-failed .legend-value'), String(failed.length));
   // …and drawn in their own colours
   const styles = await debug<Record<string, string>>(page, 'styles');
-  assert.ok(await pixelsNear(page, 'parallel', styles.pruned) > 50, 'orange (pruned) lines drawn');
-  assert.ok(await pixelsNear(page, 'parallel', styles.failed) > 5, 'red (failed) line and ✕ drawn');
+  assert.ok(await pixelsNear(page, 'parallel', styles.pruned) > 20, 'orange (pruned) lines drawn');
+  assert.ok(await pixelsNear(page, 'parallel', styles.failed) > 3, 'red (failed) line and ✕ drawn');
   assert.ok(await pixelsNear(page, 'scatter', styles.pruned) > 20, 'pruned markers in the scatter');
   // values are the runs' results as summary.json defines them: the selection metric at the selected epoch
   const values = new Map(await page.evaluate(() => [...(window as unknown as { reclabDebug: { model(): { values: Map<number, number | undefined> } } }).reclabDebug.model().values]));
