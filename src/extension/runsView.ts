@@ -146,9 +146,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `sweep:${this.grouping}:${node.key}`;
       item.description = node.description;
-      item.contextValue = 'runGroup';
+      item.contextValue = node.sweepId ? 'runGroup.sweep' : 'runGroup';
       item.iconPath = new vscode.ThemeIcon('run-all');
-      item.tooltip = `${node.label} — ${node.description}`;
+      item.tooltip = `${node.label} — ${node.description}${node.sweepId ? `\nsweep ${node.sweepId}: open the sweep view (parallel coordinates, importance)` : ''}`;
+      if (node.sweepId) item.command = { command: 'reclab.openSweep', title: 'Open Sweep View', arguments: [node] };
       return item;
     }
     const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
