@@ -59,7 +59,8 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
 
   before(async () => {
     const vsix = packageExtension();
-    s = await startSession(vsix, { 'README.md': '# my experiments\n', 'more/long.reclab.json': LONG });
+    // files.autoSave off: code-server saves automatically after a delay by default, which raced the example step's undo
+    s = await startSession(vsix, { 'README.md': '# my experiments\n', 'more/long.reclab.json': LONG }, { 'files.autoSave': 'off' });
     page = s.page;
     await page.setViewportSize({ width: 1280, height: 800 });
   });
@@ -76,7 +77,9 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
   it('welcome view: plain words, no literal backticks, a way to a terminal with reclab', async () => {
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' }).first().waitFor({ timeout: 60_000 });
     await runCommand(page, 'RecLab: Refresh Runs');
-    await page.locator('.activitybar .action-item a[aria-label^="RecLab"]').first().click();
+    // open the RecLab container unless it is open already (a click on the open container's icon would close it)
+    const container = page.locator('.activitybar .action-item', { has: page.locator('a[aria-label^="RecLab"]') }).first();
+    if (!((await container.getAttribute('class')) ?? '').split(/\s+/).includes('checked')) await container.locator('a').first().click();
     const welcome = page.locator('.welcome-view-content').first();
     await welcome.getByText('No runs yet.').waitFor({ timeout: 30_000 });
     const text = (await welcome.textContent()) ?? '';
@@ -230,9 +233,8 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
     await suggest.waitFor({ timeout: 30_000 });
     await screenshot(page, 'newcomer-06-example-completion');
     await page.keyboard.press('Escape');
-    // leave the copy as it was. In the browser, VS Code saves automatically after a delay (files.autoSave defaults to
-    // afterDelay in code-server), so the typed quote may already be on disk, where Revert cannot undo it: undo the
-    // edits until the file is the copy again, then revert whatever was not saved
+    // leave the copy as it was. This session turns autosave off (in the browser it defaults to afterDelay, and a
+    // saved quote is beyond Revert); should the edit be on disk anyway, undo it until the file is the copy again
     const file = path.join(s.workspace, 'gdns.reclab.json');
     for (let i = 0; i < 8 && fs.readFileSync(file, 'utf8') !== copy; i++) {
       await page.keyboard.press('Control+z');
