@@ -57,22 +57,55 @@ describe('the sidebar views in light and dark, wide and narrow', { skip, timeout
     assert.equal(await light(), name === 'light', `the ${name} theme applies`);
   }
 
+  /** Drags the side bar's sash so that the side bar is `px` wide (VS Code keeps a narrowed side bar narrow). */
+  async function sidebarWidth(px: number): Promise<void> {
+    const sidebar = page.locator('.part.sidebar').first();
+    const box = await sidebar.boundingBox();
+    if (!box || Math.abs(box.width - px) < 10) return;
+    const sashX = await page.evaluate((right) => {
+      const near = [...document.querySelectorAll('.monaco-sash.vertical')].map((e) => e.getBoundingClientRect()).filter((r) => r.height > 200 && Math.abs(r.left + r.width / 2 - right) < 8);
+      return near.length ? near[0]!.left + near[0]!.width / 2 : undefined;
+    }, box.x + box.width);
+    if (sashX === undefined) return;
+    await page.mouse.move(sashX, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(sashX + (px - box.width), box.y + box.height / 2, { steps: 8 });
+    await page.mouse.up();
+  }
+
+  /** Expands one pane of the RecLab container and collapses the other, so the picture shows the one asked for. */
+  async function focusPane(show: 'Runs' | 'Datasets'): Promise<void> {
+    for (const name of ['Runs', 'Datasets'] as const) {
+      const header = page.locator('.part.sidebar .pane-header', { hasText: name }).first();
+      await header.waitFor({ timeout: 30_000 });
+      const expanded = (await header.getAttribute('aria-expanded')) === 'true';
+      // on the twistie: the header's middle holds the view's action buttons
+      if (expanded !== (name === show)) await header.click({ position: { x: 10, y: 11 } });
+      await page.waitForFunction(([n, want]) => [...document.querySelectorAll('.part.sidebar .pane-header')].some((h) => h.textContent?.includes(n!) && h.getAttribute('aria-expanded') === want), [name, String(name === show)] as const, { timeout: 30_000 });
+    }
+  }
+
   /** Each theme × width: asserts the side bar does not scroll sideways, then saves views-<what>-<theme>-<width>.png. */
   async function shots(what: string, check: () => Promise<void>): Promise<void> {
+    await runCommand(page, 'Notifications: Clear All Notifications');
     for (const t of ['light', 'dark'] as const) {
       await theme(t);
       for (const w of WIDTHS) {
         await page.setViewportSize({ width: w, height: 800 });
-        await check();
         const sidebar = page.locator('.part.sidebar').first();
         await sidebar.waitFor();
-        // the layout settles after a resize: wait until the side bar fits the window, then check its content fits it
+        // the layout settles after a resize: wait until the side bar fits the window
         const fits = async () => sidebar.evaluate((el) => el.getBoundingClientRect().right <= window.innerWidth + 1);
         for (let i = 0; i < 40 && !(await fits()); i++) await sleep(250);
+        if (w >= 1000) await sidebarWidth(380);
+        await check();
         const over = await sidebar.evaluate((el) => [...el.querySelectorAll('.monaco-list-rows, .welcome-view-content')]
           .filter((n) => (n as HTMLElement).scrollWidth > (n as HTMLElement).clientWidth + 1).length);
         assert.equal(over, 0, `${what} ${t} ${w}px: nothing in the side bar scrolls sideways`);
-        await page.mouse.move(w - 5, 795); // no hover in the picture
+        // no hover in the picture: the pointer rests on the empty editor area
+        const editor = await page.locator('.part.editor').first().boundingBox();
+        await page.mouse.move(editor ? editor.x + editor.width / 2 : w - 5, editor ? editor.y + editor.height - 20 : 400);
+        await page.locator('.monaco-hover, .workbench-hover').first().waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
         await screenshot(page, `views-${what}-${t}-${w}`);
       }
     }
@@ -97,6 +130,7 @@ describe('the sidebar views in light and dark, wide and narrow', { skip, timeout
     await page.setViewportSize({ width: 1280, height: 800 });
     await runRow(page, 'seed group').first().waitFor({ timeout: 60_000 });
     await runRow(page, 'sweep: lr').first().waitFor({ timeout: 60_000 });
+    await focusPane('Runs');
     await shots('runs', async () => {
       const group = runRow(page, 'seed group').first();
       await group.waitFor({ timeout: 30_000 });
@@ -108,11 +142,8 @@ describe('the sidebar views in light and dark, wide and narrow', { skip, timeout
 
   it('the Datasets view', async () => {
     await page.setViewportSize({ width: 1280, height: 800 });
-    const header = page.locator('.part.sidebar .pane-header', { hasText: 'Datasets' }).first();
-    await header.waitFor({ timeout: 30_000 });
-    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
-    const rows = page.locator('.part.sidebar .pane', { has: page.locator('.pane-header', { hasText: 'Datasets' }) }).locator('.monaco-list-row');
-    await rows.first().waitFor({ timeout: 60_000 });
+    await focusPane('Datasets');
+    await page.locator('.part.sidebar .monaco-list-row', { hasText: 'Catalogue' }).first().waitFor({ timeout: 60_000 });
     await shots('datasets', async () => {
       await page.locator('.part.sidebar .monaco-list-row', { hasText: 'yelp2018' }).first().waitFor({ timeout: 30_000 });
     });
