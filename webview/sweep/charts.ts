@@ -184,7 +184,8 @@ export class ParallelChart extends CanvasCard {
     const hgt = this.height();
     this.top = 30;
     this.bottom = hgt - 34;
-    const left = 34;
+    // room for the first axis's tick labels (drawn on its left)
+    const left = w < 480 ? 40 : 60;
     const right = w < 480 ? 44 : 64;
     const n = this.axes.length;
     this.xs = this.axes.map((_, i) => (n === 1 ? w / 2 : left + (i * (w - left - right)) / (n - 1)));
