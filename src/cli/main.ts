@@ -247,7 +247,7 @@ async function main(argv: string[]): Promise<number> {
       const r = await reproduceCommand(rest[0], { rows: values.rows, runsDir, outDir, overrides, signal: ac.signal });
       console.log('\n' + r.text);
       console.log(`\nresults: ${r.files.json}\n         ${r.files.markdown}\n         ${r.files.csv}`);
-      return r.results.rows.some((x) => x.status === 'failed') ? 1 : 0;
+      return r.ran.some((x) => x.status === 'failed') ? 1 : 0;
     }
     case 'schema': {
       const text = schemaCommand(values.out ?? values.markdown, Boolean(values.markdown));

@@ -2,7 +2,8 @@
  * `reclab reproduce SUITE [--rows a,b] [--out DIR]`: runs a paper-table suite's rows one after the other, each as its
  * own `reclab train` child process (the same run folders as any training), then writes ours vs published with Δ,
  * the protocol, epochs, wall time and the environment as a results JSON, markdown and CSV, and prints the table.
- * (When the executor registry lands, rows can go through an executor instead of local child processes.)
+ * The three files are written before the first row (rows pending), when a row starts (running) and when it ends, so
+ * an open preview fills in live and an interrupted suite keeps every finished row.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,6 +32,8 @@ export interface ReproduceOptions {
 
 export interface ReproduceResult {
   results: SuiteResults;
+  /** the rows run this time (results also holds earlier rows of the suite) */
+  ran: ResultRow[];
   files: { json: string; markdown: string; csv: string };
   text: string;
 }
@@ -41,28 +44,59 @@ export async function reproduceCommand(suiteFile: string, o: ReproduceOptions): 
   const cli = o.cliScript ?? requireDistFile('cli.js');
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
-  const done: ResultRow[] = [];
+  fs.mkdirSync(o.outDir, { recursive: true });
+  const json = path.join(o.outDir, `${suite.name}.results.json`);
+  const files = { json, markdown: path.join(o.outDir, `${suite.name}.md`), csv: path.join(o.outDir, `${suite.name}.csv`) };
+  const before = settleUnfinished(readResults(json)); // rows of earlier runs that are not run now are kept
   let backend = 'unknown';
+  const write = (rowsNow: ResultRow[]): SuiteResults => {
+    const environment: Environment = {
+      reclab: VERSION, node: process.version, backend, threads: os.availableParallelism?.() ?? os.cpus().length,
+      cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', os: `${os.type()} ${os.release()} ${os.arch()}`, loadAverage: os.loadavg()[0],
+    };
+    const results = mergeResults(before, suite, rowsNow, environment);
+    writeAtomic(json, JSON.stringify(results, null, 2) + '\n');
+    writeAtomic(files.markdown, renderMarkdown(results));
+    writeAtomic(files.csv, renderCsv(results));
+    return results;
+  };
+  const runIds = rows.map((row) => `${suite.name}-${row.id}-${stamp}`);
+  const done: ResultRow[] = [];
+  const waiting = (from: number, runningAt = -1): ResultRow[] =>
+    rows.slice(from).map((row, k) => placeholder(row, from + k === runningAt ? 'running' : 'pending', path.join(o.runsDir, runIds[from + k])));
+  write(waiting(0));
   for (const [i, row] of rows.entries()) {
     if (o.signal?.aborted) break;
     log(`── ${suite.name} · row ${i + 1}/${rows.length}: ${row.id} (${row.method}, ${row.backbone}, ${row.dataset})`);
-    const r = await runRow(suite, row, cli, `${suite.name}-${row.id}-${stamp}`, o, log);
+    write([...done, ...waiting(i, i)]);
+    const r = await runRow(suite, row, cli, runIds[i], o, log);
     if (r.backend) backend = r.backend;
     done.push(r.row);
     log(`   ${r.row.status}${r.row.error ? `: ${r.row.error}` : ''}`);
+    write([...done, ...waiting(i + 1)]);
   }
-  const environment: Environment = {
-    reclab: VERSION, node: process.version, backend, threads: os.availableParallelism?.() ?? os.cpus().length,
-    cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', os: `${os.type()} ${os.release()} ${os.arch()}`, loadAverage: os.loadavg()[0],
+  // rows an interruption left unrun are dropped from this run's record (earlier results of them stay)
+  const results = write(done);
+  return { results, ran: done, files, text: renderText(results) };
+}
+
+/** An earlier `reclab reproduce` that was killed left rows pending or running: they did not finish. */
+function settleUnfinished(r: SuiteResults | null): SuiteResults | null {
+  if (!r) return r;
+  return {
+    ...r,
+    rows: r.rows.filter((row) => row.status !== 'pending')
+      .map((row) => (row.status === 'running' ? { ...row, status: 'failed', error: 'the reproduce run was interrupted while this row ran' } : row)),
   };
-  fs.mkdirSync(o.outDir, { recursive: true });
-  const json = path.join(o.outDir, `${suite.name}.results.json`);
-  const results = mergeResults(readResults(json), suite, done, environment);
-  const files = { json, markdown: path.join(o.outDir, `${suite.name}.md`), csv: path.join(o.outDir, `${suite.name}.csv`) };
-  writeAtomic(json, JSON.stringify(results, null, 2) + '\n');
-  writeAtomic(files.markdown, renderMarkdown(results));
-  writeAtomic(files.csv, renderCsv(results));
-  return { results, files, text: renderText(results) };
+}
+
+/** A row not run yet, or running: its published numbers and where its run will be. */
+function placeholder(row: SuiteRow, status: 'pending' | 'running', runDir: string): ResultRow {
+  return {
+    id: row.id, method: row.method, backbone: row.backbone, dataset: row.dataset, config: row.config, protocol: row.publishedProtocol === 'test' ? 'test' : 'valid',
+    status, epochs: null, bestEpoch: null, wallSeconds: null, ours: {}, published: row.published, source: row.source,
+    ...(status === 'running' ? { runDir } : {}),
+  };
 }
 
 /** Earlier results of the same suite keep the rows not run now (run rows one at a time, get one table). */

@@ -194,7 +194,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (lossS.requiresCosine && c.model.score !== 'cosine') throw new Error(`loss "${c.loss.kind}" needs cosine scores: set model.score to "cosine"`);
     const loss = lossS.create(c.loss);
     const positivesPerRow = lossS.positivesPerRow?.(c.loss) ?? 1;
-    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity, negatives: ds.negatives ?? null, baseDir: opts.baseDir });
+    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity, negatives: ds.negatives ?? null, baseDir: opts.baseDir, model: c.model });
     const logQSettings = lossS.logQ?.(c.loss) ?? null;
     const logQ = logQSettings ? new LogQCorrection(logQSettings, popularity, sampler) : null;
     const model = backboneSpec(c.model.kind).create({ nUsers: ds.nUsers, nItems: ds.nItems, train: ds.train }, c.model, c.optimizer, rng.fork());

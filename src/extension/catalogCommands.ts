@@ -1,6 +1,7 @@
 /**
  * Catalogue commands: Fetch Dataset (download + verify with VS Code's progress notification, cancellable) and
- * Reproduce a Paper Table (runs `reclab reproduce` on a suite in a terminal, then opens the markdown results).
+ * Reproduce a Paper Table (runs `reclab reproduce` on a suite in a terminal, with its markdown results open beside it,
+ * filling in live as rows start and finish).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -83,11 +84,25 @@ export function registerCatalogCommands(opts: { extensionPath: string; runsDir: 
         cwd: folder,
       });
       terminal.show();
+      // the results fill in live: reproduce rewrites <out>/<suite>.md when a row starts and when it ends, and VS Code's
+      // markdown preview follows its file — open it beside the terminal as soon as the first version exists
+      const md = path.join(out, `${name}.md`);
+      const startedAt = Date.now();
+      let opened = false;
+      const open = (): void => {
+        if (opened || !fs.existsSync(md) || fs.statSync(md).mtimeMs < startedAt - 1000) return;
+        opened = true;
+        void vscode.commands.executeCommand('markdown.showPreviewToSide', vscode.Uri.file(md));
+      };
+      const poll = setInterval(() => {
+        open();
+        if (opened) clearInterval(poll);
+      }, 500);
       const sub = vscode.window.onDidCloseTerminal((t) => {
         if (t !== terminal) return;
         sub.dispose();
-        const md = path.join(out, `${name}.md`);
-        if (fs.existsSync(md)) void vscode.commands.executeCommand('markdown.showPreview', vscode.Uri.file(md));
+        clearInterval(poll);
+        open();
       });
     }),
   ];

@@ -22,7 +22,7 @@ import type { RunEvent } from '../protocol/events';
 import { RUN_FILES } from './format';
 import { CREATING_MS, EventTail, inspectRun, looksLikeRun, newestFirst, scanRuns, type RunRecord, type UnreadableRun } from './reader';
 import { needsPolling } from './fs-kind';
-import { settleIfDead } from './lease';
+import { livenessNote, settleIfDead } from './lease';
 
 export type RunChangeKind = 'added' | 'updated' | 'removed';
 
@@ -319,7 +319,8 @@ export class RunStore implements Disposable {
     const { info, liveness } = settleIfDead(r.dir, r.info, { write: !this.options.readOnly });
     const note = liveness?.state === 'remote'
       ? `running on host ${liveness.host}: shown as that host reports it, never stopped from here`
-      : liveness?.state === 'unknown' && info.status === 'running' ? 'its engine cannot be verified on this machine (no lease): never stopped from here' : undefined;
+      : liveness?.state === 'unknown' && info.status === 'running' ? 'its engine cannot be verified on this machine (no lease): never stopped from here'
+        : liveness?.state === 'alive' && liveness.stale ? livenessNote(liveness) : undefined;
     if (note) return { ...r, info, problems: [...(r.problems ?? []), note] };
     return info === r.info ? r : { ...r, info };
   }

@@ -21,7 +21,8 @@ export interface ResultRow {
   config: string;
   /** 'test': best epoch picked on test (the papers' protocol, labelled); 'valid': honest validation */
   protocol: 'test' | 'valid';
-  status: 'finished' | 'stopped' | 'failed' | 'recorded';
+  /** pending / running: written while `reclab reproduce` works through the suite (the files fill in live) */
+  status: 'finished' | 'stopped' | 'failed' | 'recorded' | 'pending' | 'running';
   epochs: number | null;
   bestEpoch: number | null;
   wallSeconds: number | null;
@@ -78,11 +79,14 @@ function columns(r: SuiteResults): string[] {
   return ['row', 'method', 'dataset', ...r.metrics.flatMap((m) => [`${m} ours`, `${m} published`, `Δ ${m}`]), 'protocol', 'epochs', 'wall', 'source'];
 }
 
+/** what a row without its own numbers shows in their place */
+const NOT_YET = { failed: 'failed', pending: 'pending', running: 'running…' } as const;
+
 function cells(r: SuiteResults, row: ResultRow): string[] {
   return [
     row.id, row.method, row.dataset,
-    ...r.metrics.flatMap((m) => [row.status === 'failed' ? 'failed' : f4(row.ours[m]), f4(row.published[m]), fmtDelta(delta(row, m), row.published[m])]),
-    PROTOCOL_LABEL[row.protocol],
+    ...r.metrics.flatMap((m) => [NOT_YET[row.status as keyof typeof NOT_YET] ?? f4(row.ours[m]), f4(row.published[m]), fmtDelta(delta(row, m), row.published[m])]),
+    row.status === 'pending' || row.status === 'running' ? '—' : PROTOCOL_LABEL[row.protocol],
     row.epochs === null ? '—' : row.bestEpoch !== null ? `${row.bestEpoch} of ${row.epochs}` : String(row.epochs),
     fmtWall(row.wallSeconds),
     row.source,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -68,6 +68,47 @@ test('reclab reproduce runs a tiny synthetic suite end to end: ours vs published
     const bad = spawnSync(process.execPath, [cli, 'reproduce', suiteFile, '--rows', 'nope', '--runs-dir', runs, '--out', out], { encoding: 'utf8' });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /tiny: no row "nope" \(rows: bpr-test, bpr-valid\)/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('reclab reproduce writes its results as it goes: rows pending, then running, then finished, readable at every moment', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-reproduce-live-'));
+  try {
+    const out = path.join(dir, 'out');
+    const file = path.join(out, 'tiny.results.json');
+    const child = spawn(process.execPath, [cli, 'reproduce', suiteFile, '--runs-dir', path.join(dir, 'runs'), '--out', out], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    const seen: string[] = [];
+    let code: number | null | undefined;
+    void exited.then((c) => (code = c));
+    const deadline = Date.now() + 240_000;
+    while (code === undefined && Date.now() < deadline) {
+      if (fs.existsSync(file)) {
+        // written atomically: every read parses
+        const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
+        const state = r.rows.map((x) => `${x.id}:${x.status}`).join(' ');
+        if (seen[seen.length - 1] !== state) seen.push(state);
+        const md = fs.readFileSync(path.join(out, 'tiny.md'), 'utf8');
+        if (state.includes('running')) assert.match(md, /running…/);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.equal(await exited, 0);
+    assert.ok(seen.includes('bpr-test:running bpr-valid:pending'), `states seen: ${seen.join(' → ')}`);
+    assert.ok(seen.includes('bpr-test:finished bpr-valid:running'), `states seen: ${seen.join(' → ')}`);
+    assert.equal(seen[seen.length - 1], 'bpr-test:finished bpr-valid:finished');
+
+    // a reproduce killed while a row ran left it "running": the next run of another row settles it as failed
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
+    r.rows[0].status = 'running';
+    fs.writeFileSync(file, JSON.stringify(r));
+    const again = spawnSync(process.execPath, [cli, 'reproduce', suiteFile, '--rows', 'bpr-valid', '--runs-dir', path.join(dir, 'runs'), '--out', out], { encoding: 'utf8' });
+    assert.equal(again.status, 0, again.stderr);
+    const settled = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
+    assert.deepEqual(settled.rows.map((x) => [x.id, x.status]), [['bpr-test', 'failed'], ['bpr-valid', 'finished']]);
+    assert.match(settled.rows[0].error ?? '', /interrupted/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

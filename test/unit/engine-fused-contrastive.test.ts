@@ -9,6 +9,8 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { MfModel } from '../../src/engine/models/mf';
+import { LightGcnModel } from '../../src/engine/models/lightgcn';
+import { csrFromRows } from '../fixtures/data/helpers';
 import { createStep, type TrainStep } from '../../src/engine/step/step';
 import { initBackend, tf } from '../../src/engine/tensor/backend';
 import { lossSpec } from '../../src/engine/losses/registry';
@@ -43,8 +45,8 @@ interface Case {
   name: string;
   loss: Loss;
   score: 'dot' | 'cosine';
-  layout: 'shared' | 'in-batch';
-  N: number; // shared: negatives; in-batch: extra items
+  layout: 'shared' | 'in-batch' | 'per-row';
+  N: number; // shared: negatives; in-batch: extra items; per-row: negatives of each row
   masked: boolean;
   temp: (rng: Rng) => StepTemperature;
   lazy?: boolean;
@@ -64,12 +66,21 @@ const cases: Case[] = [
   { name: 'CCL sum (w null), shared 11 masked', loss: makeLoss('ccl', { margin: 0.1, negativeWeight: null }), score: 'cosine', layout: 'shared', N: 11, masked: true, temp: () => ({ tau: 1 }) },
   { name: 'CCL, in-batch + 3 extra', loss: makeLoss('ccl', { margin: 0 }), score: 'cosine', layout: 'in-batch', N: 3, masked: false, temp: () => ({ tau: 1 }) },
   { name: 'K-pair BPR, shared 8, dot', loss: makeLoss('bpr', { form: 'kpair' }), score: 'dot', layout: 'shared', N: 8, masked: false, temp: () => ({ tau: 0.1 }) },
+  // per-row negatives (the Adap-τ reference's layout): each row its own K; K = 5 and 8 (padding and none)
+  { name: 'SSM, per-row 5, cosine', loss: makeLoss('ssm'), score: 'cosine', layout: 'per-row', N: 5, masked: false, temp: () => ({ tau: 0.2 }) },
+  { name: 'Adap-τ per-user τ, β0, per-row loss, per-row 8, dense Adam', loss: makeLoss('adap-tau'), score: 'cosine', layout: 'per-row', N: 8, masked: false, lazy: false,
+    temp: (rng) => ({ tau: 0.2, tauPerRow: tauRows(rng), posInvTau: 7, wantsPerRowLoss: true }) },
+  { name: 'CCL w 150, per-row 6', loss: makeLoss('ccl', { margin: 0.2 }), score: 'cosine', layout: 'per-row', N: 6, masked: false, temp: () => ({ tau: 1 }) },
+  { name: 'K-pair BPR, per-row 3, dot', loss: makeLoss('bpr', { form: 'kpair' }), score: 'dot', layout: 'per-row', N: 3, masked: false, temp: () => ({ tau: 0.1 }) },
 ];
 
 function makeBatch(c: Case, rng: Rng): { users: Int32Array; pos: Int32Array; positivesPerRow: number; neg: NegativeBatch } {
   // few users and items for many rows: duplicates within a step, and items that are both positive and negative
   const users = Int32Array.from({ length: B }, () => rng.int(nU / 3));
   const pos = Int32Array.from({ length: B }, () => rng.int(nI / 3));
+  if (c.layout === 'per-row') {
+    return { users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: c.N, items: Int32Array.from({ length: B * c.N }, () => rng.int(nI / 3)) } };
+  }
   const items = Int32Array.from({ length: c.N }, () => rng.int(nI / 3));
   const cols = c.layout === 'shared' ? c.N : B + c.N;
   const mask = c.masked ? Float32Array.from({ length: B * cols }, (_, e) => (e % cols === e % 7 || rng.float() < 0.2 ? 0 : 1)) : undefined;
@@ -106,13 +117,49 @@ for (const c of cases) {
   }
 }
 
+test('LightGCN with the L2 on every layer (optimizer.l2Layers "all", Adap-τ\'s LGN_tau): fused step = tfjs step, and the hop L2 moves the tables', () => {
+  const graphRng = new Rng(21);
+  const train = csrFromRows(Array.from({ length: nU }, () => Array.from({ length: 4 }, () => graphRng.int(nI))), nI);
+  const make = (fastPath: boolean, l2Layers: 'ego' | 'all') => {
+    const modelCfg: ModelConfig = { kind: 'lightgcn', layers: 2, dim: D, score: 'cosine', evalScore: 'same', init: { dist: 'normal', std: 0.3 }, userDropout: 0, fastPath };
+    const optCfg: OptimizerConfig = { kind: 'adam', lr: 0.01, l2: 0.5, l2Mode: 'batch', l2Layers, beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
+    const model = new LightGcnModel(train, modelCfg, optCfg, new Rng(3));
+    return Object.assign(model, { step: createStep(model, modelCfg, optCfg) });
+  };
+  const fast = make(true, 'all');
+  const slow = make(false, 'all');
+  const ego = make(true, 'ego');
+  const c = cases[2]; // SSM, in-batch + 5 extra, cosine (LGN_tau's in-batch setting)
+  const rng = new Rng(9);
+  for (let s = 0; s < 3; s++) {
+    const batch = makeBatch(c, rng);
+    const counted = counting(c.loss);
+    const a = fast.step.run(batch, counted, { tau: 0.3 }, new Rng(100 + s));
+    assert.equal(counted.calls, 0, 'the fused step took it');
+    const b = slow.step.run(batch, c.loss, { tau: 0.3 }, new Rng(100 + s));
+    const e = ego.step.run(batch, c.loss, { tau: 0.3 }, new Rng(100 + s));
+    assert.ok(Math.abs(a.loss - b.loss) < 2e-5 * Math.max(1, Math.abs(b.loss)), `step ${s}: loss ${a.loss} vs ${b.loss}`);
+    if (s === 0) assert.ok(a.loss > e.loss + 1e-4, `the hop L2 adds to the loss (${a.loss} vs ego only ${e.loss})`);
+  }
+  let worst = 0;
+  let moved = 0;
+  for (const [x, y, z] of [[fast.users.data, slow.users.data, ego.users.data], [fast.items.data, slow.items.data, ego.items.data]] as const) {
+    for (let k = 0; k < x.length; k++) {
+      worst = Math.max(worst, Math.abs(x[k] - y[k]));
+      moved = Math.max(moved, Math.abs(x[k] - z[k]));
+    }
+  }
+  assert.ok(worst < 2e-5, `fused and tfjs tables differ by ${worst}`);
+  assert.ok(moved > 1e-4, 'the hop L2 changes the update');
+});
+
 /** The loss with a counter of its tfjs `compute` calls (the fused path never makes one). */
 function counting(loss: Loss): Loss & { calls: number } {
   const out = { ...loss, calls: 0, compute: (x: Parameters<Loss['compute']>[0]) => (out.calls++, loss.compute(x)) };
   return out;
 }
 
-test('the fused step leaves per-row negatives, several positives, logQ, MSCL-like losses to tfjs; model.fastPath false turns it off', () => {
+test('the fused step leaves synthesised per-row negatives, several positives, logQ, MSCL-like losses to tfjs; model.fastPath false turns it off', () => {
   const rng = new Rng(4);
   const users = Int32Array.from({ length: 4 }, (_, b) => b), pos = Int32Array.from({ length: 4 }, (_, b) => b + 4);
   const shared: NegativeBatch = { layout: 'shared', items: Int32Array.from([10, 11, 12]) };
@@ -124,7 +171,9 @@ test('the fused step leaves per-row negatives, several positives, logQ, MSCL-lik
   };
   assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: shared }), 0, 'shared SSM: fused');
   assert.equal(tfjsCalls(false, 'ssm', { users, pos, positivesPerRow: 1, neg: shared }), 1, 'model.fastPath false: tfjs');
-  assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 2, items: Int32Array.from({ length: 8 }, (_, k) => 10 + k) } }), 1, 'per-row: tfjs');
+  assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 2, items: Int32Array.from({ length: 8 }, (_, k) => 10 + k) } }), 0, 'per-row: fused');
+  const synth = { terms: 1, termSources: ['items'], refs: Int32Array.from({ length: 8 }, (_, k) => 10 + k), weights: new Float32Array(8).fill(1) };
+  assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 2, items: Int32Array.from({ length: 8 }, (_, k) => 10 + k), synth } }), 1, 'synthesised per-row rows: tfjs');
   assert.equal(tfjsCalls(true, 'ssm', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }), 1, 'two positives: tfjs');
   assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: shared, logQ: { pos: new Float32Array(4), neg: new Float32Array(3) } }), 1, 'logQ: tfjs');
   assert.equal(tfjsCalls(true, 'bpr', { users, pos, positivesPerRow: 1, neg: shared }), 1, 'BPR mean form has no fused form: tfjs');

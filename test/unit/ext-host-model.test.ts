@@ -10,6 +10,7 @@ import { statusBarText } from '../../src/extension/host/statusText';
 import { collectDatasets, datasetOf } from '../../src/extension/host/datasets';
 import { choicesFromSchema, composeConfig, configFileName, MODEL_CHOICES } from '../../src/extension/host/templates';
 import { expandGrid, formatOverrides, LaunchQueue } from '../../src/extension/host/queue';
+import { resolveConfig } from '../../src/engine/config/validate';
 
 function rec(id: string, status: RunStatus, extra: Partial<RunInfo> = {}, summary?: RunSummary): RunRecord {
   const info: RunInfo = {
@@ -148,6 +149,14 @@ test('templates: choices come from the schema; composed configs are small and na
   assert.deepEqual(cfg.dataset, { kind: 'lightgcn', path: 'data/yelp2018' });
   assert.deepEqual(cfg.loss, { kind: 'ssm' });
   assert.equal(configFileName('My Exp #2'), 'my-exp-2.reclab.json');
+  // LightGCN is offered, and its composed config is valid: 3 layers, dense Adam as the reference codes
+  const lgn = MODEL_CHOICES.find((m) => m.model.kind === 'lightgcn');
+  assert.ok(lgn, MODEL_CHOICES.map((m) => m.label).join(', '));
+  const g = resolveConfig(composeConfig({ name: 'graph', dataset: 'synthetic', model: lgn, loss: 'bpr', sampler: 'uniform' }));
+  assert.equal(g.model.kind, 'lightgcn');
+  assert.equal(g.model.layers, 3);
+  assert.equal(g.optimizer.lazy, false);
+  assert.match(String(composeConfig({ name: 'graph', dataset: 'synthetic', model: lgn, loss: 'bpr', sampler: 'uniform' }).description), /^LightGCN \(3 layers\)/);
 });
 
 test('queue: FIFO under a concurrency limit; overrides as JSON; sweep grids', () => {

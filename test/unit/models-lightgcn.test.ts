@@ -45,17 +45,18 @@ function denseMul(A: Float64Array[], X: Float64Array, D: number): Float64Array {
   return Y;
 }
 
-/** final = mean_{l=0..L} Â^l E0, and each hop */
-function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number): { final: Float64Array; hops: Float64Array[] } {
+/** final = mean_{l=0..L} Â^l E0 (pooling "sum": the sum), and each hop */
+function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number, pooling: 'mean' | 'sum' = 'mean'): { final: Float64Array; hops: Float64Array[] } {
   const hops = [E0];
   for (let l = 1; l <= L; l++) hops.push(denseMul(A, hops[l - 1], D));
   const final = new Float64Array(E0.length);
-  for (const h of hops) for (let k = 0; k < h.length; k++) final[k] += h[k] / (L + 1);
+  const w = pooling === 'sum' ? 1 : 1 / (L + 1);
+  for (const h of hops) for (let k = 0; k < h.length; k++) final[k] += h[k] * w;
   return { final, hops };
 }
 
-const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3): ModelConfig => ({
-  kind: 'lightgcn', layers, dim: D, score, evalScore: 'same', init: { dist: 'normal', std: 0.5 }, userDropout: 0, fastPath: true,
+const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3, pooling: 'mean' | 'sum' = 'mean'): ModelConfig => ({
+  kind: 'lightgcn', layers, pooling, dim: D, score, evalScore: 'same', init: { dist: 'normal', std: 0.5 }, userDropout: 0, fastPath: true,
 });
 const sgd = (l2: number): OptimizerConfig => ({ kind: 'sgd', lr: 1, l2, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: true });
 
@@ -127,6 +128,69 @@ test('the SpMM kernel = the plain reference: random graphs with empty rows, D = 
   assert.equal(graphBuffers(normalizedAdjacency(graph()), 3, 1).engine, 'reference', 'widths that are not a multiple of 4 use the reference');
 });
 
+test('the fused SpMM pass (y = Â·x; y += zs·z; f = (f + y)·fs) = the reference product and loops, kernel and reference engines, 1 and 2 threads', () => {
+  const rng = new Rng(29);
+  const r = Array.from({ length: 40 }, () => Array.from({ length: 30 }, (_, i) => i).filter(() => rng.float() < 0.1));
+  const a = normalizedAdjacency(csrFromRows(r, 30));
+  for (const D of [8, 64, 3]) {
+    const expected = (x: Float32Array, z: Float32Array | null, zs: number, f: Float32Array | null, fs: number): [Float64Array, Float64Array | null] => {
+      const y = new Float32Array(x.length);
+      spmmReference(a, x, y, D);
+      const y64 = Float64Array.from(y, (v, k) => v + (z ? zs * z[k] : 0));
+      return [y64, f ? Float64Array.from(f, (v, k) => (v + y64[k]) * fs) : null];
+    };
+    for (const threads of [1, 2]) {
+      KernelPool.configure(threads);
+      try {
+        const g = graphBuffers(a, D, 4);
+        assert.equal(g.engine, D % 4 === 0 ? 'wasm-simd' : 'reference');
+        const [x, y, z, f] = g.buffers;
+        for (const b of [x, z, f]) b.set(Float32Array.from({ length: b.length }, () => rng.normal()));
+        for (const [useZ, useF] of [[true, false], [false, true], [true, true], [false, false]]) {
+          const f0 = f.slice();
+          const [ey, ef] = expected(x, useZ ? z : null, 0.5, useF ? f0 : null, 0.25);
+          y.fill(3);
+          g.spmmFused(x, y, useZ ? z : null, 0.5, useF ? f : null, 0.25);
+          for (let k = 0; k < y.length; k++) assert.ok(Math.abs(y[k] - ey[k]) <= 1e-5, `D=${D} T=${threads} z=${useZ} f=${useF} y[${k}] ${y[k]} vs ${ey[k]}`);
+          if (ef) for (let k = 0; k < f.length; k++) assert.ok(Math.abs(f[k] - ef[k]) <= 1e-5, `D=${D} T=${threads} f[${k}] ${f[k]} vs ${ef[k]}`);
+          else assert.deepEqual(f, f0, 'f untouched without it');
+        }
+      } finally {
+        KernelPool.configure(1);
+      }
+    }
+  }
+});
+
+test('LightGCN with Adam on the kernel (ego table, moments and gradient in the graph heap) trains like the plain path, 1 and 2 threads alike', () => {
+  const D = 8;
+  const opt: OptimizerConfig = { kind: 'adam', lr: 0.05, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
+  const train = (engine: 'auto' | 'reference', threads: number): Float32Array => {
+    KernelPool.configure(threads);
+    try {
+      const m = new LightGcnModel(graph(), modelCfg(2, 'dot', D), opt, new Rng(4), engine);
+      assert.equal(m.spmmEngine, engine === 'auto' ? 'wasm-simd' : 'reference');
+      const step = createStep(m, modelCfg(2, 'dot', D), opt);
+      const loss = bpr.create({ form: 'mean', reduction: 'mean' });
+      const rng = new Rng(8);
+      for (let s = 0; s < 5; s++) {
+        const users = Int32Array.from({ length: 6 }, () => rng.int(5));
+        const pos = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+        const neg = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+        step.run({ users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 1, items: neg } }, loss, { tau: 1 }, rng);
+      }
+      return Float32Array.from([...m.users.data, ...m.items.data]);
+    } finally {
+      KernelPool.configure(1);
+    }
+  };
+  const plain = train('reference', 1);
+  const kernel1 = train('auto', 1);
+  const kernel2 = train('auto', 2);
+  plain.forEach((v, k) => assert.ok(Math.abs(v - kernel1[k]) < 1e-5, `ego[${k}] kernel ${kernel1[k]} vs plain ${v}`));
+  kernel1.forEach((v, k) => assert.ok(Object.is(v, kernel2[k]), `ego[${k}] 2 threads ${kernel2[k]} vs 1 thread ${v}`));
+});
+
 for (const L of [0, 1, 2, 3]) {
   test(`forward with ${L} layers = mean of Â^l·E0 (dense reference), hops exposed as sources, propagated once per parameter change`, () => {
     const D = 3;
@@ -154,16 +218,28 @@ for (const L of [0, 1, 2, 3]) {
   });
 }
 
+test('model.pooling "sum": final = Σ_l Â^l·E0 (dense reference), hops unchanged, labelled', () => {
+  const D = 3;
+  const m = new LightGcnModel(graph(), modelCfg(2, 'dot', D, 'sum'), sgd(0), new Rng(1));
+  const E0 = new Float64Array([...m.users.data, ...m.items.data]);
+  const ref = denseForward(denseAdjacency(rows, nItems), E0, D, 2, 'sum');
+  const s = m.forward();
+  [...s.users.data, ...s.items.data].forEach((v, k) => assert.ok(Math.abs(v - ref.final[k]) < 1e-6, `final[${k}] ${v} vs ${ref.final[k]}`));
+  // an isolated node keeps its whole layer-0 embedding
+  for (let d = 0; d < D; d++) assert.ok(Math.abs(s.users.data[3 * D + d] - m.users.data[3 * D + d]) < 1e-7);
+  assert.equal(backboneSpec('lightgcn').label(modelCfg(2, 'dot', D, 'sum')), 'LightGCN-2 (sum)');
+});
+
 const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
-interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number }
+interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number; pooling?: 'sum'; l2Hops?: true }
 
 /**
  * float64 objective of one BPR step on the final embeddings: mean_b softplus(s(u,neg) − s(u,pos)) + λ/B·½Σ‖ego rows‖².
  * With synth, the negative of row b is Σ_t w_t·hop_{l_t}[ref_t] (item rows of the given hops).
  */
 function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c: GradCase, users: number[], pos: number[], neg: number[], synth?: { hops: number[]; refs: number[]; weights: number[] }): number {
-  const { final, hops } = denseForward(A, E0, D, c.L);
+  const { final, hops } = denseForward(A, E0, D, c.L, c.pooling);
   const vec = (X: Float64Array, node: number): number[] => Array.from(X.subarray(node * D, (node + 1) * D));
   const norm = (x: number[]): number[] => { const l = Math.max(Math.hypot(...x), 1e-12); return x.map((v) => v / l); };
   const dot = (a: number[], b: number[]): number => a.reduce((s, v, k) => s + v * b[k], 0);
@@ -182,7 +258,8 @@ function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c
     } else q = vec(final, nU + neg[b]);
     if (c.score === 'cosine') { u = norm(u); p = norm(p); q = norm(q); }
     total += softplus(dot(u, q) - dot(u, p));
-    for (const node of [users[b], nU + pos[b], nU + neg[b]]) { const e = vec(E0, node); reg += dot(e, e); }
+    // the ego rows (LightGCN), or every layer's rows (optimizer.l2Layers "all", Adap-τ's LGN_tau)
+    for (const node of [users[b], nU + pos[b], nU + neg[b]]) for (const X of c.l2Hops ? hops : [E0]) { const e = vec(X, node); reg += dot(e, e); }
   }
   return total / B + 0.5 * (c.l2 / B) * reg;
 }
@@ -193,14 +270,18 @@ const gradCases: GradCase[] = [
   { L: 2, score: 'cosine', l2: 0, synth: false },
   { L: 2, score: 'dot', l2: 0.02, synth: true },
   { L: 3, score: 'cosine', l2: 0.05, synth: true, D: 4 }, // D = 4: the SIMD kernel
+  { L: 2, score: 'dot', l2: 0.02, synth: true, pooling: 'sum' }, // MixGCF's pool=sum
+  { L: 3, score: 'dot', l2: 0.05, synth: false, D: 4, pooling: 'sum' },
+  { L: 2, score: 'cosine', l2: 0.3, synth: false, l2Hops: true }, // Adap-τ's LGN_tau: L2 on every layer
+  { L: 3, score: 'dot', l2: 0.2, synth: true, D: 4, l2Hops: true },
 ];
 
 for (const c of gradCases) {
   test(`LightGCN step gradient to the ego embeddings = finite differences (${JSON.stringify(c)})`, () => {
     const D = c.D ?? 3, nU = rows.length;
     const rng = new Rng(17);
-    const cfg = modelCfg(c.L, c.score, D);
-    const opt = sgd(c.l2);
+    const cfg = modelCfg(c.L, c.score, D, c.pooling);
+    const opt = { ...sgd(c.l2), ...(c.l2Hops ? { l2Layers: 'all' as const } : {}) };
     const m = new LightGcnModel(graph(), cfg, opt, rng);
     assert.equal(m.spmmEngine, D % 4 === 0 ? 'wasm-simd' : 'reference');
     const A = denseAdjacency(rows, nItems);

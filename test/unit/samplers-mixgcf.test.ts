@@ -51,6 +51,26 @@ for (const pooling of ['mean', 'sum'] as const) {
   });
 }
 
+test('the negative is pooled as the backbone pools users and positives: a mismatch with model.pooling is a clear error', () => {
+  const data = { train: train1, nItems: 6, popularity: new Int32Array(6) };
+  const model = (pooling: 'mean' | 'sum') => ({ kind: 'lightgcn' as const, layers: 1, pooling, dim: 2, score: 'dot' as const, evalScore: 'same' as const, init: { dist: 'normal' as const, std: 0.1 }, userDropout: 0, fastPath: true });
+  const opts = (pooling: 'mean' | 'sum') => ({ candidates: 4, pooling, alphaLow: 0, alphaHigh: 1, negatives: 1, rejectPositives: true });
+  assert.throws(() => mixgcf.create(opts('sum'), { ...data, model: model('mean') }), /\$\.sampler\.pooling \("sum"\) must equal \$\.model\.pooling \("mean"\)/);
+  assert.throws(() => mixgcf.create(opts('mean'), { ...data, model: model('sum') }), /must equal \$\.model\.pooling \("sum"\)/);
+  mixgcf.create(opts('sum'), { ...data, model: model('sum') });
+  // sum pooling: the synthesised row Σ_l (α·p^(l) + (1 − α)·c^(l)) scored by the summed user, as the code's pool=sum
+  const s = mixgcf.create({ ...opts('sum'), candidates: 200, alphaLow: 0.25, alphaHigh: 0.25 }, { ...data, model: model('sum') });
+  const neg = s.sample(Int32Array.of(0), Int32Array.of(0), ctx({ users, items: hop0, 'items@0': hop0, 'items@1': hop1 }));
+  if (neg.layout !== 'per-row' || !neg.synth) throw new Error('expected synthesised per-row negatives');
+  const row = [0, 0];
+  for (let t = 0; t < 4; t++) {
+    const src = neg.synth.termSources[t] === 'items@0' ? hop0 : hop1;
+    for (let d = 0; d < 2; d++) row[d] += neg.synth.weights[t] * src.data[neg.synth.refs[t] * 2 + d];
+  }
+  // hop 0: 0.25·(0.5, 0) + 0.75·(0.9, 0); hop 1: 0.25·(0.2, 1) + 0.75·(2.0, 0) → (0.8 + 1.55, 0.25)
+  assert.ok(Math.abs(row[0] - 2.35) < 1e-6 && Math.abs(row[1] - 0.25) < 1e-6, `synthesised row ${row}`);
+});
+
 test('α ~ U(alphaLow, alphaHigh) per row and hop; the positive is never a candidate; MF (no hops) mixes positives only', () => {
   const s = mixgcf.create({ candidates: 3, pooling: 'mean', alphaLow: 0.2, alphaHigh: 0.6, negatives: 1, rejectPositives: true }, { train: train1, nItems: 6, popularity: new Int32Array(6) });
   const alphas: number[] = [];

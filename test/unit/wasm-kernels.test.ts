@@ -29,8 +29,8 @@ function place(heap: Heap, ...arrays: (Float32Array | Int32Array)[]): number[] {
 
 test('every kernel source assembles and compiles to a module with its exports', () => {
   const want: Record<KernelName, string[]> = {
-    adam: ['adamRows', 'adamDense'], gemm: ['gemm'], rows: ['normalize', 'normalizeBack', 'rowDots', 'rowAxpy'],
-    scan: ['scan'], scores: ['rowMax', 'rowExp', 'rowScale', 'rowHinge', 'rowCount'], spmm: ['spmm', 'spmm64'],
+    adam: ['adamRows', 'adamDense', 'adamFull'], gemm: ['gemm'], mfdot: ['scores', 'grads'], rows: ['normalize', 'normalizeBack', 'rowDots', 'rowAxpy', 'groupDots', 'groupBack'],
+    scan: ['scan'], scores: ['rowMax', 'rowExp', 'rowScale', 'rowHinge', 'rowCount'], spmm: ['spmm', 'spmm64', 'spmmFused'],
   };
   for (const [name, exports] of Object.entries(want) as [KernelName, string[]][]) {
     const got = WebAssembly.Module.exports(kernelModule(name)).map((e) => e.name);
@@ -202,9 +202,10 @@ test('embedding rows: normalize and its backward (incl. a zero row, clamped at 1
 interface Adam {
   adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
   adamDense(w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+  adamFull(w: number, m: number, v: number, g: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
 }
 
-test('adam: lazy rows (incl. n = 0 and prefetch past the last row) and dense row ranges equal the float64 loop', () => {
+test('adam: lazy rows (incl. n = 0 and prefetch past the last row), dense row ranges and full-gradient row ranges equal the float64 loop', () => {
   const T = 23, D = 12, b1 = 0.9, b2 = 0.999, step = 0.01, eps = 1e-7;
   const ref = (w: Float64Array, m: Float64Array, v: Float64Array, o: number, g: (k: number) => number): void => {
     for (let k = 0; k < D; k++) {
@@ -213,8 +214,8 @@ test('adam: lazy rows (incl. n = 0 and prefetch past the last row) and dense row
       w[o + k] -= (step * m[o + k]) / (Math.sqrt(v[o + k]) + eps);
     }
   };
-  for (const mode of ['lazy', 'dense']) {
-    for (const n of [0, 1, 6]) {
+  for (const mode of ['lazy', 'dense', 'full']) {
+    for (const n of mode === 'full' ? [T] : [0, 1, 6]) {
       const heap = new Heap();
       const W = randn(T * D), M = randn(T * D, 0.1), V = Float32Array.from(randn(T * D), (x) => x * x);
       const ids = Int32Array.from({ length: n }, (_, r) => (r * 7 + 3) % T);
@@ -224,7 +225,12 @@ test('adam: lazy rows (incl. n = 0 and prefetch past the last row) and dense row
       const [w, m, v, g, rows, sl] = place(heap, W, M, V, G, ids, slots);
       const k = heap.kernel<Adam>('adam');
       const w64 = Float64Array.from(W), m64 = Float64Array.from(M), v64 = Float64Array.from(V);
-      if (mode === 'lazy') {
+      if (mode === 'full') {
+        // every row's gradient at its own row of g (a graph backbone's ego gradient), two row ranges
+        k.adamFull(w, m, v, g, 0, 9, D * 4, b1, b2, step, eps);
+        k.adamFull(w, m, v, g, 9, T - 9, D * 4, b1, b2, step, eps);
+        for (let row = 0; row < T; row++) ref(w64, m64, v64, row * D, (kk) => G[row * D + kk]);
+      } else if (mode === 'lazy') {
         k.adamRows(w, m, v, g, rows, n, D * 4, b1, b2, step, eps);
         ids.forEach((row, r) => ref(w64, m64, v64, row * D, (kk) => G[r * D + kk]));
       } else {

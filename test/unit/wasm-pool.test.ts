@@ -19,7 +19,7 @@ before(async () => {
 });
 after(() => KernelPool.get().close());
 
-function train(threads: number, lossName: string, lazy: boolean): { losses: number[]; users: Float32Array; items: Float32Array } {
+function train(threads: number, lossName: string, lazy: boolean, layout: 'shared' | 'per-row' = 'shared'): { losses: number[]; users: Float32Array; items: Float32Array } {
   KernelPool.configure(threads);
   assert.equal(KernelPool.get().threads, threads);
   const D = 16, nU = 600, nI = 900, B = 301, N = 29; // ≥ 256 unique rows: lazy Adam runs in row shares too
@@ -36,17 +36,19 @@ function train(threads: number, lossName: string, lazy: boolean): { losses: numb
   for (let s = 0; s < 5; s++) {
     const users = Int32Array.from({ length: B }, () => rng.int(nU));
     const pos = Int32Array.from({ length: B }, () => rng.int(nI));
-    const items = Int32Array.from({ length: N }, () => rng.int(nI));
+    const K = 7;
+    const items = Int32Array.from({ length: layout === 'shared' ? N : B * K }, () => rng.int(nI));
     const tauPerRow = Float32Array.from({ length: B }, () => 0.1 + 0.1 * rng.float());
-    losses.push(step.run({ users, pos, positivesPerRow: 1, neg: { layout: 'shared', items } }, loss, { tau: 0.2, tauPerRow, wantsPerRowLoss: true }, rng).loss);
+    const neg = layout === 'shared' ? { layout, items } as const : { layout, n: K, items } as const;
+    losses.push(step.run({ users, pos, positivesPerRow: 1, neg }, loss, { tau: 0.2, tauPerRow, wantsPerRowLoss: true }, rng).loss);
   }
   return { losses, users: Float32Array.from(model.users.data), items: Float32Array.from(model.items.data) };
 }
 
-for (const [lossName, lazy] of [['ssm', true], ['adap-tau', true], ['ccl', false]] as const) {
-  test(`1 and 2 threads give bit-identical steps (${lossName}, ${lazy ? 'lazy' : 'dense'} Adam)`, () => {
-    const one = train(1, lossName, lazy);
-    const two = train(2, lossName, lazy);
+for (const [lossName, lazy, layout] of [['ssm', true, 'shared'], ['adap-tau', true, 'shared'], ['ccl', false, 'shared'], ['adap-tau', true, 'per-row'], ['ccl', false, 'per-row']] as const) {
+  test(`1 and 2 threads give bit-identical steps (${lossName}, ${lazy ? 'lazy' : 'dense'} Adam, ${layout} negatives)`, () => {
+    const one = train(1, lossName, lazy, layout);
+    const two = train(2, lossName, lazy, layout);
     assert.deepEqual(two.losses, one.losses);
     assert.ok(one.losses.every(Number.isFinite));
     assert.deepEqual(two.users, one.users);

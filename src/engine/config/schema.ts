@@ -134,6 +134,7 @@ export function topLevelSchema(): JsonSchema {
         kind: { enum: ['mf', 'lightgcn', 'mostpop'], default: 'mf', description: 'mf: matrix factorisation; lightgcn: LightGCN, embeddings propagated over the normalised user–item graph (model.layers); mostpop: popularity baseline (no training)' },
         dim: int('embedding dimension', 64, { minimum: 1, maximum: 4096 }),
         layers: int('lightgcn: propagation layers L (the final embedding is the mean of layers 0..L; 0 = MF scored the LightGCN way)', 3, { minimum: 0, maximum: 8 }),
+        pooling: { enum: ['mean', 'sum'], default: 'mean', description: 'lightgcn: the final embedding is the mean (LightGCN) or the sum (MixGCF\'s pool=sum) of layers 0..L; a mixgcf sampler pools its negatives the same way' },
         score: { enum: ['dot', 'cosine'], default: 'dot', description: 'training score: inner product, or cosine of L2-normalised embeddings' },
         evalScore: { enum: ['same', 'dot', 'cosine'], default: 'same', description: 'evaluation score; SSM and LightGCN-Adap-τ train on cosine but rank by raw dot' },
         init: obj('embedding initialisation', {
@@ -162,6 +163,7 @@ export function topLevelSchema(): JsonSchema {
         lr: num('learning rate', 1e-3, { exclusiveMinimum: 0 }),
         l2: num('L2 weight λ', 1e-4, { minimum: 0 }),
         l2Mode: { enum: ['batch', 'batch-sum', 'none'], default: 'batch', description: 'batch: λ·½Σ‖rows‖²/B on the batch rows (LightGCN); batch-sum: not divided by B (SSM); none' },
+        l2Layers: { enum: ['ego', 'all'], default: 'ego', description: 'lightgcn: the L2 covers the batch rows\' layer-0 (ego) embeddings (LightGCN, MixGCF) or every layer e^(0..L) (Adap-τ\'s LGN_tau, whose regularizer takes the [B, L+1, D] hop stacks)' },
         beta1: num('Adam β1', 0.9, { minimum: 0, exclusiveMaximum: 1 }),
         beta2: num('Adam β2', 0.999, { minimum: 0, exclusiveMaximum: 1 }),
         eps: num('Adam / Adagrad ε', 1e-8, { exclusiveMinimum: 0 }),

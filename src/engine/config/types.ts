@@ -66,6 +66,8 @@ export interface ModelConfig {
   dim: number;
   /** graph backbones (lightgcn): propagation layers L (set by validation; optional for hand-built MF configs) */
   layers?: number;
+  /** graph backbones: how the hops combine into the final embedding, mean (LightGCN) or sum (MixGCF's pool=sum) */
+  pooling?: 'mean' | 'sum';
   score: 'dot' | 'cosine';
   /** score used at evaluation: same as training, or raw dot (the SSM / LightGCN-Adap-τ convention) */
   evalScore: 'same' | 'dot' | 'cosine';
@@ -121,6 +123,8 @@ export interface OptimizerConfig {
   l2: number;
   /** batch: λ·½Σ‖rows‖²/B on the batch rows (LightGCN); batch-sum: not divided by B (SSM); none */
   l2Mode: 'batch' | 'batch-sum' | 'none';
+  /** graph backbones: L2 on the ego (layer-0) rows only, or on every layer's rows (Adap-τ's LGN_tau); default ego */
+  l2Layers?: 'ego' | 'all';
   beta1: number;
   beta2: number;
   eps: number;

@@ -3,13 +3,16 @@
  * kuandeng/LightGCN; algorithms.md §0):
  * - parameters: the ego (layer-0) embeddings E⁰ = [users | items];
  * - propagation over the whole graph at every step: E^(l+1) = Â·E^(l), Â = D^-1/2 A D^-1/2 (./graph.ts);
- * - the step's sources: the final embeddings mean_{l=0..L} E^(l) (`users`, `items`) and each hop (`users@l`, `items@l`)
+ * - the step's sources: the final embeddings mean_{l=0..L} E^(l) (model.pooling "sum": the sum) (`users`, `items`) and each hop (`users@l`, `items@l`)
  *   for hop-mixing samplers;
  * - backward: the row gradients of the final embeddings (÷(L+1) into every layer) and of the hops are carried back
  *   through the same product — Â is symmetric, so ∂E^(l) = Â·∂E^(l+1) + (direct gradient of layer l) — down to
  *   ∂E⁰; no autograd for the graph part;
  * - L2 on the ego embeddings of the batch rows (λ·½Σ‖e⁰‖²/B in the reference's "batch" scaling, optimizer.l2Mode);
  * - the ego gradient is dense, so every row moves every step (torch.optim.Adam on the reference's embeddings);
+ * - speed (docs/benchmarks.md): the ego table, Adam's moments, the hops and the gradients live in the graph's
+ *   WebAssembly heap; each layer is one fused kernel pass (the product plus the running layer mean, or plus the direct
+ *   gradient), and Adam reads the ego gradient where back-propagation wrote it — no JS passes over [nodes × D].
  * - evaluation ranks with the propagated embeddings, computed once per evaluation; checkpoints hold E⁰.
  */
 import { EmbeddingTable, rowScore } from '../tensor/embedding';
@@ -24,24 +27,29 @@ import { graphBuffers, type GraphBuffers } from './spmm';
 
 export class LightGcnModel implements Backbone {
   readonly kind = 'lightgcn';
-  /** ego embeddings (the parameters) */
+  /** ego embeddings (the parameters): views of one [nodes × D] table, users first */
   readonly users: EmbeddingTable;
   readonly items: EmbeddingTable;
   readonly graph: NormalizedAdjacency;
   readonly layers: number;
-  private readonly userOpt: SparseOptimizer;
-  private readonly itemOpt: SparseOptimizer;
+  /** weight of every layer in the final embedding: 1/(L+1) (mean pooling) or 1 (sum) */
+  private readonly combine: number;
+  /** the ego table [users | items] and its optimiser (Adam on the SIMD kernel when the graph runs on the kernel) */
+  private readonly ego: EmbeddingTable;
+  private readonly opt: SparseOptimizer;
+  private readonly fullGradient: boolean;
   private readonly cosine: boolean;
   private readonly nodes: number;
-  /** E^(0..L), each [nodes × D] (E^(0) a copy of the ego tables), and their mean */
+  /** E^(0..L), each [nodes × D] (E^(0) is the ego table itself), and their mean */
   private readonly hop: Float32Array[];
   private readonly final: Float32Array;
   private readonly sources: Sources;
-  /** gradient buffers of backward: the final embeddings', each hop's direct one (allocated on first use), a scratch */
+  /** backward: the final embeddings' gradient ÷ (L+1), two scratch buffers, the ego gradient */
   private readonly gFinal: Float32Array;
-  private readonly gHop: (Float32Array | null)[];
-  private readonly gAcc: Float32Array;
-  private readonly gTmp: Float32Array;
+  private readonly gScratch: [Float32Array, Float32Array];
+  private readonly gEgo: Float32Array;
+  /** rows of gFinal written by the last backward (zeroed again at the next one instead of the whole buffer) */
+  private touched: Int32Array[] = [];
   private readonly g: GraphBuffers;
   private stale = true;
   /** the product's engine: the SIMD kernel, or the plain reference when D is not a multiple of 4 */
@@ -60,21 +68,31 @@ export class LightGcnModel implements Backbone {
     spmmEngine: 'auto' | 'reference' = 'auto',
   ) {
     const nUsers = train.nUsers, nItems = train.nItems, D = cfg.dim;
-    this.layers = cfg.layers ?? 3;
-    const kernelU = opt.kind === 'adam' ? AdamKernelStorage.create(nUsers, D) : null;
-    const kernelI = opt.kind === 'adam' ? AdamKernelStorage.create(nItems, D) : null;
-    this.users = new EmbeddingTable(nUsers, D, kernelU?.weights).init(rng, cfg.init.dist, cfg.init.std);
-    this.items = new EmbeddingTable(nItems, D, kernelI?.weights).init(rng, cfg.init.dist, cfg.init.std);
-    const s: OptimizerSettings = { kind: opt.kind, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, lazy: opt.lazy };
-    this.userOpt = new SparseOptimizer(this.users, s, kernelU);
-    this.itemOpt = new SparseOptimizer(this.items, s, kernelI);
+    const L = (this.layers = cfg.layers ?? 3);
+    this.combine = cfg.pooling === 'sum' ? 1 : 1 / (L + 1);
     this.cosine = cfg.score === 'cosine';
     this.graph = normalizedAdjacency(train);
-    this.nodes = nUsers + nItems;
-    // hops 0..L, the final mean, and backward's final gradient, accumulator and scratch
-    const g = (this.g = graphBuffers(this.graph, D, this.layers + 5, spmmEngine));
-    this.hop = g.buffers.slice(0, this.layers + 1);
-    this.final = this.layers === 0 ? this.hop[0] : g.buffers[this.layers + 1];
+    const nodes = (this.nodes = nUsers + nItems);
+    const floats = nodes * D;
+    // Adam on the kernel keeps [weights | m | v | gradient | ids | slots] of every node in the graph's heap (other
+    // optimisers: the ego table and its gradient)
+    const adamBytes = opt.kind === 'adam' ? 4 * floats * 4 + nodes * 8 + 8 * 64 : 2 * floats * 4 + 128;
+    // hops 1..L, the final mean (L > 0), backward's final gradient and two scratch buffers
+    const g = (this.g = graphBuffers(this.graph, D, L + 4, spmmEngine, adamBytes));
+    const kernel = opt.kind === 'adam' && g.heap ? AdamKernelStorage.create(nodes, D, g.heap) : null;
+    this.fullGradient = kernel !== null;
+    const buffer = (): Float32Array => (g.heap ? g.heap.f32(g.heap.alloc(floats * 4), floats) : new Float32Array(floats));
+    const egoData = kernel?.weights ?? buffer();
+    this.ego = new EmbeddingTable(nodes, D, egoData);
+    this.users = new EmbeddingTable(nUsers, D, egoData.subarray(0, nUsers * D)).init(rng, cfg.init.dist, cfg.init.std);
+    this.items = new EmbeddingTable(nItems, D, egoData.subarray(nUsers * D)).init(rng, cfg.init.dist, cfg.init.std);
+    const s: OptimizerSettings = { kind: opt.kind, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, lazy: opt.lazy };
+    this.opt = new SparseOptimizer(this.ego, s, kernel);
+    this.hop = [egoData, ...g.buffers.slice(0, L)];
+    this.final = L === 0 ? egoData : g.buffers[L];
+    this.gFinal = g.buffers[L + 1];
+    this.gScratch = [g.buffers[L + 2], g.buffers[L + 3]];
+    this.gEgo = kernel?.grads ?? buffer();
     const view = (x: Float32Array, users: boolean): EmbeddingTable =>
       users ? new EmbeddingTable(nUsers, D, x.subarray(0, nUsers * D)) : new EmbeddingTable(nItems, D, x.subarray(nUsers * D));
     const sources: Sources = { users: view(this.final, true), items: view(this.final, false) };
@@ -83,10 +101,6 @@ export class LightGcnModel implements Backbone {
       sources[`items@${l}`] = view(h, false);
     });
     this.sources = sources;
-    this.gFinal = g.buffers[this.layers + 2];
-    this.gHop = this.hop.map(() => null);
-    this.gAcc = g.buffers[this.layers + 3];
-    this.gTmp = g.buffers[this.layers + 4];
   }
 
   get nUsers(): number {
@@ -99,30 +113,19 @@ export class LightGcnModel implements Backbone {
     return this.cfg.dim;
   }
   get lr(): number {
-    return this.userOpt.lr;
+    return this.opt.lr;
   }
   set lr(v: number) {
-    this.userOpt.lr = v;
-    this.itemOpt.lr = v;
+    this.opt.lr = v;
   }
 
-  /** Propagates the current ego embeddings (once per parameter change). */
+  /** Propagates the current ego embeddings (once per parameter change): each layer one fused pass. */
   forward(): Sources {
     if (!this.stale) return this.sources;
-    const D = this.dim;
-    const e0 = this.hop[0];
-    e0.set(this.users.data);
-    e0.set(this.items.data, this.users.data.length);
-    for (let l = 1; l <= this.layers; l++) this.g.spmm(this.hop[l - 1], this.hop[l]);
-    if (this.layers > 0) {
-      const f = this.final;
-      const inv = 1 / (this.layers + 1);
-      f.set(e0);
-      for (let l = 1; l <= this.layers; l++) {
-        const h = this.hop[l];
-        for (let k = 0; k < f.length; k++) f[k] += h[k];
-      }
-      for (let k = 0; k < f.length; k++) f[k] *= inv;
+    const L = this.layers;
+    if (L > 0) {
+      this.final.set(this.hop[0]);
+      for (let l = 1; l <= L; l++) this.g.spmmFused(this.hop[l - 1], this.hop[l], null, 0, this.final, l === L ? this.combine : 1);
     }
     this.stale = false;
     this.propagations++;
@@ -140,57 +143,75 @@ export class LightGcnModel implements Backbone {
     return out;
   }
 
+  /**
+   * ∂E^(l) total = ∂final/(L+1) + direct_l;  ∂E^(0) = Σ_l Â^l·(∂E^(l) total), by Horner: acc ← Â·acc + total_l, each
+   * step one fused pass. The hop sources' direct gradients (hop-mixing samplers) touch only the batch rows: they are
+   * added to their layer's rows after its pass.
+   */
   backward(grads: RowGradients[], l2: EgoL2 | null): number {
     const D = this.dim;
     const L = this.layers;
+    const inv = this.combine;
     const nUserFloats = this.users.data.length;
     const gFinal = this.gFinal;
-    gFinal.fill(0);
-    for (const h of this.gHop) h?.fill(0);
+    for (const rows of this.touched) for (let r = 0; r < rows.length; r++) gFinal.fill(0, rows[r] * D, rows[r] * D + D);
+    this.touched = [];
+    const direct: RowGradients[][] = Array.from({ length: L + 1 }, () => []);
     for (const g of grads) {
       const m = /^(users|items)(?:@(\d+))?$/.exec(g.source);
       const hop = m?.[2] === undefined ? -1 : Number(m[2]);
       if (!m || hop > L) throw new Error(`LightGCN has no source "${g.source}"`);
-      const target = hop < 0 ? gFinal : (this.gHop[hop] ??= new Float32Array(this.nodes * D));
-      const base = m[1] === 'users' ? 0 : nUserFloats;
-      for (let r = 0; r < g.rows.length; r++) {
-        const o = base + g.rows[r] * D;
+      const base = m[1] === 'users' ? 0 : this.nUsers;
+      const rows = base ? g.rows.map((r) => r + base) : g.rows;
+      if (hop >= 0) {
+        direct[hop].push({ source: g.source, rows, grads: g.grads });
+        continue;
+      }
+      this.touched.push(rows);
+      for (let r = 0; r < rows.length; r++) {
+        const o = rows[r] * D;
         const go = r * D;
-        for (let d = 0; d < D; d++) target[o + d] += g.grads[go + d];
+        for (let d = 0; d < D; d++) gFinal[o + d] += inv * g.grads[go + d];
       }
     }
-    // ∂E^(l) total = ∂final/(L+1) + direct_l;  ∂E^(0) = Σ_l Â^l·(∂E^(l) total), by Horner: acc ← Â·acc + total_l
-    const inv = 1 / (L + 1);
-    let acc = this.gAcc;
-    let tmp = this.gTmp;
-    const direct = (l: number, out: Float32Array, add: boolean): void => {
-      const h = this.gHop[l];
-      if (add) for (let k = 0; k < out.length; k++) out[k] += gFinal[k] * inv + (h ? h[k] : 0);
-      else for (let k = 0; k < out.length; k++) out[k] = gFinal[k] * inv + (h ? h[k] : 0);
+    const addRows = (out: Float32Array, list: RowGradients[]): void => {
+      for (const g of list) {
+        for (let r = 0; r < g.rows.length; r++) {
+          const o = g.rows[r] * D;
+          for (let d = 0; d < D; d++) out[o + d] += g.grads[r * D + d];
+        }
+      }
     };
-    direct(L, acc, false);
-    for (let l = L - 1; l >= 0; l--) {
-      this.g.spmm(acc, tmp);
-      direct(l, tmp, true);
-      [acc, tmp] = [tmp, acc];
+    const gEgo = this.gEgo;
+    let x = gFinal;
+    if (L === 0 || direct[L].length) {
+      x = L === 0 ? gEgo : this.gScratch[0];
+      x.set(gFinal);
+      addRows(x, direct[L]);
     }
-    // L2 on the ego rows of the batch, then one dense update of each table
+    for (let l = L - 1; l >= 0; l--) {
+      const y = l === 0 ? gEgo : x === this.gScratch[0] ? this.gScratch[1] : this.gScratch[0];
+      this.g.spmmFused(x, y, gFinal, 1, null, 0);
+      addRows(y, direct[l]);
+      x = y;
+    }
+    // L2 on the ego rows of the batch, then one dense update of the ego table
     let sq = 0;
     if (l2) {
-      for (const [rows, base, w] of [[l2.users, 0, this.users.data], [l2.items, nUserFloats, this.items.data]] as const) {
+      const w = this.ego.data;
+      for (const [rows, base] of [[l2.users, 0], [l2.items, nUserFloats]] as const) {
         for (let r = 0; r < rows.length; r++) {
-          const wo = rows[r] * D;
-          const o = base + wo;
+          const o = base + rows[r] * D;
           for (let d = 0; d < D; d++) {
-            const x = w[wo + d];
-            sq += x * x;
-            acc[o + d] += l2.c * x;
+            const v = w[o + d];
+            sq += v * v;
+            gEgo[o + d] += l2.c * v;
           }
         }
       }
     }
-    applyDense(this.userOpt, acc, 0, this.nUsers, D);
-    applyDense(this.itemOpt, acc, nUserFloats, this.nItems, D);
+    if (this.fullGradient) this.opt.applyFullGradient();
+    else applyDense(this.opt, gEgo, 0, this.nodes, D);
     this.stale = true;
     return l2 ? 0.5 * l2.c * sq : 0;
   }
@@ -225,6 +246,6 @@ export const lightgcn: BackboneSpec = {
   name: 'lightgcn',
   title: 'LightGCN',
   description: 'embeddings propagated over the normalised user–item graph (model.layers hops), averaged over the layers',
-  label: (cfg) => `LightGCN-${cfg.layers ?? 3}`,
+  label: (cfg) => `LightGCN-${cfg.layers ?? 3}${cfg.pooling === 'sum' ? ' (sum)' : ''}`,
   create: (data, cfg, opt, rng) => new LightGcnModel(data.train, cfg, opt, rng),
 };

@@ -17,7 +17,8 @@ import { twoGroup } from './two-group';
 import { rejection } from './rejection';
 import { mh } from './mh';
 import { mixgcf } from './mixgcf';
+import { irgan } from './irgan';
 
 export const BASE_SAMPLERS: Record<string, SamplerSpec<any>> = Object.fromEntries(
-  [uniform, popularity, inBatch, mixed, shared, dns, srns, gdns, hardRank, subsample, twoGroup, rejection, mh, mixgcf].map((s) => [s.name, s]),
+  [uniform, popularity, inBatch, mixed, shared, dns, srns, gdns, hardRank, subsample, twoGroup, rejection, mh, mixgcf, irgan].map((s) => [s.name, s]),
 );

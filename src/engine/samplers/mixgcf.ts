@@ -4,10 +4,12 @@
  * α_l ~ U(alphaLow, alphaHigh) (one per row and hop, shared by the candidates):
  *   positive mixing  ẽ_j^(l) = α_l·e_{i⁺}^(l) + (1 − α_l)·e_j^(l)
  *   hop mixing       j*_l = argmax_j ⟨pool(e_u), ẽ_j^(l)⟩,  the negative = pool_l(ẽ_{j*_l}^(l))  (mean or sum over hops)
+ * pool is the code's one `pool` for users, positives and negatives: `pooling` must equal the backbone's model.pooling.
  * The negative is returned as a synthesised row (samplers/types.ts SynthesisedRows) referencing the backbone's hop
  * sources `items@l`, so the gradient flows through α into the positive's and the chosen candidates' embeddings at
  * every hop (only the choice is detached, as in the code). On MF (no hops) it is positive mixing alone.
- * Not reproduced: the code's `concat` pooling (NGCF; it changes the embedding width), and its L2 term on the mixed
+ * Not reproduced: the code's `concat` pooling (its parser's default, used for NGCF: the score becomes Σ_l ⟨e_u^(l), e_i^(l)⟩
+ * over (L+1)·D wide embeddings, and hop l is chosen by the user's hop-l embedding), `final` (last hop only), and its L2 term on the mixed
  * layer-0 embedding (here the L2 is on the ego rows of the positive and of the hop-0 choice).
  */
 import type { SamplerSpec } from './types';
@@ -28,12 +30,16 @@ export const mixgcf: SamplerSpec<MixGcfOptions> = {
   description: 'per hop, mixes the positive into M uniform candidates and keeps the hardest; the negative is the hop-pooled mixture (gradients flow into the positive and the chosen candidates)',
   options: {
     candidates: { type: 'integer', default: 64, minimum: 1, description: 'M uniform candidates per negative (the code\'s n_negs: 64 on Yelp2018)' },
-    pooling: { enum: ['mean', 'sum'], default: 'mean', description: 'pooling of the hop embeddings (mean for LightGCN, as the code)' },
+    pooling: { enum: ['mean', 'sum'], default: 'mean', description: 'pooling of the hop embeddings (mean for LightGCN, as the code); must equal model.pooling, which pools the users and positives' },
     alphaLow: { type: 'number', default: 0, minimum: 0, maximum: 1, description: 'positive-mixing weight α ~ U(alphaLow, alphaHigh) per row and hop (the code: U(0, 1))' },
     alphaHigh: { type: 'number', default: 1, minimum: 0, maximum: 1, description: 'upper end of α\'s range' },
   },
   create: (o, data) => {
     if (o.alphaHigh < o.alphaLow) throw new Error(`$.sampler.alphaHigh (${o.alphaHigh}) must be ≥ alphaLow (${o.alphaLow})`);
+    const backbone = data.model?.kind === 'lightgcn' ? (data.model.pooling ?? 'mean') : null;
+    if (backbone && backbone !== o.pooling) {
+      throw new Error(`$.sampler.pooling ("${o.pooling}") must equal $.model.pooling ("${backbone}"): MixGCF pools its synthesised negatives as the backbone pools users and positives (the code's one \`pool\`)`);
+    }
     const M = o.candidates;
     const candidates = new Scratch((n) => new Int32Array(n));
     const statsRng = new Rng(0x3178);

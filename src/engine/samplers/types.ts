@@ -8,6 +8,7 @@ import type { EmbeddingTable } from '../tensor/embedding';
 import type { JsonSchema } from '../config/json-schema';
 import type { Rng } from '../rng';
 import type { Percentiles } from '../../protocol/events';
+import type { ModelConfig } from '../config/types';
 
 /**
  * `mask` (shared and in-batch layouts) is [B × columns], 1 for a real negative and 0 for a column to ignore: with
@@ -73,6 +74,8 @@ export interface SamplerData {
   negatives?: Interactions | null;
   /** folder the config's relative paths are resolved against (hard-rank's checkpoint) */
   baseDir?: string;
+  /** the backbone's config (MixGCF pools its negatives as the backbone pools its layers) */
+  model?: ModelConfig;
 }
 
 export interface SamplerSpec<O extends Record<string, unknown> = Record<string, unknown>> {

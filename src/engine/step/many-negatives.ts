@@ -1,13 +1,15 @@
 /**
  * The fused many-negative step for any backbone: when the loss has a fused form (Loss.fused) and the batch is one
- * the kernels cover (one positive per row, shared or in-batch negatives, no logQ, D a multiple of 8), the score block,
+ * the kernels cover (one positive per row, shared, in-batch or per-row negatives — not synthesised rows —, no logQ, D a
+ * multiple of 8), the score block,
  * the loss and its backward run on WebAssembly kernels (tensor/fused-contrastive.ts) instead of tfjs autograd; the
  * row gradients and the L2 on the ego rows then go to the backbone exactly as from the tfjs step (./step.ts).
  * `model.fastPath: false` turns it off. Tested against the tfjs step: test/unit/engine-fused-contrastive.test.ts.
  */
 import { FusedContrastiveStep, fusedShapeSupported } from '../tensor/fused-contrastive';
 import type { Loss } from '../losses/types';
-import type { Backbone } from '../models/types';
+import type { Backbone, RowGradients } from '../models/types';
+import { hopL2 } from './hop-l2';
 import type { Rng } from '../rng';
 import type { StepBatch, StepResult, StepSettings, StepTemperature } from './types';
 
@@ -24,11 +26,12 @@ export class ManyNegativeStep {
   run(batch: StepBatch, loss: Loss, temp: StepTemperature, rng: Rng): StepResult | null {
     const neg = batch.neg;
     const form = loss.fused;
-    if (!this.s.fused || !form || neg.layout === 'per-row' || !fusedShapeSupported(this.backbone.dim, batch.positivesPerRow, neg.layout, !!batch.logQ)) return null;
+    if (!this.s.fused || !form || (neg.layout === 'per-row' && neg.synth) || !fusedShapeSupported(this.backbone.dim, batch.positivesPerRow, neg.layout, !!batch.logQ)) return null;
     const src = this.backbone.forward();
-    const negItems = neg.layout === 'shared' ? neg.items : (neg.extra ?? new Int32Array(0));
+    const negItems = neg.layout === 'in-batch' ? (neg.extra ?? new Int32Array(0)) : neg.items;
     const out = this.kernels.step({
-      users: batch.users, pos: batch.pos, negItems, layout: neg.layout, mask: neg.mask,
+      users: batch.users, pos: batch.pos, negItems, layout: neg.layout, mask: neg.layout === 'per-row' ? undefined : neg.mask,
+      perRow: neg.layout === 'per-row' ? neg.n : undefined,
       userTable: src.users.data, itemTable: src.items.data, dim: this.backbone.dim,
       cosine: this.s.cosine, dropout: this.s.userDropout, rng, form,
       tau: temp.tau, tauPerRow: temp.tauPerRow, posInvTau: temp.posInvTau, wantPerRow: temp.wantsPerRowLoss,
@@ -44,10 +47,10 @@ export class ManyNegativeStep {
       this.l2Items.set(negItems, B);
       items = this.l2Items;
     }
-    const l2Loss = this.backbone.backward(
-      [{ source: 'users', rows: batch.users, grads: out.userGrads }, { source: 'items', rows: out.itemIds, grads: out.itemGrads }],
-      c ? { c, users: batch.users, items } : null,
-    );
-    return { loss: out.loss + l2Loss, perRow: out.perRow };
+    const grads: RowGradients[] = [{ source: 'users', rows: batch.users, grads: out.userGrads }, { source: 'items', rows: out.itemIds, grads: out.itemGrads }];
+    const hops = c && this.s.l2Hops ? hopL2(src, c, batch.users, items) : null;
+    if (hops) grads.push(...hops.grads);
+    const l2Loss = this.backbone.backward(grads, c ? { c, users: batch.users, items } : null);
+    return { loss: out.loss + l2Loss + (hops?.value ?? 0), perRow: out.perRow };
   }
 }

@@ -15,9 +15,10 @@ import type { Backbone, RowGradients, Sources } from '../models/types';
 import type { Rng } from '../rng';
 import type { StepBatch, StepResult, StepSettings, StepTemperature } from './types';
 import { ManyNegativeStep } from './many-negatives';
+import { hopL2 } from './hop-l2';
 
 export function stepSettings(model: ModelConfig, opt: OptimizerConfig): StepSettings {
-  return { cosine: model.score === 'cosine', userDropout: model.userDropout, l2: opt.l2, l2Mode: opt.l2Mode, fused: model.fastPath };
+  return { cosine: model.score === 'cosine', userDropout: model.userDropout, l2: opt.l2, l2Mode: opt.l2Mode, l2Hops: opt.l2Layers === 'all', fused: model.fastPath };
 }
 
 export class TrainStep {
@@ -137,6 +138,11 @@ export class TrainStep {
     const { l2, l2Mode } = this.s;
     const c = l2 > 0 && l2Mode !== 'none' ? (l2Mode === 'batch' ? l2 / B : l2) : 0;
     const l2Items = negIdx.length ? concat(batch.pos, negIdx) : batch.pos;
+    if (c && this.s.l2Hops) {
+      const h = hopL2(src, c, batch.users, l2Items);
+      lossValue += h.value;
+      rowGrads.push(...h.grads);
+    }
     lossValue += this.backbone.backward(rowGrads, c ? { c, users: batch.users, items: l2Items } : null);
     return { loss: lossValue, perRow: perRowOut };
   }

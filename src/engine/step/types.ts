@@ -37,6 +37,8 @@ export interface StepSettings {
   userDropout: number;
   l2: number;
   l2Mode: 'batch' | 'batch-sum' | 'none';
+  /** optimizer.l2Layers "all": the L2 also covers the propagated layers 1..L of the batch rows (./hop-l2.ts) */
+  l2Hops?: boolean;
   /** model.fastPath: the fused many-negative kernels take the step when they cover it (./many-negatives.ts) */
   fused: boolean;
 }

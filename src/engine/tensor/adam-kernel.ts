@@ -67,4 +67,10 @@ export class AdamKernelStorage {
     const a = this.at;
     KernelPool.get().run('adamDense', this.heap, [a.w, a.m, a.v, a.g, a.slots, this.rows, this.dim * 4, beta1, beta2, stepSize, epsHat]);
   }
+
+  /** Dense Adam over every row with a full gradient in grads (row r at r·D), row shares on the kernel pool's threads. */
+  updateFull(beta1: number, beta2: number, stepSize: number, epsHat: number): void {
+    const a = this.at;
+    KernelPool.get().run('adamFull', this.heap, [a.w, a.m, a.v, a.g, this.rows, this.dim * 4, beta1, beta2, stepSize, epsHat]);
+  }
 }

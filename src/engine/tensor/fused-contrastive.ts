@@ -3,14 +3,17 @@
  * gradients, on WebAssembly SIMD kernels over one heap — no tfjs, no transposes of the [B × N] block, no copy of it
  * out of wasm memory, no allocation while the shapes stay the same.
  *
- * For dot or cosine scores, one positive per row and negatives shared by the batch or in-batch (the other rows'
- * positives, plus optional extra items), with a loss whose reduction has one of two forms (Loss.fused):
+ * For dot or cosine scores, one positive per row and negatives shared by the batch, in-batch (the other rows'
+ * positives, plus optional extra items) or per row (each row its own K, the Adap-τ reference's layout), with a loss
+ * whose reduction has one of two forms (Loss.fused):
  *   softmax  ℓ_b = log(e^{z⁺} [if the positive is in the denominator] + Σ_j e^{s_b·S_bj}) − z⁺      SSM, Adap-τ, K-pair BPR
  *   hinge    ℓ_b = max(0, 1 − S⁺_b) + w·mean_j max(0, S_bj − m)  (w null: the sum)                 CCL
  * One step (B rows, N negatives padded to a multiple of 8, D a multiple of 8):
  *   gather rows → dropout on the user rows → normalise (cosine) → S = Û·N̂ᵀ (gemm, N̂ᵀ is a copy of the small
  *   [N × D] operand) → per row: reduction, loss and ∂ℓ/∂S in place over S → ∂Û = ∂S·N̂, ∂N̂ = ∂Sᵀ·Û (gemm reading
  *   ∂S through strides), ∂ over the positive pair → normalisation and dropout backward.
+ * Per-row negatives have no shared operand: S_bk = ⟨û_b, n̂_bk⟩ and its backward are row-wise kernels (groupDots,
+ * groupBack in kernels/rows.wat) over the [B·K × D] gathered rows, the same reductions in between.
  * The caller hands the row gradients (and the L2 term) to the backbone (step/many-negatives.ts). Tested against the tfjs autograd step
  * (test/unit/engine-fused-contrastive.test.ts); measured in docs/benchmarks.md.
  */
@@ -23,9 +26,11 @@ import type { Rng } from '../rng';
 export interface FusedStepInput {
   users: Int32Array;
   pos: Int32Array;
-  /** shared: the negative items; in-batch: the extra items after the batch's positives (may be empty) */
+  /** shared: the negative items; in-batch: the extra items after the batch's positives (may be empty); per-row: B × K */
   negItems: Int32Array;
-  layout: 'shared' | 'in-batch';
+  layout: 'shared' | 'in-batch' | 'per-row';
+  /** per-row: K, the negatives of each row */
+  perRow?: number;
   /** the sampler's [B × columns] mask (1 = a real negative); in-batch without it: every column but the row's own */
   mask?: Float32Array;
   userTable: Float32Array;
@@ -55,12 +60,15 @@ export interface FusedStepOutput {
 
 /** Whether a step can take the fused path (besides the loss having a fused form). */
 export function fusedShapeSupported(dim: number, positivesPerRow: number, layout: string, hasLogQ: boolean): boolean {
-  return dim % 8 === 0 && positivesPerRow === 1 && (layout === 'shared' || layout === 'in-batch') && !hasLogQ;
+  return dim % 8 === 0 && positivesPerRow === 1 && (layout === 'shared' || layout === 'in-batch' || layout === 'per-row') && !hasLogQ;
 }
 
-/** Offsets (bytes) of the step's regions in its heap; rebuilt when B, N, D or the thread count change. */
+/**
+ * Offsets (bytes) of the step's regions in its heap; rebuilt when B, N, D, K or the thread count change. N is the
+ * number of score columns of a row (padded: Np), R the negative rows gathered (shared, in-batch: N; per-row: B·K).
+ */
 interface Layout {
-  B: number; N: number; Np: number; D: number; inBatch: boolean; threads: number;
+  B: number; N: number; Np: number; R: number; K: number; D: number; inBatch: boolean; threads: number;
   heap: Heap;
   u: number; uh: number; un: number; p: number; ph: number; pn: number; n: number; nh: number; nT: number; nn: number;
   S: number; mask: number; sPos: number; dPos: number; dU: number; dI: number; tmp: number; drop: number; rowLoss: number; perRow: number; tau: number;
@@ -70,23 +78,24 @@ interface Layout {
 export class FusedContrastiveStep {
   private L: Layout | null = null;
 
-  private layout(B: number, N: number, D: number, inBatch: boolean, pool: KernelPool): Layout {
+  private layout(B: number, N: number, D: number, inBatch: boolean, K: number, pool: KernelPool): Layout {
     const old = this.L;
     const threads = pool.threads;
-    if (old && old.B === B && old.N === N && old.D === D && old.inBatch === inBatch && old.threads === threads) return old;
+    if (old && old.B === B && old.N === N && old.D === D && old.inBatch === inBatch && old.K === K && old.threads === threads) return old;
     if (old) pool.release(old.heap);
     const Np = Math.ceil(N / 8) * 8;
+    const R = K ? B * K : N;
     const f = 4;
-    const sizes = B * D * f * 7 + Np * D * f * 5 + B * Np * f * 2 + (B * 7 + Np * (2 + threads)) * f;
+    const sizes = B * D * f * 7 + R * D * f * 3 + (K ? 0 : Np * D * f) + B * Np * f * 2 + (B * 7 + R + Np * (1 + threads)) * f;
     const heap = new Heap(sizes + 32 * 64);
     const a = (floats: number): number => heap.alloc(floats * f);
     const L: Layout = {
-      B, N, Np, D, inBatch, threads, heap,
+      B, N, Np, R, K, D, inBatch, threads, heap,
       u: a(B * D), uh: a(B * D), un: a(B), p: a(B * D), ph: a(B * D), pn: a(B),
-      n: a(Np * D), nh: a(Np * D), nT: a(D * Np), nn: a(Np),
-      S: a(B * Np), mask: a(B * Np), sPos: a(B), dPos: a(B), dU: a(B * D), dI: a((B + Np) * D), tmp: a(Np * threads), drop: a(B * D),
+      n: a(Math.max(R, Np) * D), nh: a(Math.max(R, Np) * D), nT: K ? 0 : a(D * Np), nn: a(Math.max(R, Np)),
+      S: a(B * Np), mask: a(B * Np), sPos: a(B), dPos: a(B), dU: a(B * D), dI: a((B + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
       rowLoss: a(B), perRow: a(B), tau: a(B),
-      itemIds: new Int32Array(B + N),
+      itemIds: new Int32Array(B + R),
     };
     this.L = L;
     return L;
@@ -96,10 +105,12 @@ export class FusedContrastiveStep {
     const B = x.users.length;
     const D = x.dim;
     const inBatch = x.layout === 'in-batch';
-    const N = inBatch ? B + x.negItems.length : x.negItems.length;
+    const K = x.layout === 'per-row' ? (x.perRow ?? 0) : 0;
+    if (x.layout === 'per-row' && (K < 1 || x.negItems.length !== B * K)) throw new Error(`fused step: per-row negatives need B × K = ${B} × ${K} items, got ${x.negItems.length}`);
+    const N = K || (inBatch ? B + x.negItems.length : x.negItems.length);
     const pool = KernelPool.get();
-    const L = this.layout(B, N, D, inBatch, pool);
-    const { heap, Np } = L;
+    const L = this.layout(B, N, D, inBatch, K, pool);
+    const { heap, Np, R } = L;
     const rb = D * 4;
     const rows = heap.kernel<RowExports>('rows');
     const view = (at: number, n: number): Float32Array => heap.f32(at, n);
@@ -113,7 +124,7 @@ export class FusedContrastiveStep {
     L.itemIds.set(x.pos);
     gatherRows(x.userTable, x.users, D, view(L.u, B * D));
     gatherRows(x.itemTable, x.pos, D, view(L.p, B * D));
-    gatherRows(x.itemTable, negIds, D, view(L.n, N * D)); // padding rows N..Np stay 0 (masked below)
+    gatherRows(x.itemTable, negIds, D, view(L.n, R * D)); // shared: padding rows N..Np stay 0 (masked below)
 
     // user dropout (inverted, as the tfjs step: same draws in the same order)
     const dropMask = x.dropout > 0 ? view(L.drop, B * D) : null;
@@ -128,10 +139,10 @@ export class FusedContrastiveStep {
     if (x.cosine) {
       rows.normalize(uIn, L.uh, L.un, B, rb);
       rows.normalize(L.p, L.ph, L.pn, B, rb);
-      rows.normalize(L.n, L.nh, L.nn, Np, rb);
+      rows.normalize(L.n, L.nh, L.nn, K ? R : Np, rb);
       uh = L.uh; ph = L.ph; nh = L.nh;
     }
-    transposeInto(view(nh, Np * D), Np, D, view(L.nT, D * Np));
+    if (!K) transposeInto(view(nh, Np * D), Np, D, view(L.nT, D * Np));
 
     // masks: sampler mask (padded to Np columns), else one row of ones (0 on padding) or the in-batch off-diagonal
     const mask = view(L.mask, B * Np);
@@ -154,7 +165,8 @@ export class FusedContrastiveStep {
 
     // scores: positives, and the block S = Û·N̂ᵀ [B × Np] (row shares over the pool's threads)
     rows.rowDots(uh, ph, L.sPos, B, rb);
-    pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0, 0]);
+    if (K) pool.run('groupDots', heap, [uh, nh, L.S, B, K, Np * 4, rb]);
+    else pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0, 0]);
 
     // the loss's reduction per row (wasm/tasks.ts): its value, ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos
     const form = x.form;
@@ -177,18 +189,19 @@ export class FusedContrastiveStep {
 
     // backward through the products: ∂Û = ∂S·N̂ + ∂S⁺·P̂, ∂N̂ = ∂Sᵀ·Û, ∂P̂ = ∂S⁺·Û
     const dP = L.dI, dN = L.dI + B * rb;
-    pool.run('gemm2', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0, L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
+    if (K) pool.run('groupBack', heap, [uh, nh, L.S, L.dU, dN, B, K, Np * 4, rb]);
+    else pool.run('gemm2', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0, L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
     rows.rowAxpy(L.dU, ph, L.dPos, B, rb);
     view(dP, B * D).fill(0);
     rows.rowAxpy(dP, uh, L.dPos, B, rb);
     if (x.cosine) {
       rows.normalizeBack(L.uh, L.dU, L.un, B, rb);
       rows.normalizeBack(L.ph, dP, L.pn, B, rb);
-      rows.normalizeBack(L.nh, dN, L.nn, N, rb);
+      rows.normalizeBack(L.nh, dN, L.nn, R, rb);
     }
     const userGrads = view(L.dU, B * D);
     if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];
-    const itemGrads = view(L.dI, (B + N) * D);
+    const itemGrads = view(L.dI, (B + R) * D);
     return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads };
   }
 

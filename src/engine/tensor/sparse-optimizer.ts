@@ -111,6 +111,11 @@ export class SparseOptimizer {
     return s * D;
   }
 
+  /** unique rows accumulated since beginAccumulate (their slots are 0 .. this − 1) */
+  get accumulatedRows(): number {
+    return this.pending;
+  }
+
   applyAccumulated(): void {
     const n = this.pending;
     this.pending = 0;
@@ -160,11 +165,7 @@ export class SparseOptimizer {
     } else {
       const m = this.m!;
       const v = this.v!;
-      const { beta1: b1, beta2: b2, eps } = this.s;
-      const c1 = 1 - Math.pow(b1, this.t);
-      const c2 = 1 - Math.pow(b2, this.t);
-      const stepSize = (lr * Math.sqrt(c2)) / c1;
-      const epsHat = eps * Math.sqrt(c2); // torch Adam: denom = sqrt(v)/sqrt(c2) + eps, rewritten to one division
+      const { b1, b2, stepSize, epsHat } = this.adamScales();
       if (this.s.lazy === false) {
         this.updateDense(b1, b2, stepSize, epsHat);
         return;
@@ -184,6 +185,27 @@ export class SparseOptimizer {
         }
       }
     }
+  }
+
+  /** Adam's coefficients at the current step t, the bias corrections folded into the step size and ε */
+  private adamScales(): { b1: number; b2: number; stepSize: number; epsHat: number } {
+    const { beta1: b1, beta2: b2, eps } = this.s;
+    const c1 = 1 - Math.pow(b1, this.t);
+    const c2 = 1 - Math.pow(b2, this.t);
+    // torch Adam: denom = sqrt(v)/sqrt(c2) + eps, rewritten to one division
+    return { b1, b2, stepSize: (this.lr * Math.sqrt(c2)) / c1, epsHat: eps * Math.sqrt(c2) };
+  }
+
+  /**
+   * One Adam step of every row whose full gradient is already in the kernel storage's `grads` (row r at r·D): a graph
+   * backbone's ego gradient, which back-propagation over the graph makes dense (models/lightgcn.ts). Equal to the
+   * dense update (and to the lazy one, every row being touched); needs Adam on the SIMD kernel.
+   */
+  applyFullGradient(): void {
+    if (!this.kernel || this.s.kind !== 'adam') throw new Error('applyFullGradient needs Adam on the kernel storage');
+    this.t++;
+    const { b1, b2, stepSize, epsHat } = this.adamScales();
+    this.kernel.updateFull(b1, b2, stepSize, epsHat);
   }
 
   /**

@@ -5,12 +5,13 @@
  */
 import adam from './kernels/adam.wat';
 import gemm from './kernels/gemm.wat';
+import mfdot from './kernels/mfdot.wat';
 import rows from './kernels/rows.wat';
 import scan from './kernels/scan.wat';
 import scores from './kernels/scores.wat';
 import spmm from './kernels/spmm.wat';
 
-const sources = { adam, gemm, rows, scan, scores, spmm } as const;
+const sources = { adam, gemm, mfdot, rows, scan, scores, spmm } as const;
 export type KernelName = keyof typeof sources;
 
 const compiled = new Map<KernelName, WebAssembly.Module>();

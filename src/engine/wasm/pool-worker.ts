@@ -15,8 +15,13 @@ const heaps = new Map<number, BoundKernels>();
 let seen = 0;
 
 for (;;) {
-  Atomics.wait(ctrl, CTRL.gen, seen);
-  seen = Atomics.load(ctrl, CTRL.gen);
+  // Wait until the generation moves on. A return from Atomics.wait alone is not enough: the caller's notify of a task
+  // can arrive after this worker already saw the new generation, ran the task and came back to wait — that late wake
+  // would run the task twice, drive `pending` below zero and leave the caller waiting forever (a training run hung
+  // this way: test/integration/pool-stress.test.ts).
+  let gen: number;
+  while ((gen = Atomics.load(ctrl, CTRL.gen)) === seen) Atomics.wait(ctrl, CTRL.gen, seen);
+  seen = gen;
   const op = ctrl[CTRL.op];
   if (op === OP.exit) break;
   try {

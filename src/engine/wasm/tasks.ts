@@ -21,15 +21,25 @@ export interface RowExports {
   normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
   rowDots(x: number, y: number, out: number, n: number, rb: number): void;
   rowAxpy(y: number, x: number, c: number, n: number, rb: number): void;
+  groupDots(u: number, n: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
+  groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
 }
 export interface AdamExports {
   adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
   adamDense(w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+  adamFull(w: number, m: number, v: number, g: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+}
+
+export interface MfDotExports {
+  scores(U: number, I: number, users: number, pos: number, negs: number, sPos: number, sNeg: number, sq: number, b0: number, b1: number, N: number, rb: number): void;
+  grads(U: number, I: number, gU: number, gI: number, users: number, pos: number, negs: number, slotU: number, slotP: number, slotN: number,
+    dPos: number, dNeg: number, B: number, N: number, rb: number, c: number, u0: number, u1: number, i0: number, i1: number): void;
 }
 
 export interface SpmmExports {
   spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number): void;
   spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number): void;
+  spmmFused(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number, z: number, zs: number, f: number, fs: number): void;
 }
 
 /** The kernels bound to one memory, and float views of it. */
@@ -39,6 +49,7 @@ export class BoundKernels {
   readonly scores: ScoreRowExports;
   readonly rows: RowExports;
   readonly adam: AdamExports;
+  readonly mfdot: MfDotExports;
   constructor(readonly memory: WebAssembly.Memory) {
     const k = <T>(n: KernelName): T => instantiate<T>(n, memory);
     this.gemm = k('gemm');
@@ -46,6 +57,7 @@ export class BoundKernels {
     this.rows = k('rows');
     this.adam = k('adam');
     this.spmm = k('spmm');
+    this.mfdot = k('mfdot');
   }
   f32(at: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, n);
@@ -146,20 +158,7 @@ export const TASKS: Record<string, Task> = {
    */
   spmm(k, a, t, T) {
     const [indptr, indices, values, x, y, rows, rb] = a;
-    const ptr = new Int32Array(k.memory.buffer, indptr, rows + 1);
-    const nnz = ptr[rows];
-    const at = (q: number): number => {
-      if (q >= T) return rows;
-      const target = Math.floor((nnz * q) / T);
-      let lo = 0, hi = rows; // first row whose start reaches the target
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (ptr[mid] < target) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    };
-    const from = t === 0 ? 0 : at(t), to = at(t + 1);
+    const [from, to] = nonZeroShare(k, indptr, rows, t, T);
     if (to <= from) return;
     if (rb === 256) k.spmm.spmm64(indptr, indices, values, x, y, from, to);
     else k.spmm.spmm(indptr, indices, values, x, y, from, to, rb);
@@ -170,7 +169,69 @@ export const TASKS: Record<string, Task> = {
     const [from, to] = share(a[5], t, T);
     if (to > from) k.adam.adamDense(a[0], a[1], a[2], a[3], a[4], from, to - from, a[6], a[7], a[8], a[9], a[10]);
   },
+
+  /**
+   * Y = A·X with LightGCN's fused epilogue per row (kernels/spmm.wat spmmFused): y += zs·z, f = (f + y)·fs; z / f = 0
+   * skip. indptr indices values x y rows rb z zs f fs
+   */
+  spmmFused(k, a, t, T) {
+    const [indptr, indices, values, x, y, rows, rb, z, zs, f, fs] = a;
+    const [from, to] = nonZeroShare(k, indptr, rows, t, T);
+    if (to > from) k.spmm.spmmFused(indptr, indices, values, x, y, from, to, rb, z, zs, f, fs);
+  },
+
+  /** per-row negatives' scores over a share of the batch rows (kernels/rows.wat groupDots): u n S B K sb rb */
+  groupDots(k, a, t, T) {
+    const [from, to] = share(a[3], t, T);
+    if (to > from) k.rows.groupDots(a[0], a[1], a[2], from, to, a[4], a[5], a[6]);
+  },
+
+  /** their backward over a share of the batch rows (groupBack): u n G dU dN B K sb rb */
+  groupBack(k, a, t, T) {
+    const [from, to] = share(a[5], t, T);
+    if (to > from) k.rows.groupBack(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7], a[8]);
+  },
+
+  /** MF's fused dot-product step, scores over a share of the batch: U I users pos negs sPos sNeg sq B N rb */
+  mfScores(k, a, t, T) {
+    const [from, to] = share(a[8], t, T);
+    if (to > from) k.mfdot.scores(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], from, to, a[9], a[10]);
+  },
+
+  /**
+   * its chain rule into the optimisers' sums, each thread owning a share of the user and of the item slots:
+   * U I gU gI users pos negs slotU slotP slotN dPos dNeg B N rb c nUserSlots nItemSlots
+   */
+  mfGrads(k, a, t, T) {
+    const [u0, u1] = share(a[16], t, T);
+    const [i0, i1] = share(a[17], t, T);
+    k.mfdot.grads(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], u0, u1, i0, i1);
+  },
+
+  /** dense Adam with a full gradient (row r's at g + r·rb) over a share of the rows: w m v g rows rb b1 b2 step eps */
+  adamFull(k, a, t, T) {
+    const [from, to] = share(a[4], t, T);
+    if (to > from) k.adam.adamFull(a[0], a[1], a[2], a[3], from, to - from, a[5], a[6], a[7], a[8], a[9]);
+  },
 };
+
+/** [from, to) rows of a CSR matrix for thread t of T, balanced by non-zeros (rows' costs follow their degrees) */
+function nonZeroShare(k: BoundKernels, indptrAt: number, rows: number, t: number, T: number): [number, number] {
+  const ptr = new Int32Array(k.memory.buffer, indptrAt, rows + 1);
+  const nnz = ptr[rows];
+  const at = (q: number): number => {
+    if (q >= T) return rows;
+    const target = Math.floor((nnz * q) / T);
+    let lo = 0, hi = rows; // first row whose start reaches the target
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (ptr[mid] < target) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  return [t === 0 ? 0 : at(t), at(t + 1)];
+}
 
 export type TaskName = keyof typeof TASKS;
 export const TASK_NAMES = Object.keys(TASKS);

@@ -59,6 +59,23 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $each))))
 
+  ;; Dense Adam with a full gradient: rows [$first, $first + $n), row r's gradient at $g + r·$rb (a graph backbone's
+  ;; ego gradient, which back-propagation makes dense: models/lightgcn.ts).
+  (func (export "adamFull")
+        (param $w i32) (param $m i32) (param $v i32) (param $g i32) (param $first i32) (param $n i32) (param $rb i32)
+        (param $b1 f32) (param $b2 f32) (param $step f32) (param $eps f32)
+    (local $r i32) (local $end i32) (local $o i32)
+    (local.set $r (local.get $first))
+    (local.set $end (i32.add (local.get $first) (local.get $n)))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $r) (local.get $end)))
+      (local.set $o (i32.mul (local.get $r) (local.get $rb)))
+      (call $row (i32.add (local.get $w) (local.get $o)) (i32.add (local.get $m) (local.get $o)) (i32.add (local.get $v) (local.get $o))
+                 (i32.add (local.get $g) (local.get $o)) (local.get $rb)
+                 (local.get $b1) (local.get $b2) (local.get $step) (local.get $eps))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $each))))
+
   ;; one row with gradient g
   (func $row (param $w i32) (param $m i32) (param $v i32) (param $g i32) (param $rb i32)
              (param $b1 f32) (param $b2 f32) (param $step f32) (param $eps f32)

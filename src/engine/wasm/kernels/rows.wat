@@ -91,4 +91,65 @@
       (local.set $x (i32.add (local.get $x) (local.get $rb)))
       (local.set $y (i32.add (local.get $y) (local.get $rb)))
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $each)))))
+      (br $each))))
+
+  ;; Per-row negatives (each row its own K negatives, the Adap-τ reference's layout), rows [$b0, $b1) of the batch:
+  ;; S[b·$sb + k] = ⟨u_b, n_{b·K+k}⟩ for k < K ($sb: bytes of a score row, K padded; the padding is left alone).
+  (func (export "groupDots") (param $u i32) (param $n i32) (param $S i32) (param $b0 i32) (param $b1 i32) (param $K i32)
+                             (param $sb i32) (param $rb i32)
+    (local $b i32) (local $k i32) (local $ub i32) (local $nb i32) (local $sr i32)
+    (local.set $b (local.get $b0))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $b) (local.get $b1)))
+      (local.set $ub (i32.add (local.get $u) (i32.mul (local.get $b) (local.get $rb))))
+      (local.set $nb (i32.add (local.get $n) (i32.mul (i32.mul (local.get $b) (local.get $K)) (local.get $rb))))
+      (local.set $sr (i32.add (local.get $S) (i32.mul (local.get $b) (local.get $sb))))
+      (local.set $k (i32.const 0))
+      (block $rowDone (loop $each
+        (br_if $rowDone (i32.ge_u (local.get $k) (local.get $K)))
+        (f32.store (i32.add (local.get $sr) (i32.shl (local.get $k) (i32.const 2)))
+                   (call $dot (local.get $ub) (i32.add (local.get $nb) (i32.mul (local.get $k) (local.get $rb))) (local.get $rb)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $each)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $row))))
+
+  ;; Backward of groupDots for rows [$b0, $b1), with G = ∂ℓ/∂S in the score block's layout:
+  ;; dU_b = Σ_k G[b,k]·n_{bk} (overwritten),  dN_{bk} = G[b,k]·u_b (overwritten).
+  (func (export "groupBack") (param $u i32) (param $n i32) (param $G i32) (param $dU i32) (param $dN i32)
+                             (param $b0 i32) (param $b1 i32) (param $K i32) (param $sb i32) (param $rb i32)
+    (local $b i32) (local $k i32) (local $j i32) (local $ub i32) (local $nb i32) (local $db i32) (local $dub i32)
+    (local $g v128)
+    (local.set $b (local.get $b0))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $b) (local.get $b1)))
+      (local.set $ub (i32.add (local.get $u) (i32.mul (local.get $b) (local.get $rb))))
+      (local.set $dub (i32.add (local.get $dU) (i32.mul (local.get $b) (local.get $rb))))
+      (local.set $j (i32.const 0))
+      (block $zeroed (loop $zero
+        (br_if $zeroed (i32.ge_u (local.get $j) (local.get $rb)))
+        (v128.store (i32.add (local.get $dub) (local.get $j)) (v128.const i64x2 0 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $zero)))
+      (local.set $k (i32.const 0))
+      (block $rowDone (loop $each
+        (br_if $rowDone (i32.ge_u (local.get $k) (local.get $K)))
+        (local.set $g (v128.load32_splat (i32.add (i32.add (local.get $G) (i32.mul (local.get $b) (local.get $sb)))
+                                                  (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $nb (i32.add (local.get $n) (i32.mul (i32.add (i32.mul (local.get $b) (local.get $K)) (local.get $k)) (local.get $rb))))
+        (local.set $db (i32.add (local.get $dN) (i32.sub (local.get $nb) (local.get $n))))
+        (local.set $j (i32.const 0))
+        (block $lanesDone (loop $lane
+          (br_if $lanesDone (i32.ge_u (local.get $j) (local.get $rb)))
+          (v128.store (i32.add (local.get $dub) (local.get $j))
+            (f32x4.add (v128.load (i32.add (local.get $dub) (local.get $j)))
+                       (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $nb) (local.get $j))))))
+          (v128.store (i32.add (local.get $db) (local.get $j))
+            (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $ub) (local.get $j)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $lane)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $each)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $row))))
+)
