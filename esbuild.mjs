@@ -36,6 +36,7 @@ const nodeEntries = {
 const webEntries = {
   'webview/dashboard': 'webview/dashboard/main.ts',
   'webview/compare': 'webview/compare/main.ts',
+  'webview/sweep': 'webview/sweep/main.ts',
 };
 
 const present = (entries) => Object.fromEntries(Object.entries(entries).filter(([, src]) => exists(src)));

@@ -1,11 +1,14 @@
 // Bundles each test file with esbuild (the same resolution as the shipped bundles) and runs them with node's test
 // runner. Usage: node scripts/run-tests.mjs [unit|integration|slurm|webview|e2e ...] (default: all of them); the slurm suite starts a
 // single-node Slurm cluster first (scripts/setup-slurm.sh).
+// --beside-training (or RECLAB_TEST_BESIDE=1): a real training runs beside the tests for their whole duration (see
+// scripts/beside-training.mjs and docs/reliability.md, "Tests that hold under load").
 import * as esbuild from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { watPlugin } from './wat-plugin.mjs';
+import { startBesideTraining } from './beside-training.mjs';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 // arguments: suite names (folders of test/) or individual test files
@@ -24,6 +27,8 @@ const setup = (script) => {
 };
 // the Slurm suite runs against a real single-node cluster (Debian slurm-wlm + munge, started as root without systemd)
 if (needs.has('slurm')) setup('setup-slurm.sh');
+// the system-error tests run the CLI unprivileged (setpriv) when the suite runs as root
+if (needs.has('integration')) setup('setup-setpriv.sh');
 if (needs.has('e2e')) setup('setup-e2e.sh');
 else if (needs.has('webview')) setup('setup-chromium.sh');
 if (needs.has('e2e') || needs.has('webview')) process.env.RECLAB_REQUIRE_E2E = '1';
@@ -43,6 +48,9 @@ await esbuild.build({
   sourcemap: 'inline', logLevel: 'warning', plugins: [watPlugin], external: ['vscode', '@tensorflow/tfjs-node', 'playwright-core', 'esbuild'],
 });
 const built = files.map((f) => path.join(out, path.relative(path.join(root, 'test'), f).replace(/\.ts$/, '.js')));
+const beside = process.argv.includes('--beside-training') || process.env.RECLAB_TEST_BESIDE === '1' ? await startBesideTraining(root) : undefined;
 const r = spawnSync(process.execPath, ['--test', '--test-reporter=spec', '--test-concurrency=1', ...built], { stdio: 'inherit', cwd: root, env: { ...process.env, RECLAB_ROOT: root } });
 fs.rmSync(out, { recursive: true, force: true });
-process.exit(r.status ?? 1);
+// the training must still have been running when the tests ended, or they did not run beside it the whole time
+const besideOk = beside ? await beside.stop() : true;
+process.exit(r.status === 0 && !besideOk ? 1 : (r.status ?? 1));

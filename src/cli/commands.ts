@@ -7,7 +7,7 @@ import type { ExperimentConfig } from '../engine/config/types';
 import { ConfigError, applyOverrides, resolveConfig, resolveSweep } from '../engine/config/validate';
 import { lineColumn, parseJsonText } from '../engine/config/json-text';
 import { safeMessage, quote } from '../engine/text/quote';
-import { runFolderError, systemReason } from '../engine/text/system-error';
+import { runFolderError, systemReason, SystemErrorMessage } from '../engine/text/system-error';
 import { checkMemory, estimateMemory, formatEstimate, machineMemory, MemoryLimitError, shapeFromConfig, type MemoryEstimate } from '../engine/estimate';
 import type { Dataset } from '../engine/data/types';
 import { editorSchema } from '../engine/config/schema';
@@ -368,7 +368,8 @@ export function schemaCommand(out?: string, markdown = false): string {
 }
 
 export function runsCommand(runsDir: string): string {
-  const { runs, unreadable } = scanRuns(runsDir);
+  const { runs, unreadable, error } = scanRuns(runsDir);
+  if (error) throw new SystemErrorMessage(error);
   const notes: string[] = [];
   const shown = runs.map((r) => withLiveness(r, notes));
   for (const u of unreadable) notes.push(`${u.id}: unreadable — ${u.reason}`);

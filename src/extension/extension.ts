@@ -16,6 +16,7 @@ import { ProcessManager } from './host/manager';
 import { loadPanels } from './panelsBridge';
 import { RunMonitor } from './runMonitor';
 import { RunsTreeProvider } from './runsView';
+import { registerSweepCommands } from './sweepCommands';
 import { readSettings, resolveRunsDir } from './settings';
 
 export interface RecLabApi {
@@ -94,6 +95,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<RecLab
   await store.start();
   // re-attach to runs that outlived a previous window (or were started from a terminal)
   for (const r of store.list()) if (r.info.status === 'running') manager.attach(r);
+  // searching sweeps: start / open, and resume those a previous window drove (their state is the record file)
+  context.subscriptions.push(...registerSweepCommands({ context, runsDir, panels, log: (m) => log.line(m), trusted }));
   tree.refreshNow();
   monitor.update();
   return { runsDir, store, manager };

@@ -9,6 +9,7 @@ import type { RunStore } from '../runs/store';
 export interface Panels {
   openDashboard(runId: string, opts?: { beside?: boolean }): void;
   openCompare(runIds: string[]): void;
+  openSweep(sweepId: string): void;
 }
 
 type PanelsModule = { registerPanels(context: vscode.ExtensionContext, store: RunStore): Panels };
@@ -26,5 +27,6 @@ export function loadPanels(context: vscode.ExtensionContext, store: RunStore, lo
   return {
     openDashboard: (runId, opts) => (panels ? panels.openDashboard(runId, opts) : unavailable()),
     openCompare: (runIds) => (panels ? panels.openCompare(runIds) : unavailable()),
+    openSweep: (sweepId) => (panels ? panels.openSweep(sweepId) : unavailable()),
   };
 }

@@ -7,6 +7,7 @@ import type { RunStore } from '../runs/store';
 import { skippedLinesText } from '../runs/reader';
 import type { ProcessManager } from './host/manager';
 import { buildTree, GROUPINGS, patchTree, STATUS_ICONS, type GroupRow, type Grouping, type RunRow, type SweepRow } from './host/runTree';
+import { RowPacer } from './host/rowPacer';
 import { readSettings } from './settings';
 
 export type RunsNode = RunRow | GroupRow | SweepRow;
@@ -21,6 +22,9 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
   private refreshTimer: NodeJS.Timeout | undefined;
   private roots: RunsNode[] = [];
   private readonly subs: vscode.Disposable[] = [];
+  /** paces re-renders of running rows so that their tooltips can open and stay (host/rowPacer.ts) */
+  private readonly pacer = new RowPacer();
+  private catchUpTimer: NodeJS.Timeout | undefined;
   view: vscode.TreeView<RunsNode> | undefined;
 
   constructor(private readonly store: RunStore, private readonly manager: ProcessManager, private readonly state: vscode.Memento) {
@@ -73,11 +77,39 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const changed = patchTree(this.roots, next);
     if (changed === 'structure') {
       this.roots = next;
+      this.pacer.renderedAll(this.runRows().map((r) => r.id));
       this.changed.fire(undefined);
     } else if (changed.length) {
       // rows updated in place: only the rows whose text changed are re-rendered, so a tooltip being read stays
-      this.changed.fire(changed);
+      this.deliver(changed);
     }
+  }
+
+  /** Re-renders the changed nodes, running rows paced (RowPacer); rows that wait are re-rendered when due. */
+  private deliver(changed: readonly RunsNode[]): void {
+    const { now, waitMs } = this.pacer.take(changed.map((node) => ({ node, id: node.kind === 'run' ? node.id : `${node.kind}:${node.key}`, running: node.kind === 'run' && node.status === 'running' })));
+    if (now.length) this.changed.fire(now.map((x) => x.node));
+    if (waitMs !== undefined && !this.catchUpTimer) {
+      this.catchUpTimer = setTimeout(() => {
+        this.catchUpTimer = undefined;
+        const waiting = this.pacer.waitingIds();
+        const rows = this.runRows().filter((r) => waiting.has(r.id));
+        if (rows.length) this.deliver(rows);
+      }, waitMs);
+    }
+  }
+
+  /** every run row of the current tree (group members, sweep points, flat rows) */
+  private runRows(): RunRow[] {
+    const out: RunRow[] = [];
+    const walk = (nodes: readonly RunsNode[]) => {
+      for (const n of nodes) {
+        if (n.kind === 'run') out.push(n);
+        else walk(n.kind === 'group' ? n.children ?? n.runs : n.runs);
+      }
+    };
+    walk(this.roots);
+    return out;
   }
 
   getChildren(node?: RunsNode): RunsNode[] {
@@ -114,9 +146,10 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
       const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `sweep:${this.grouping}:${node.key}`;
       item.description = node.description;
-      item.contextValue = 'runGroup';
+      item.contextValue = node.sweepId ? 'runGroup.sweep' : 'runGroup';
       item.iconPath = new vscode.ThemeIcon('run-all');
-      item.tooltip = `${node.label} — ${node.description}`;
+      item.tooltip = `${node.label} — ${node.description}${node.sweepId ? `\nsweep ${node.sweepId}: open the sweep view (parallel coordinates, importance)` : ''}`;
+      if (node.sweepId) item.command = { command: 'reclab.openSweep', title: 'Open Sweep View', arguments: [node] };
       return item;
     }
     const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
@@ -137,6 +170,8 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
    */
   resolveTreeItem(item: vscode.TreeItem, node: RunsNode): vscode.TreeItem {
     if (node.kind !== 'run') return item;
+    // the pointer rests on this row: keep its text (and so VS Code's hover) until the tooltip has been read
+    this.pacer.read(node.id);
     let tooltip = node.tooltip;
     if (!node.pending && node.record) {
       this.store.events(node.id);
@@ -171,6 +206,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   dispose(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    if (this.catchUpTimer) clearTimeout(this.catchUpTimer);
     for (const s of this.subs) s.dispose();
     this.changed.dispose();
   }

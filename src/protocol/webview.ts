@@ -11,12 +11,13 @@
  */
 import type { DatasetStats, Histogram, MetricKey, RunStatus } from './events';
 import type { ResultSummary } from '../runs/summary';
+import type { SweepMessage } from './sweep-view';
 
 export const WEBVIEW_PROTOCOL_VERSION = 2;
 /** Host-side cap on the message rate to a webview. */
 export const MAX_MESSAGES_PER_SECOND = 30;
 
-export type ViewKind = 'dashboard' | 'compare';
+export type ViewKind = 'dashboard' | 'compare' | 'sweep';
 
 /**
  * Series keys (one scalar per event):
@@ -117,6 +118,24 @@ export interface RunHeader {
   heartbeatAt?: string;
   wallSeconds?: number;
   sweepPoint?: Record<string, unknown>;
+  /** member of a seed group (`<runs>/<group>.group.json`) with this seed */
+  group?: string;
+  seed?: number;
+}
+
+/**
+ * compare: the paired tests (src/scale/compare.ts pairedComparison) when exactly two runs or two seed groups are
+ * shown: per-user test values at each run's selected epoch, paired t-test and Wilcoxon, Holm across the metrics.
+ */
+export interface PairedTestResult {
+  /** the two sides: run ids, or group ids */
+  a: { id: string; label: string; kind: 'run' | 'group' };
+  b: { id: string; label: string; kind: 'run' | 'group' };
+  users?: number;
+  selectSplit?: string;
+  rows?: { metric: string; meanA: number; meanB: number; pT: number; pTHolm: number; pW: number; pWHolm: number }[];
+  /** why there is no test (no per-user values kept, different users, …) */
+  error?: string;
 }
 
 /** Latest non-scalar diagnostics of a run. */
@@ -142,6 +161,8 @@ export interface SnapshotMessage {
   configs: Record<string, unknown>;
   /** compare: every run the host knows, for the run picker */
   catalog?: RunHeader[];
+  /** compare: paired tests when exactly two runs or two seed groups are shown */
+  paired?: PairedTestResult;
 }
 
 export interface DeltaMessage {
@@ -160,7 +181,7 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type HostToWebview = SnapshotMessage | DeltaMessage | ErrorMessage;
+export type HostToWebview = SnapshotMessage | DeltaMessage | ErrorMessage | SweepMessage;
 
 export type ExportFormat = 'csv' | 'json';
 
@@ -180,6 +201,8 @@ export type WebviewToHost =
 export interface PersistedViewState {
   view: ViewKind;
   runIds: string[];
+  /** sweep view: the sweep on display (`<runs>/<sweepId>.sweep.json`) */
+  sweepId?: string;
   /** view-only settings, opaque to the host */
   ui?: unknown;
 }

@@ -30,7 +30,8 @@ export const HEARTBEAT_MS = 2000;
 export const STALE_MS = 60_000;
 
 export type Liveness =
-  | { state: 'alive'; heartbeatAt?: Date }
+  /** stale: the process is our engine but its heartbeat stopped (hung, or stopped with SIGSTOP) */
+  | { state: 'alive'; heartbeatAt?: Date; stale?: boolean }
   | { state: 'dead'; why: string; heartbeatAt?: Date }
   | { state: 'remote'; host: string; heartbeatAt?: Date; stale: boolean }
   | { state: 'unknown'; heartbeatAt?: Date };
@@ -155,7 +156,7 @@ export function runLiveness(runDir: string, info: RunInfo, o: LivenessOptions = 
   if (st) {
     if (st.state === 'Z' || st.state === 'X') return { state: 'dead', why: `process ${pid} has exited`, heartbeatAt };
     if (lease?.startTicks !== undefined) {
-      return st.startTicks === lease.startTicks ? { state: 'alive', heartbeatAt } : { state: 'dead', why: `process ${pid} is another program (pid reused)`, heartbeatAt };
+      return st.startTicks === lease.startTicks ? { state: 'alive', heartbeatAt, stale } : { state: 'dead', why: `process ${pid} is another program (pid reused)`, heartbeatAt };
     }
   }
   // no start time to compare (a run.json without a lease, or no /proc): the heartbeat decides
@@ -172,6 +173,7 @@ export function deathReason(l: Extract<Liveness, { state: 'dead' }>): string {
 export function livenessNote(l: Liveness, now = Date.now()): string | undefined {
   const age = l.heartbeatAt ? `${formatAge(now - l.heartbeatAt.getTime())} ago` : 'never';
   if (l.state === 'remote') return `on host ${l.host}; last heartbeat ${age}${l.stale ? ' (stale: the engine may be gone)' : ''}`;
+  if (l.state === 'alive' && l.stale) return `not responding: its engine process is alive but its last heartbeat was ${age} (hung or suspended; stopping it ends it)`;
   if (l.state === 'unknown') return `engine not verifiable here; last heartbeat ${age}`;
   return undefined;
 }
@@ -287,7 +289,11 @@ export function settleIfDead(runDir: string, info: RunInfo, o: LivenessOptions &
   const reason = deathReason(l);
   if (o.write === false) return { info: { ...info, status: 'failed', reason }, liveness: l };
   try {
-    return { info: settleRun(runDir, 'failed', reason) ?? { ...info, status: 'failed', reason }, liveness: l };
+    const settled = settleRun(runDir, 'failed', reason);
+    // still running on disk: another observer is recording it right now, or the folder cannot be written (a read-only
+    // file system refuses even the claim file) — the engine is proven gone either way, so it is shown failed
+    if (!settled || settled.status === 'running' || settled.status === 'queued') return { info: { ...info, status: 'failed', reason }, liveness: l };
+    return { info: settled, liveness: l };
   } catch {
     return { info: { ...info, status: 'failed', reason }, liveness: l }; // read-only or full disk: shown failed anyway
   }

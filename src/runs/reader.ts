@@ -10,6 +10,7 @@ import type { RunEvent } from '../protocol/events';
 import type { ExperimentConfig } from '../engine/config/types';
 import { RUN_FILES, type RunInfo, type RunSummary } from './format';
 import { isValidEvent, runInfoProblem, schemaProblem, SUMMARY_SCHEMA } from './schema';
+import { systemReason } from '../engine/text/system-error';
 
 export interface RunRecord {
   /** the run's folder name (equal to info.id for runs RecLab wrote) */
@@ -36,7 +37,7 @@ function readJsonFile<T>(file: string): JsonResult<T> {
     text = fs.readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    return { error: code === 'ENOENT' ? 'missing' : `cannot be read (${code ?? (e as Error).message})` };
+    return { error: code === 'ENOENT' ? 'missing' : `cannot be read: ${systemReason(e)}${code ? ` (${code})` : ''}` };
   }
   if (!text.trim()) return { error: 'is empty' };
   try {
@@ -189,34 +190,53 @@ export function listRuns(runsDir: string): RunRecord[] {
 
 const RUN_MARKERS = [RUN_FILES.info, RUN_FILES.config, RUN_FILES.metrics, RUN_FILES.summary];
 /** a folder this young without run.json is a run being created, not a broken one */
-const CREATING_MS = 10_000;
+export const CREATING_MS = 10_000;
 
 /**
  * The runs of a runs directory, newest first, and the folders that look like runs but cannot be read (with the
  * reason). Names starting with '.' (host bookkeeping, temp files) and folders holding no run file are ignored.
+ * A runs directory that does not exist yet has no runs; one that cannot be listed (a file, no permission) gives
+ * `error`, in words, so that callers never mistake it for an empty folder.
  */
-export function scanRuns(runsDir: string, now = Date.now()): { runs: RunRecord[]; unreadable: UnreadableRun[] } {
+export function scanRuns(runsDir: string, now = Date.now()): { runs: RunRecord[]; unreadable: UnreadableRun[]; error?: string } {
   let names: string[];
   try {
     names = fs.readdirSync(runsDir);
-  } catch {
-    return { runs: [], unreadable: [] };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { runs: [], unreadable: [] };
+    const reason = code === 'ENOTDIR' ? 'it is a file, not a folder' : systemReason(e);
+    return { runs: [], unreadable: [], error: `cannot list the runs folder ${runsDir}: ${reason}${code ? ` (${code})` : ''}` };
   }
   const runs: RunRecord[] = [];
   const unreadable: UnreadableRun[] = [];
   for (const n of names.sort()) {
-    if (n.startsWith('.')) continue;
+    if (n.startsWith('.') || n === 'lost+found') continue;
     const dir = path.join(runsDir, n);
     const r = inspectRun(dir);
     if ('record' in r) {
       runs.push(r.record);
       continue;
     }
-    if (!looksLikeRun(dir, now)) continue;
-    unreadable.push(r.unreadable);
+    const closed = folderUnreadable(dir);
+    if (closed) unreadable.push({ id: n, dir, reason: closed });
+    else if (looksLikeRun(dir, now)) unreadable.push(r.unreadable);
   }
   runs.sort(newestFirst);
   return { runs, unreadable };
+}
+
+/** Why a folder of the runs directory cannot be looked into (permission denied …), or undefined. */
+function folderUnreadable(dir: string): string | undefined {
+  try {
+    if (!fs.statSync(dir).isDirectory()) return undefined;
+    fs.readdirSync(dir);
+    return undefined;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    return `the run folder cannot be read: ${systemReason(e)}${code ? ` (${code})` : ''}`;
+  }
 }
 
 /** True when `dir` is a folder holding run files (and, without run.json, is not a run still being created). */

@@ -20,9 +20,9 @@ import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import type { RunEvent } from '../protocol/events';
 import { RUN_FILES } from './format';
-import { EventTail, inspectRun, looksLikeRun, newestFirst, scanRuns, type RunRecord, type UnreadableRun } from './reader';
+import { CREATING_MS, EventTail, inspectRun, looksLikeRun, newestFirst, scanRuns, type RunRecord, type UnreadableRun } from './reader';
 import { needsPolling } from './fs-kind';
-import { settleIfDead } from './lease';
+import { livenessNote, settleIfDead } from './lease';
 
 export type RunChangeKind = 'added' | 'updated' | 'removed';
 
@@ -65,6 +65,9 @@ export class RunStore implements Disposable {
   private watcher: FSWatcher | undefined;
   private poll: NodeJS.Timeout | undefined;
   private waitForDir: NodeJS.Timeout | undefined;
+  private rescan: NodeJS.Timeout | undefined;
+  /** polling: the last stat signature of each live run's files (see rescanForNew) */
+  private readonly seen = new Map<string, string>();
   private disposed = false;
   private readonly debounceMs: number;
   private readonly pollMs: number;
@@ -138,6 +141,7 @@ export class RunStore implements Disposable {
     for (const t of this.pending.values()) clearTimeout(t);
     this.pending.clear();
     if (this.poll) clearInterval(this.poll);
+    if (this.rescan) clearInterval(this.rescan);
     if (this.waitForDir) clearInterval(this.waitForDir);
     void this.watcher?.close();
     this.watcher = undefined;
@@ -149,12 +153,13 @@ export class RunStore implements Disposable {
 
   private async startWatching(): Promise<void> {
     const root = this.runsDir;
+    const polling = this.options.usePolling ?? needsPolling(root);
     const watcher = watch(root, {
       ignoreInitial: true,
       depth: 1,
       // network / cluster file systems (runs written by Slurm jobs on other hosts): inotify misses them, poll instead
-      usePolling: this.options.usePolling ?? needsPolling(root),
-      interval: 250,
+      usePolling: polling,
+      interval: POLL_INTERVAL_MS,
       ignored: (p: string) => {
         const rel = path.relative(root, p);
         if (!rel) return false;
@@ -180,6 +185,13 @@ export class RunStore implements Disposable {
       void watcher.close();
       return;
     }
+    // Polling watches the runs folder with fs.watchFile, whose first stat is taken asynchronously: a run folder created
+    // before that baseline is never reported (1 run in 3 was missed on a loaded machine). When polling, the store also
+    // lists the runs folder itself at the same interval and looks at any folder it does not know yet.
+    if (polling) {
+      this.rescan = setInterval(() => this.rescanForNew(), POLL_INTERVAL_MS);
+      this.rescan.unref?.();
+    }
     // anything created between the initial scan and the watcher becoming ready
     const { runs, unreadable } = scanRuns(root);
     for (const r of runs) if (!this.records.has(r.id)) this.schedule(r.id, 0);
@@ -194,6 +206,41 @@ export class RunStore implements Disposable {
       void this.startWatching();
     }, 1000);
     this.waitForDir.unref?.();
+  }
+
+  /**
+   * Polling only: folders of the runs folder the store does not know (a new run the watcher missed) are looked at, and
+   * a live run is re-read when its run.json or metrics.jsonl changed (by inode, mtime and size) — the same stat calls
+   * the polling watcher makes, without its baseline race.
+   */
+  private rescanForNew(): void {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.runsDir);
+    } catch {
+      return;
+    }
+    for (const n of names) {
+      if (!n.startsWith('.') && !this.records.has(n) && !this.broken.has(n) && !this.pending.has(n) && isYoungFolder(path.join(this.runsDir, n))) this.schedule(n, 0);
+    }
+    for (const r of this.records.values()) {
+      if (!isLive(r)) {
+        this.seen.delete(r.id);
+        continue;
+      }
+      const sig = [RUN_FILES.info, RUN_FILES.metrics].map((f) => {
+        try {
+          const st = fs.statSync(path.join(r.dir, f));
+          return `${st.ino}:${st.mtimeMs}:${st.size}`;
+        } catch {
+          return '-';
+        }
+      }).join('|');
+      if (this.seen.get(r.id) !== sig) {
+        this.seen.set(r.id, sig);
+        this.schedule(r.id, 0);
+      }
+    }
   }
 
   private pollLiveRuns(): void {
@@ -236,6 +283,10 @@ export class RunStore implements Disposable {
         this.broken.delete(id);
         this.emitUnreadable();
       }
+      // ...and is looked at again shortly while it is young: a watcher (polling, on network file systems) can miss the
+      // run.json written right after its folder appeared — reproduced 2 times in 6 on a loaded machine — and a run
+      // must never stay invisible until some later write happens to be seen
+      if (!gone && !u && !before && isYoungFolder(dir)) this.schedule(id, RECHECK_MS);
       return;
     }
     if (this.broken.delete(id)) this.emitUnreadable();
@@ -268,7 +319,8 @@ export class RunStore implements Disposable {
     const { info, liveness } = settleIfDead(r.dir, r.info, { write: !this.options.readOnly });
     const note = liveness?.state === 'remote'
       ? `running on host ${liveness.host}: shown as that host reports it, never stopped from here`
-      : liveness?.state === 'unknown' && info.status === 'running' ? 'its engine cannot be verified on this machine (no lease): never stopped from here' : undefined;
+      : liveness?.state === 'unknown' && info.status === 'running' ? 'its engine cannot be verified on this machine (no lease): never stopped from here'
+        : liveness?.state === 'alive' && liveness.stale ? livenessNote(liveness) : undefined;
     if (note) return { ...r, info, problems: [...(r.problems ?? []), note] };
     return info === r.info ? r : { ...r, info };
   }
@@ -291,6 +343,20 @@ export class RunStore implements Disposable {
         /* one listener's bug must not starve the others */
       }
     }
+  }
+}
+
+/** how often a folder without run.json yet is looked at again while it is young (see reload) */
+const RECHECK_MS = 250;
+/** the polling interval on network file systems */
+const POLL_INTERVAL_MS = 250;
+
+function isYoungFolder(dir: string): boolean {
+  try {
+    const st = fs.statSync(dir);
+    return st.isDirectory() && Date.now() - st.mtimeMs < CREATING_MS;
+  } catch {
+    return false;
   }
 }
 

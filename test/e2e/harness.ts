@@ -56,7 +56,8 @@ export interface Session {
   close(): Promise<void>;
 }
 
-export async function startSession(vsix: string, files: Record<string, string>, settings: Record<string, unknown> = {}): Promise<Session> {
+/** `workspaceTrust`: leave VS Code's workspace trust on (no --disable-workspace-trust), for Restricted Mode tests. */
+export async function startSession(vsix: string, files: Record<string, string>, settings: Record<string, unknown> = {}, options: { workspaceTrust?: boolean } = {}): Promise<Session> {
   fs.mkdirSync(path.join(E2E_HOME, 'runs'), { recursive: true });
   // short path: unix sockets live under TMPDIR and are limited to ~107 characters
   const run = fs.mkdtempSync(path.join(E2E_HOME, 'runs', 'r-'));
@@ -88,7 +89,7 @@ export async function startSession(vsix: string, files: Record<string, string>, 
   const logFile = path.join(run, 'code-server.log');
   const out = fs.openSync(logFile, 'a');
   const server = spawn(NODE24, [CS_ENTRY, ...base, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry',
-    '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override', '--ignore-last-opened', workspace],
+    '--disable-update-check', ...(options.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--ignore-last-opened', workspace],
   { env, detached: true, stdio: ['ignore', out, out] });
   fs.closeSync(out);
   for (let i = 0; i < 200; i++) {
@@ -138,30 +139,67 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /**
- * Runs a command from the palette. Retries while the extension's commands are not registered yet (the palette
- * snapshots the command list when it opens).
+ * Takes the keyboard focus back from a webview (dashboard, compare), which is an iframe. Two ways it swallowed the
+ * palette: a webview still loading takes the focus once it is ready (its editor asked for the focus when it opened),
+ * and the palette closes on losing the focus — logged as `failed at fill (focus before: iframe.webview → body; now:
+ * iframe.webview.ready)`; and while a webview holds the focus, a key press reaches the workbench only through the
+ * webview's script, which posts it to be re-dispatched (webview/browser/pre/index.html handleInnerKeydown →
+ * webviewElement handleKeyEvent), asynchronously. Blurring the iframe from the workbench document puts the focus on
+ * the workbench, where the keybinding service handles F1 directly. It clicks nothing, so it never changes the active
+ * editor (a click on the tab strip activated whichever tab lay under the pointer). Returns what held the focus.
  */
-export async function runCommand(page: Page, title: string, timeoutMs = 60_000): Promise<void> {
+export async function focusWorkbench(page: Page): Promise<string> {
+  return page.evaluate(() => {
+    const d = (el: Element | null) => (el ? `${el.tagName.toLowerCase()}${typeof (el as HTMLElement).className === 'string' && (el as HTMLElement).className ? '.' + (el as HTMLElement).className.trim().split(/\s+/).slice(0, 2).join('.') : ''}` : 'none');
+    const before = document.activeElement;
+    if (before instanceof HTMLIFrameElement) before.blur();
+    return before === document.activeElement ? d(before) : `${d(before)} → ${d(document.activeElement)}`;
+  });
+}
+
+/** The quick input's text box, when it is open. */
+export function quickInputBox(page: Page) {
+  return page.locator('.quick-input-widget .quick-input-box input').first();
+}
+
+/**
+ * Runs a command from the palette, on conditions only: the focus is taken back from any webview, F1 is pressed
+ * until the palette is visible, and the whole attempt is repeated while the command's row does not show (the
+ * palette snapshots the command list when it opens, so a command registered late needs a fresh palette) or the
+ * palette closed under it (the focus went elsewhere). A modal dialog makes the workbench inert: it is named, not
+ * waited out. Each retry is logged with what held the focus.
+ */
+export async function runCommand(page: Page, title: string, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await page.keyboard.press('Escape');
+  const box = quickInputBox(page);
+  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+  for (let attempt = 1; ; attempt++) {
     const dialog = page.locator('.monaco-dialog-box');
-    if (await dialog.isVisible()) {
-      // a modal makes the palette inert: say which one instead of timing out on it
-      throw new Error(`a dialog blocks "${title}": ${(await dialog.textContent())?.slice(0, 300)}`);
+    if (await dialog.isVisible()) throw new Error(`a dialog blocks "${title}": ${(await dialog.textContent())?.slice(0, 300)}`);
+    if (await box.isVisible()) {
+      // a quick input left open (an earlier pick, a cancelled prompt): close it from inside
+      await box.focus().catch(() => undefined);
+      await page.keyboard.press('Escape');
+      await box.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
     }
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    const focus = await focusWorkbench(page);
+    let stage = 'F1';
     try {
-      await row.waitFor({ timeout: 2000 });
-      // the first row must be the exact command (fuzzy matches may rank others first)
-      await row.click();
+      await page.keyboard.press('F1');
+      await box.waitFor({ state: 'visible', timeout: 5000 });
+      stage = 'fill';
+      await box.fill(`>${title}`, { timeout: 10_000 });
+      stage = 'row';
+      // longer each attempt: a loaded machine renders the list late
+      await row.waitFor({ state: 'visible', timeout: Math.min(3000 * attempt, 15_000) });
+      stage = 'click';
+      await row.click({ timeout: 10_000 });
+      if (attempt > 1) console.log(`# palette: "${title}" ran at attempt ${attempt}`);
       return;
     } catch (e) {
-      if (Date.now() > deadline) throw e;
+      const why = `attempt ${attempt} failed at ${stage} (focus before: ${focus}; now: ${await focusWorkbench(page).catch(() => '?')})`;
+      console.log(`# palette: "${title}" ${why}`);
+      if (Date.now() > deadline) throw new Error(`the palette did not run "${title}": ${why}: ${(e as Error).message.split('\n')[0]}`);
     }
   }
 }

@@ -8,6 +8,15 @@ import { ProcessManager, type ManagerEvent } from '../../src/extension/host/mana
 import { readEvents, readRun, readRunInfo } from '../../src/runs/reader';
 import { writeFakeConfig, writeFakeEngine } from './ext-fake-engine';
 
+/** Waits (polling) until `cond()` holds; the limit is only reached by a broken manager, never by a slow machine. */
+async function waitUntil(cond: () => boolean, what: string, limitMs = 60_000): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error(`timed out after ${limitMs / 1000} s waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
 function setup(opts: { concurrency?: number; stopTimeoutMs?: number } = {}) {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-pm-'));
   const runsDir = path.join(root, 'runs');
@@ -27,9 +36,7 @@ function setup(opts: { concurrency?: number; stopTimeoutMs?: number } = {}) {
       });
     });
   /** the engine has created its run directory and is training (its stop handlers are installed) */
-  const started = async (id: string) => {
-    for (let i = 0; i < 200 && readRunInfo(path.join(runsDir, id))?.status !== 'running'; i++) await new Promise((r) => setTimeout(r, 20));
-  };
+  const started = (id: string) => waitUntil(() => readRunInfo(path.join(runsDir, id))?.status === 'running', `run ${id} running`);
   return { root, runsDir, enginePath, pm, events, ended, started };
 }
 
@@ -154,7 +161,7 @@ test('manager: re-attaches to a run another process started, stops it by signal,
   const child = spawn(process.execPath, [enginePath, 'train', cfg, '--runs-dir', runsDir, '--id', 'cli-run'], { stdio: 'ignore' });
   try {
     const dir = path.join(runsDir, 'cli-run');
-    for (let i = 0; i < 100 && !readRun(dir); i++) await new Promise((r) => setTimeout(r, 30));
+    await waitUntil(() => !!readRun(dir), `${dir} written`);
     pm.attach(readRun(dir)!);
     assert.deepEqual(pm.active(), ['cli-run']);
     const end = ended('cli-run');
@@ -172,7 +179,7 @@ test('manager: a re-attached run whose process dies is marked failed', async () 
   const child = spawn(process.execPath, [enginePath, 'train', cfg, '--runs-dir', runsDir, '--id', 'dies'], { stdio: 'ignore' });
   try {
     const dir = path.join(runsDir, 'dies');
-    for (let i = 0; i < 100 && !readRun(dir); i++) await new Promise((r) => setTimeout(r, 30));
+    await waitUntil(() => !!readRun(dir), `${dir} written`);
     pm.attach(readRun(dir)!);
     const end = ended('dies');
     child.kill('SIGKILL');

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { appendRecord, writeFileAtomic } from '../../src/runs/atomic';
 import { checkpointFolder, writeCheckpointFolder, type CheckpointMeta } from '../../src/runs/checkpoint-files';
 import { checkRunId, runIdProblem } from '../../src/runs/ids';
-import { currentLease, procStat, runLiveness, settleIfDead, settleRun, signalEngine, startHeartbeat, HEARTBEAT_FILE } from '../../src/runs/lease';
+import { currentLease, livenessNote, procStat, runLiveness, settleIfDead, settleRun, signalEngine, startHeartbeat, HEARTBEAT_FILE } from '../../src/runs/lease';
 import { inspectRun, parseEvents, readEvents, readEventsReport, readRunInfo, scanRuns } from '../../src/runs/reader';
 import type { RunInfo } from '../../src/runs/format';
 import { RunWriter } from '../../src/runs/writer';
@@ -170,6 +170,13 @@ test('lease: our own process is alive; a dead pid, a reused pid and a reboot are
   if (process.platform === 'linux') assert.equal(typeof lease.startTicks, 'number');
   const self = writeRun(runs, 'self', baseInfo('self', { pid: process.pid, lease }));
   assert.equal(runLiveness(self, readRunInfo(self)!).state, 'alive');
+  // our own live process whose heartbeat stopped an hour ago: alive (never settled failed) but said not to respond
+  const hour = new Date(Date.now() - 3600_000).toISOString();
+  const hung = writeRun(runs, 'hung', baseInfo('hung', { pid: process.pid, lease: { ...lease, since: hour }, createdAt: hour, startedAt: hour, heartbeatAt: hour }));
+  const h = runLiveness(hung, readRunInfo(hung)!);
+  assert.deepEqual([h.state, h.state === 'alive' && h.stale], ['alive', true]);
+  assert.match(livenessNote(h) ?? '', /^not responding: its engine process is alive but its last heartbeat was 60 min ago/);
+  assert.equal(livenessNote(runLiveness(self, readRunInfo(self)!)), undefined, 'a fresh heartbeat needs no note');
 
   const s = sleeper();
   try {

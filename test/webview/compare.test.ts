@@ -1,6 +1,12 @@
 /** Compare webview in Debian chromium, fed by streams recorded with the real host-side session. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { pairedTestOf } from '../../src/extension/panels/paired';
+import { listGroups } from '../../src/runs/records';
+import { groupStats, pairedComparison, resolveTarget } from '../../src/scale/compare';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { readRun } from '../../src/runs/reader';
@@ -11,6 +17,9 @@ import { startHarness, type Harness } from './harness/server';
 
 let harness: Harness;
 let browser: Browser;
+let groupsDir: string;
+let groupRunIds: string[] = [];
+const ROOT = process.env.RECLAB_ROOT ?? process.cwd();
 const ALL = ['fx-mf-ssm-adaptive', 'fx-mf-bpr-fixed', 'fx-mf-ssm-srns', 'fx-mf-ssm-running'];
 
 before(async () => {
@@ -41,12 +50,23 @@ before(async () => {
     }),
   );
   harness.addStream('backbones', recordStream({ view: 'compare', runIds: graphRuns.list().map((r) => r.id), store: graphRuns }));
+  // two real seed groups (3 seeds each, two learning rates) trained by the CLI on a tiny synthetic dataset
+  groupsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-compare-groups-'));
+  const cfg = path.join(ROOT, 'test/fixtures/sweep/tiny-search.reclab.json');
+  for (const [name, lr] of [['tiny-lr-high', '0.04'], ['tiny-lr-low', '0.01']]) {
+    const r = spawnSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'train', cfg, '--seeds', '3', '--runs-dir', groupsDir, '--quiet', '--set', `name=${name}`, '--set', `optimizer.lr=${lr}`, '--set', 'train.epochs=4'], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+  }
+  const groupStore = ReplayStore.fromDirs(fs.readdirSync(groupsDir).filter((f) => !f.endsWith('.json')).map((f) => path.join(groupsDir, f)));
+  groupRunIds = groupStore.list().map((r) => r.id);
+  harness.addStream('groups', recordStream({ view: 'compare', runIds: groupRunIds, store: groupStore, pairedTest: (records) => pairedTestOf(records, groupsDir) }));
   browser = await launch();
 });
 
 after(async () => {
   await browser?.close();
   await harness?.close();
+  if (groupsDir) fs.rmSync(groupsDir, { recursive: true, force: true });
 });
 
 const debug = <T>(page: Page, fn: string) => page.evaluate((f) => (window as unknown as { reclabDebug: Record<string, () => unknown> }).reclabDebug[f](), fn) as Promise<T>;
@@ -186,6 +206,40 @@ test('compare reflows at 300 px: no page-wide horizontal scroll (wide tables scr
   const { page, errors } = await openView(browser, `${harness.url}/compare.html?theme=light&stream=four`, { width: 300 });
   const m = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   assert.ok(m.scroll <= m.client, `scrollWidth ${m.scroll} > ${m.client}`);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('seed groups: a mean line with a ± std band per group, mean ± std rows, and the paired test\'s p-value', async () => {
+  const { page, errors } = await openView(browser, `${harness.url}/compare.html?theme=dark&stream=groups`);
+  const groups = listGroups(groupsDir);
+  assert.equal(groups.length, 2);
+  // the metric chart: per group, valid and test mean lines (2 × 2) and their bands (2 series each)
+  assert.equal(await chartSeries(page, 'metric'), 4 + 4 * 2);
+  const rows = await debug<{ runId: string; name: string; valid?: number; validStd?: number; test?: number; testStd?: number; runs?: number; p?: number }[]>(page, 'tableRows');
+  assert.equal(rows.length, 2, 'one row per group');
+  for (const g of groups) {
+    const row = rows.find((r) => r.runId === `group:${g.id}`)!;
+    assert.equal(row.runs, 3);
+    // mean ± std of the runs' test values at their selected epochs: the same numbers as `reclab compare`
+    const target = resolveTarget(g.id, groupsDir);
+    const stats = groupStats(target.kind === 'group' ? target.runs : []);
+    assert.ok(Math.abs(row.test! - stats.metrics['ndcg@20'].mean) < 1e-12, `${g.name} mean`);
+    assert.ok(Math.abs(row.testStd! - stats.metrics['ndcg@20'].std) < 1e-12, `${g.name} std`);
+  }
+  const cells = await page.$$eval('.metrics-table vscode-table-cell[data-col="test"]', (c) => c.map((x) => x.textContent));
+  for (const c of cells) assert.match(c!, /^0\.\d{4} ± 0\.\d{4}$/);
+  // the p column: the Holm-corrected paired t-test of the two groups on per-user test ndcg@20
+  const ids = rows.map((r) => r.runId.slice('group:'.length));
+  const expected = pairedComparison(resolveTarget(ids[0], groupsDir), resolveTarget(ids[1], groupsDir), ['recall@20', 'ndcg@20']).rows.find((r) => r.metric === 'ndcg@20')!.pTHolm;
+  for (const r of rows) assert.ok(Math.abs(r.p! - expected) < 1e-12, `p ${r.p} vs ${expected}`);
+  const pCells = await page.$$eval('.metrics-table vscode-table-cell[data-col="p"]', (c) => c.map((x) => x.textContent));
+  assert.equal(pCells.length, 2);
+  assert.match(await page.textContent('.paired-caption') ?? '', /Paired tests on \d+ users/);
+  // the toggle shows the seeds one by one again
+  await page.locator('vscode-checkbox.group-toggle').click();
+  await settle(page);
+  assert.equal((await rowOrder(page)).length, 6);
   assert.deepEqual(errors, []);
   await page.close();
 });

@@ -13,6 +13,7 @@ import { formatScore, SUMMARY_KINDS, type SummaryKind } from '../../src/runs/sum
 import { readTheme, watchTheme, type ChartTheme } from '../shared/theme';
 import { frameScheduler, ViewModel } from '../shared/view-model';
 import { loadState, onHostMessage, post, saveState } from '../shared/vscode-api';
+import { groupChunks, groupRow, seedGroups, type SeedGroup } from './groups';
 
 interface CompareUi {
   filter: string;
@@ -23,6 +24,8 @@ interface CompareUi {
   baseline?: string;
   sort: { key: SortKey; descending: boolean };
   onlyDiffering: boolean;
+  /** seed groups drawn as mean ± std (default on) */
+  groups?: boolean;
   colours: Record<string, number>;
   charts: Record<string, ChartViewState>;
 }
@@ -50,6 +53,22 @@ const visibleRuns = () => {
   const f = nameFilter(ui.filter);
   return model.runs.filter((r) => f.test(r.name));
 };
+/** seed groups (two or more of the runs shown) drawn and tabulated as mean ± std, when that is on */
+const shownGroups = (): SeedGroup[] => (ui.groups === false ? [] : seedGroups(visibleRuns()));
+const inShownGroup = (): Set<string> => new Set(shownGroups().flatMap((g) => g.runs.map((r) => r.id)));
+let groupSeriesSig = '';
+/** (re)computes the groups' mean and ± std series of the chosen metric into the store */
+function refreshGroupSeries(): boolean {
+  const m = currentMetric();
+  const groups = shownGroups();
+  const sig = `${model.structureVersion}|${m}|${groups.map((g) => g.key + g.runs.length).join(',')}`;
+  if (sig === groupSeriesSig) return false;
+  groupSeriesSig = sig;
+  for (const g of seedGroups(model.runs)) model.store.removeRun(g.key);
+  if (!m) return true;
+  for (const g of groups) for (const split of ['valid', 'test']) model.store.append(groupChunks(model.store, g, `eval/${split}/${m}`));
+  return true;
+}
 /** metric names ("ndcg@20") any shown run recorded */
 const metricNames = () => {
   const out: string[] = [];
@@ -84,13 +103,15 @@ const pickerEl = h('div', { class: 'run-picker' });
 const picker = h('vscode-collapsible', { title: 'Runs', class: 'picker-section' }, pickerEl);
 const tableEl = h('div', { class: 'metrics-table' });
 const chartsEl = h('main', { class: 'chart-grid' });
+const groupToggle = h('vscode-checkbox', { label: 'Seed groups as mean ± std', checked: ui.groups !== false, class: 'group-toggle' }) as HTMLElement & { checked: boolean };
+const pairedEl = h('div', { class: 'paired-caption muted' });
 const onlyDiffering = h('vscode-checkbox', { label: 'Only what differs', checked: ui.onlyDiffering, class: 'only-differing' }) as HTMLElement & { checked: boolean };
 const diffEl = h('div', { class: 'config-diff' });
 const app = document.getElementById('app') ?? document.body;
 app.append(
-  h('header', { class: 'compare-header' }, titleEl, h('div', { class: 'compare-toolbar' }, filterField, h('label', {}, 'Metric ', metricSelect), h('label', {}, 'Value ', kindSelect), h('label', {}, 'Baseline ', baselineSelect), exportCsv, exportJson)),
+  h('header', { class: 'compare-header' }, titleEl, h('div', { class: 'compare-toolbar' }, filterField, h('label', {}, 'Metric ', metricSelect), h('label', {}, 'Value ', kindSelect), h('label', {}, 'Baseline ', baselineSelect), groupToggle, exportCsv, exportJson)),
   picker,
-  h('section', { class: 'table-section' }, h('h2', {}, 'Metrics'), tableEl),
+  h('section', { class: 'table-section' }, h('h2', {}, 'Metrics'), tableEl, pairedEl),
   chartsEl,
   h('section', { class: 'diff-section' }, h('div', { class: 'diff-header' }, h('h2', {}, 'Config diff'), onlyDiffering), diffEl),
 );
@@ -116,6 +137,11 @@ baselineSelect.addEventListener('change', () => {
   persist();
   refresh();
 });
+groupToggle.addEventListener('change', () => {
+  ui.groups = groupToggle.checked;
+  persist();
+  refresh();
+});
 onlyDiffering.addEventListener('change', () => {
   ui.onlyDiffering = onlyDiffering.checked;
   persist();
@@ -135,7 +161,7 @@ const chartHost = {
   },
   exportData,
 };
-const runName = (id: string) => model.run(id)?.name ?? id;
+const runName = (id: string) => model.run(id)?.name ?? shownGroups().find((g) => g.key === id)?.label ?? id;
 // smoothing only for the per-step loss; per-epoch series are drawn raw
 const perRun = (key: () => string | undefined, smooth: boolean) => () => {
   const k = key();
@@ -145,15 +171,26 @@ const perRun = (key: () => string | undefined, smooth: boolean) => () => {
 const metricLines = () => {
   const m = currentMetric();
   if (!m) return [];
-  return visibleRuns().flatMap((r) => (['valid', 'test'] as const)
+  const grouped = inShownGroup();
+  const single = visibleRuns().filter((r) => !grouped.has(r.id)).map((r) => ({ id: r.id, name: r.name }));
+  const groups = shownGroups().map((g) => ({ id: g.key, name: `${g.label} mean` }));
+  return [...single, ...groups].flatMap((r) => (['valid', 'test'] as const)
     .filter((split) => model.store.get(r.id, `eval/${split}/${m}`)?.length)
     .map((split) => ({ runId: r.id, key: `eval/${split}/${m}`, label: `${r.name} ${split}`, colour: colourOf(r.id), smooth: false, dash: split === 'valid' ? [6, 3] : undefined })));
+};
+/** a group's ± std band around its mean line, per split */
+const metricBands = () => {
+  const m = currentMetric();
+  if (!m) return [];
+  return shownGroups().flatMap((g) => (['valid', 'test'] as const)
+    .filter((split) => model.store.get(g.key, `eval/${split}/${m}/lo`)?.length)
+    .map((split) => ({ runId: g.key, lowKey: `eval/${split}/${m}/lo`, highKey: `eval/${split}/${m}/hi`, label: `${g.label} ${split} ± std`, colour: colourOf(g.key), opacity: 0.18 })));
 };
 /** τ of runs whose τ changes; a fixed τ is a flat line that says nothing */
 const tauLines = () => visibleRuns().filter((r) => /τ=adaptive/.test(r.summary ?? '')).map((r) => ({ runId: r.id, key: 'tau/global', label: r.name, colour: colourOf(r.id), smooth: false }));
 const specs: ChartSpec[] = [
   { id: 'loss', title: 'Training loss', defaultX: 'step', runName, emptyText: 'No training steps recorded.', lines: perRun(() => 'loss', true) },
-  { id: 'metric', title: 'Evaluation metric', defaultX: 'epoch', runName, emptyText: 'No evaluation recorded.', lines: metricLines },
+  { id: 'metric', title: 'Evaluation metric', defaultX: 'epoch', runName, emptyText: 'No evaluation recorded.', lines: metricLines, bands: metricBands },
   { id: 'tau', title: 'Global temperature τ', defaultX: 'epoch', runName, emptyText: 'No run here adapts τ (fixed τ, or a loss without τ).', lines: tauLines },
 ];
 const charts = specs.map((s) => new LineChart(s, ui.charts[s.id] ?? defaultChartState(s.defaultX), chartHost));
@@ -168,6 +205,7 @@ let tableTimer: ReturnType<typeof setTimeout> | undefined;
 const TABLE_MIN_INTERVAL_MS = 500;
 
 const draw = frameScheduler(() => {
+  if (refreshGroupSeries()) for (const c of charts) c.invalidate();
   if (drawnCatalog !== model.catalogVersion) {
     drawnCatalog = model.catalogVersion;
     drawnStructure = model.structureVersion;
@@ -241,7 +279,8 @@ function renderPicker(): void {
 
 export function tableRows(): RunRow[] {
   const metric = currentMetric();
-  const rows: RunRow[] = visibleRuns().map((r) => {
+  const grouped = inShownGroup();
+  const rows: RunRow[] = visibleRuns().filter((r) => !grouped.has(r.id)).map((r) => {
     const loss = model.store.get(r.id, 'loss');
     const lastWall = loss && loss.length ? loss.wall[loss.length - 1] : 0;
     return {
@@ -249,6 +288,13 @@ export function tableRows(): RunRow[] {
       ...summaryCells(r.result, metric ?? '', currentKind()),
     };
   });
+  rows.push(...shownGroups().map((g) => groupRow(g, metric ?? '', currentKind())));
+  // the paired test's p-value (Holm-corrected t-test on per-user test values) on both sides' rows
+  const p = model.paired?.rows?.find((x) => x.metric === metric)?.pTHolm;
+  if (p !== undefined) {
+    const sideKey = (side: { id: string; kind: 'run' | 'group' }) => (side.kind === 'group' ? `group:${side.id}` : side.id);
+    for (const r of rows) if (r.runId === sideKey(model.paired!.a) || r.runId === sideKey(model.paired!.b)) r.p = p;
+  }
   return sortRows(applyBaseline(rows, ui.baseline), ui.sort.key, ui.sort.descending);
 }
 
@@ -275,6 +321,7 @@ function columns(): Column[] {
     { key: 'bestEpoch', label: kind === 'best' ? 'Selected epoch' : 'Epoch', width: '100px' },
     { key: 'wallSeconds', label: 'Wall time', width: '84px' },
     { key: 'delta', label: 'Δ vs baseline', width: '130px', title: 'On the split each run selects on' },
+    ...(model.paired?.rows?.some((x) => x.metric === currentMetric()) ? [{ key: 'p' as const, label: 'p (paired)', width: '100px', title: 'Paired t-test on per-user test values at the selected epochs, Holm-corrected across the metrics tested' }] : []),
   ];
 }
 
@@ -314,10 +361,11 @@ function renderTable(): void {
     const cells = cols.map((c) => {
       switch (c.key) {
         case 'colour': return h('vscode-table-cell', {}, swatch);
-        case 'name': return h('vscode-table-cell', {}, link);
+        case 'name': return h('vscode-table-cell', {}, r.runs ? h('span', { class: 'group-name', title: `mean ± std over ${r.runs} seeds` }, r.name) : link);
         case 'status': return h('vscode-table-cell', {}, r.status);
-        case 'valid': return h('vscode-table-cell', { class: 'num', 'data-col': 'valid' }, formatScoreCell(r.valid));
-        case 'test': return h('vscode-table-cell', { class: 'num', 'data-col': 'test' }, formatScoreCell(r.test));
+        case 'valid': return h('vscode-table-cell', { class: 'num', 'data-col': 'valid' }, withStd(r.valid, r.validStd));
+        case 'test': return h('vscode-table-cell', { class: 'num', 'data-col': 'test' }, withStd(r.test, r.testStd));
+        case 'p': return h('vscode-table-cell', { class: 'num', 'data-col': 'p' }, r.p === undefined ? '–' : formatP(r.p));
         case 'bestEpoch': return h('vscode-table-cell', { class: 'num', 'data-col': 'epoch' }, r.bestEpoch === undefined ? '–' : String(r.bestEpoch));
         case 'wallSeconds': return h('vscode-table-cell', { class: 'num' }, formatDuration(r.wallSeconds));
         case 'delta': return h('vscode-table-cell', { class: `num ${deltaClass}` }, delta);
@@ -337,6 +385,27 @@ function renderTable(): void {
   // a narrow view scrolls the table inside its own box (the page itself never scrolls sideways)
   table.style.minWidth = `${cols.reduce((sum, c) => sum + (c.width === 'auto' ? c.min ?? 120 : parseInt(c.width, 10)), 0)}px`;
   tableEl.append(h('div', { class: 'table-caption muted' }, caption), h('div', { class: 'table-scroll' }, table));
+  groupToggle.style.display = seedGroups(visibleRuns()).length ? '' : 'none';
+  renderPaired();
+}
+
+/** "0.1234 ± 0.0012" for a group's mean and std */
+const withStd = (v: number | undefined, std: number | undefined) => (std === undefined ? formatScoreCell(v) : `${formatScoreCell(v)} ± ${formatScoreCell(std)}`);
+const formatP = (p: number) => (p < 1e-4 ? p.toExponential(1) : p.toFixed(4));
+
+function renderPaired(): void {
+  const pr = model.paired;
+  clear(pairedEl);
+  if (!pr) return;
+  if (pr.error || !pr.rows) {
+    pairedEl.textContent = `No paired test of ${pr.a.label} and ${pr.b.label}: ${pr.error ?? 'no values'}`;
+    return;
+  }
+  const parts = pr.rows.map((x) => `${x.metric}: A − B = ${(x.meanA - x.meanB >= 0 ? '+' : '') + (x.meanA - x.meanB).toFixed(4)}, t-test p = ${formatP(x.pT)} (Holm ${formatP(x.pTHolm)}), Wilcoxon p = ${formatP(x.pW)} (Holm ${formatP(x.pWHolm)})`);
+  pairedEl.append(
+    h('div', {}, `Paired tests on ${pr.users} users' per-user test values at each run's selected epoch (picked on ${pr.selectSplit}); A = ${pr.a.label}, B = ${pr.b.label}; Holm across ${pr.rows.length} metrics.`),
+    ...parts.map((t) => h('div', { class: 'paired-row' }, t)),
+  );
 }
 
 const lowerMetric = () => /loss/.test(currentMetric() ?? '');

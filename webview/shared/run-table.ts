@@ -31,6 +31,12 @@ export interface RunRow {
   delta?: number;
   /** delta relative to the baseline's best */
   deltaRatio?: number;
+  /** a seed group's row: how many runs, and the std of valid / test over them (valid, test, best are means) */
+  runs?: number;
+  validStd?: number;
+  testStd?: number;
+  /** paired test against the other side (Holm-corrected t-test p-value on per-user test values of the metric) */
+  p?: number;
 }
 
 /** Loss-like metrics improve downwards; ranking metrics (recall, ndcg, …) upwards. */
@@ -56,7 +62,7 @@ export function applyBaseline(rows: RunRow[], baselineId: string | undefined): R
 }
 
 /** A column to sort by: a row field, or `param:<path>` for a sweep parameter. */
-export type SortKey = 'name' | 'status' | 'best' | 'valid' | 'test' | 'bestEpoch' | 'wallSeconds' | 'delta' | `param:${string}`;
+export type SortKey = 'name' | 'status' | 'best' | 'valid' | 'test' | 'bestEpoch' | 'wallSeconds' | 'delta' | 'p' | `param:${string}`;
 
 function sortValue(r: RunRow, key: SortKey): string | number | undefined {
   if (key.startsWith('param:')) {

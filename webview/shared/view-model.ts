@@ -2,7 +2,7 @@
  * What a view knows: run headers, scalar series, extras and configs, kept up to date from snapshot and delta
  * messages. A gap in delta sequence numbers (a lost message) makes the view ask for a fresh snapshot.
  */
-import { unpackSeries, type HostToWebview, type RunExtras, type RunHeader, type ViewKind } from '../../src/protocol/webview';
+import { unpackSeries, type HostToWebview, type PairedTestResult, type RunExtras, type RunHeader, type ViewKind } from '../../src/protocol/webview';
 import { SeriesStore } from './series-store';
 
 export class ViewModel {
@@ -11,6 +11,8 @@ export class ViewModel {
   catalog = new Map<string, RunHeader>();
   extras = new Map<string, RunExtras>();
   configs: Record<string, unknown> = {};
+  /** compare: the paired tests of the two runs or groups shown (from the last snapshot) */
+  paired: PairedTestResult | undefined;
   private seq = 0;
   hasSnapshot = false;
   /** bumped when headers, extras, evaluations or the set of runs change (not for plain series appends) */
@@ -28,6 +30,7 @@ export class ViewModel {
       this.runs = m.runs;
       this.extras = new Map(m.extras.map((e) => [e.runId, e]));
       this.configs = m.configs;
+      this.paired = m.paired;
       this.catalog = new Map((m.catalog ?? m.runs).map((r) => [r.id, r]));
       this.seq = 0;
       this.hasSnapshot = true;

@@ -11,6 +11,10 @@
  * Per row, `candidates` pool slots are drawn and negatives are selected by key = G + hardnessWeight·H with `rule`:
  * argmax (each negative the best of its own M draws), top-k (the `negatives` best of one M-set, GDNS's negative group)
  * or proportional (draws ∝ key within one M-set). The group hinge loss is a loss, not part of the sampler.
+ * hardnessWeight is 1 by default: by gain alone (weight 0) the selection prefers the negatives whose H falls fastest,
+ * i.e. those the model already pushes down — easy negatives — and trains far worse than uniform negatives (the gain
+ * moves by about 10⁻³ per epoch, so it only breaks ties; measured in docs/methods.md). A dynamic negative sampler
+ * ranks by hardness; the gain tunes it.
  */
 import type { Sampler, SamplerSpec, Scorer } from './types';
 import { Reservoir } from './reject';
@@ -76,7 +80,7 @@ export const gdns: SamplerSpec<GdnsOptions> = {
     emaAlpha: { type: 'number', default: 0.9, minimum: 0, maximum: 1, description: 'α of the gain EMA G^t = α·G^{t−1} + (1−α)·σ(ΔH/H)' },
     epsilon: { type: 'number', default: 1e-6, exclusiveMinimum: 0, description: 'ε in (H^{t−1} − H^t)/(H^t + ε)' },
     positivesPerUser: { type: 'integer', default: 32, minimum: 1, description: 'positives H is averaged over (all when the user has fewer)' },
-    hardnessWeight: { type: 'number', default: 0, minimum: 0, description: 'adds this × H (current expected hardness) to the selection key' },
+    hardnessWeight: { type: 'number', default: 1, minimum: 0, description: 'adds this × H (current expected hardness) to the selection key; 0 selects by gain alone, which prefers negatives already pushed down (easy ones: docs/methods.md)' },
     initialGain: { type: 'number', default: 0.5, minimum: 0, maximum: 1, description: 'gain of a candidate before its first measured change (σ(0) = ½: neutral)' },
     poolRefresh: { type: 'number', default: 0.1, minimum: 0, maximum: 1, description: 'share of each user\'s pool replaced by fresh uniform items after each epoch' },
   },

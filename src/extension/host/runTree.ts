@@ -44,6 +44,8 @@ export interface SweepRow {
   label: string;
   description: string;
   runs: RunRow[];
+  /** a searching sweep's id (`<runs>/<id>.sweep.json`), when its runs say so: the node opens the sweep view */
+  sweepId?: string;
 }
 
 export interface GroupRow {
@@ -189,10 +191,12 @@ function withSweeps(groupKey: string, runs: RunRow[]): (RunRow | SweepRow)[] {
       continue;
     }
     const params = Object.keys(r.point).sort();
-    const key = `${groupKey}|${params.join(',')}`;
+    // the trials of one sweep record stay together (and apart from another sweep over the same parameters)
+    const sweepId = r.record?.info.sweep?.id;
+    const key = sweepId ? `${groupKey}|sweep:${sweepId}` : `${groupKey}|${params.join(',')}`;
     let sw = sweeps.get(key);
     if (!sw) {
-      sw = { kind: 'sweep', key, label: `sweep: ${params.map((p) => p.split('.').pop()).join(' × ')}`, description: '', runs: [] };
+      sw = { kind: 'sweep', key, label: `sweep: ${params.map((p) => p.split('.').pop()).join(' × ')}`, description: '', runs: [], ...(sweepId ? { sweepId } : {}) };
       sweeps.set(key, sw);
       out.push(sw);
     }

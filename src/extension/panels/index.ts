@@ -12,17 +12,23 @@ import { readConfig, readRun } from '../../runs/reader';
 import { DirectoryRunStore } from './directory-store';
 import { webviewHtml } from './html';
 import { PanelSession, type PanelRunStore } from './panel-session';
+import { SweepSession } from './sweep-session';
+import { pairedTestOf } from './paired';
+import { sweepFile } from '../../runs/records';
 
 export const DASHBOARD_VIEW_TYPE = 'reclab.dashboard';
 export const COMPARE_VIEW_TYPE = 'reclab.compare';
 export const RUN_EDITOR_VIEW_TYPE = 'reclab.runViewer';
+export const SWEEP_VIEW_TYPE = 'reclab.sweep';
 
 export interface Panels {
   openDashboard(runId: string, opts?: { beside?: boolean }): void;
   openCompare(runIds: string[]): void;
+  /** the sweep view of `<runs>/<sweepId>.sweep.json` */
+  openSweep(sweepId: string): void;
 }
 
-export function registerPanels(context: vscode.ExtensionContext, store: PanelRunStore): Panels {
+export function registerPanels(context: vscode.ExtensionContext, store: PanelRunStore & { runsDir?: string }): Panels {
   const manager = new PanelManager(context, store);
   context.subscriptions.push(
     vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
@@ -30,6 +36,13 @@ export function registerPanels(context: vscode.ExtensionContext, store: PanelRun
     }),
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, state) => manager.restore(panel, 'compare', state as PersistedViewState | undefined),
+    }),
+    vscode.window.registerWebviewPanelSerializer(SWEEP_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        const id = (state as PersistedViewState | undefined)?.sweepId;
+        if (id) manager.attachSweep(panel, id);
+        else panel.dispose();
+      },
     }),
     vscode.window.registerCustomEditorProvider(RUN_EDITOR_VIEW_TYPE, new RunEditorProvider(manager, store), {
       supportsMultipleEditorsPerDocument: true,
@@ -40,15 +53,57 @@ export function registerPanels(context: vscode.ExtensionContext, store: PanelRun
   return {
     openDashboard: (runId, opts) => manager.openDashboard(runId, opts),
     openCompare: (runIds) => manager.openCompare(runIds),
+    openSweep: (sweepId) => manager.openSweep(sweepId),
   };
 }
 
 class PanelManager {
   private dashboards = new Map<string, vscode.WebviewPanel>();
   private compare: { panel: vscode.WebviewPanel; session: PanelSession } | undefined;
+  private sweeps = new Map<string, vscode.WebviewPanel>();
   private readonly disposables: vscode.Disposable[] = [];
 
-  constructor(private readonly context: vscode.ExtensionContext, private readonly store: PanelRunStore) {}
+  constructor(private readonly context: vscode.ExtensionContext, private readonly store: PanelRunStore & { runsDir?: string }) {}
+
+  openSweep(sweepId: string): void {
+    const existing = this.sweeps.get(sweepId);
+    if (existing) {
+      existing.reveal();
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(SWEEP_VIEW_TYPE, `RecLab: sweep ${sweepId}`, vscode.ViewColumn.Active, this.webviewOptions());
+    this.attachSweep(panel, sweepId);
+  }
+
+  /** Connects a sweep panel (new or restored after a reload) to a session reading the sweep's record file. */
+  attachSweep(panel: vscode.WebviewPanel, sweepId: string): void {
+    const runsDir = this.store.runsDir ?? '';
+    const file = sweepFile(runsDir, sweepId);
+    panel.webview.options = this.webviewOptions();
+    panel.webview.html = this.html(panel.webview, 'sweep', []);
+    panel.title = `RecLab: sweep ${sweepId}`;
+    const session = new SweepSession({
+      file,
+      store: this.store,
+      post: (m) => {
+        if (m.type === 'sweep') panel.title = `RecLab: ${m.data.name}`;
+        return panel.webview.postMessage(m);
+      },
+      onCommand: (m) => void this.command(m),
+    });
+    const subs = [
+      panel.webview.onDidReceiveMessage((m: WebviewToHost) => session.receive(m)),
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) session.suspend();
+      }),
+    ];
+    this.sweeps.set(sweepId, panel);
+    panel.onDidDispose(() => {
+      session.dispose();
+      for (const s of subs) s.dispose();
+      if (this.sweeps.get(sweepId) === panel) this.sweeps.delete(sweepId);
+    });
+  }
 
   openDashboard(runId: string, opts?: { beside?: boolean }): void {
     const existing = this.dashboards.get(runId);
@@ -92,6 +147,7 @@ class PanelManager {
       store,
       post: (m) => panel.webview.postMessage(m),
       readConfig: (r) => readConfig(r.dir),
+      pairedTest: view === 'compare' && store === this.store && this.store.runsDir ? (records) => pairedTestOf(records, this.store.runsDir!) : undefined,
       onRunsChanged: (ids) => (panel.title = this.title(view, ids)),
       onCommand: (m) => void this.command(m),
     });

@@ -11,6 +11,7 @@ import {
   packSeries,
   type DeltaMessage,
   type HostToWebview,
+  type PairedTestResult,
   type RunExtras,
   type RunHeader,
   type SeriesChunk,
@@ -55,6 +56,8 @@ export interface PanelSessionOptions {
   onCommand?(message: WebviewToHost): void;
   /** resolved config of a run, for the compare view's config diff */
   readConfig?(record: RunRecord): unknown;
+  /** compare: the paired tests of the runs shown (when they are two runs or two seed groups) */
+  pairedTest?(records: RunRecord[]): PairedTestResult | undefined;
   /** called when the set of displayed runs changes (to update the title and the persisted state) */
   onRunsChanged?(runIds: string[]): void;
   clock?: Clock;
@@ -150,7 +153,18 @@ export class PanelSession {
       extras,
       configs,
       catalog: this.opts.view === 'compare' ? store.list().map((r) => toRunHeader(r, this.accumulators.get(r.id)?.start)) : undefined,
+      paired: this.opts.view === 'compare' ? this.paired() : undefined,
     };
+  }
+
+  private paired(): PairedTestResult | undefined {
+    if (!this.opts.pairedTest) return undefined;
+    const records = this.runIds.map((id) => this.opts.store.get(id)).filter((r): r is RunRecord => !!r);
+    try {
+      return this.opts.pairedTest(records);
+    } catch (e) {
+      return undefined;
+    }
   }
 
   private sendSnapshot(): void {

@@ -24,6 +24,7 @@ export function toRunHeader(record: RunRecord, start?: RunStartFacts): RunHeader
     wallSeconds: summary?.wallSeconds,
     sweepPoint: info.sweepPoint,
     heartbeatAt: info.heartbeatAt,
+    ...(info.group ? { group: info.group, seed: info.seed } : {}),
   };
   if (summary) {
     const { selectMetric, selectSplit, bestEpoch, best, bestTest, lastEpoch, last, selection, atSelection, stats } = summary;

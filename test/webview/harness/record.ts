@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { RunEvent } from '../../../src/protocol/events';
 import type { ViewKind, WebviewToHost } from '../../../src/protocol/webview';
 import { readConfig, readEvents, readRun, type RunRecord } from '../../../src/runs/reader';
-import { PanelSession, type Clock, type PanelRunStore, type RunStoreChange } from '../../../src/extension/panels/panel-session';
+import { PanelSession, type Clock, type PanelRunStore, type PanelSessionOptions, type RunStoreChange } from '../../../src/extension/panels/panel-session';
 import type { RecordedMessage } from './codec';
 
 export class VirtualClock implements Clock {
@@ -103,6 +103,8 @@ export interface RecordOptions {
   /** runs streamed live after the snapshot, with events released every tick */
   live?: { runIds: string[]; eventsPerTick: number; tickMs: number };
   minIntervalMs?: number;
+  /** compare: the paired tests of the runs shown (the panel's src/extension/panels/paired.ts) */
+  pairedTest?: PanelSessionOptions['pairedTest'];
 }
 
 /** Runs a PanelSession against the store: `ready` → snapshot, then (live) deltas until every event is released. */
@@ -116,6 +118,7 @@ export function recordStream(o: RecordOptions): RecordedMessage[] {
     clock,
     minIntervalMs: o.minIntervalMs ?? 50,
     readConfig: (r) => o.store.runs.find((x) => x.record.id === r.id)?.config,
+    pairedTest: o.pairedTest,
     post: (message) => {
       out.push({ at: clock.now(), message });
       return true;
