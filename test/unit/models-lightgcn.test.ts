@@ -238,7 +238,7 @@ interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: bool
  * float64 objective of one BPR step on the final embeddings: mean_b softplus(s(u,neg) − s(u,pos)) + λ/B·½Σ‖ego rows‖².
  * With synth, the negative of row b is Σ_t w_t·hop_{l_t}[ref_t] (item rows of the given hops).
  */
-function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c: GradCase, users: number[], pos: number[], neg: number[], synth?: { hops: number[]; refs: number[]; weights: number[] }): number {
+function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c: GradCase, users: number[], pos: number[], neg: number[], synth?: { hops: number[]; refs: number[]; weights: number[]; ego: { refs: number[]; weights: number[] } }): number {
   const { final, hops } = denseForward(A, E0, D, c.L, c.pooling);
   const vec = (X: Float64Array, node: number): number[] => Array.from(X.subarray(node * D, (node + 1) * D));
   const norm = (x: number[]): number[] => { const l = Math.max(Math.hypot(...x), 1e-12); return x.map((v) => v / l); };
@@ -259,7 +259,13 @@ function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c
     if (c.score === 'cosine') { u = norm(u); p = norm(p); q = norm(q); }
     total += softplus(dot(u, q) - dot(u, p));
     // the ego rows (LightGCN), or every layer's rows (optimizer.l2Layers "all", Adap-τ's LGN_tau)
-    for (const node of [users[b], nU + pos[b], nU + neg[b]]) for (const X of c.l2Hops ? hops : [E0]) { const e = vec(X, node); reg += dot(e, e); }
+    for (const node of [users[b], nU + pos[b], ...(synth ? [] : [nU + neg[b]])]) for (const X of c.l2Hops ? hops : [E0]) { const e = vec(X, node); reg += dot(e, e); }
+    if (synth) {
+      // MixGCF: the L2 on the synthesised negative's layer-0 mixture (and, l2Hops, on no propagated hop of it)
+      const m = new Array(D).fill(0);
+      for (let t = 0; t < 2; t++) { const x = vec(E0, nU + synth.ego.refs[b * 2 + t]); for (let d = 0; d < D; d++) m[d] += synth.ego.weights[b * 2 + t] * x[d]; }
+      reg += dot(m, m);
+    }
   }
   return total / B + 0.5 * (c.l2 / B) * reg;
 }
@@ -293,12 +299,15 @@ for (const c of gradCases) {
       ? (() => {
           const hops = [0, 0, c.L, c.L];
           const refs: number[] = [], weights: number[] = [];
+          const ego = { refs: [] as number[], weights: [] as number[] };
           users.forEach((_, b) => {
             const a0 = 0.3 + 0.1 * b, a1 = 0.8 - 0.1 * b;
             refs.push(pos[b], neg[b], pos[b], neg[b]);
             weights.push(a0 / 2, (1 - a0) / 2, a1 / 2, (1 - a1) / 2);
+            ego.refs.push(pos[b], neg[b]);
+            ego.weights.push(a0, 1 - a0);
           });
-          return { hops, refs, weights };
+          return { hops, refs, weights, ego };
         })()
       : undefined;
     const E0 = new Float64Array([...m.users.data, ...m.items.data]);
@@ -307,7 +316,7 @@ for (const c of gradCases) {
         users: Int32Array.from(users), pos: Int32Array.from(pos), positivesPerRow: 1,
         neg: {
           layout: 'per-row', n: 1, items: Int32Array.from(neg),
-          ...(synth ? { synth: { terms: 4, termSources: synth.hops.map((l) => `items@${l}`), refs: Int32Array.from(synth.refs), weights: Float32Array.from(synth.weights) } } : {}),
+          ...(synth ? { synth: { terms: 4, termSources: synth.hops.map((l) => `items@${l}`), refs: Int32Array.from(synth.refs), weights: Float32Array.from(synth.weights), ego: { terms: 2, refs: Int32Array.from(synth.ego.refs), weights: Float32Array.from(synth.ego.weights) } } } : {}),
         },
       },
       bpr.create({ form: 'mean', reduction: 'mean' }), { tau: 1 }, rng,

@@ -46,6 +46,9 @@ for (const pooling of ['mean', 'sum'] as const) {
       assert.deepEqual(Array.from(neg.synth.refs.subarray(r * 4, r * 4 + 4)), [0, 2, 0, 4], 'hop 0 picks item 2, hop 1 item 4, each mixed with the positive 0');
       assert.deepEqual(Array.from(neg.synth.weights.subarray(r * 4, r * 4 + 4)), [w * 0.25, w * 0.75, w * 0.25, w * 0.75]);
       assert.equal(neg.items[r], 2, 'the row names its hop-0 choice');
+      // the L2 term's layer-0 mixture (the code's ‖neg_gcn_embs[:, :, 0, :]‖²): α_0·e_{i⁺} + (1 − α_0)·e_{j*_0}, unpooled
+      assert.deepEqual(Array.from(neg.synth.ego!.refs.subarray(r * 2, r * 2 + 2)), [0, 2]);
+      assert.deepEqual(Array.from(neg.synth.ego!.weights.subarray(r * 2, r * 2 + 2)), [0.25, 0.75]);
     }
     assert.deepEqual(neg.synth.termSources, ['items@0', 'items@0', 'items@1', 'items@1']);
   });

@@ -35,6 +35,21 @@ before(async () => {
     }),
   );
   harness.addStream('twelve', recordStream({ view: 'compare', runIds: many.list().map((r) => r.id), store: many }));
+  // an MF run beside the same run as LightGCN-3: the diff names the backbones and the layers
+  const mfSpec = benchSpecs(1, 2400)[0];
+  const mfConfig = fixtureConfig(mfSpec);
+  const graphSpec = { ...mfSpec, id: 'bench-lightgcn', name: 'bench-lightgcn' };
+  const graphRuns = new ReplayStore(
+    [
+      [mfSpec, mfConfig],
+      [graphSpec, { ...mfConfig, model: { ...(mfConfig.model as object), kind: 'lightgcn', layers: 3, pooling: 'mean' } }],
+    ].map(([spec, config]) => {
+      const s = spec as typeof mfSpec;
+      const { events, summary } = generateRun(s);
+      return { record: { id: s.id, dir: `/virtual/${s.id}`, info: { ...template.info, id: s.id, name: s.name }, summary }, events, config };
+    }),
+  );
+  harness.addStream('backbones', recordStream({ view: 'compare', runIds: graphRuns.list().map((r) => r.id), store: graphRuns }));
   // two real seed groups (3 seeds each, two learning rates) trained by the CLI on a tiny synthetic dataset
   groupsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-compare-groups-'));
   const cfg = path.join(ROOT, 'test/fixtures/sweep/tiny-search.reclab.json');
@@ -125,6 +140,23 @@ test('metrics table sorts by any column and shows deltas against the chosen base
   const base = deltas.find(([id]) => id === 'fx-mf-bpr-fixed')!;
   assert.equal(base[1], 'baseline');
   for (const [id, d] of deltas) if (id !== 'fx-mf-bpr-fixed') assert.match(d!, /^\+0\.0\d+ \(\+\d+\.\d%\)$/, `${id}: ${d}`);
+  await page.close();
+});
+
+test('config diff: the backbone and its layers of an MF and a LightGCN run', async () => {
+  const { page, errors } = await openView(browser, `${harness.url}/compare.html?theme=dark&stream=backbones`);
+  await page.waitForSelector('.config-diff vscode-table-row');
+  const rows = await page.$$eval('.config-diff vscode-table-row', (rs) => rs.map((r) => Array.from(r.querySelectorAll('vscode-table-cell'), (c) => c.textContent)));
+  const runs = await page.$$eval('.config-diff vscode-table-header-cell', (cs) => cs.slice(1).map((c) => c.getAttribute('title')));
+  // value of setting p for run id, whatever the column order
+  const cell = (p: string, id: string) => rows.find((r) => r[0] === p)?.[1 + runs.indexOf(id)];
+  assert.deepEqual(runs.slice().sort(), ['bench-0', 'bench-lightgcn'], JSON.stringify(rows));
+  assert.equal(cell('backbone', 'bench-0'), '"MF · d=64"');
+  assert.equal(cell('backbone', 'bench-lightgcn'), '"LightGCN · 3 layers · mean pooling · d=64"');
+  assert.equal(cell('model.kind', 'bench-lightgcn'), '"lightgcn"');
+  assert.equal(cell('model.layers', 'bench-lightgcn'), '3');
+  assert.equal(cell('model.layers', 'bench-0'), '—', 'an MF run has no layers');
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

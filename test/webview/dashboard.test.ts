@@ -9,6 +9,8 @@ import type { Browser, Page } from 'playwright-core';
 import { canvasStats, launch, openView, settle } from './harness/browser';
 import { FIXTURE_RUNS_DIR, ReplayStore, recordStream } from './harness/record';
 import { startHarness, type Harness } from './harness/server';
+import { readRun } from '../../src/runs/reader';
+import { FIXTURE_SPECS, fixtureConfig, generateRun } from '../fixtures/run-generator';
 
 let harness: Harness;
 let browser: Browser;
@@ -22,6 +24,13 @@ before(async () => {
   const live = ReplayStore.fromDirs([dir('fx-mf-ssm-running')]);
   live.setVisible('fx-mf-ssm-running', 40);
   harness.addStream('live', recordStream({ view: 'dashboard', runIds: ['fx-mf-ssm-running'], store: live, live: { runIds: ['fx-mf-ssm-running'], eventsPerTick: 3, tickMs: 20 } }));
+  // the BPR fixture as a LightGCN run (its resolved config says lightgcn, 3 layers)
+  const spec = { ...FIXTURE_SPECS[1], id: 'fx-lightgcn', name: 'lightgcn-bpr' };
+  const { events, summary } = generateRun(spec);
+  const template = readRun(dir('fx-mf-bpr-fixed'))!;
+  const base = fixtureConfig(spec);
+  const graph = new ReplayStore([{ record: { id: spec.id, dir: '/virtual/fx-lightgcn', info: { ...template.info, id: spec.id, name: spec.name }, summary }, events, config: { ...base, model: { ...(base.model as object), kind: 'lightgcn', layers: 3, pooling: 'mean' } } }]);
+  harness.addStream('lightgcn', recordStream({ view: 'dashboard', runIds: [spec.id], store: graph }));
   browser = await launch();
 });
 
@@ -68,6 +77,17 @@ test('every chart with data draws; empty ones say why; no console errors or CSP 
   assert.deepEqual(fixed.errors, []);
   await page.close();
   await fixed.page.close();
+});
+
+test('the header names the backbone and its layers (from the run\'s resolved config)', async () => {
+  const graph = await openView(browser, `${harness.url}/dashboard.html?theme=light&stream=lightgcn`);
+  assert.equal(await graph.page.textContent('.fact-backbone dt'), 'backbone');
+  assert.equal(await graph.page.textContent('.fact-backbone dd'), 'LightGCN · 3 layers · mean pooling · d=64');
+  assert.deepEqual(graph.errors, []);
+  const mf = await openView(browser, `${harness.url}/dashboard.html?theme=dark&stream=fixed`);
+  assert.equal(await mf.page.textContent('.fact-backbone dd'), 'MF · d=64');
+  await graph.page.close();
+  await mf.page.close();
 });
 
 test('every control changes what is drawn', async () => {

@@ -4,6 +4,7 @@ import '../../media/webview/common.css';
 import '../shared/elements';
 import { ColourSlots, runColour } from '../shared/colours';
 import { diffConfigs } from '../shared/config-diff';
+import { configForDiff } from '../shared/backbone';
 import { clear, formatValue, h } from '../shared/dom';
 import { fileSlug, toCsv, toJson, type ExportSeries } from '../shared/export';
 import { LineChart, defaultChartState, type ChartSpec, type ChartViewState } from '../shared/line-chart';
@@ -418,7 +419,7 @@ function renderDiff(): void {
     diffEl.append(h('p', { class: 'muted' }, 'No configs to compare.'));
     return;
   }
-  const rows = diffConfigs(runs.map((r) => model.configs[r.id]), ui.onlyDiffering);
+  const rows = diffConfigs(runs.map((r) => configForDiff(model.configs[r.id])), ui.onlyDiffering);
   if (!rows.length) {
     diffEl.append(h('p', { class: 'muted' }, 'The configs of these runs are identical.'));
     return;

@@ -8,6 +8,7 @@ import { clear, h } from '../shared/dom';
 import { LineChart, defaultChartState, type ChartViewState } from '../shared/line-chart';
 import { endedEarly, formatDuration, formatProgress, smoothedEta } from '../../src/runs/progress';
 import { formatHeadline, headline } from '../../src/runs/summary';
+import { backboneOf } from '../shared/backbone';
 import { readTheme, watchTheme, type ChartTheme } from '../shared/theme';
 import { frameScheduler, ViewModel } from '../shared/view-model';
 import { loadState, onHostMessage, post, saveState } from '../shared/vscode-api';
@@ -90,6 +91,7 @@ function renderHeader(run: RunHeader | undefined): void {
   // the run's result, in the same words as the tree, CodeLens, notifications and the compare table
   const result = formatHeadline(headline(run.result, ui.metric ?? run.selectMetric ?? 'ndcg@20'));
   const facts: [string, string | undefined][] = [
+    ['backbone', backboneOf(model.configs[run.id])?.label],
     ['dataset', run.datasetStats ? `${run.datasetStats.name} (${run.datasetStats.users.toLocaleString()} users, ${run.datasetStats.items.toLocaleString()} items)` : run.dataset],
     ['backend', run.backend],
     [live ? 'best so far' : 'result', result || undefined],

@@ -286,7 +286,9 @@ export function irganSampler(o: IrganOptions & { negatives: number; rejectPositi
   const n = o.pool > 0 ? o.pool : nItems;
   const z = new Float64Array(n);
   const candidates = new Scratch((m) => new Int32Array(m));
-  const cdfOfUser = new Map<number, Float64Array>();
+  // the all-items distribution of the last user drawn for (one [items] buffer: a per-batch cache would hold B·|I| floats)
+  const cdf = new Float64Array(o.pool > 0 ? 0 : nItems);
+  let cdfUser = -1;
   let entropySum = 0;
   let entropyRows = 0;
   let last: GeneratorEpoch | null = null;
@@ -297,7 +299,7 @@ export function irganSampler(o: IrganOptions & { negatives: number; rejectPositi
       const B = users.length;
       const K = o.negatives;
       const out = new Int32Array(B * K);
-      cdfOfUser.clear();
+      cdfUser = -1;
       for (let b = 0; b < B; b++) {
         const u = users[b];
         if (o.pool > 0) {
@@ -306,12 +308,11 @@ export function irganSampler(o: IrganOptions & { negatives: number; rejectPositi
           G.logits(u, cand, z);
           entropySum += softmaxInPlace(z, n, o.temperature);
           entropyRows++;
-          const cdf = cumulative(z, n, z);
-          for (let k = 0; k < K; k++) out[b * K + k] = cand[drawFromCdf(cdf, n, ctx.rng.float())];
+          const poolCdf = cumulative(z, n, z);
+          for (let k = 0; k < K; k++) out[b * K + k] = cand[drawFromCdf(poolCdf, n, ctx.rng.float())];
           continue;
         }
-        let cdf = cdfOfUser.get(u);
-        if (!cdf) {
+        if (cdfUser !== u) {
           G.logits(u, null, z);
           const a = train.indptr[u];
           const e = train.indptr[u + 1];
@@ -322,8 +323,8 @@ export function irganSampler(o: IrganOptions & { negatives: number; rejectPositi
           }
           entropySum += softmaxInPlace(z, n, o.temperature, excluded);
           entropyRows++;
-          cdf = cumulative(z, n, new Float64Array(n));
-          cdfOfUser.set(u, cdf);
+          cumulative(z, n, cdf);
+          cdfUser = u;
         }
         for (let k = 0; k < K; k++) {
           out[b * K + k] = cdf[n - 1] > 0 ? drawFromCdf(cdf, n, ctx.rng.float()) : drawUniformRejecting(ctx.rng, train, nItems, u, o.rejectPositives);

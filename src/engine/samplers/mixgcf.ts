@@ -9,8 +9,8 @@
  * sources `items@l`, so the gradient flows through α into the positive's and the chosen candidates' embeddings at
  * every hop (only the choice is detached, as in the code). On MF (no hops) it is positive mixing alone.
  * Not reproduced: the code's `concat` pooling (its parser's default, used for NGCF: the score becomes Σ_l ⟨e_u^(l), e_i^(l)⟩
- * over (L+1)·D wide embeddings, and hop l is chosen by the user's hop-l embedding), `final` (last hop only), and its L2 term on the mixed
- * layer-0 embedding (here the L2 is on the ego rows of the positive and of the hop-0 choice).
+ * over (L+1)·D wide embeddings, and hop l is chosen by the user's hop-l embedding) and `final` (last hop only). The L2
+ * term is the code's: on the mixed layer-0 embedding ẽ^(0) (SynthesisedRows.ego, step/hop-l2.ts mixedEgoL2).
  */
 import type { SamplerSpec } from './types';
 import { drawUniformRejecting, Reservoir, Scratch } from './reject';
@@ -62,6 +62,8 @@ export const mixgcf: SamplerSpec<MixGcfOptions> = {
         const refs = new Int32Array(R * T);
         const weights = new Float32Array(R * T);
         const items = new Int32Array(R);
+        const egoRefs = new Int32Array(R * 2);
+        const egoWeights = new Float32Array(R * 2);
         const cand = candidates.get(M);
         const chosen = new Int32Array(H);
         for (let b = 0; b < B; b++) {
@@ -94,6 +96,12 @@ export const mixgcf: SamplerSpec<MixGcfOptions> = {
               weights[r * T + 2 * h] = w * alpha;
               refs[r * T + 2 * h + 1] = cand[best];
               weights[r * T + 2 * h + 1] = w * (1 - alpha);
+              if (h === 0) {
+                egoRefs[2 * r] = pos[b];
+                egoWeights[2 * r] = alpha;
+                egoRefs[2 * r + 1] = cand[best];
+                egoWeights[2 * r + 1] = 1 - alpha;
+              }
               if ((r & 63) === 0) alphas.add(alpha);
             }
             items[r] = chosen[0];
@@ -106,7 +114,7 @@ export const mixgcf: SamplerSpec<MixGcfOptions> = {
         }
         const termSources: string[] = [];
         for (const h of hops) termSources.push(h, h);
-        return { layout: 'per-row', n: K, items, synth: { terms: T, termSources, refs, weights } };
+        return { layout: 'per-row', n: K, items, synth: { terms: T, termSources, refs, weights, ego: { terms: 2, refs: egoRefs, weights: egoWeights } } };
       },
       endEpoch: () => {
         const r = { alpha: percentiles(alphas.sample()), sameChoiceAcrossHops: percentiles(hopAgreement.sample()), candidates: M };

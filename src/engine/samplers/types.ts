@@ -33,6 +33,12 @@ export interface SynthesisedRows {
   termSources: string[];
   refs: Int32Array;
   weights: Float32Array;
+  /**
+   * The L2 term of a synthesised negative, as the reference regularises it: on the ego-layer mixture Σ_t weights[r·T + t]·
+   * ego[refs[r·T + t]] (MixGCF: ẽ^(0) = α_0·e_{i⁺}^(0) + (1 − α_0)·e_{j*_0}^(0)), T = terms. Without it the L2 takes the
+   * ego row of the row's `items` entry.
+   */
+  ego?: { terms: number; refs: Int32Array; weights: Float32Array };
 }
 
 /** Scores under the current model, for samplers that look at the model (DNS, SRNS, GDNS, hard negatives). */

@@ -29,3 +29,33 @@ export function hopL2(src: Sources, c: number, users: Int32Array, items: Int32Ar
   }
   return { value: 0.5 * c * value, grads };
 }
+
+/**
+ * The L2 of synthesised negatives on their ego-layer mixture m_r = Σ_t w_rt·e⁰[ref_rt] (SynthesisedRows.ego; MixGCF's
+ * `‖neg_gcn_embs[:, :, 0, :]‖²`): c·½Σ_r ‖m_r‖², gradient c·w_rt·m_r into each referenced ego row.
+ */
+export function mixedEgoL2(src: Sources, ego: { terms: number; refs: Int32Array; weights: Float32Array }, c: number): { value: number; grads: RowGradients[] } {
+  const source = src['items@0'] ? 'items@0' : 'items';
+  const t = src[source];
+  const D = t.dim;
+  const T = ego.terms;
+  const R = ego.refs.length / T;
+  const g = new Float32Array(R * T * D);
+  const m = new Float64Array(D);
+  let value = 0;
+  for (let r = 0; r < R; r++) {
+    m.fill(0);
+    for (let k = 0; k < T; k++) {
+      const w = ego.weights[r * T + k];
+      const o = ego.refs[r * T + k] * D;
+      for (let d = 0; d < D; d++) m[d] += w * t.data[o + d];
+    }
+    for (let d = 0; d < D; d++) value += m[d] * m[d];
+    for (let k = 0; k < T; k++) {
+      const w = c * ego.weights[r * T + k];
+      const o = (r * T + k) * D;
+      for (let d = 0; d < D; d++) g[o + d] = w * m[d];
+    }
+  }
+  return { value: 0.5 * c * value, grads: [{ source, rows: ego.refs, grads: g }] };
+}

@@ -15,7 +15,7 @@ import type { Backbone, RowGradients, Sources } from '../models/types';
 import type { Rng } from '../rng';
 import type { StepBatch, StepResult, StepSettings, StepTemperature } from './types';
 import { ManyNegativeStep } from './many-negatives';
-import { hopL2 } from './hop-l2';
+import { hopL2, mixedEgoL2 } from './hop-l2';
 
 export function stepSettings(model: ModelConfig, opt: OptimizerConfig): StepSettings {
   return { cosine: model.score === 'cosine', userDropout: model.userDropout, l2: opt.l2, l2Mode: opt.l2Mode, l2Hops: opt.l2Layers === 'all', fused: model.fastPath };
@@ -137,7 +137,13 @@ export class TrainStep {
     // rather than differentiated by tfjs (same numbers, fewer kernels per step)
     const { l2, l2Mode } = this.s;
     const c = l2 > 0 && l2Mode !== 'none' ? (l2Mode === 'batch' ? l2 / B : l2) : 0;
-    const l2Items = negIdx.length ? concat(batch.pos, negIdx) : batch.pos;
+    // synthesised negatives with an ego mixture (MixGCF) are regularised on that mixture, not on an item row
+    const l2Items = negIdx.length && !synth?.ego ? concat(batch.pos, negIdx) : batch.pos;
+    if (c && synth?.ego) {
+      const m = mixedEgoL2(src, synth.ego, c);
+      lossValue += m.value;
+      rowGrads.push(...m.grads);
+    }
     if (c && this.s.l2Hops) {
       const h = hopL2(src, c, batch.users, l2Items);
       lossValue += h.value;
