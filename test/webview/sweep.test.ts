@@ -16,7 +16,7 @@ import { parameterImportance } from '../../src/scale/importance';
 import { SweepSession } from '../../src/extension/panels/sweep-session';
 import type { PanelRunStore } from '../../src/extension/panels/panel-session';
 import type { HostToWebview } from '../../src/protocol/webview';
-import { canvasStats, launch, settle } from './harness/browser';
+import { canvasStats, launch, newViewPage, settle } from './harness/browser';
 import { startHarness, type Harness } from './harness/server';
 
 const ROOT = process.env.RECLAB_ROOT ?? process.cwd();
@@ -58,15 +58,7 @@ after(async () => {
 
 /** Opens the sweep page and connects a real SweepSession to it: what it posts is delivered as VS Code would. */
 async function openSweep(file: string, opts: { theme?: string; width?: number; pollMs?: number } = {}): Promise<{ page: Page; errors: string[]; session: SweepSession }> {
-  const page = await browser.newPage({ viewport: { width: opts.width ?? 1280, height: 900 }, deviceScaleFactor: 1 });
-  const errors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error') errors.push(m.text());
-  });
-  page.on('pageerror', (e) => errors.push(String(e)));
-  page.on('response', (r) => {
-    if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
-  });
+  const { page, errors } = await newViewPage(browser, opts.width ?? 1280, 900);
   let chain = Promise.resolve();
   const session = new SweepSession({ file, store: folderStore(path.dirname(file)), pollMs: opts.pollMs ?? 0, minIntervalMs: 50, post: (m: HostToWebview) => {
     chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>)).catch(() => undefined);

@@ -15,7 +15,16 @@ export interface OpenedView {
 
 /** Opens a view page and waits until its charts have drawn. Console errors and CSP violations are collected. */
 export async function openView(browser: Browser, url: string, opts: { width?: number; height?: number; waitFor?: string } = {}): Promise<OpenedView> {
-  const page = await browser.newPage({ viewport: { width: opts.width ?? 1280, height: opts.height ?? 900 }, deviceScaleFactor: 1 });
+  const { page, errors } = await newViewPage(browser, opts.width ?? 1280, opts.height ?? 900);
+  await page.goto(url);
+  await page.waitForSelector(opts.waitFor ?? '.chart-card:not(.is-empty) canvas', { timeout: 15000 });
+  await settle(page);
+  return { page, errors };
+}
+
+/** A page of the given size that collects console errors, page errors and failed responses (CSP violations among them). */
+export async function newViewPage(browser: Browser, width: number, height: number): Promise<OpenedView> {
+  const page = await browser.newPage({ viewport: { width, height }, deviceScaleFactor: 1 });
   const errors: string[] = [];
   page.on('console', (m) => {
     if (m.type() === 'error') errors.push(m.text());
@@ -24,9 +33,6 @@ export async function openView(browser: Browser, url: string, opts: { width?: nu
   page.on('response', (r) => {
     if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`);
   });
-  await page.goto(url);
-  await page.waitForSelector(opts.waitFor ?? '.chart-card:not(.is-empty) canvas', { timeout: 15000 });
-  await settle(page);
   return { page, errors };
 }
 
