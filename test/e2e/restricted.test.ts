@@ -19,6 +19,7 @@ import type { Page } from 'playwright-core';
 import { missingPrerequisites, packageExtension, ROOT, runCommand, runRow, screenshot, startSession, waitForRow, type Session } from './harness';
 import { currentLease, procStat } from '../../src/runs/lease';
 import type { RunInfo } from '../../src/runs/format';
+import { alive } from '../fixtures/processes';
 
 const config = (name: string, epochs: number) => JSON.stringify({
   name,
@@ -48,15 +49,6 @@ function writeRunJson(runsDir: string, id: string, info: RunInfo): string {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   fs.writeFileSync(file, JSON.stringify(info, null, 2));
   return file;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /** RecLab engine processes started from this session's extension (none may ever exist here). */

@@ -18,6 +18,7 @@ import { RunWriter } from '../../src/runs/writer';
 import { readCheckpoint } from '../../src/engine/checkpoint';
 import { compareTable, runsCommand, trainCommand } from '../../src/cli/commands';
 import { ProcessManager } from '../../src/extension/host/manager';
+import { alive } from '../fixtures/processes';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-rel-'));
 
@@ -36,15 +37,6 @@ function writeRun(runsDir: string, id: string, info: unknown): string {
 /** A live process that is not a RecLab engine. */
 function sleeper(): ChildProcess {
   return spawn('sleep', ['300'], { stdio: 'ignore' });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 test('writeFileAtomic replaces a file whole; a failed write leaves the old file and no temp file', () => {
