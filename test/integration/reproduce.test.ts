@@ -83,19 +83,22 @@ test('reclab reproduce writes its results as it goes: rows pending, then running
     const seen: string[] = [];
     let code: number | null | undefined;
     void exited.then((c) => (code = c));
+    const look = (): void => {
+      if (!fs.existsSync(file)) return;
+      // written atomically: every read parses
+      const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
+      const state = r.rows.map((x) => `${x.id}:${x.status}`).join(' ');
+      if (seen[seen.length - 1] !== state) seen.push(state);
+      const md = fs.readFileSync(path.join(out, 'tiny.md'), 'utf8');
+      if (state.includes('running')) assert.match(md, /running…/);
+    };
     const deadline = Date.now() + 240_000;
     while (code === undefined && Date.now() < deadline) {
-      if (fs.existsSync(file)) {
-        // written atomically: every read parses
-        const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
-        const state = r.rows.map((x) => `${x.id}:${x.status}`).join(' ');
-        if (seen[seen.length - 1] !== state) seen.push(state);
-        const md = fs.readFileSync(path.join(out, 'tiny.md'), 'utf8');
-        if (state.includes('running')) assert.match(md, /running…/);
-      }
+      look();
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
     assert.equal(await exited, 0);
+    look(); // the last write may land between the last poll and the exit
     assert.ok(seen.includes('bpr-test:running bpr-valid:pending'), `states seen: ${seen.join(' → ')}`);
     assert.ok(seen.includes('bpr-test:finished bpr-valid:running'), `states seen: ${seen.join(' → ')}`);
     assert.equal(seen[seen.length - 1], 'bpr-test:finished bpr-valid:finished');
