@@ -16,6 +16,7 @@ import { KernelPool } from '../../src/engine/wasm/pool';
 import { createStep } from '../../src/engine/step/step';
 import { initBackend } from '../../src/engine/tensor/backend';
 import { bpr } from '../../src/engine/losses/bpr';
+import { ssm } from '../../src/engine/losses/ssm';
 import { Rng } from '../../src/engine/rng';
 import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
 import type { Interactions } from '../../src/engine/data/types';
@@ -160,6 +161,122 @@ test('the fused SpMM pass (y = Â·x; y += zs·z; f = (f + y)·fs) = the referen
       }
     }
   }
+});
+
+test('the fused SpMM pass over listed rows and with masked-out zero columns = the full pass, kernel and reference engines, 1 and 2 threads', () => {
+  const rng = new Rng(31);
+  const r = Array.from({ length: 50 }, () => Array.from({ length: 40 }, (_, i) => i).filter(() => rng.float() < 0.1));
+  const a = normalizedAdjacency(csrFromRows(r, 40));
+  for (const D of [8, 64, 3]) {
+    for (const threads of [1, 2]) {
+      KernelPool.configure(threads);
+      try {
+        const g = graphBuffers(a, D, 9);
+        const [x, y, z, f, yFull, fFull, fMasked, fListed] = g.buffers;
+        // x is zero except on a few rows, the ones the mask keeps
+        const live = new Set(Array.from({ length: 9 }, () => rng.int(a.nodes)));
+        x.fill(0);
+        for (const v of live) for (let d = 0; d < D; d++) x[v * D + d] = rng.normal();
+        z.set(Float32Array.from({ length: z.length }, () => rng.normal()));
+        f.set(Float32Array.from({ length: f.length }, () => rng.normal()));
+        fFull.set(f);
+        g.spmmFused(x, yFull, z, 0.5, fFull, 0.25);
+        // every row, masked: the same numbers bit for bit
+        for (const v of live) g.columnMask[v] = 1;
+        fMasked.set(f);
+        g.spmmFused(x, y, z, 0.5, fMasked, 0.25, 0, true);
+        g.columnMask.fill(0);
+        y.forEach((v, k) => assert.ok(Object.is(v, yFull[k]), `D=${D} T=${threads} masked y[${k}] ${v} vs ${yFull[k]}`));
+        fMasked.forEach((v, k) => assert.ok(Object.is(v, fFull[k]), `D=${D} T=${threads} masked f[${k}]`));
+        // listed rows only (out of order, both kinds of node): those rows as the full pass, the others untouched
+        const listed = [a.nodes - 1, 3, 17, 60, 0, 42];
+        g.rowList.set(listed);
+        y.fill(7);
+        fListed.set(f);
+        g.spmmFused(x, y, z, 0.5, fListed, 0.25, listed.length);
+        for (let v = 0; v < a.nodes; v++) {
+          for (let d = 0; d < D; d++) {
+            const k = v * D + d;
+            if (listed.includes(v)) {
+              assert.ok(Object.is(y[k], yFull[k]), `D=${D} T=${threads} listed y[${k}]`);
+              assert.ok(Object.is(fListed[k], fFull[k]), `D=${D} T=${threads} listed f[${k}]`);
+            } else {
+              assert.equal(y[k], 7, `D=${D} T=${threads} unlisted y[${k}] untouched`);
+              assert.equal(fListed[k], f[k], `D=${D} T=${threads} unlisted f[${k}] untouched`);
+            }
+          }
+        }
+      } finally {
+        KernelPool.configure(1);
+      }
+    }
+  }
+});
+
+test('the batch-row shortcuts (last layer for the batch rows only, backward\'s first product over the batch\'s columns) train bit for bit like every row; evaluation sees every row', () => {
+  const rng0 = new Rng(5);
+  const nU = 120, nI = 90;
+  const r = Array.from({ length: nU }, () => Array.from({ length: nI }, (_, i) => i).filter(() => rng0.float() < 0.06));
+  const data = csrFromRows(r, nI);
+  const adam: OptimizerConfig = { kind: 'adam', lr: 0.05, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
+  const bprLoss = bpr.create({ form: 'mean', reduction: 'mean' });
+  const ssmLoss = ssm.create({ reduction: 'mean', logQ: 'none', logQAlpha: 0.01 });
+  for (const [engine, D, score] of [['auto', 8, 'cosine'], ['auto', 64, 'dot'], ['reference', 3, 'dot']] as const) {
+    for (const threads of [1, 2]) {
+      KernelPool.configure(threads);
+      try {
+        const run = (everyRow: boolean): { ego: Float32Array; evalUsers: Float32Array; losses: number[] } => {
+          const cfg = modelCfg(3, score, D);
+          const m = new LightGcnModel(data, cfg, adam, new Rng(4), engine);
+          m.everyRow = everyRow;
+          const step = createStep(m, cfg, adam);
+          const rng = new Rng(8);
+          const losses: number[] = [];
+          for (let s = 0; s < 6; s++) {
+            const users = Int32Array.from({ length: 7 }, () => rng.int(nU));
+            const pos = Int32Array.from({ length: 7 }, () => rng.int(nI));
+            const negs = Int32Array.from({ length: 5 }, () => rng.int(nI));
+            const shared = s % 2 === 1 && D % 8 === 0;
+            const batch = shared
+              ? { users, pos, positivesPerRow: 1, neg: { layout: 'shared' as const, items: negs } }
+              : { users, pos, positivesPerRow: 1, neg: { layout: 'per-row' as const, n: 1, items: Int32Array.from(users, () => rng.int(nI)) } };
+            losses.push(step.run(batch, shared ? ssmLoss : bprLoss, { tau: 0.5 }, rng).loss);
+          }
+          return { ego: Float32Array.from([...m.users.data, ...m.items.data]), evalUsers: m.evalEmbeddings().users.slice(), losses };
+        };
+        const fast = run(false);
+        const every = run(true);
+        const at = `${engine} D=${D} T=${threads}`;
+        fast.losses.forEach((v, k) => assert.ok(Object.is(v, every.losses[k]), `${at} loss ${k}: ${v} vs ${every.losses[k]}`));
+        fast.ego.forEach((v, k) => assert.ok(Object.is(v, every.ego[k]), `${at} ego[${k}] ${v} vs ${every.ego[k]}`));
+        fast.evalUsers.forEach((v, k) => assert.ok(Object.is(v, every.evalUsers[k]), `${at} evaluation embedding [${k}]`));
+      } finally {
+        KernelPool.configure(1);
+      }
+    }
+  }
+});
+
+test('after a forward for the batch rows, a forward without rows completes the last layer: the same embeddings as one full pass', () => {
+  const rng0 = new Rng(6);
+  const nU = 80, nI = 70, D = 8;
+  const r = Array.from({ length: nU }, () => Array.from({ length: nI }, (_, i) => i).filter(() => rng0.float() < 0.07));
+  const data = csrFromRows(r, nI);
+  const cfg = modelCfg(2, 'dot', D);
+  const partial = new LightGcnModel(data, cfg, sgd(0), new Rng(2));
+  const full = new LightGcnModel(data, cfg, sgd(0), new Rng(2));
+  const need = { users: Int32Array.of(3, 9, 3), items: [Int32Array.of(1, 5), Int32Array.of(60)] };
+  const p = partial.forward(need);
+  const f = full.forward();
+  // the needed rows are right at once
+  for (const u of need.users) for (let d = 0; d < D; d++) assert.ok(Object.is(p.users.data[u * D + d], f.users.data[u * D + d]));
+  for (const i of [1, 5, 60]) for (let d = 0; d < D; d++) assert.ok(Object.is(p.items.data[i * D + d], f.items.data[i * D + d]));
+  // rows it already has: no more work; others: the rest of the layer
+  assert.equal(partial.forward({ users: Int32Array.of(9), items: [] }), p);
+  const all = partial.forward();
+  all.users.data.forEach((v, k) => assert.ok(Object.is(v, f.users.data[k]), `users[${k}]`));
+  all.items.data.forEach((v, k) => assert.ok(Object.is(v, f.items.data[k]), `items[${k}]`));
+  assert.equal(partial.propagations, 1, 'completing is not a new propagation');
 });
 
 test('LightGCN with Adam on the kernel (ego table, moments and gradient in the graph heap) trains like the plain path, 1 and 2 threads alike', () => {

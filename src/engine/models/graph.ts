@@ -49,12 +49,13 @@ export function normalizedAdjacency(r: Interactions): NormalizedAdjacency {
  * Y = Â·X for X, Y row-major [nodes × D] (Y must not alias X). The plain TypeScript reference of the product: the
  * tests check the kernels against it, and it runs where no kernel is available.
  */
-export function spmmReference(a: NormalizedAdjacency, x: Float32Array, y: Float32Array, D: number, rowStart = 0, rowEnd = a.nodes): void {
+export function spmmReference(a: NormalizedAdjacency, x: Float32Array, y: Float32Array, D: number, rowStart = 0, rowEnd = a.nodes, columnMask?: Uint8Array): void {
   const { indptr, indices, values } = a;
   for (let r = rowStart; r < rowEnd; r++) {
     const yo = r * D;
     y.fill(0, yo, yo + D);
     for (let k = indptr[r]; k < indptr[r + 1]; k++) {
+      if (columnMask && !columnMask[indices[k]]) continue;
       const w = values[k];
       const xo = indices[k] * D;
       for (let d = 0; d < D; d++) y[yo + d] += w * x[xo + d];

@@ -21,7 +21,7 @@ import { AdamKernelStorage } from '../tensor/adam-kernel';
 import type { ModelConfig, OptimizerConfig } from '../config/types';
 import type { Interactions } from '../data/types';
 import type { Rng } from '../rng';
-import type { Backbone, BackboneSpec, EgoL2, RowGradients, Sources } from './types';
+import type { Backbone, BackboneSpec, EgoL2, RowGradients, RowNeed, Sources } from './types';
 import { normalizedAdjacency, type NormalizedAdjacency } from './graph';
 import { graphBuffers, type GraphBuffers } from './spmm';
 
@@ -52,12 +52,23 @@ export class LightGcnModel implements Backbone {
   private touched: Int32Array[] = [];
   private readonly g: GraphBuffers;
   private stale = true;
+  /**
+   * After forward(rows): the last layer (and the final embeddings) hold only these nodes (a byte per node, 1 = done;
+   * the array is `done`, reused); null when every row is right.
+   */
+  private partial: Uint8Array | null = null;
+  private done: Uint8Array | null = null;
   /** the product's engine: the SIMD kernel, or the plain reference when D is not a multiple of 4 */
   get spmmEngine(): GraphBuffers['engine'] {
     return this.g.engine;
   }
   /** propagations so far (tests, benchmarks) */
   propagations = 0;
+  /**
+   * Propagate every row of the last layer and read every column in backward's first product, as before the batch-row
+   * shortcuts (benchmarks and tests compare the two; the numbers are the same).
+   */
+  everyRow = false;
 
   constructor(
     train: Interactions,
@@ -119,17 +130,71 @@ export class LightGcnModel implements Backbone {
     this.opt.lr = v;
   }
 
-  /** Propagates the current ego embeddings (once per parameter change): each layer one fused pass. */
-  forward(): Sources {
-    if (!this.stale) return this.sources;
+  /**
+   * Propagates the current ego embeddings (once per parameter change): each layer one fused pass. With `rows` (the
+   * step's batch), the last layer and the final mean are computed for those nodes only — the step reads nothing else,
+   * and the last layer is one of the step's six products (measured in docs/benchmarks.md); a later forward() without
+   * rows completes the other nodes, with the same numbers as one full pass.
+   */
+  forward(rows?: RowNeed): Sources {
     const L = this.layers;
+    if (!this.stale) {
+      if (this.partial && !(rows && this.covers(rows))) this.completeLastLayer();
+      return this.sources;
+    }
+    this.partial = null;
     if (L > 0) {
       this.final.set(this.hop[0]);
-      for (let l = 1; l <= L; l++) this.g.spmmFused(this.hop[l - 1], this.hop[l], null, 0, this.final, l === L ? this.combine : 1);
+      for (let l = 1; l < L; l++) this.g.spmmFused(this.hop[l - 1], this.hop[l], null, 0, this.final, 1);
+      const n = rows && !this.everyRow ? this.listRows(rows) : 0;
+      // a batch that touches most nodes gains nothing from the list
+      if (n > 0 && n < this.nodes / 2) {
+        this.g.spmmFused(this.hop[L - 1], this.hop[L], null, 0, this.final, this.combine, n);
+        this.partial = this.done ??= new Uint8Array(this.nodes);
+        this.partial.set(this.g.columnMask);
+      } else this.g.spmmFused(this.hop[L - 1], this.hop[L], null, 0, this.final, this.combine);
+      this.g.columnMask.fill(0);
     }
     this.stale = false;
     this.propagations++;
     return this.sources;
+  }
+
+  /** The distinct nodes of `rows` into the graph's row list (marked in its column mask); returns their count. */
+  private listRows(rows: RowNeed): number {
+    const mark = this.g.columnMask;
+    const list = this.g.rowList;
+    let n = 0;
+    const add = (ids: Int32Array, base: number): void => {
+      for (let k = 0; k < ids.length; k++) {
+        const v = ids[k] + base;
+        if (!mark[v]) {
+          mark[v] = 1;
+          list[n++] = v;
+        }
+      }
+    };
+    add(rows.users, 0);
+    for (const items of rows.items) add(items, this.nUsers);
+    return n;
+  }
+
+  private covers(rows: RowNeed): boolean {
+    const done = this.partial!;
+    for (let k = 0; k < rows.users.length; k++) if (!done[rows.users[k]]) return false;
+    for (const items of rows.items) for (let k = 0; k < items.length; k++) if (!done[items[k] + this.nUsers]) return false;
+    return true;
+  }
+
+  /** The last layer and the final mean for the nodes a partial forward left out. */
+  private completeLastLayer(): void {
+    const done = this.partial!;
+    const list = this.g.rowList;
+    let n = 0;
+    for (let v = 0; v < this.nodes; v++) if (!done[v]) list[n++] = v;
+    const L = this.layers;
+    if (n) this.g.spmmFused(this.hop[L - 1], this.hop[L], null, 0, this.final, this.combine, n);
+    this.partial = null;
   }
 
   /** Scorer for samplers: scores with the propagated embeddings (training score: dot or cosine). */
@@ -189,9 +254,26 @@ export class LightGcnModel implements Backbone {
       x.set(gFinal);
       addRows(x, direct[L]);
     }
+    // the first product's operand is non-zero on the batch's rows only: the kernel skips the other columns, so it
+    // reads a few thousand rows instead of every node's (the same sums; measured in docs/benchmarks.md)
+    let sparseRows = 0;
+    if (L > 0 && !this.everyRow) {
+      const mark = this.g.columnMask;
+      const add = (rows: Int32Array): void => {
+        for (let r = 0; r < rows.length; r++) {
+          if (!mark[rows[r]]) sparseRows++;
+          mark[rows[r]] = 1;
+        }
+      };
+      for (const rows of this.touched) add(rows);
+      for (const g of direct[L]) add(g.rows);
+      if (sparseRows >= this.nodes / 2) mark.fill(0);
+    }
     for (let l = L - 1; l >= 0; l--) {
       const y = l === 0 ? gEgo : x === this.gScratch[0] ? this.gScratch[1] : this.gScratch[0];
-      this.g.spmmFused(x, y, gFinal, 1, null, 0);
+      const masked = l === L - 1 && sparseRows > 0 && sparseRows < this.nodes / 2;
+      this.g.spmmFused(x, y, gFinal, 1, null, 0, 0, masked);
+      if (masked) this.g.columnMask.fill(0);
       addRows(y, direct[l]);
       x = y;
     }

@@ -58,8 +58,13 @@ export interface Backbone extends Scorer {
   readonly dim: number;
   /** learning rate of every parameter (model selection decays it) */
   lr: number;
-  /** the embeddings of the current parameters; cached until the parameters change (graphs propagate here) */
-  forward(): Sources;
+  /**
+   * The embeddings of the current parameters; cached until the parameters change (graphs propagate here). With
+   * `rows`, only those rows of `users` / `items` (and of every hop source) need to be right until the next backward
+   * or the next forward without rows: a graph may then skip the rest of its last layer. A step that knows every row it
+   * will read passes them; everyone else calls forward() and gets every row.
+   */
+  forward(rows?: RowNeed): Sources;
   /**
    * Applies one optimiser update from the row gradients of the sources plus the L2 term; returns the L2 term's value
    * (added to the step's loss).
@@ -76,6 +81,12 @@ export interface Backbone extends Scorer {
   parameters(): { users: Float32Array; items: Float32Array };
   /** overwrites the trainable tables (warm start, reloading the best epoch); the optimiser state is kept */
   load(p: { users: Float32Array; items: Float32Array }): void;
+}
+
+/** The rows a step will read: user ids, and item ids in one or more arrays (positives, negatives). */
+export interface RowNeed {
+  users: Int32Array;
+  items: Int32Array[];
 }
 
 /** What a backbone is built from. */

@@ -27,8 +27,8 @@ export class ManyNegativeStep {
     const neg = batch.neg;
     const form = loss.fused;
     if (!this.s.fused || !form || (neg.layout === 'per-row' && neg.synth) || !fusedShapeSupported(this.backbone.dim, batch.positivesPerRow, neg.layout, !!batch.logQ)) return null;
-    const src = this.backbone.forward();
     const negItems = neg.layout === 'in-batch' ? (neg.extra ?? new Int32Array(0)) : neg.items;
+    const src = this.backbone.forward({ users: batch.users, items: [batch.pos, negItems] });
     const out = this.kernels.step({
       users: batch.users, pos: batch.pos, negItems, layout: neg.layout, mask: neg.layout === 'per-row' ? undefined : neg.mask,
       perRow: neg.layout === 'per-row' ? neg.n : undefined,

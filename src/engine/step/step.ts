@@ -38,13 +38,14 @@ export class TrainStep {
     if (fused) return fused;
     const many = this.manyNegatives.run(batch, loss, temp, rng);
     if (many) return many;
-    const src = this.backbone.forward();
     const D = this.backbone.dim;
     const B = batch.users.length;
     const P = batch.positivesPerRow;
     const neg = batch.neg;
     const synth = neg.layout === 'per-row' ? neg.synth : undefined;
     const negIdx = neg.layout === 'per-row' ? neg.items : neg.layout === 'shared' ? neg.items : (neg.extra ?? new Int32Array(0));
+    // the rows this step reads (synthesised negatives reference hop rows of their own: then every row)
+    const src = this.backbone.forward(synth ? undefined : { users: batch.users, items: [batch.pos, negIdx] });
     const uRows = src.users.gather(batch.users);
     const pRows = src.items.gather(batch.pos);
     const nRows = synth ? gatherSynthesised(src, synth, negIdx.length, D) : src.items.gather(negIdx);

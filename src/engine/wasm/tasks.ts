@@ -37,9 +37,9 @@ export interface MfDotExports {
 }
 
 export interface SpmmExports {
-  spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number): void;
-  spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number): void;
-  spmmFused(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number, z: number, zs: number, f: number, fs: number): void;
+  spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number, mask: number): void;
+  spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, mask: number): void;
+  spmmFused(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number, z: number, zs: number, f: number, fs: number, list: number, mask: number): void;
 }
 
 /** The kernels bound to one memory, and float views of it. */
@@ -160,8 +160,8 @@ export const TASKS: Record<string, Task> = {
     const [indptr, indices, values, x, y, rows, rb] = a;
     const [from, to] = nonZeroShare(k, indptr, rows, t, T);
     if (to <= from) return;
-    if (rb === 256) k.spmm.spmm64(indptr, indices, values, x, y, from, to);
-    else k.spmm.spmm(indptr, indices, values, x, y, from, to, rb);
+    if (rb === 256) k.spmm.spmm64(indptr, indices, values, x, y, from, to, 0);
+    else k.spmm.spmm(indptr, indices, values, x, y, from, to, rb, 0);
   },
 
   /** dense Adam over a share of the table's rows: w m v g slots rows rb b1 b2 step eps */
@@ -172,12 +172,13 @@ export const TASKS: Record<string, Task> = {
 
   /**
    * Y = A·X with LightGCN's fused epilogue per row (kernels/spmm.wat spmmFused): y += zs·z, f = (f + y)·fs; z / f = 0
-   * skip. indptr indices values x y rows rb z zs f fs
+   * skip. indptr indices values x y rows rb z zs f fs list count mask: list ≠ 0 computes the `count` rows listed there
+   * (shared by position), otherwise rows [0, rows) shared by non-zeros; mask ≠ 0 skips the columns whose byte is 0.
    */
   spmmFused(k, a, t, T) {
-    const [indptr, indices, values, x, y, rows, rb, z, zs, f, fs] = a;
-    const [from, to] = nonZeroShare(k, indptr, rows, t, T);
-    if (to > from) k.spmm.spmmFused(indptr, indices, values, x, y, from, to, rb, z, zs, f, fs);
+    const [indptr, indices, values, x, y, rows, rb, z, zs, f, fs, list, count, mask] = a;
+    const [from, to] = list ? share(count, t, T) : nonZeroShare(k, indptr, rows, t, T);
+    if (to > from) k.spmm.spmmFused(indptr, indices, values, x, y, from, to, rb, z, zs, f, fs, list, mask);
   },
 
   /** per-row negatives' scores over a share of the batch rows (kernels/rows.wat groupDots): u n S B K sb rb */

@@ -1,15 +1,17 @@
 ;; Sparse × dense product Y = A·X of a CSR matrix (graph backbones' Â·E, models/lightgcn.ts), float32 SIMD.
 ;; A: $indptr (i32 × rows+1), $indices (i32 × nnz, column ids), $values (f32 × nnz); X, Y row-major with $rb bytes a
 ;; row ($rb a multiple of 16). Computes rows [$r0, $r1) of Y, so a pool of threads can split the rows; Y must not
-;; alias X. An empty row gives zeros. Byte offsets throughout. Checked against the plain loop of models/graph.ts
+;; alias X. An empty row gives zeros. Byte offsets throughout. $mask ≠ 0: a byte per column (node); columns whose byte
+;; is 0 are skipped — the caller knows their X rows are zero (LightGCN's first backward product, whose operand is
+;; non-zero on the batch rows only), so the product reads only the rows that can contribute, with the same result. Checked against the plain loop of models/graph.ts
 ;; (test/unit/models-lightgcn.test.ts).
 (module
   (import "env" "mem" (memory 1 65536 shared))
 
   ;; any width: the row's sums are kept in Y itself (one row, in L1) while the non-zeros stream by
   (func $spmm (export "spmm") (param $indptr i32) (param $indices i32) (param $values i32) (param $x i32) (param $y i32)
-                        (param $r0 i32) (param $r1 i32) (param $rb i32)
-    (local $r i32) (local $k i32) (local $kEnd i32) (local $j i32) (local $yo i32) (local $xo i32) (local $w v128)
+                        (param $r0 i32) (param $r1 i32) (param $rb i32) (param $mask i32)
+    (local $r i32) (local $k i32) (local $kEnd i32) (local $j i32) (local $yo i32) (local $xo i32) (local $w v128) (local $c i32)
     (local.set $r (local.get $r0))
     (block $done (loop $row
       (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
@@ -25,9 +27,11 @@
       (block $rowDone (loop $nz
         (br_if $rowDone (i32.ge_u (local.get $k) (local.get $kEnd)))
         (local.set $w (v128.load32_splat (i32.add (local.get $values) (i32.shl (local.get $k) (i32.const 2)))))
-        (local.set $xo (i32.add (local.get $x)
-          (i32.mul (i32.load (i32.add (local.get $indices) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rb))))
-        (local.set $j (i32.const 0))
+        (local.set $c (i32.load (i32.add (local.get $indices) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $xo (i32.add (local.get $x) (i32.mul (local.get $c) (local.get $rb))))
+        ;; a masked-out column: its row is zero, skip it (j starts at rb, so the lane loop does nothing)
+        (local.set $j (select (local.get $rb) (i32.const 0)
+          (i32.and (i32.ne (local.get $mask) (i32.const 0)) (i32.eqz (i32.load8_u (i32.add (local.get $mask) (local.get $c)))))))
         (block $lanesDone (loop $lane
           (br_if $lanesDone (i32.ge_u (local.get $j) (local.get $rb)))
           (v128.store (i32.add (local.get $yo) (local.get $j))
@@ -43,8 +47,8 @@
   ;; 64 floats a row (the papers' D = 64): the row's sums live in 16 registers, each non-zero is one weight splat and
   ;; 16 loads of X's row — no loads or stores of Y inside the row
   (func $spmm64 (export "spmm64") (param $indptr i32) (param $indices i32) (param $values i32) (param $x i32) (param $y i32)
-                          (param $r0 i32) (param $r1 i32)
-    (local $r i32) (local $k i32) (local $kEnd i32) (local $yo i32) (local $xo i32) (local $w v128)
+                          (param $r0 i32) (param $r1 i32) (param $mask i32)
+    (local $r i32) (local $k i32) (local $kEnd i32) (local $yo i32) (local $xo i32) (local $w v128) (local $c i32)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $a9 v128) (local $a10 v128) (local $a11 v128) (local $a12 v128) (local $a13 v128) (local $a14 v128) (local $a15 v128)
     (local.set $r (local.get $r0))
     (block $done (loop $row
@@ -69,9 +73,12 @@
       (local.set $kEnd (i32.load offset=4 (i32.add (local.get $indptr) (i32.shl (local.get $r) (i32.const 2)))))
       (block $rowDone (loop $nz
         (br_if $rowDone (i32.ge_u (local.get $k) (local.get $kEnd)))
+        (local.set $c (i32.load (i32.add (local.get $indices) (i32.shl (local.get $k) (i32.const 2)))))
         (local.set $w (v128.load32_splat (i32.add (local.get $values) (i32.shl (local.get $k) (i32.const 2)))))
-        (local.set $xo (i32.add (local.get $x)
-          (i32.shl (i32.load (i32.add (local.get $indices) (i32.shl (local.get $k) (i32.const 2)))) (i32.const 8))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        ;; a masked-out column: its row is zero, skip it
+        (br_if $nz (i32.and (i32.ne (local.get $mask) (i32.const 0)) (i32.eqz (i32.load8_u (i32.add (local.get $mask) (local.get $c))))))
+        (local.set $xo (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 8))))
         (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $xo)))))
         (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $w) (v128.load offset=16 (local.get $xo)))))
         (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $w) (v128.load offset=32 (local.get $xo)))))
@@ -88,7 +95,6 @@
         (local.set $a13 (f32x4.add (local.get $a13) (f32x4.mul (local.get $w) (v128.load offset=208 (local.get $xo)))))
         (local.set $a14 (f32x4.add (local.get $a14) (f32x4.mul (local.get $w) (v128.load offset=224 (local.get $xo)))))
         (local.set $a15 (f32x4.add (local.get $a15) (f32x4.mul (local.get $w) (v128.load offset=240 (local.get $xo)))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
         (br $nz)))
       (local.set $yo (i32.add (local.get $y) (i32.shl (local.get $r) (i32.const 8))))
       (v128.store offset=0 (local.get $yo) (local.get $a0))
@@ -128,25 +134,29 @@
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
       (br $lane))))
 
-  ;; rows [$r0, $r1) of Y = A·X, each followed by the epilogue over Z ($z, scale $zs) and F ($f, scale $fs); $z / $f
-  ;; = 0 skips that part. Any width ($rb a multiple of 16); D = 64 takes the register kernel.
+  ;; rows [$r0, $r1) of Y = A·X — or, with $list ≠ 0, the rows $list[$r0 .. $r1) (i32 row ids: LightGCN's last forward
+  ;; layer for the batch's rows only) —, each followed by the epilogue over Z ($z, scale $zs) and F ($f, scale $fs);
+  ;; $z / $f = 0 skips that part; $mask as in $spmm. Any width ($rb a multiple of 16); D = 64 takes the register kernel.
   (func (export "spmmFused") (param $indptr i32) (param $indices i32) (param $values i32) (param $x i32) (param $y i32)
                              (param $r0 i32) (param $r1 i32) (param $rb i32)
-                             (param $z i32) (param $zs f32) (param $f i32) (param $fs f32)
-    (local $r i32) (local $o i32)
-    (local.set $r (local.get $r0))
+                             (param $z i32) (param $zs f32) (param $f i32) (param $fs f32) (param $list i32) (param $mask i32)
+    (local $i i32) (local $r i32) (local $o i32)
+    (local.set $i (local.get $r0))
     (block $done (loop $row
-      (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
+      (br_if $done (i32.ge_u (local.get $i) (local.get $r1)))
+      (if (local.get $list)
+        (then (local.set $r (i32.load (i32.add (local.get $list) (i32.shl (local.get $i) (i32.const 2))))))
+        (else (local.set $r (local.get $i))))
       (if (i32.eq (local.get $rb) (i32.const 256))
         (then (call $spmm64 (local.get $indptr) (local.get $indices) (local.get $values) (local.get $x) (local.get $y)
-                            (local.get $r) (i32.add (local.get $r) (i32.const 1))))
+                            (local.get $r) (i32.add (local.get $r) (i32.const 1)) (local.get $mask)))
         (else (call $spmm (local.get $indptr) (local.get $indices) (local.get $values) (local.get $x) (local.get $y)
-                          (local.get $r) (i32.add (local.get $r) (i32.const 1)) (local.get $rb))))
+                          (local.get $r) (i32.add (local.get $r) (i32.const 1)) (local.get $rb) (local.get $mask))))
       (local.set $o (i32.mul (local.get $r) (local.get $rb)))
       (call $epilogue (i32.add (local.get $y) (local.get $o))
                       (select (i32.add (local.get $z) (local.get $o)) (i32.const 0) (local.get $z)) (local.get $zs)
                       (select (i32.add (local.get $f) (local.get $o)) (i32.const 0) (local.get $f)) (local.get $fs)
                       (local.get $rb))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
       (br $row))))
 )
