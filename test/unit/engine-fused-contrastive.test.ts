@@ -1,7 +1,8 @@
 /**
  * The fused many-negative step (tensor/fused-contrastive.ts via step/many-negatives.ts) against the tfjs autograd
  * step: from the same tables, several Adam steps with duplicate users and items, for every loss with a fused form
- * (SSM, Adap-τ, CCL, K-pair BPR), shared and in-batch negatives, with and without a sampler mask, cosine with user
+ * (SSM with and without the logQ correction, Adap-τ, CCL, MMCL, the GDNS group hinge, K-pair BPR), shared, in-batch and
+ * per-row negatives, with and without a sampler mask, cosine with user
  * dropout and dot scores, per-row temperatures, negatives not a multiple of the 8-column tile — the same losses,
  * per-row losses and tables (up to float rounding), and no tfjs tensor in the fused step. Plus finite differences of
  * the fused loss with respect to table entries.
@@ -14,7 +15,7 @@ import { csrFromRows } from '../fixtures/data/helpers';
 import { createStep, type TrainStep } from '../../src/engine/step/step';
 import { initBackend, tf } from '../../src/engine/tensor/backend';
 import { lossSpec } from '../../src/engine/losses/registry';
-import { FusedContrastiveStep } from '../../src/engine/tensor/fused-contrastive';
+import { FusedContrastiveStep, fusedShapeSupported } from '../../src/engine/tensor/fused-contrastive';
 import { Rng } from '../../src/engine/rng';
 import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
 import type { Loss } from '../../src/engine/losses/types';
@@ -50,6 +51,8 @@ interface Case {
   masked: boolean;
   temp: (rng: Rng) => StepTemperature;
   lazy?: boolean;
+  /** the batch carries a logQ correction (random log q per positive and per column) */
+  logQ?: boolean;
 }
 
 const tauRows = (rng: Rng): Float32Array => Float32Array.from({ length: B }, () => 0.1 + 0.2 * rng.float());
@@ -72,9 +75,35 @@ const cases: Case[] = [
     temp: (rng) => ({ tau: 0.2, tauPerRow: tauRows(rng), posInvTau: 7, wantsPerRowLoss: true }) },
   { name: 'CCL w 150, per-row 6', loss: makeLoss('ccl', { margin: 0.2 }), score: 'cosine', layout: 'per-row', N: 6, masked: false, temp: () => ({ tau: 1 }) },
   { name: 'K-pair BPR, per-row 3, dot', loss: makeLoss('bpr', { form: 'kpair' }), score: 'dot', layout: 'per-row', N: 3, masked: false, temp: () => ({ tau: 0.1 }) },
+  // MMCL: several (margin, weight) hinges; margins straddling the scores so every term is active somewhere
+  { name: 'MMCL 3 margins, shared 24, dense Adam', loss: makeLoss('mmcl', { margins: [0.4, 0.1, -0.3], weights: [15, 5, 1] }), score: 'cosine', layout: 'shared', N: 24, masked: false, lazy: false, temp: () => ({ tau: 1 }) },
+  { name: 'MMCL 2 margins, in-batch + 3 extra masked', loss: makeLoss('mmcl', { margins: [0.2, -0.2], weights: [10, 2] }), score: 'cosine', layout: 'in-batch', N: 3, masked: true, temp: () => ({ tau: 1 }) },
+  { name: 'MMCL defaults, per-row 7', loss: makeLoss('mmcl', { margins: [0.3, 0, -0.3], weights: [150, 50, 10] }), score: 'cosine', layout: 'per-row', N: 7, masked: false, temp: () => ({ tau: 1 }) },
+  // the GDNS group hinge with one positive: Σ_j max(0, s_j − s⁺ + γ), a margin relative to the positive
+  { name: 'GDNS hinge γ 0.5, shared 13, dot', loss: makeLoss('gdns-hinge', { margin: 0.5 }), score: 'dot', layout: 'shared', N: 13, masked: false, temp: () => ({ tau: 1 }) },
+  { name: 'GDNS hinge pairs mean, sum over rows, shared 10 masked, cosine', loss: makeLoss('gdns-hinge', { margin: 0.3, pairs: 'mean', reduction: 'sum' }), score: 'cosine', layout: 'shared', N: 10, masked: true, temp: () => ({ tau: 1 }) },
+  { name: 'GDNS hinge, in-batch + 2 extra, cosine', loss: makeLoss('gdns-hinge', { margin: 0.2 }), score: 'cosine', layout: 'in-batch', N: 2, masked: false, temp: () => ({ tau: 1 }) },
+  { name: 'GDNS hinge pairs mean, per-row 5, dot', loss: makeLoss('gdns-hinge', { margin: 0.4, pairs: 'mean' }), score: 'dot', layout: 'per-row', N: 5, masked: false, temp: () => ({ tau: 1 }) },
+  // SSM with the logQ correction: log q per column (shared, in-batch) or per entry (per-row), and the positive's own
+  { name: 'SSM logQ, shared 13 masked, cosine', loss: makeLoss('ssm', { logQ: 'exact' }), score: 'cosine', layout: 'shared', N: 13, masked: true, logQ: true, temp: () => ({ tau: 0.2 }) },
+  { name: 'SSM logQ sum + per-row loss, in-batch + 4 extra, dot', loss: makeLoss('ssm', { logQ: 'exact', reduction: 'sum' }), score: 'dot', layout: 'in-batch', N: 4, masked: false, logQ: true,
+    temp: () => ({ tau: 0.5, wantsPerRowLoss: true }) },
+  { name: 'SSM logQ per-user τ, per-row 6, cosine', loss: makeLoss('ssm', { logQ: 'streaming' }), score: 'cosine', layout: 'per-row', N: 6, masked: false, logQ: true,
+    temp: (rng) => ({ tau: 0.2, tauPerRow: tauRows(rng) }) },
 ];
 
-function makeBatch(c: Case, rng: Rng): { users: Int32Array; pos: Int32Array; positivesPerRow: number; neg: NegativeBatch } {
+type Batch = Parameters<TrainStep['run']>[0];
+
+function makeBatch(c: Case, rng: Rng): Batch {
+  const batch = makeBatchRows(c, rng);
+  if (!c.logQ) return batch;
+  // log q in [−8, −2], as a sampler's log-probabilities; the columns as LogQCorrection lays them out
+  const logq = (n: number): Float32Array => Float32Array.from({ length: n }, () => -2 - 6 * rng.float());
+  const columns = batch.neg.layout === 'per-row' ? B * c.N : batch.neg.layout === 'shared' ? c.N : B + c.N;
+  return { ...batch, logQ: { pos: logq(B), neg: logq(columns) } };
+}
+
+function makeBatchRows(c: Case, rng: Rng): Batch {
   // few users and items for many rows: duplicates within a step, and items that are both positive and negative
   const users = Int32Array.from({ length: B }, () => rng.int(nU / 3));
   const pos = Int32Array.from({ length: B }, () => rng.int(nI / 3));
@@ -175,14 +204,24 @@ test('the fused step leaves synthesised per-row negatives, several positives, lo
   const synth = { terms: 1, termSources: ['items'], refs: Int32Array.from({ length: 8 }, (_, k) => 10 + k), weights: new Float32Array(8).fill(1) };
   assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 2, items: Int32Array.from({ length: 8 }, (_, k) => 10 + k), synth } }), 1, 'synthesised per-row rows: tfjs');
   assert.equal(tfjsCalls(true, 'ssm', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }), 1, 'two positives: tfjs');
-  assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: shared, logQ: { pos: new Float32Array(4), neg: new Float32Array(3) } }), 1, 'logQ: tfjs');
+  assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: shared, logQ: { pos: new Float32Array(4), neg: new Float32Array(3) } }, { logQ: 'exact' }), 0, 'SSM with logQ: fused');
+  assert.equal(tfjsCalls(true, 'is-softmax', { users, pos, positivesPerRow: 1, neg: shared, logQ: { pos: new Float32Array(4), neg: new Float32Array(3) } }), 1, 'importance-sampled softmax: tfjs');
+  assert.ok(!fusedShapeSupported(16, 1, 'shared', true, makeLoss('ccl').fused!), 'a form that does not take logQ refuses a batch with it');
   assert.equal(tfjsCalls(true, 'bpr', { users, pos, positivesPerRow: 1, neg: shared }), 1, 'BPR mean form has no fused form: tfjs');
+  assert.equal(tfjsCalls(true, 'mmcl', { users, pos, positivesPerRow: 1, neg: shared }), 0, 'MMCL: fused');
+  assert.equal(tfjsCalls(true, 'gdns-hinge', { users, pos, positivesPerRow: 1, neg: shared }), 0, 'GDNS hinge, one positive: fused');
+  assert.equal(tfjsCalls(true, 'gdns-hinge', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }, { positives: 2 }), 1, 'GDNS hinge, a group of 2 positives: tfjs');
+  assert.equal(tfjsCalls(true, 'mscl', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: { layout: 'in-batch' } }, { positives: 2 }), 1, 'MSCL: tfjs');
 });
 
-test('finite differences: the fused gradients of SSM (per-row τ), CCL, Adap-τ (β0) and K-pair BPR (dot) match central differences of the fused loss, through dropout', () => {
+test('finite differences: the fused gradients of SSM (per-row τ, ± logQ), CCL, MMCL, the GDNS hinge (dot), Adap-τ (β0) and K-pair BPR (dot) match central differences of the fused loss, through dropout', () => {
   const rng = new Rng(21);
   const Dd = 8, nu = 6, ni = 9, b = 5, n = 7;
-  for (const [lossName, opts, cosine] of [['ssm', {}, true], ['ccl', { margin: 0.1 }, true], ['adap-tau', {}, true], ['bpr', { form: 'kpair' }, false]] as const) {
+  const logQ = { pos: Float32Array.from({ length: b }, (_, r) => -3 - 0.5 * r), neg: Float32Array.from({ length: n }, (_, j) => -2 - 0.7 * j) };
+  for (const [lossName, opts, cosine] of [
+    ['ssm', {}, true], ['ccl', { margin: 0.1 }, true], ['adap-tau', {}, true], ['bpr', { form: 'kpair' }, false],
+    ['ssm', { logQ: 'exact' }, true], ['mmcl', { margins: [0.3, 0, -0.4], weights: [3, 2, 1] }, true], ['gdns-hinge', { margin: 0.5 }, false],
+  ] as const) {
     const loss = makeLoss(lossName, opts);
     const U = Float32Array.from({ length: nu * Dd }, () => rng.normal() * 0.5);
     const I = Float32Array.from({ length: ni * Dd }, () => rng.normal() * 0.5);
@@ -195,6 +234,7 @@ test('finite differences: the fused gradients of SSM (per-row τ), CCL, Adap-τ 
       const o = kernel.step({
         users, pos, negItems: negs, layout: 'shared', userTable: U, itemTable: I, dim: Dd, cosine, dropout: 0.2, rng: new Rng(5),
         form: loss.fused!, tau: 0.4, tauPerRow: lossName === 'ssm' || lossName === 'adap-tau' ? tauPerRow : undefined, posInvTau: lossName === 'adap-tau' ? 3 : undefined,
+        logQ: 'logQ' in opts ? logQ : undefined,
       });
       return { loss: o.loss, gu: Float32Array.from(o.userGrads), gi: Float32Array.from(o.itemGrads), ids: Int32Array.from(o.itemIds) };
     };

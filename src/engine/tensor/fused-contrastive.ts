@@ -5,9 +5,11 @@
  *
  * For dot or cosine scores, one positive per row and negatives shared by the batch, in-batch (the other rows'
  * positives, plus optional extra items) or per row (each row its own K, the Adap-τ reference's layout), with a loss
- * whose reduction has one of two forms (Loss.fused):
- *   softmax  ℓ_b = log(e^{z⁺} [if the positive is in the denominator] + Σ_j e^{s_b·S_bj}) − z⁺      SSM, Adap-τ, K-pair BPR
- *   hinge    ℓ_b = max(0, 1 − S⁺_b) + w·mean_j max(0, S_bj − m)  (w null: the sum)                 CCL
+ * whose reduction has one of two forms (Loss.fused, losses/types.ts has them in full):
+ *   softmax  ℓ_b = log(e^{z⁺} [if the positive is in the denominator] + Σ_j e^{s_b·S_bj − log q_j}) − z⁺,
+ *            z⁺ = β·S⁺_b − log q⁺_b (log q: the logQ correction, 0 without it)       SSM (± logQ), Adap-τ, K-pair BPR
+ *   hinge    ℓ_b = [max(0, 1 − S⁺_b)] + A_j Σ_p w_p·max(0, S_bj − o_b − m_p), A = mean or sum over the negatives,
+ *            o_b = S⁺_b for a margin relative to the positive, else 0                 CCL, MMCL, GDNS group hinge
  * One step (B rows, N negatives padded to a multiple of 8, D a multiple of 8):
  *   gather rows → dropout on the user rows → normalise (cosine) → S = Û·N̂ᵀ (gemm, N̂ᵀ is a copy of the small
  *   [N × D] operand) → per row: reduction, loss and ∂ℓ/∂S in place over S → ∂Û = ∂S·N̂, ∂N̂ = ∂Sᵀ·Û (gemm reading
@@ -46,6 +48,11 @@ export interface FusedStepInput {
   tauPerRow?: Float32Array;
   posInvTau?: number;
   wantPerRow?: boolean;
+  /**
+   * the logQ correction (softmax form with `logQ`): log q of each positive [B] and of the negative columns — one per
+   * column for shared and in-batch (in-batch: the B positives then the extra items), [B × K] per row
+   */
+  logQ?: { pos: Float32Array; neg: Float32Array };
 }
 
 export interface FusedStepOutput {
@@ -58,9 +65,10 @@ export interface FusedStepOutput {
   itemGrads: Float32Array;
 }
 
-/** Whether a step can take the fused path (besides the loss having a fused form). */
-export function fusedShapeSupported(dim: number, positivesPerRow: number, layout: string, hasLogQ: boolean): boolean {
-  return dim % 8 === 0 && positivesPerRow === 1 && (layout === 'shared' || layout === 'in-batch' || layout === 'per-row') && !hasLogQ;
+/** Whether a step can take the fused path with this loss form (a logQ correction only where the form takes it). */
+export function fusedShapeSupported(dim: number, positivesPerRow: number, layout: string, hasLogQ: boolean, form: FusedLossForm): boolean {
+  const logQ = !hasLogQ || (form.kind === 'softmax' && !!form.logQ);
+  return dim % 8 === 0 && positivesPerRow === 1 && (layout === 'shared' || layout === 'in-batch' || layout === 'per-row') && logQ;
 }
 
 /**
@@ -68,33 +76,36 @@ export function fusedShapeSupported(dim: number, positivesPerRow: number, layout
  * number of score columns of a row (padded: Np), R the negative rows gathered (shared, in-batch: N; per-row: B·K).
  */
 interface Layout {
-  B: number; N: number; Np: number; R: number; K: number; D: number; inBatch: boolean; threads: number;
+  B: number; N: number; Np: number; R: number; K: number; D: number; inBatch: boolean; threads: number; terms: number;
   heap: Heap;
   u: number; uh: number; un: number; p: number; ph: number; pn: number; n: number; nh: number; nT: number; nn: number;
   S: number; mask: number; sPos: number; dPos: number; dU: number; dI: number; tmp: number; drop: number; rowLoss: number; perRow: number; tau: number;
+  /** log q of the columns (one row; per-row negatives: one per score row) and of the positives; the hinge's (m, w) pairs */
+  off: number; posOff: number; hingeTerms: number;
   itemIds: Int32Array;
 }
 
 export class FusedContrastiveStep {
   private L: Layout | null = null;
 
-  private layout(B: number, N: number, D: number, inBatch: boolean, K: number, pool: KernelPool): Layout {
+  private layout(B: number, N: number, D: number, inBatch: boolean, K: number, terms: number, pool: KernelPool): Layout {
     const old = this.L;
     const threads = pool.threads;
-    if (old && old.B === B && old.N === N && old.D === D && old.inBatch === inBatch && old.K === K && old.threads === threads) return old;
+    if (old && old.B === B && old.N === N && old.D === D && old.inBatch === inBatch && old.K === K && old.threads === threads && old.terms >= terms) return old;
     if (old) pool.release(old.heap);
     const Np = Math.ceil(N / 8) * 8;
     const R = K ? B * K : N;
     const f = 4;
-    const sizes = B * D * f * 7 + R * D * f * 3 + (K ? 0 : Np * D * f) + B * Np * f * 2 + (B * 7 + R + Np * (1 + threads)) * f;
+    const offRows = K ? B : 1;
+    const sizes = B * D * f * 7 + R * D * f * 3 + (K ? 0 : Np * D * f) + B * Np * f * 2 + (B * 8 + R + Np * (1 + threads + offRows) + 2 * terms) * f;
     const heap = new Heap(sizes + 32 * 64);
     const a = (floats: number): number => heap.alloc(floats * f);
     const L: Layout = {
-      B, N, Np, R, K, D, inBatch, threads, heap,
+      B, N, Np, R, K, D, inBatch, threads, terms, heap,
       u: a(B * D), uh: a(B * D), un: a(B), p: a(B * D), ph: a(B * D), pn: a(B),
       n: a(Math.max(R, Np) * D), nh: a(Math.max(R, Np) * D), nT: K ? 0 : a(D * Np), nn: a(Math.max(R, Np)),
       S: a(B * Np), mask: a(B * Np), sPos: a(B), dPos: a(B), dU: a(B * D), dI: a((B + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
-      rowLoss: a(B), perRow: a(B), tau: a(B),
+      rowLoss: a(B), perRow: a(B), tau: a(B), off: a(offRows * Np), posOff: a(B), hingeTerms: a(Math.max(2 * terms, 1)),
       itemIds: new Int32Array(B + R),
     };
     this.L = L;
@@ -109,7 +120,7 @@ export class FusedContrastiveStep {
     if (x.layout === 'per-row' && (K < 1 || x.negItems.length !== B * K)) throw new Error(`fused step: per-row negatives need B × K = ${B} × ${K} items, got ${x.negItems.length}`);
     const N = K || (inBatch ? B + x.negItems.length : x.negItems.length);
     const pool = KernelPool.get();
-    const L = this.layout(B, N, D, inBatch, K, pool);
+    const L = this.layout(B, N, D, inBatch, K, x.form.kind === 'hinge' ? x.form.terms.length : 0, pool);
     const { heap, Np, R } = L;
     const rb = D * 4;
     const rows = heap.kernel<RowExports>('rows');
@@ -170,16 +181,23 @@ export class FusedContrastiveStep {
 
     // the loss's reduction per row (wasm/tasks.ts): its value, ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos
     const form = x.form;
-    const r = form.kind === 'softmax' && form.reduction === 'sum' ? 1 : 1 / B;
+    const r = form.reduction === 'sum' ? 1 : 1 / B;
     const rowBytes = Np * 4;
     if (form.kind === 'softmax') {
       if (x.tauPerRow) view(L.tau, B).set(x.tauPerRow);
+      const logQ = x.logQ ? this.logQ(x.logQ, L) : null;
       pool.run('softmaxRows', heap, [
         L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, x.wantPerRow ? L.perRow : 0, L.tmp, B, rowBytes,
         form.includePositive ? 1 : 0, form.scale === 'unit' ? 1 : 0, x.tau, x.tauPerRow ? L.tau : 0, x.posInvTau ?? NaN, r,
+        logQ ? L.off : 0, logQ && K ? rowBytes : 0, logQ ? L.posOff : 0,
       ]);
     } else {
-      pool.run('hingeRows', heap, [L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, B, rowBytes, N, form.posMargin, form.margin, form.negativeWeight ?? NaN, r]);
+      const terms = view(L.hingeTerms, 2 * form.terms.length);
+      form.terms.forEach((t, p) => ((terms[2 * p] = t.margin), (terms[2 * p + 1] = t.weight)));
+      pool.run('hingeRows', heap, [
+        L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, B, rowBytes, N, form.posMargin ?? NaN, L.hingeTerms, form.terms.length,
+        form.average === 'mean' ? 1 : 0, form.relative ? 1 : 0, r, L.tmp,
+      ]);
     }
     const rowLoss = view(L.rowLoss, B);
     let total = 0;
@@ -203,6 +221,17 @@ export class FusedContrastiveStep {
     if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];
     const itemGrads = view(L.dI, (B + R) * D);
     return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads };
+  }
+
+  /** Copies log q into the heap: the columns (padding 0: masked anyway) and the positives. */
+  private logQ(q: { pos: Float32Array; neg: Float32Array }, L: Layout): true {
+    const { B, N, Np, K } = L;
+    const rows = K ? B : 1;
+    if (q.pos.length !== B || q.neg.length !== rows * N) throw new Error(`fused step: logQ needs ${B} positives and ${rows} × ${N} columns, got ${q.pos.length} and ${q.neg.length}`);
+    L.heap.f32(L.posOff, B).set(q.pos);
+    const off = L.heap.f32(L.off, rows * Np);
+    for (let b = 0; b < rows; b++) off.set(q.neg.subarray(b * N, (b + 1) * N), b * Np);
+    return true;
   }
 
   private maskKind: 'ones' | 'diag' | 'sampler' | null = null;

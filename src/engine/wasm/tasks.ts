@@ -10,10 +10,13 @@ export interface GemmExports {
   gemm(a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
 }
 export interface ScoreRowExports {
-  rowMax(z: number, mask: number, bytes: number): number;
-  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number): number;
+  /** max of s·z − off over the kept lanes (off = 0: no offset row) */
+  rowMax(z: number, mask: number, bytes: number, s: number, off: number): number;
+  /** out = e^{s·z − off − shift} on the kept lanes (off = 0: no offset row); returns Σ out */
+  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number, off: number): number;
   rowScale(x: number, bytes: number, c: number): void;
-  rowHinge(z: number, mask: number, bytes: number, m: number, c: number): number;
+  /** Σ_p w_p·relu(z − shift − m_p) over kept lanes; z ← its gradient coefficient ×c, their sum stored at coefSum */
+  rowHinge(z: number, mask: number, bytes: number, shift: number, terms: number, P: number, c: number, coefSum: number): number;
   rowCount(mask: number, bytes: number): number;
 }
 export interface RowExports {
@@ -99,50 +102,61 @@ export const TASKS: Record<string, Task> = {
   /**
    * The softmax form over rows of a score block, in place (tensor/fused-contrastive.ts has the formulas):
    * S mask maskStride sPos dPos rowLoss perRow(0 = none) tmp rows rowBytes incl unit tau tauPerRow(0 = none) posInvTau(NaN = none) r
+   * off(0 = none) offStride posOff(0 = none) — the logQ correction: log q of the columns (one row, offStride 0, or one
+   * per score row) and of each row's positive, subtracted from the logits.
    */
   softmaxRows(k, a, t, T) {
-    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r] = a;
+    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt] = a;
     const [from, to] = share(B, t, T);
     const sc = k.scores;
     const sPos = k.f32(sPosAt, B), dPos = k.f32(dPosAt, B), rowLoss = k.f32(lossAt, B);
     const perRow = perRowAt ? k.f32(perRowAt, B) : null;
     const tauRow = tauAt ? k.f32(tauAt, B) : null;
+    const posOff = posOffAt ? k.f32(posOffAt, B) : null;
     const tmpAt = tmp + t * rowBytes; // one scratch row per thread
     for (let b = from; b < to; b++) {
-      const S = S0 + b * rowBytes, M = M0 + b * maskStride;
+      const S = S0 + b * rowBytes, M = M0 + b * maskStride, off = off0 ? off0 + b * offStride : 0;
       const sp = sPos[b];
-      const zmax = sc.rowMax(S, M, rowBytes);
+      const s = unit ? 1 : 1 / (tauRow ? tauRow[b] : tau);
+      const zmax = sc.rowMax(S, M, rowBytes, s, off); // max of the corrected logits s·S − log q
       if (perRow) {
-        // the per-row loss at scale 1 (Adap-τ's detached loss_), before S is overwritten
-        const mx1 = incl ? Math.max(zmax, sp) : zmax;
-        const sum1 = sc.rowExp(S, M, tmpAt, rowBytes, 1, mx1) + (incl ? Math.exp(sp - mx1) : 0);
+        // the per-row loss at scale 1 without correction (Adap-τ's detached loss_), before S is overwritten
+        const zmax1 = off ? sc.rowMax(S, M, rowBytes, 1, 0) : zmax / s;
+        const mx1 = incl ? Math.max(zmax1, sp) : zmax1;
+        const sum1 = sc.rowExp(S, M, tmpAt, rowBytes, 1, mx1, 0) + (incl ? Math.exp(sp - mx1) : 0);
         perRow[b] = mx1 + Math.log(sum1) - sp;
       }
-      const s = unit ? 1 : 1 / (tauRow ? tauRow[b] : tau);
       const ps = unit ? 1 : Number.isNaN(posInvTau) ? s : posInvTau;
-      const zp = ps * sp;
-      const mx = incl ? Math.max(s * zmax, zp) : s * zmax;
+      const zp = ps * sp - (posOff ? posOff[b] : 0);
+      const mx = incl ? Math.max(zmax, zp) : zmax;
       const eLead = incl ? Math.exp(zp - mx) : 0;
-      const sum = sc.rowExp(S, M, S, rowBytes, s, mx) + eLead;
+      const sum = sc.rowExp(S, M, S, rowBytes, s, mx, off) + eLead;
       rowLoss[b] = mx + Math.log(sum) - zp;
       sc.rowScale(S, rowBytes, sum > 0 ? (r * s) / sum : 0); // (a row with nothing to contrast: loss −∞, no gradient)
       dPos[b] = r * ps * (eLead / sum - 1);
     }
   },
 
-  /** The hinge form, in place: S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin margin weight(NaN = sum) r */
+  /**
+   * The hinge form, in place (tensor/fused-contrastive.ts has the formula):
+   * S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin(NaN = no positive term) terms P mean relative r scratch
+   */
   hingeRows(k, a, t, T) {
-    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, B, rowBytes, N, posMargin, margin, w, r] = a;
+    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, B, rowBytes, N, posMargin, terms, P, mean, relative, r, scratch] = a;
     const [from, to] = share(B, t, T);
     const sc = k.scores;
     const sPos = k.f32(sPosAt, B), dPos = k.f32(dPosAt, B), rowLoss = k.f32(lossAt, B);
+    const coefAt = scratch + t * 4; // one float per thread: the row's Σ of gradient coefficients
+    const coefSum = k.f32(coefAt, 1);
+    const posTerm = !Number.isNaN(posMargin);
     for (let b = from; b < to; b++) {
       const S = S0 + b * rowBytes, M = M0 + b * maskStride;
-      const c = Number.isNaN(w) ? 1 : w / Math.max(maskStride === 0 ? N : sc.rowCount(M, rowBytes), 1);
-      const hinge = sc.rowHinge(S, M, rowBytes, margin, r * c);
-      const posGap = posMargin - sPos[b];
+      const c = mean ? 1 / Math.max(maskStride === 0 ? N : sc.rowCount(M, rowBytes), 1) : 1;
+      const shift = relative ? sPos[b] : 0;
+      const hinge = sc.rowHinge(S, M, rowBytes, shift, terms, P, r * c, coefAt);
+      const posGap = posTerm ? posMargin - sPos[b] : 0;
       rowLoss[b] = (posGap > 0 ? posGap : 0) + c * hinge;
-      dPos[b] = posGap > 0 ? -r : 0;
+      dPos[b] = (posGap > 0 ? -r : 0) - (relative ? coefSum[0] : 0);
     }
   },
 
