@@ -53,6 +53,8 @@ interface Case {
   lazy?: boolean;
   /** the batch carries a logQ correction (random log q per positive and per column) */
   logQ?: boolean;
+  /** positives per row (GDNS's group) */
+  positives?: number;
 }
 
 const tauRows = (rng: Rng): Float32Array => Float32Array.from({ length: B }, () => 0.1 + 0.2 * rng.float());
@@ -84,6 +86,12 @@ const cases: Case[] = [
   { name: 'GDNS hinge pairs mean, sum over rows, shared 10 masked, cosine', loss: makeLoss('gdns-hinge', { margin: 0.3, pairs: 'mean', reduction: 'sum' }), score: 'cosine', layout: 'shared', N: 10, masked: true, temp: () => ({ tau: 1 }) },
   { name: 'GDNS hinge, in-batch + 2 extra, cosine', loss: makeLoss('gdns-hinge', { margin: 0.2 }), score: 'cosine', layout: 'in-batch', N: 2, masked: false, temp: () => ({ tau: 1 }) },
   { name: 'GDNS hinge pairs mean, per-row 5, dot', loss: makeLoss('gdns-hinge', { margin: 0.4, pairs: 'mean' }), score: 'dot', layout: 'per-row', N: 5, masked: false, temp: () => ({ tau: 1 }) },
+  // a group of positives per row: Σ_i Σ_j max(0, s_j − s_i + γ)
+  { name: 'GDNS hinge, 2 positives, shared 9 masked, dot', loss: makeLoss('gdns-hinge', { margin: 0.5, positives: 2 }), score: 'dot', layout: 'shared', N: 9, masked: true, positives: 2, temp: () => ({ tau: 1 }) },
+  { name: 'GDNS hinge, 3 positives, pairs mean, in-batch + 2 extra, cosine', loss: makeLoss('gdns-hinge', { margin: 0.3, positives: 3, pairs: 'mean' }), score: 'cosine', layout: 'in-batch', N: 2, masked: false, positives: 3,
+    temp: () => ({ tau: 1 }) },
+  { name: 'GDNS hinge, 2 positives, per-row 4, dot, dense Adam', loss: makeLoss('gdns-hinge', { margin: 1, positives: 2 }), score: 'dot', layout: 'per-row', N: 4, masked: false, positives: 2, lazy: false,
+    temp: () => ({ tau: 1 }) },
   // SSM with the logQ correction: log q per column (shared, in-batch) or per entry (per-row), and the positive's own
   { name: 'SSM logQ, shared 13 masked, cosine', loss: makeLoss('ssm', { logQ: 'exact' }), score: 'cosine', layout: 'shared', N: 13, masked: true, logQ: true, temp: () => ({ tau: 0.2 }) },
   { name: 'SSM logQ sum + per-row loss, in-batch + 4 extra, dot', loss: makeLoss('ssm', { logQ: 'exact', reduction: 'sum' }), score: 'dot', layout: 'in-batch', N: 4, masked: false, logQ: true,
@@ -106,16 +114,17 @@ function makeBatch(c: Case, rng: Rng): Batch {
 function makeBatchRows(c: Case, rng: Rng): Batch {
   // few users and items for many rows: duplicates within a step, and items that are both positive and negative
   const users = Int32Array.from({ length: B }, () => rng.int(nU / 3));
-  const pos = Int32Array.from({ length: B }, () => rng.int(nI / 3));
+  const P = c.positives ?? 1;
+  const pos = Int32Array.from({ length: B * P }, () => rng.int(nI / 3));
   if (c.layout === 'per-row') {
-    return { users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: c.N, items: Int32Array.from({ length: B * c.N }, () => rng.int(nI / 3)) } };
+    return { users, pos, positivesPerRow: P, neg: { layout: 'per-row', n: c.N, items: Int32Array.from({ length: B * c.N }, () => rng.int(nI / 3)) } };
   }
   const items = Int32Array.from({ length: c.N }, () => rng.int(nI / 3));
   const cols = c.layout === 'shared' ? c.N : B + c.N;
   const mask = c.masked ? Float32Array.from({ length: B * cols }, (_, e) => (e % cols === e % 7 || rng.float() < 0.2 ? 0 : 1)) : undefined;
   if (mask && c.layout === 'in-batch') for (let b = 0; b < B; b++) mask[b * cols + b] = 0;
   const neg: NegativeBatch = c.layout === 'shared' ? { layout: 'shared', items, mask } : { layout: 'in-batch', extra: c.N ? items : undefined, mask };
-  return { users, pos, positivesPerRow: 1, neg };
+  return { users, pos, positivesPerRow: P, neg };
 }
 
 for (const c of cases) {
@@ -188,7 +197,7 @@ function counting(loss: Loss): Loss & { calls: number } {
   return out;
 }
 
-test('the fused step leaves synthesised per-row negatives, several positives, logQ, MSCL-like losses to tfjs; model.fastPath false turns it off', () => {
+test('the fused step leaves synthesised per-row negatives, several positives (but GDNS\'s group), is-softmax, MSCL to tfjs; model.fastPath false turns it off', () => {
   const rng = new Rng(4);
   const users = Int32Array.from({ length: 4 }, (_, b) => b), pos = Int32Array.from({ length: 4 }, (_, b) => b + 4);
   const shared: NegativeBatch = { layout: 'shared', items: Int32Array.from([10, 11, 12]) };
@@ -210,36 +219,39 @@ test('the fused step leaves synthesised per-row negatives, several positives, lo
   assert.equal(tfjsCalls(true, 'bpr', { users, pos, positivesPerRow: 1, neg: shared }), 1, 'BPR mean form has no fused form: tfjs');
   assert.equal(tfjsCalls(true, 'mmcl', { users, pos, positivesPerRow: 1, neg: shared }), 0, 'MMCL: fused');
   assert.equal(tfjsCalls(true, 'gdns-hinge', { users, pos, positivesPerRow: 1, neg: shared }), 0, 'GDNS hinge, one positive: fused');
-  assert.equal(tfjsCalls(true, 'gdns-hinge', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }, { positives: 2 }), 1, 'GDNS hinge, a group of 2 positives: tfjs');
+  assert.equal(tfjsCalls(true, 'gdns-hinge', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }, { positives: 2 }), 0, 'GDNS hinge, a group of 2 positives: fused');
+  assert.equal(tfjsCalls(true, 'ccl', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }), 1, 'CCL with 2 positives (a positive term): tfjs');
   assert.equal(tfjsCalls(true, 'mscl', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: { layout: 'in-batch' } }, { positives: 2 }), 1, 'MSCL: tfjs');
 });
 
-test('finite differences: the fused gradients of SSM (per-row τ, ± logQ), CCL, MMCL, the GDNS hinge (dot), Adap-τ (β0) and K-pair BPR (dot) match central differences of the fused loss, through dropout', () => {
+test('finite differences: the fused gradients of SSM (per-row τ, ± logQ), CCL, MMCL, the GDNS hinge (dot; 1 and 2 positives), Adap-τ (β0) and K-pair BPR (dot) match central differences of the fused loss, through dropout', () => {
   const rng = new Rng(21);
   const Dd = 8, nu = 6, ni = 9, b = 5, n = 7;
   const logQ = { pos: Float32Array.from({ length: b }, (_, r) => -3 - 0.5 * r), neg: Float32Array.from({ length: n }, (_, j) => -2 - 0.7 * j) };
   for (const [lossName, opts, cosine] of [
     ['ssm', {}, true], ['ccl', { margin: 0.1 }, true], ['adap-tau', {}, true], ['bpr', { form: 'kpair' }, false],
     ['ssm', { logQ: 'exact' }, true], ['mmcl', { margins: [0.3, 0, -0.4], weights: [3, 2, 1] }, true], ['gdns-hinge', { margin: 0.5 }, false],
+    ['gdns-hinge', { margin: 0.5, positives: 2 }, false],
   ] as const) {
     const loss = makeLoss(lossName, opts);
     const U = Float32Array.from({ length: nu * Dd }, () => rng.normal() * 0.5);
     const I = Float32Array.from({ length: ni * Dd }, () => rng.normal() * 0.5);
     const users = Int32Array.from([0, 1, 2, 1, 3]);
-    const pos = Int32Array.from([0, 1, 2, 3, 1]);
+    const P = 'positives' in opts ? opts.positives : 1;
+    const pos = P === 1 ? Int32Array.from([0, 1, 2, 3, 1]) : Int32Array.from([0, 2, 1, 3, 2, 4, 3, 0, 1, 6]);
     const negs = Int32Array.from([4, 5, 6, 7, 8, 0, 5]);
     const tauPerRow = Float32Array.from({ length: b }, (_, r) => 0.3 + 0.1 * r);
     const kernel = new FusedContrastiveStep();
     const run = (): { loss: number; gu: Float32Array; gi: Float32Array; ids: Int32Array } => {
       const o = kernel.step({
-        users, pos, negItems: negs, layout: 'shared', userTable: U, itemTable: I, dim: Dd, cosine, dropout: 0.2, rng: new Rng(5),
+        users, pos, positivesPerRow: P, negItems: negs, layout: 'shared', userTable: U, itemTable: I, dim: Dd, cosine, dropout: 0.2, rng: new Rng(5),
         form: loss.fused!, tau: 0.4, tauPerRow: lossName === 'ssm' || lossName === 'adap-tau' ? tauPerRow : undefined, posInvTau: lossName === 'adap-tau' ? 3 : undefined,
         logQ: 'logQ' in opts ? logQ : undefined,
       });
       return { loss: o.loss, gu: Float32Array.from(o.userGrads), gi: Float32Array.from(o.itemGrads), ids: Int32Array.from(o.itemIds) };
     };
     const base = run();
-    assert.equal(base.ids.length, b + n);
+    assert.equal(base.ids.length, b * P + n);
     const h = 1e-2;
     const check = (table: Float32Array, row: number, d: number, analytic: number, what: string): void => {
       const keep = table[row * Dd + d];

@@ -29,7 +29,7 @@ function place(heap: Heap, ...arrays: (Float32Array | Int32Array)[]): number[] {
 
 test('every kernel source assembles and compiles to a module with its exports', () => {
   const want: Record<KernelName, string[]> = {
-    adam: ['adamRows', 'adamDense', 'adamFull'], gemm: ['gemm'], mfdot: ['scores', 'grads'], rows: ['normalize', 'normalizeBack', 'rowDots', 'rowAxpy', 'groupDots', 'groupBack'],
+    adam: ['adamRows', 'adamDense', 'adamFull'], gemm: ['gemm'], mfdot: ['scores', 'grads'], rows: ['normalize', 'normalizeBack', 'rowDots', 'groupDots', 'groupBack'],
     scan: ['scan'], scores: ['rowMax', 'rowExp', 'rowScale', 'rowHinge', 'rowCount'], spmm: ['spmm', 'spmm64', 'spmmFused'],
   };
   for (const [name, exports] of Object.entries(want) as [KernelName, string[]][]) {
@@ -95,7 +95,7 @@ interface Scores {
   rowMax(z: number, mask: number, bytes: number, s: number, off: number): number;
   rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number, off: number): number;
   rowScale(x: number, bytes: number, c: number): void;
-  rowHinge(z: number, mask: number, bytes: number, shift: number, terms: number, P: number, c: number, coefSum: number): number;
+  rowHinge(z: number, mask: number, bytes: number, terms: number, P: number, c: number, coefSums: number): number;
   rowCount(mask: number, bytes: number): number;
 }
 
@@ -138,21 +138,26 @@ test('score rows: max, exp-and-sum (with and without an offset row), scale, mult
       const before = Float32Array.from(out);
       k.rowScale(op, n * 4, -2);
       for (let j = 0; j < n; j++) assert.equal(out[j], Math.fround(before[j] * -2), `rowScale [${j}]`);
-      // hinge in place over a copy of z: one margin (CCL), three weighted margins (MMCL), a shift (GDNS's relative margin)
-      for (const [shift, terms] of [[0, [[0.5, 1]]], [0, [[0.9, 150], [0.6, 50], [-0.3, 10]]], [0.4, [[-0.1, 1]]]] as const) {
-        const [hz, tp, cs] = place(heap, z, Float32Array.from(terms.flat()), new Float32Array(1));
+      // hinge in place over a copy of z: one margin (CCL), three weighted margins (MMCL), and per-term coefficient sums
+      // (GDNS: two positives' relative margins)
+      for (const [terms, sums] of [[[[0.5, 1]], false], [[[0.9, 150], [0.6, 50], [-0.3, 10]], false], [[[0.3, 1], [-0.6, 1]], true], [[[0.2, 2]], true]] as const) {
+        const [hz, tp, cs] = place(heap, z, Float32Array.from(terms.flat()), new Float32Array(4 * terms.length).fill(NaN));
         const c = 3;
-        let href = 0, gsum = 0;
+        let href = 0;
+        const perTerm = terms.map(() => 0);
         const coef = z.map((zj, j) => {
           let g = 0;
-          for (const [m, w] of terms) if (mask[j] !== 0 && zj - shift - m > 0) (href += w * (zj - shift - m)), (g += w);
+          terms.forEach(([m, w], p) => {
+            if (mask[j] !== 0 && zj - m > 0) (href += w * (zj - m)), (g += w), (perTerm[p] += w * c);
+          });
           return g * c;
         });
-        for (const g of coef) gsum += g;
-        near(k.rowHinge(hz, mp, n * 4, shift, tp, terms.length, c, cs), href, 1e-5 * (1 + Math.abs(href)), `rowHinge n${n} ${edge} ${terms.length} margins, shift ${shift}`);
+        near(k.rowHinge(hz, mp, n * 4, tp, terms.length, c, sums ? cs : 0), href, 1e-5 * (1 + Math.abs(href)), `rowHinge n${n} ${edge} ${terms.length} margins`);
         const hg = heap.f32(hz, n);
         for (let j = 0; j < n; j++) near(hg[j], coef[j], 1e-5 * (1 + coef[j]), `hinge gradient n${n} ${edge} ${terms.length} margins [${j}]`);
-        near(heap.f32(cs, 1)[0], gsum, 1e-5 * (1 + gsum), `hinge coefficient sum n${n} ${edge} ${terms.length} margins`);
+        const slots = heap.f32(cs, 4 * terms.length);
+        if (sums) perTerm.forEach((want, p) => near(slots[4 * p], want, 1e-5 * (1 + want), `hinge coefficient sum of term ${p}, n${n} ${edge}`));
+        else assert.ok(slots.every(Number.isNaN), 'no coefficient sums asked: the slots are left alone');
       }
     }
   }
@@ -175,7 +180,7 @@ interface Rows {
   normalize(x: number, out: number, norms: number, n: number, rb: number): void;
   normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
   rowDots(x: number, y: number, out: number, n: number, rb: number): void;
-  rowAxpy(y: number, x: number, c: number, n: number, rb: number): void;
+  groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
 }
 
 test('embedding rows: normalize and its backward (incl. a zero row, clamped at 1e-12), dots and axpy against loops', () => {
@@ -210,9 +215,18 @@ test('embedding rows: normalize and its backward (incl. a zero row, clamped at 1
       for (let d = 0; d < D; d++) s += x[r * D + d] * y[r * D + d];
       near(dots[r], s, 1e-5, `dot[${r}]`);
     }
-    k.rowAxpy(yp, xp, cp, R, D * 4);
-    const yy = heap.f32(yp, R * D);
-    for (let r = 0; r < R; r++) for (let d = 0; d < D; d++) near(yy[r * D + d], y[r * D + d] + c[r] * x[r * D + d], 1e-6, `axpy[${r},${d}]`);
+    // groups of one (the positives' backward): dU_r = [acc] dU_r + c_r·y_r, dN_r = c_r·x_r
+    for (const acc of [0, 1]) {
+      const [dUp, dNp] = place(heap, g, new Float32Array(R * D).fill(NaN));
+      k.groupBack(xp, yp, cp, dUp, dNp, 0, R, 1, 4, D * 4, acc);
+      const dU = heap.f32(dUp, R * D), dN = heap.f32(dNp, R * D);
+      for (let r = 0; r < R; r++) {
+        for (let d = 0; d < D; d++) {
+          near(dU[r * D + d], (acc ? g[r * D + d] : 0) + c[r] * y[r * D + d], 1e-6, `groupBack acc ${acc} dU[${r},${d}]`);
+          near(dN[r * D + d], c[r] * x[r * D + d], 1e-6, `groupBack dN[${r},${d}]`);
+        }
+      }
+    }
   }
 });
 

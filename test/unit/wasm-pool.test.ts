@@ -36,13 +36,14 @@ function train(threads: number, lossName: string, lazy: boolean, layout: 'shared
   const losses: number[] = [];
   for (let s = 0; s < 5; s++) {
     const users = Int32Array.from({ length: B }, () => rng.int(nU));
-    const pos = Int32Array.from({ length: B }, () => rng.int(nI));
+    const P = (lossOptions.positives as number | undefined) ?? 1;
+    const pos = Int32Array.from({ length: B * P }, () => rng.int(nI));
     const K = 7;
     const items = Int32Array.from({ length: layout === 'shared' ? N : B * K }, () => rng.int(nI));
     const tauPerRow = Float32Array.from({ length: B }, () => 0.1 + 0.1 * rng.float());
     const neg = layout === 'shared' ? { layout, items } as const : { layout, n: K, items } as const;
     const logq = (n: number): Float32Array => Float32Array.from({ length: n }, () => -2 - 6 * rng.float());
-    const batch = { users, pos, positivesPerRow: 1, neg, logQ: logQ ? { pos: logq(B), neg: logq(items.length) } : undefined };
+    const batch = { users, pos, positivesPerRow: P, neg, logQ: logQ ? { pos: logq(B), neg: logq(items.length) } : undefined };
     losses.push(step.run(batch, loss, { tau: 0.2, tauPerRow, wantsPerRowLoss: true }, rng).loss);
   }
   return { losses, users: Float32Array.from(model.users.data), items: Float32Array.from(model.items.data) };
@@ -50,7 +51,7 @@ function train(threads: number, lossName: string, lazy: boolean, layout: 'shared
 
 const runs: [string, boolean, 'shared' | 'per-row', Record<string, unknown>?][] = [
   ['ssm', true, 'shared'], ['adap-tau', true, 'shared'], ['ccl', false, 'shared'], ['adap-tau', true, 'per-row'], ['ccl', false, 'per-row'],
-  ['mmcl', false, 'shared'], ['gdns-hinge', true, 'per-row', { pairs: 'mean' }], ['ssm', true, 'shared', { logQ: 'exact' }], ['ssm', true, 'per-row', { logQ: 'exact' }],
+  ['mmcl', false, 'shared'], ['gdns-hinge', true, 'per-row', { pairs: 'mean' }], ['gdns-hinge', false, 'shared', { positives: 3 }], ['ssm', true, 'shared', { logQ: 'exact' }], ['ssm', true, 'per-row', { logQ: 'exact' }],
 ];
 for (const [lossName, lazy, layout, lossOptions] of runs) {
   test(`1 and 2 threads give bit-identical steps (${lossName}${lossOptions ? ' ' + JSON.stringify(lossOptions) : ''}, ${lazy ? 'lazy' : 'dense'} Adam, ${layout} negatives)`, () => {

@@ -3,7 +3,7 @@
  * gradients, on WebAssembly SIMD kernels over one heap — no tfjs, no transposes of the [B × N] block, no copy of it
  * out of wasm memory, no allocation while the shapes stay the same.
  *
- * For dot or cosine scores, one positive per row and negatives shared by the batch, in-batch (the other rows'
+ * For dot or cosine scores, one positive per row (a group of them for GDNS's hinge) and negatives shared by the batch, in-batch (the other rows'
  * positives, plus optional extra items) or per row (each row its own K, the Adap-τ reference's layout), with a loss
  * whose reduction has one of two forms (Loss.fused, losses/types.ts has them in full):
  *   softmax  ℓ_b = log(e^{z⁺} [if the positive is in the denominator] + Σ_j e^{s_b·S_bj − log q_j}) − z⁺,
@@ -43,6 +43,8 @@ export interface FusedStepInput {
   dropout: number;
   rng: Rng;
   form: FusedLossForm;
+  /** positives of each row (pos is [B × P]); more than one only for a hinge relative to them (fusedShapeSupported) */
+  positivesPerRow?: number;
   /** τ, or τ per row, and the positive's inverse temperature (Adap-τ's β0); softmax form only */
   tau: number;
   tauPerRow?: Float32Array;
@@ -65,48 +67,56 @@ export interface FusedStepOutput {
   itemGrads: Float32Array;
 }
 
-/** Whether a step can take the fused path with this loss form (a logQ correction only where the form takes it). */
+/**
+ * Whether a step can take the fused path with this loss form: a logQ correction only where the form takes it; several
+ * positives per row only for a hinge relative to the positives without a positive term (GDNS's group hinge).
+ */
 export function fusedShapeSupported(dim: number, positivesPerRow: number, layout: string, hasLogQ: boolean, form: FusedLossForm): boolean {
   const logQ = !hasLogQ || (form.kind === 'softmax' && !!form.logQ);
-  return dim % 8 === 0 && positivesPerRow === 1 && (layout === 'shared' || layout === 'in-batch' || layout === 'per-row') && logQ;
+  const positives = positivesPerRow === 1 || (form.kind === 'hinge' && form.relative && form.posMargin === null);
+  return dim % 8 === 0 && positives && (layout === 'shared' || layout === 'in-batch' || layout === 'per-row') && logQ;
 }
 
 /**
- * Offsets (bytes) of the step's regions in its heap; rebuilt when B, N, D, K or the thread count change. N is the
- * number of score columns of a row (padded: Np), R the negative rows gathered (shared, in-batch: N; per-row: B·K).
+ * Offsets (bytes) of the step's regions in its heap; rebuilt when B, P, N, D, K, the thread count or the hinge's term
+ * count change. N is the number of score columns of a row (padded: Np), R the negative rows gathered (shared,
+ * in-batch: N; per-row: B·K), P the positives of a row.
  */
 interface Layout {
-  B: number; N: number; Np: number; R: number; K: number; D: number; inBatch: boolean; threads: number; terms: number;
+  B: number; P: number; N: number; Np: number; R: number; K: number; D: number; inBatch: boolean; threads: number; terms: number;
   heap: Heap;
   u: number; uh: number; un: number; p: number; ph: number; pn: number; n: number; nh: number; nT: number; nn: number;
   S: number; mask: number; sPos: number; dPos: number; dU: number; dI: number; tmp: number; drop: number; rowLoss: number; perRow: number; tau: number;
   /** log q of the columns (one row; per-row negatives: one per score row) and of the positives; the hinge's (m, w) pairs */
-  off: number; posOff: number; hingeTerms: number;
+  off: number; posOff: number; hingeTerms: number; hingeScratch: number;
   itemIds: Int32Array;
 }
 
 export class FusedContrastiveStep {
   private L: Layout | null = null;
 
-  private layout(B: number, N: number, D: number, inBatch: boolean, K: number, terms: number, pool: KernelPool): Layout {
+  private layout(B: number, P: number, N: number, D: number, inBatch: boolean, K: number, terms: number, pool: KernelPool): Layout {
     const old = this.L;
     const threads = pool.threads;
-    if (old && old.B === B && old.N === N && old.D === D && old.inBatch === inBatch && old.K === K && old.threads === threads && old.terms >= terms) return old;
+    if (old && old.B === B && old.P === P && old.N === N && old.D === D && old.inBatch === inBatch && old.K === K && old.threads === threads && old.terms === terms) return old;
     if (old) pool.release(old.heap);
     const Np = Math.ceil(N / 8) * 8;
     const R = K ? B * K : N;
     const f = 4;
     const offRows = K ? B : 1;
-    const sizes = B * D * f * 7 + R * D * f * 3 + (K ? 0 : Np * D * f) + B * Np * f * 2 + (B * 8 + R + Np * (1 + threads + offRows) + 2 * terms) * f;
+    const BP = B * P;
+    const hinge = 2 * terms + threads * 6 * P * terms;
+    const sizes = (B * 4 + BP * 3) * D * f + Math.max(R, Np) * D * f * 3 + (K ? 0 : Np * D * f) + B * Np * f * 2 + (B * 4 + BP * 4 + Math.max(R, Np) + Np * (1 + threads + offRows) + hinge) * f;
     const heap = new Heap(sizes + 32 * 64);
     const a = (floats: number): number => heap.alloc(floats * f);
     const L: Layout = {
-      B, N, Np, R, K, D, inBatch, threads, terms, heap,
-      u: a(B * D), uh: a(B * D), un: a(B), p: a(B * D), ph: a(B * D), pn: a(B),
+      B, P, N, Np, R, K, D, inBatch, threads, terms, heap,
+      u: a(B * D), uh: a(B * D), un: a(B), p: a(BP * D), ph: a(BP * D), pn: a(BP),
       n: a(Math.max(R, Np) * D), nh: a(Math.max(R, Np) * D), nT: K ? 0 : a(D * Np), nn: a(Math.max(R, Np)),
-      S: a(B * Np), mask: a(B * Np), sPos: a(B), dPos: a(B), dU: a(B * D), dI: a((B + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
-      rowLoss: a(B), perRow: a(B), tau: a(B), off: a(offRows * Np), posOff: a(B), hingeTerms: a(Math.max(2 * terms, 1)),
-      itemIds: new Int32Array(B + R),
+      S: a(B * Np), mask: a(B * Np), sPos: a(BP), dPos: a(BP), dU: a(B * D), dI: a((BP + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
+      rowLoss: a(B), perRow: a(B), tau: a(B), off: a(offRows * Np), posOff: a(BP), hingeTerms: a(Math.max(2 * terms, 1)),
+      hingeScratch: a(Math.max(threads * 6 * P * terms, 1)),
+      itemIds: new Int32Array(BP + R),
     };
     this.L = L;
     return L;
@@ -119,22 +129,27 @@ export class FusedContrastiveStep {
     const K = x.layout === 'per-row' ? (x.perRow ?? 0) : 0;
     if (x.layout === 'per-row' && (K < 1 || x.negItems.length !== B * K)) throw new Error(`fused step: per-row negatives need B × K = ${B} × ${K} items, got ${x.negItems.length}`);
     const N = K || (inBatch ? B + x.negItems.length : x.negItems.length);
+    const P = x.positivesPerRow ?? 1;
+    if (x.pos.length !== B * P) throw new Error(`fused step: ${B} rows × ${P} positives need ${B * P} positive items, got ${x.pos.length}`);
+    if (P > 1 && !fusedShapeSupported(x.dim, P, x.layout, !!x.logQ, x.form)) throw new Error('fused step: several positives per row only for a hinge relative to them (GDNS)');
     const pool = KernelPool.get();
-    const L = this.layout(B, N, D, inBatch, K, x.form.kind === 'hinge' ? x.form.terms.length : 0, pool);
+    const L = this.layout(B, P, N, D, inBatch, K, x.form.kind === 'hinge' ? x.form.terms.length : 0, pool);
     const { heap, Np, R } = L;
+    const BP = B * P;
     const rb = D * 4;
     const rows = heap.kernel<RowExports>('rows');
     const view = (at: number, n: number): Float32Array => heap.f32(at, n);
 
-    // gather: users, positives, negative columns (in-batch: the positives, then the extra items)
-    const negIds = L.itemIds.subarray(B);
+    // gather: users, positives, negative columns (in-batch: the rows' first positives, then the extra items)
+    const negIds = L.itemIds.subarray(BP);
     if (inBatch) {
-      negIds.set(x.pos);
+      if (P === 1) negIds.set(x.pos);
+      else for (let b = 0; b < B; b++) negIds[b] = x.pos[b * P];
       negIds.set(x.negItems, B);
     } else negIds.set(x.negItems);
     L.itemIds.set(x.pos);
     gatherRows(x.userTable, x.users, D, view(L.u, B * D));
-    gatherRows(x.itemTable, x.pos, D, view(L.p, B * D));
+    gatherRows(x.itemTable, x.pos, D, view(L.p, BP * D));
     gatherRows(x.itemTable, negIds, D, view(L.n, R * D)); // shared: padding rows N..Np stay 0 (masked below)
 
     // user dropout (inverted, as the tfjs step: same draws in the same order)
@@ -149,7 +164,7 @@ export class FusedContrastiveStep {
     let uh = uIn, ph = L.p, nh = L.n;
     if (x.cosine) {
       rows.normalize(uIn, L.uh, L.un, B, rb);
-      rows.normalize(L.p, L.ph, L.pn, B, rb);
+      rows.normalize(L.p, L.ph, L.pn, BP, rb);
       rows.normalize(L.n, L.nh, L.nn, K ? R : Np, rb);
       uh = L.uh; ph = L.ph; nh = L.nh;
     }
@@ -175,7 +190,8 @@ export class FusedContrastiveStep {
     this.maskOf = L;
 
     // scores: positives, and the block S = Û·N̂ᵀ [B × Np] (row shares over the pool's threads)
-    rows.rowDots(uh, ph, L.sPos, B, rb);
+    if (P === 1) rows.rowDots(uh, ph, L.sPos, B, rb);
+    else pool.run('groupDots', heap, [uh, ph, L.sPos, B, P, P * 4, rb]);
     if (K) pool.run('groupDots', heap, [uh, nh, L.S, B, K, Np * 4, rb]);
     else pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0, 0]);
 
@@ -196,7 +212,7 @@ export class FusedContrastiveStep {
       form.terms.forEach((t, p) => ((terms[2 * p] = t.margin), (terms[2 * p + 1] = t.weight)));
       pool.run('hingeRows', heap, [
         L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, B, rowBytes, N, form.posMargin ?? NaN, L.hingeTerms, form.terms.length,
-        form.average === 'mean' ? 1 : 0, form.relative ? 1 : 0, r, L.tmp,
+        form.average === 'mean' ? 1 : 0, form.relative ? 1 : 0, r, L.hingeScratch, P,
       ]);
     }
     const rowLoss = view(L.rowLoss, B);
@@ -205,21 +221,20 @@ export class FusedContrastiveStep {
     const loss = total * r;
     const perRow = x.wantPerRow && form.kind === 'softmax' ? Float32Array.from(view(L.perRow, B)) : undefined;
 
-    // backward through the products: ∂Û = ∂S·N̂ + ∂S⁺·P̂, ∂N̂ = ∂Sᵀ·Û, ∂P̂ = ∂S⁺·Û
-    const dP = L.dI, dN = L.dI + B * rb;
-    if (K) pool.run('groupBack', heap, [uh, nh, L.S, L.dU, dN, B, K, Np * 4, rb]);
+    // backward through the products: ∂Û = ∂S·N̂ + Σ_i ∂S⁺_i·P̂_i, ∂N̂ = ∂Sᵀ·Û, ∂P̂_i = ∂S⁺_i·Û (the positives as a
+    // group of P per row, added to ∂Û)
+    const dP = L.dI, dN = L.dI + BP * rb;
+    if (K) pool.run('groupBack', heap, [uh, nh, L.S, L.dU, dN, B, K, Np * 4, rb, 0]);
     else pool.run('gemm2', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0, L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
-    rows.rowAxpy(L.dU, ph, L.dPos, B, rb);
-    view(dP, B * D).fill(0);
-    rows.rowAxpy(dP, uh, L.dPos, B, rb);
+    pool.run('groupBack', heap, [uh, ph, L.dPos, L.dU, dP, B, P, P * 4, rb, 1]);
     if (x.cosine) {
       rows.normalizeBack(L.uh, L.dU, L.un, B, rb);
-      rows.normalizeBack(L.ph, dP, L.pn, B, rb);
+      rows.normalizeBack(L.ph, dP, L.pn, BP, rb);
       rows.normalizeBack(L.nh, dN, L.nn, R, rb);
     }
     const userGrads = view(L.dU, B * D);
     if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];
-    const itemGrads = view(L.dI, (B + R) * D);
+    const itemGrads = view(L.dI, (BP + R) * D);
     return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads };
   }
 

@@ -15,17 +15,16 @@ export interface ScoreRowExports {
   /** out = e^{s·z − off − shift} on the kept lanes (off = 0: no offset row); returns Σ out */
   rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number, off: number): number;
   rowScale(x: number, bytes: number, c: number): void;
-  /** Σ_p w_p·relu(z − shift − m_p) over kept lanes; z ← its gradient coefficient ×c, their sum stored at coefSum */
-  rowHinge(z: number, mask: number, bytes: number, shift: number, terms: number, P: number, c: number, coefSum: number): number;
+  /** Σ_p w_p·relu(z − m_p) over kept lanes; z ← its gradient coefficient ×c; coefSums ≠ 0: each term's Σ at +16·p */
+  rowHinge(z: number, mask: number, bytes: number, terms: number, P: number, c: number, coefSums: number): number;
   rowCount(mask: number, bytes: number): number;
 }
 export interface RowExports {
   normalize(x: number, out: number, norms: number, n: number, rb: number): void;
   normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
   rowDots(x: number, y: number, out: number, n: number, rb: number): void;
-  rowAxpy(y: number, x: number, c: number, n: number, rb: number): void;
   groupDots(u: number, n: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
-  groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
+  groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
 }
 export interface AdamExports {
   adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
@@ -138,25 +137,41 @@ export const TASKS: Record<string, Task> = {
   },
 
   /**
-   * The hinge form, in place (tensor/fused-contrastive.ts has the formula):
-   * S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin(NaN = no positive term) terms P mean relative r scratch
+   * The hinge form, in place (tensor/fused-contrastive.ts has the formula), over rows with P positives each:
+   * S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin(NaN = no positive term) terms T mean relative r
+   * scratch(6·P·T floats a thread) P. A relative margin is folded into the terms row by row — (m_t + S⁺_bi, w_t) for
+   * every positive i — and each positive's gradient is minus the sum of its terms' coefficients.
    */
   hingeRows(k, a, t, T) {
-    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, B, rowBytes, N, posMargin, terms, P, mean, relative, r, scratch] = a;
+    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, B, rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, scratch, P] = a;
     const [from, to] = share(B, t, T);
     const sc = k.scores;
-    const sPos = k.f32(sPosAt, B), dPos = k.f32(dPosAt, B), rowLoss = k.f32(lossAt, B);
-    const coefAt = scratch + t * 4; // one float per thread: the row's Σ of gradient coefficients
-    const coefSum = k.f32(coefAt, 1);
+    const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
+    const rowTermsAt = scratch + t * 24 * P * nTerms, coefAt = rowTermsAt + 8 * P * nTerms; // this thread's scratch
+    const terms = k.f32(termsAt, 2 * nTerms), rowTerms = k.f32(rowTermsAt, 2 * P * nTerms), coefs = k.f32(coefAt, 4 * P * nTerms);
     const posTerm = !Number.isNaN(posMargin);
     for (let b = from; b < to; b++) {
       const S = S0 + b * rowBytes, M = M0 + b * maskStride;
-      const c = mean ? 1 / Math.max(maskStride === 0 ? N : sc.rowCount(M, rowBytes), 1) : 1;
-      const shift = relative ? sPos[b] : 0;
-      const hinge = sc.rowHinge(S, M, rowBytes, shift, terms, P, r * c, coefAt);
-      const posGap = posTerm ? posMargin - sPos[b] : 0;
-      rowLoss[b] = (posGap > 0 ? posGap : 0) + c * hinge;
-      dPos[b] = (posGap > 0 ? -r : 0) - (relative ? coefSum[0] : 0);
+      const c = mean ? 1 / (Math.max(maskStride === 0 ? N : sc.rowCount(M, rowBytes), 1) * P) : 1;
+      if (relative) {
+        for (let i = 0; i < P; i++) {
+          for (let q = 0; q < nTerms; q++) {
+            rowTerms[2 * (i * nTerms + q)] = terms[2 * q] + sPos[b * P + i];
+            rowTerms[2 * (i * nTerms + q) + 1] = terms[2 * q + 1];
+          }
+        }
+        rowLoss[b] = c * sc.rowHinge(S, M, rowBytes, rowTermsAt, P * nTerms, r * c, coefAt);
+        for (let i = 0; i < P; i++) {
+          let g = 0;
+          for (let q = 0; q < nTerms; q++) g += coefs[4 * (i * nTerms + q)];
+          dPos[b * P + i] = -g;
+        }
+      } else {
+        const hinge = sc.rowHinge(S, M, rowBytes, termsAt, nTerms, r * c, 0);
+        const posGap = posTerm ? posMargin - sPos[b] : 0;
+        rowLoss[b] = (posGap > 0 ? posGap : 0) + c * hinge;
+        dPos[b] = posGap > 0 ? -r : 0;
+      }
     }
   },
 
@@ -200,10 +215,10 @@ export const TASKS: Record<string, Task> = {
     if (to > from) k.rows.groupDots(a[0], a[1], a[2], from, to, a[4], a[5], a[6]);
   },
 
-  /** their backward over a share of the batch rows (groupBack): u n G dU dN B K sb rb */
+  /** their backward over a share of the batch rows (groupBack; acc ≠ 0 adds to dU): u n G dU dN B K sb rb acc */
   groupBack(k, a, t, T) {
     const [from, to] = share(a[5], t, T);
-    if (to > from) k.rows.groupBack(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7], a[8]);
+    if (to > from) k.rows.groupBack(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7], a[8], a[9]);
   },
 
   /** MF's fused dot-product step, scores over a share of the batch: U I users pos negs sPos sNeg sq B N rb */

@@ -74,17 +74,24 @@
       (br $each))))
 
   ;; The hinge of the margin losses over a row, in place, for P (margin, weight) terms read as f32 pairs at $terms:
-  ;;   returns Σ_k Σ_p w_p·max(z[k] − shift − m_p, 0)·[mask[k] ≠ 0]
-  ;; and overwrites z[k] with its gradient coefficient c·Σ_p w_p·[z[k] − shift − m_p > 0]·[mask[k] ≠ 0] (relu's
-  ;; gradient: 0 at the kink); the sum of those coefficients is stored at $coefSum. shift is 0 for a fixed margin
-  ;; (CCL, MMCL) and the row's positive score for a margin relative to it (GDNS: max(0, z − s⁺ + γ)).
-  (func $rowHinge (export "rowHinge") (param $z i32) (param $mask i32) (param $bytes i32) (param $shift f32)
-        (param $terms i32) (param $P i32) (param $c f32) (param $coefSum i32) (result f32)
-    (local $k i32) (local $p i32) (local $acc v128) (local $gacc v128) (local $x v128) (local $h v128) (local $w v128)
-    (local $keep v128) (local $g v128) (local $on v128)
+  ;;   returns Σ_k Σ_p w_p·max(z[k] − m_p, 0)·[mask[k] ≠ 0]
+  ;; and overwrites z[k] with its gradient coefficient c·Σ_p w_p·[z[k] − m_p > 0]·[mask[k] ≠ 0] (relu's gradient: 0
+  ;; at the kink). $coefSums ≠ 0: also the sum over k of each term's coefficient c·w_p·[…], stored as f32 at
+  ;; $coefSums + 16·p (a 16-byte slot per term, used as its vector accumulator) — the gradient of a margin that is
+  ;; relative to a positive score (GDNS: m_p = s⁺ − γ), which the caller folds into the terms row by row.
+  (func $rowHinge (export "rowHinge") (param $z i32) (param $mask i32) (param $bytes i32)
+        (param $terms i32) (param $P i32) (param $c f32) (param $coefSums i32) (result f32)
+    (local $k i32) (local $p i32) (local $acc v128) (local $x v128) (local $h v128) (local $w v128)
+    (local $keep v128) (local $g v128) (local $on v128) (local $slot i32)
+    (local.set $p (i32.const 0))
+    (block $cleared (loop $clear ;; zero the per-term accumulators
+      (br_if $cleared (i32.or (i32.eqz (local.get $coefSums)) (i32.ge_u (local.get $p) (local.get $P))))
+      (v128.store (i32.add (local.get $coefSums) (i32.shl (local.get $p) (i32.const 4))) (v128.const i64x2 0 0))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $clear)))
     (block $done (loop $each
       (br_if $done (i32.ge_u (local.get $k) (local.get $bytes)))
-      (local.set $x (f32x4.sub (v128.load (i32.add (local.get $z) (local.get $k))) (f32x4.splat (local.get $shift))))
+      (local.set $x (v128.load (i32.add (local.get $z) (local.get $k))))
       (local.set $keep (f32x4.ne (v128.load (i32.add (local.get $mask) (local.get $k))) (f32x4.splat (f32.const 0))))
       (local.set $g (f32x4.splat (f32.const 0)))
       (local.set $p (i32.const 0))
@@ -95,16 +102,25 @@
         (local.set $on (v128.and (f32x4.gt (local.get $h) (f32x4.splat (f32.const 0))) (local.get $keep)))
         (local.set $acc (f32x4.add (local.get $acc) (v128.and (local.get $on) (f32x4.mul (local.get $w) (local.get $h)))))
         (local.set $g (f32x4.add (local.get $g) (v128.and (local.get $on) (local.get $w))))
+        (if (local.get $coefSums) (then
+          (local.set $slot (i32.add (local.get $coefSums) (i32.shl (local.get $p) (i32.const 4))))
+          (v128.store (local.get $slot) (f32x4.add (v128.load (local.get $slot))
+            (v128.and (local.get $on) (f32x4.mul (local.get $w) (f32x4.splat (local.get $c))))))))
         (local.set $p (i32.add (local.get $p) (i32.const 1)))
         (br $term)))
-      (local.set $g (f32x4.mul (local.get $g) (f32x4.splat (local.get $c))))
-      (local.set $gacc (f32x4.add (local.get $gacc) (local.get $g)))
-      (v128.store (i32.add (local.get $z) (local.get $k)) (local.get $g))
+      (v128.store (i32.add (local.get $z) (local.get $k)) (f32x4.mul (local.get $g) (f32x4.splat (local.get $c))))
       (local.set $k (i32.add (local.get $k) (i32.const 16)))
       (br $each)))
-    (f32.store (local.get $coefSum)
-      (f32.add (f32.add (f32x4.extract_lane 0 (local.get $gacc)) (f32x4.extract_lane 1 (local.get $gacc)))
-               (f32.add (f32x4.extract_lane 2 (local.get $gacc)) (f32x4.extract_lane 3 (local.get $gacc)))))
+    (local.set $p (i32.const 0))
+    (block $summed (loop $sum ;; each slot's lanes summed into its first float
+      (br_if $summed (i32.or (i32.eqz (local.get $coefSums)) (i32.ge_u (local.get $p) (local.get $P))))
+      (local.set $slot (i32.add (local.get $coefSums) (i32.shl (local.get $p) (i32.const 4))))
+      (local.set $g (v128.load (local.get $slot)))
+      (f32.store (local.get $slot)
+        (f32.add (f32.add (f32x4.extract_lane 0 (local.get $g)) (f32x4.extract_lane 1 (local.get $g)))
+                 (f32.add (f32x4.extract_lane 2 (local.get $g)) (f32x4.extract_lane 3 (local.get $g)))))
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (br $sum)))
     (f32.add (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
              (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
 
