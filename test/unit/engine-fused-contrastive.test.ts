@@ -92,6 +92,14 @@ const cases: Case[] = [
     temp: () => ({ tau: 1 }) },
   { name: 'GDNS hinge, 2 positives, per-row 4, dot, dense Adam', loss: makeLoss('gdns-hinge', { margin: 1, positives: 2 }), score: 'dot', layout: 'per-row', N: 4, masked: false, positives: 2, lazy: false,
     temp: () => ({ tau: 1 }) },
+  // MSCL: K positives per row, each against its own denominator (in-batch: every row's k-th positive, plus the extras)
+  { name: 'MSCL K 3, in-batch + 2 extra, cosine', loss: makeLoss('mscl', { positives: 3 }), score: 'cosine', layout: 'in-batch', N: 2, masked: false, positives: 3, temp: () => ({ tau: 0.2 }) },
+  { name: 'MSCL K 2 α 0.6, in-batch masked, no extra, per-user τ', loss: makeLoss('mscl', { positives: 2, alpha: 0.6 }), score: 'cosine', layout: 'in-batch', N: 0, masked: true, positives: 2,
+    temp: (rng) => ({ tau: 0.2, tauPerRow: tauRows(rng) }) },
+  { name: 'MSCL K 2 α 0.5 ε 0, shared 11 masked, dense Adam', loss: makeLoss('mscl', { positives: 2, alpha: 0.5, epsilon: 0 }), score: 'cosine', layout: 'shared', N: 11, masked: true, positives: 2, lazy: false,
+    temp: () => ({ tau: 0.3 }) },
+  { name: 'MSCL K 3, per-row 5', loss: makeLoss('mscl', { positives: 3 }), score: 'cosine', layout: 'per-row', N: 5, masked: false, positives: 3, temp: () => ({ tau: 0.25 }) },
+  { name: 'MSCL K 1, in-batch + 3 extra', loss: makeLoss('mscl', { positives: 1 }), score: 'cosine', layout: 'in-batch', N: 3, masked: false, temp: () => ({ tau: 0.2 }) },
   // SSM with the logQ correction: log q per column (shared, in-batch) or per entry (per-row), and the positive's own
   { name: 'SSM logQ, shared 13 masked, cosine', loss: makeLoss('ssm', { logQ: 'exact' }), score: 'cosine', layout: 'shared', N: 13, masked: true, logQ: true, temp: () => ({ tau: 0.2 }) },
   { name: 'SSM logQ sum + per-row loss, in-batch + 4 extra, dot', loss: makeLoss('ssm', { logQ: 'exact', reduction: 'sum' }), score: 'dot', layout: 'in-batch', N: 4, masked: false, logQ: true,
@@ -197,7 +205,7 @@ function counting(loss: Loss): Loss & { calls: number } {
   return out;
 }
 
-test('the fused step leaves synthesised per-row negatives, several positives (but GDNS\'s group), is-softmax, MSCL to tfjs; model.fastPath false turns it off', () => {
+test('the fused step leaves synthesised per-row negatives, several positives (but GDNS\'s group and MSCL), is-softmax to tfjs; model.fastPath false turns it off', () => {
   const rng = new Rng(4);
   const users = Int32Array.from({ length: 4 }, (_, b) => b), pos = Int32Array.from({ length: 4 }, (_, b) => b + 4);
   const shared: NegativeBatch = { layout: 'shared', items: Int32Array.from([10, 11, 12]) };
@@ -215,23 +223,26 @@ test('the fused step leaves synthesised per-row negatives, several positives (bu
   assert.equal(tfjsCalls(true, 'ssm', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }), 1, 'two positives: tfjs');
   assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: shared, logQ: { pos: new Float32Array(4), neg: new Float32Array(3) } }, { logQ: 'exact' }), 0, 'SSM with logQ: fused');
   assert.equal(tfjsCalls(true, 'is-softmax', { users, pos, positivesPerRow: 1, neg: shared, logQ: { pos: new Float32Array(4), neg: new Float32Array(3) } }), 1, 'importance-sampled softmax: tfjs');
-  assert.ok(!fusedShapeSupported(16, 1, 'shared', true, makeLoss('ccl').fused!), 'a form that does not take logQ refuses a batch with it');
+  assert.ok(!fusedShapeSupported(16, 1, 'shared', true, makeLoss('ccl').fused!, 4), 'a form that does not take logQ refuses a batch with it');
   assert.equal(tfjsCalls(true, 'bpr', { users, pos, positivesPerRow: 1, neg: shared }), 1, 'BPR mean form has no fused form: tfjs');
   assert.equal(tfjsCalls(true, 'mmcl', { users, pos, positivesPerRow: 1, neg: shared }), 0, 'MMCL: fused');
   assert.equal(tfjsCalls(true, 'gdns-hinge', { users, pos, positivesPerRow: 1, neg: shared }), 0, 'GDNS hinge, one positive: fused');
   assert.equal(tfjsCalls(true, 'gdns-hinge', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }, { positives: 2 }), 0, 'GDNS hinge, a group of 2 positives: fused');
   assert.equal(tfjsCalls(true, 'ccl', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }), 1, 'CCL with 2 positives (a positive term): tfjs');
-  assert.equal(tfjsCalls(true, 'mscl', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: { layout: 'in-batch' } }, { positives: 2 }), 1, 'MSCL: tfjs');
+  assert.equal(tfjsCalls(true, 'mscl', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: { layout: 'in-batch' } }, { positives: 2 }), 0, 'MSCL in-batch: fused');
+  const users6 = Int32Array.from({ length: 6 }, (_, b) => b);
+  assert.equal(tfjsCalls(true, 'mscl', { users: users6, pos: Int32Array.from({ length: 12 }, (_, k) => k + 4), positivesPerRow: 2, neg: { layout: 'in-batch' } }, { positives: 2 }), 1,
+    'MSCL in-batch with B not a multiple of 4 (column blocks would not be whole vectors): tfjs');
 });
 
-test('finite differences: the fused gradients of SSM (per-row τ, ± logQ), CCL, MMCL, the GDNS hinge (dot; 1 and 2 positives), Adap-τ (β0) and K-pair BPR (dot) match central differences of the fused loss, through dropout', () => {
+test('finite differences: the fused gradients of SSM (per-row τ, ± logQ), CCL, MMCL, the GDNS hinge (dot; 1 and 2 positives), MSCL (2 positives, shared), Adap-τ (β0) and K-pair BPR (dot) match central differences of the fused loss, through dropout', () => {
   const rng = new Rng(21);
   const Dd = 8, nu = 6, ni = 9, b = 5, n = 7;
   const logQ = { pos: Float32Array.from({ length: b }, (_, r) => -3 - 0.5 * r), neg: Float32Array.from({ length: n }, (_, j) => -2 - 0.7 * j) };
   for (const [lossName, opts, cosine] of [
     ['ssm', {}, true], ['ccl', { margin: 0.1 }, true], ['adap-tau', {}, true], ['bpr', { form: 'kpair' }, false],
     ['ssm', { logQ: 'exact' }, true], ['mmcl', { margins: [0.3, 0, -0.4], weights: [3, 2, 1] }, true], ['gdns-hinge', { margin: 0.5 }, false],
-    ['gdns-hinge', { margin: 0.5, positives: 2 }, false],
+    ['gdns-hinge', { margin: 0.5, positives: 2 }, false], ['mscl', { positives: 2 }, true],
   ] as const) {
     const loss = makeLoss(lossName, opts);
     const U = Float32Array.from({ length: nu * Dd }, () => rng.normal() * 0.5);

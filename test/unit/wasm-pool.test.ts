@@ -19,10 +19,11 @@ before(async () => {
 });
 after(() => KernelPool.get().close());
 
-function train(threads: number, lossName: string, lazy: boolean, layout: 'shared' | 'per-row' = 'shared', lossOptions: Record<string, unknown> = {}): { losses: number[]; users: Float32Array; items: Float32Array } {
+function train(threads: number, lossName: string, lazy: boolean, layout: 'shared' | 'per-row' | 'in-batch' = 'shared', lossOptions: Record<string, unknown> = {}): { losses: number[]; users: Float32Array; items: Float32Array } {
   KernelPool.configure(threads);
   assert.equal(KernelPool.get().threads, threads);
-  const D = 16, nU = 600, nI = 900, B = 301, N = 29; // ≥ 256 unique rows: lazy Adam runs in row shares too
+  const D = 16, nU = 600, nI = 900, N = 29;
+  const B = layout === 'in-batch' ? 300 : 301; // ≥ 256 unique rows: lazy Adam runs in row shares too (in-batch MSCL: B a multiple of 4)
   const modelCfg: ModelConfig = { kind: 'mf', dim: D, score: 'cosine', evalScore: 'same', init: { dist: 'normal', std: 0.3 }, userDropout: 0.1, fastPath: true };
   const optCfg: OptimizerConfig = { kind: 'adam', lr: 0.01, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy };
   const model = new MfModel(nU, nI, modelCfg, optCfg, new Rng(3));
@@ -39,9 +40,9 @@ function train(threads: number, lossName: string, lazy: boolean, layout: 'shared
     const P = (lossOptions.positives as number | undefined) ?? 1;
     const pos = Int32Array.from({ length: B * P }, () => rng.int(nI));
     const K = 7;
-    const items = Int32Array.from({ length: layout === 'shared' ? N : B * K }, () => rng.int(nI));
+    const items = Int32Array.from({ length: layout === 'shared' ? N : layout === 'in-batch' ? 5 : B * K }, () => rng.int(nI));
     const tauPerRow = Float32Array.from({ length: B }, () => 0.1 + 0.1 * rng.float());
-    const neg = layout === 'shared' ? { layout, items } as const : { layout, n: K, items } as const;
+    const neg = layout === 'shared' ? { layout, items } as const : layout === 'in-batch' ? { layout, extra: items } as const : { layout, n: K, items } as const;
     const logq = (n: number): Float32Array => Float32Array.from({ length: n }, () => -2 - 6 * rng.float());
     const batch = { users, pos, positivesPerRow: P, neg, logQ: logQ ? { pos: logq(B), neg: logq(items.length) } : undefined };
     losses.push(step.run(batch, loss, { tau: 0.2, tauPerRow, wantsPerRowLoss: true }, rng).loss);
@@ -49,9 +50,10 @@ function train(threads: number, lossName: string, lazy: boolean, layout: 'shared
   return { losses, users: Float32Array.from(model.users.data), items: Float32Array.from(model.items.data) };
 }
 
-const runs: [string, boolean, 'shared' | 'per-row', Record<string, unknown>?][] = [
+const runs: [string, boolean, 'shared' | 'per-row' | 'in-batch', Record<string, unknown>?][] = [
   ['ssm', true, 'shared'], ['adap-tau', true, 'shared'], ['ccl', false, 'shared'], ['adap-tau', true, 'per-row'], ['ccl', false, 'per-row'],
-  ['mmcl', false, 'shared'], ['gdns-hinge', true, 'per-row', { pairs: 'mean' }], ['gdns-hinge', false, 'shared', { positives: 3 }], ['ssm', true, 'shared', { logQ: 'exact' }], ['ssm', true, 'per-row', { logQ: 'exact' }],
+  ['mmcl', false, 'shared'], ['gdns-hinge', true, 'per-row', { pairs: 'mean' }], ['gdns-hinge', false, 'shared', { positives: 3 }],
+  ['mscl', true, 'in-batch', { positives: 3 }], ['mscl', false, 'per-row', { positives: 2 }], ['ssm', true, 'shared', { logQ: 'exact' }], ['ssm', true, 'per-row', { logQ: 'exact' }],
 ];
 for (const [lossName, lazy, layout, lossOptions] of runs) {
   test(`1 and 2 threads give bit-identical steps (${lossName}${lossOptions ? ' ' + JSON.stringify(lossOptions) : ''}, ${lazy ? 'lazy' : 'dense'} Adam, ${layout} negatives)`, () => {

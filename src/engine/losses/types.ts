@@ -62,13 +62,18 @@ export interface Loss {
  * softmax: ℓ_b = log(e^{z⁺} [includePositive] + Σ_j e^{z_bj}) − z⁺, z_bj = s_b·S_bj − log q_j, z⁺ = posInvTau·S⁺ − log q⁺
  *   (or s_b·S⁺ − log q⁺), s_b = 1/τ_b; scale 'unit' ignores the temperature (s_b = 1: K-pair BPR). log q is the batch's
  *   logQ correction (StepBatch.logQ), taken only by a form with `logQ: true` (SSM), 0 otherwise. Per-row loss at scale 1
- *   without correction for adaptive temperatures.
+ *   without correction for adaptive temperatures. `multisample` (MSCL): P positives per row, each k with its own
+ *   denominator — in-batch over every row's k-th positive (plus the extra items), else over the row's negatives —,
+ *   ℓ_b = Σ_k (1−α)·log(den_k + ε) − α·log(e^{z⁺_k} + ε).
  * hinge: ℓ_b = [posMargin ≠ null] max(0, posMargin − S⁺_b) + A_j Σ_p w_p·max(0, S_bj − o_b − m_p), over the (margin,
  *   weight) terms, A = mean or sum over the row's negatives, o_b = S⁺_b when `relative` (a margin relative to the
  *   positive: GDNS's max(0, S_j − S⁺ + γ) is m = −γ) else 0. CCL: one term; MMCL: one per margin. Batch mean or sum.
  */
 export type FusedLossForm =
-  | { kind: 'softmax'; includePositive: boolean; reduction: 'mean' | 'sum'; scale: 'temperature' | 'unit'; logQ?: boolean }
+  | {
+    kind: 'softmax'; includePositive: boolean; reduction: 'mean' | 'sum'; scale: 'temperature' | 'unit'; logQ?: boolean;
+    multisample?: { alpha: number; epsilon: number };
+  }
   | {
     kind: 'hinge'; posMargin: number | null; terms: ReadonlyArray<{ margin: number; weight: number }>;
     average: 'mean' | 'sum'; relative: boolean; reduction: 'mean' | 'sum';

@@ -1,6 +1,6 @@
 /**
  * The fused many-negative step for any backbone: when the loss has a fused form (Loss.fused) and the batch is one
- * the kernels cover (one positive per row — a group of them for GDNS's hinge —, shared, in-batch or per-row negatives — not synthesised rows —, a logQ
+ * the kernels cover (one positive per row — several for GDNS's hinge and MSCL —, shared, in-batch or per-row negatives — not synthesised rows —, a logQ
  * correction only for a form that takes it (SSM), D a multiple of 8), the score block,
  * the loss and its backward run on WebAssembly kernels (tensor/fused-contrastive.ts) instead of tfjs autograd; the
  * row gradients and the L2 on the ego rows then go to the backbone exactly as from the tfjs step (./step.ts).
@@ -26,7 +26,7 @@ export class ManyNegativeStep {
   run(batch: StepBatch, loss: Loss, temp: StepTemperature, rng: Rng): StepResult | null {
     const neg = batch.neg;
     const form = loss.fused;
-    if (!this.s.fused || !form || (neg.layout === 'per-row' && neg.synth) || !fusedShapeSupported(this.backbone.dim, batch.positivesPerRow, neg.layout, !!batch.logQ, form)) return null;
+    if (!this.s.fused || !form || (neg.layout === 'per-row' && neg.synth) || !fusedShapeSupported(this.backbone.dim, batch.positivesPerRow, neg.layout, !!batch.logQ, form, batch.users.length)) return null;
     const src = this.backbone.forward();
     const negItems = neg.layout === 'in-batch' ? (neg.extra ?? new Int32Array(0)) : neg.items;
     const out = this.kernels.step({

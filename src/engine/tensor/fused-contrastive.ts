@@ -69,11 +69,13 @@ export interface FusedStepOutput {
 
 /**
  * Whether a step can take the fused path with this loss form: a logQ correction only where the form takes it; several
- * positives per row only for a hinge relative to the positives without a positive term (GDNS's group hinge).
+ * positives per row only for a hinge relative to the positives without a positive term (GDNS's group hinge) and the
+ * multisample softmax (MSCL; in-batch with B a multiple of 4, so that each positive's column block is whole vectors).
  */
-export function fusedShapeSupported(dim: number, positivesPerRow: number, layout: string, hasLogQ: boolean, form: FusedLossForm): boolean {
+export function fusedShapeSupported(dim: number, positivesPerRow: number, layout: string, hasLogQ: boolean, form: FusedLossForm, rows: number): boolean {
   const logQ = !hasLogQ || (form.kind === 'softmax' && !!form.logQ);
-  const positives = positivesPerRow === 1 || (form.kind === 'hinge' && form.relative && form.posMargin === null);
+  const multisample = form.kind === 'softmax' && !!form.multisample && (layout !== 'in-batch' || rows % 4 === 0); // blocks of whole vectors
+  const positives = positivesPerRow === 1 || (form.kind === 'hinge' && form.relative && form.posMargin === null) || multisample;
   return dim % 8 === 0 && positives && (layout === 'shared' || layout === 'in-batch' || layout === 'per-row') && logQ;
 }
 
@@ -128,10 +130,12 @@ export class FusedContrastiveStep {
     const inBatch = x.layout === 'in-batch';
     const K = x.layout === 'per-row' ? (x.perRow ?? 0) : 0;
     if (x.layout === 'per-row' && (K < 1 || x.negItems.length !== B * K)) throw new Error(`fused step: per-row negatives need B × K = ${B} × ${K} items, got ${x.negItems.length}`);
-    const N = K || (inBatch ? B + x.negItems.length : x.negItems.length);
     const P = x.positivesPerRow ?? 1;
+    // MSCL in-batch: a column block per positive k (every row's k-th positive), then the extra items
+    const blocks = x.form.kind === 'softmax' && !!x.form.multisample && inBatch && P > 1;
+    const N = K || (blocks ? P * B + x.negItems.length : inBatch ? B + x.negItems.length : x.negItems.length);
     if (x.pos.length !== B * P) throw new Error(`fused step: ${B} rows × ${P} positives need ${B * P} positive items, got ${x.pos.length}`);
-    if (P > 1 && !fusedShapeSupported(x.dim, P, x.layout, !!x.logQ, x.form)) throw new Error('fused step: several positives per row only for a hinge relative to them (GDNS)');
+    if (P > 1 && !fusedShapeSupported(x.dim, P, x.layout, !!x.logQ, x.form, B)) throw new Error('fused step: several positives per row only for GDNS\'s hinge and MSCL (in-batch: B a multiple of 4)');
     const pool = KernelPool.get();
     const L = this.layout(B, P, N, D, inBatch, K, x.form.kind === 'hinge' ? x.form.terms.length : 0, pool);
     const { heap, Np, R } = L;
@@ -142,7 +146,10 @@ export class FusedContrastiveStep {
 
     // gather: users, positives, negative columns (in-batch: the rows' first positives, then the extra items)
     const negIds = L.itemIds.subarray(BP);
-    if (inBatch) {
+    if (blocks) {
+      for (let q = 0; q < P; q++) for (let b = 0; b < B; b++) negIds[q * B + b] = x.pos[b * P + q];
+      negIds.set(x.negItems, P * B);
+    } else if (inBatch) {
       if (P === 1) negIds.set(x.pos);
       else for (let b = 0; b < B; b++) negIds[b] = x.pos[b * P];
       negIds.set(x.negItems, B);
@@ -173,7 +180,23 @@ export class FusedContrastiveStep {
     // masks: sampler mask (padded to Np columns), else one row of ones (0 on padding) or the in-batch off-diagonal
     const mask = view(L.mask, B * Np);
     let maskStride = 0;
-    if (x.mask) {
+    if (blocks) {
+      // the row's mask over [positives, extras] (the sampler's, else the off-diagonal) for each block, then the extras'
+      const E = x.negItems.length, W = B + E;
+      if (x.mask || !(this.maskKind === 'blocks' && this.maskOf === L)) {
+        mask.fill(0);
+        for (let b = 0; b < B; b++) {
+          const o = b * Np;
+          for (let q = 0; q < P; q++) {
+            if (x.mask) mask.set(x.mask.subarray(b * W, b * W + B), o + q * B);
+            else mask.fill(1, o + q * B, o + (q + 1) * B), (mask[o + q * B + b] = 0);
+          }
+          if (x.mask) mask.set(x.mask.subarray(b * W + B, (b + 1) * W), o + P * B);
+          else mask.fill(1, o + P * B, o + P * B + E);
+        }
+      }
+      maskStride = Np * 4;
+    } else if (x.mask) {
       if (Np === N) mask.set(x.mask.subarray(0, B * N));
       else for (let b = 0; b < B; b++) mask.set(x.mask.subarray(b * N, (b + 1) * N), b * Np);
       maskStride = Np * 4;
@@ -186,7 +209,7 @@ export class FusedContrastiveStep {
     } else if (!(this.maskKind === 'ones' && this.maskOf === L)) {
       mask.fill(0, 0, Np).fill(1, 0, N);
     }
-    this.maskKind = x.mask ? 'sampler' : inBatch ? 'diag' : 'ones';
+    this.maskKind = x.mask ? 'sampler' : blocks ? 'blocks' : inBatch ? 'diag' : 'ones';
     this.maskOf = L;
 
     // scores: positives, and the block S = Û·N̂ᵀ [B × Np] (row shares over the pool's threads)
@@ -206,6 +229,8 @@ export class FusedContrastiveStep {
         L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, x.wantPerRow ? L.perRow : 0, L.tmp, B, rowBytes,
         form.includePositive ? 1 : 0, form.scale === 'unit' ? 1 : 0, x.tau, x.tauPerRow ? L.tau : 0, x.posInvTau ?? NaN, r,
         logQ ? L.off : 0, logQ && K ? rowBytes : 0, logQ ? L.posOff : 0,
+        P, blocks ? B * 4 : 0, form.multisample ? form.multisample.alpha : 1, form.multisample ? 1 - form.multisample.alpha : 1,
+        form.multisample && form.multisample.epsilon > 0 ? Math.log(form.multisample.epsilon) : -Infinity,
       ]);
     } else {
       const terms = view(L.hingeTerms, 2 * form.terms.length);
@@ -249,7 +274,7 @@ export class FusedContrastiveStep {
     return true;
   }
 
-  private maskKind: 'ones' | 'diag' | 'sampler' | null = null;
+  private maskKind: 'ones' | 'diag' | 'blocks' | 'sampler' | null = null;
   private maskOf: Layout | null = null;
 }
 

@@ -102,21 +102,33 @@ export const TASKS: Record<string, Task> = {
    * The softmax form over rows of a score block, in place (tensor/fused-contrastive.ts has the formulas):
    * S mask maskStride sPos dPos rowLoss perRow(0 = none) tmp rows rowBytes incl unit tau tauPerRow(0 = none) posInvTau(NaN = none) r
    * off(0 = none) offStride posOff(0 = none) — the logQ correction: log q of the columns (one row, offStride 0, or one
-   * per score row) and of each row's positive, subtracted from the logits.
+   * per score row) and of each row's positive, subtracted from the logits —
+   * P blockBytes numW denW logEps — MSCL's multisample form: P positives per row (sPos, dPos [B × P]), each with its own
+   * column block k at [k·blockBytes, (k+1)·blockBytes) when blockBytes > 0 (in-batch: every row's k-th positive), and
+   * the rest of the row a tail every positive contrasts with; ℓ_b = Σ_k denW·log(den_k) − numW·log(e^{z⁺_k} + ε),
+   * den_k = [incl] e^{z⁺_k} + Σ_{block k, tail} e^{z} + ε (logEps = log ε, −∞ for none). One positive without blocks,
+   * numW = denW = 1 and no ε is the plain softmax form.
    */
   softmaxRows(k, a, t, T) {
-    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt] = a;
+    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt,
+      P, blockBytes, numW, denW, logEps] = a;
     const [from, to] = share(B, t, T);
     const sc = k.scores;
-    const sPos = k.f32(sPosAt, B), dPos = k.f32(dPosAt, B), rowLoss = k.f32(lossAt, B);
+    const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
     const perRow = perRowAt ? k.f32(perRowAt, B) : null;
     const tauRow = tauAt ? k.f32(tauAt, B) : null;
     const posOff = posOffAt ? k.f32(posOffAt, B) : null;
     const tmpAt = tmp + t * rowBytes; // one scratch row per thread
+    const plain = P === 1 && blockBytes === 0 && numW === 1 && denW === 1 && logEps === -Infinity;
     for (let b = from; b < to; b++) {
       const S = S0 + b * rowBytes, M = M0 + b * maskStride, off = off0 ? off0 + b * offStride : 0;
-      const sp = sPos[b];
       const s = unit ? 1 : 1 / (tauRow ? tauRow[b] : tau);
+      const ps = unit ? 1 : Number.isNaN(posInvTau) ? s : posInvTau;
+      if (!plain) {
+        multisampleRow(sc, S, M, rowBytes, s, ps, sPos, dPos, b, P, blockBytes, incl, numW, denW, logEps, r, rowLoss);
+        continue;
+      }
+      const sp = sPos[b];
       const zmax = sc.rowMax(S, M, rowBytes, s, off); // max of the corrected logits s·S − log q
       if (perRow) {
         // the per-row loss at scale 1 without correction (Adap-τ's detached loss_), before S is overwritten
@@ -125,7 +137,6 @@ export const TASKS: Record<string, Task> = {
         const sum1 = sc.rowExp(S, M, tmpAt, rowBytes, 1, mx1, 0) + (incl ? Math.exp(sp - mx1) : 0);
         perRow[b] = mx1 + Math.log(sum1) - sp;
       }
-      const ps = unit ? 1 : Number.isNaN(posInvTau) ? s : posInvTau;
       const zp = ps * sp - (posOff ? posOff[b] : 0);
       const mx = incl ? Math.max(zmax, zp) : zmax;
       const eLead = incl ? Math.exp(zp - mx) : 0;
@@ -243,6 +254,41 @@ export const TASKS: Record<string, Task> = {
     if (to > from) k.adam.adamFull(a[0], a[1], a[2], a[3], from, to - from, a[5], a[6], a[7], a[8], a[9]);
   },
 };
+
+/**
+ * One row of the multisample softmax (softmaxRows): the tail's exponentials once (shift: its own max), then per
+ * positive k its block's, a shift covering block, tail, positive and ε, the loss and ∂ℓ/∂S in place; the tail's
+ * gradient is its exponentials times Σ_k of their weights in each den_k.
+ */
+function multisampleRow(
+  sc: ScoreRowExports, S: number, M: number, rowBytes: number, s: number, ps: number, sPos: Float32Array, dPos: Float32Array, b: number, P: number,
+  blockBytes: number, incl: number, numW: number, denW: number, logEps: number, r: number, rowLoss: Float32Array,
+): void {
+  const tail = P * blockBytes, tailBytes = rowBytes - tail;
+  const tmax = tailBytes ? sc.rowMax(S + tail, M + tail, tailBytes, s, 0) : -Infinity;
+  const tsum = tmax > -Infinity ? sc.rowExp(S + tail, M + tail, S + tail, tailBytes, s, tmax, 0) : 0;
+  let loss = 0, tailCoef = 0;
+  for (let q = 0; q < P; q++) {
+    const zp = ps * sPos[b * P + q];
+    const block = q * blockBytes;
+    const bmax = blockBytes ? sc.rowMax(S + block, M + block, blockBytes, s, 0) : -Infinity;
+    const shift = Math.max(bmax, tmax, incl ? zp : -Infinity, logEps);
+    const bsum = bmax > -Infinity ? sc.rowExp(S + block, M + block, S + block, blockBytes, s, shift, 0) : 0;
+    const tailPart = tsum > 0 ? tsum * Math.exp(tmax - shift) : 0;
+    const eLead = incl ? Math.exp(zp - shift) : 0;
+    const den = bsum + tailPart + eLead + Math.exp(logEps - shift);
+    // log(e^{z⁺} + ε) and e^{z⁺}/(e^{z⁺} + ε), stably
+    const numShift = Math.max(zp, logEps);
+    const num = Math.exp(zp - numShift) + Math.exp(logEps - numShift);
+    loss += denW * (shift + Math.log(den)) - numW * (numShift + Math.log(num));
+    const g = den > 0 ? (r * s * denW) / den : 0;
+    if (blockBytes) sc.rowScale(S + block, blockBytes, g);
+    if (tsum > 0) tailCoef += g * Math.exp(tmax - shift);
+    dPos[b * P + q] = r * ps * (denW * eLead / den - numW * Math.exp(zp - numShift) / num);
+  }
+  if (tailBytes) sc.rowScale(S + tail, tailBytes, tailCoef);
+  rowLoss[b] = loss;
+}
 
 /** [from, to) rows of a CSR matrix for thread t of T, balanced by non-zeros (rows' costs follow their degrees) */
 function nonZeroShare(k: BoundKernels, indptrAt: number, rows: number, t: number, T: number): [number, number] {
