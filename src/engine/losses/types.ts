@@ -67,7 +67,8 @@ export interface Loss {
  *   ℓ_b = Σ_k (1−α)·log(den_k + ε) − α·log(e^{z⁺_k} + ε).
  * hinge: ℓ_b = [posMargin ≠ null] max(0, posMargin − S⁺_b) + A_j Σ_p w_p·max(0, S_bj − o_b − m_p), over the (margin,
  *   weight) terms, A = mean or sum over the row's negatives, o_b = S⁺_b when `relative` (a margin relative to the
- *   positive: GDNS's max(0, S_j − S⁺ + γ) is m = −γ) else 0. CCL: one term; MMCL: one per margin. Batch mean or sum.
+ *   positive: GDNS's max(0, S_j − S⁺ + γ) is m = −γ; with a group of positives the hinge is summed over them, A's
+ *   mean then over the |P|·|N| pairs) else 0. CCL: one term; MMCL: one per margin. Batch mean or sum.
  */
 export type FusedLossForm =
   | {

@@ -3,13 +3,15 @@
  * gradients, on WebAssembly SIMD kernels over one heap — no tfjs, no transposes of the [B × N] block, no copy of it
  * out of wasm memory, no allocation while the shapes stay the same.
  *
- * For dot or cosine scores, one positive per row (a group of them for GDNS's hinge) and negatives shared by the batch, in-batch (the other rows'
- * positives, plus optional extra items) or per row (each row its own K, the Adap-τ reference's layout), with a loss
- * whose reduction has one of two forms (Loss.fused, losses/types.ts has them in full):
+ * For dot or cosine scores, one positive per row (a group of P for GDNS's hinge and MSCL) and negatives shared by the
+ * batch, in-batch (the other rows' positives, plus optional extra items) or per row (each row its own K, the Adap-τ
+ * reference's layout), with a loss whose reduction has one of two forms (Loss.fused, losses/types.ts has them in full):
  *   softmax  ℓ_b = log(e^{z⁺} [if the positive is in the denominator] + Σ_j e^{s_b·S_bj − log q_j}) − z⁺,
  *            z⁺ = β·S⁺_b − log q⁺_b (log q: the logQ correction, 0 without it)       SSM (± logQ), Adap-τ, K-pair BPR
+ *            multisample: Σ_k (1−α)·log(den_k) − α·log(e^{z⁺_k} + ε) over P positives, each with its own in-batch
+ *            column block (every row's k-th positive) and a tail shared by all                          MSCL
  *   hinge    ℓ_b = [max(0, 1 − S⁺_b)] + A_j Σ_p w_p·max(0, S_bj − o_b − m_p), A = mean or sum over the negatives,
- *            o_b = S⁺_b for a margin relative to the positive, else 0                 CCL, MMCL, GDNS group hinge
+ *            o_b = 0, or S⁺_bi for a margin relative to the positives (summed over them)   CCL, MMCL, GDNS group hinge
  * One step (B rows, N negatives padded to a multiple of 8, D a multiple of 8):
  *   gather rows → dropout on the user rows → normalise (cosine) → S = Û·N̂ᵀ (gemm, N̂ᵀ is a copy of the small
  *   [N × D] operand) → per row: reduction, loss and ∂ℓ/∂S in place over S → ∂Û = ∂S·N̂, ∂N̂ = ∂Sᵀ·Û (gemm reading
@@ -43,7 +45,7 @@ export interface FusedStepInput {
   dropout: number;
   rng: Rng;
   form: FusedLossForm;
-  /** positives of each row (pos is [B × P]); more than one only for a hinge relative to them (fusedShapeSupported) */
+  /** positives of each row (pos is [B × P]); more than one only for GDNS's hinge and MSCL (fusedShapeSupported) */
   positivesPerRow?: number;
   /** τ, or τ per row, and the positive's inverse temperature (Adap-τ's β0); softmax form only */
   tau: number;
