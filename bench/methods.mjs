@@ -12,6 +12,7 @@
 // in the runs folder. `--only` takes loss and sampler names (rows of either kind).
 //
 // usage: node bench/methods.mjs [--epochs 3] [--only bpr,ssm,mh] [--out docs/methods.md] [--runs-dir DIR]
+//        [--fast-path false] (every run on the tfjs autograd step: model.fastPath false, to compare with the fused kernels)
 import { loadBundle } from './bundle.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,6 +25,7 @@ const arg = (name, def) => {
   return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : def;
 };
 const epochs = Number(arg('epochs', '3'));
+const fastPath = arg('fast-path', 'true') !== 'false';
 const only = arg('only', '')?.split(',').filter(Boolean) ?? [];
 const out = path.resolve(root, arg('out', 'docs/methods.md'));
 const runsDir = path.resolve(arg('runs-dir', fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-methods-'))));
@@ -109,6 +111,7 @@ for (const job of jobs) {
   const cfg = withPreviousRun(job.cfg);
   cfg.name = `methods-${name}`;
   cfg.train = { ...(cfg.train ?? {}), epochs };
+  if (!fastPath) cfg.model = { ...(cfg.model ?? {}), fastPath: false };
   cfg.eval = { ...(cfg.eval ?? {}), every: 1, patience: 0, ks: [20], selectMetric: 'ndcg@20', selectOn: 'valid' };
   delete cfg.$schema;
   const file = path.join(runsDir, `${name}.reclab.json`);

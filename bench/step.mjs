@@ -1,7 +1,8 @@
 // Micro-benchmark of one training step of the many-negative path (no data set needed: random ids).
 // Usage: node bench/step.mjs [--loss ccl] [--layout shared|per-row|in-batch] [--batch 2048] [--negatives 1024] [--steps 20]
 //                            [--dim 64] [--temp fixed|adaptive] [--score cosine|dot] [--dropout 0.1] [--fast-path false] [--lazy false]
-//                            [--threads 0 (= every core)]
+//                            [--threads 0 (= every core)] [--logq true (SSM with a logQ correction: random log q per column)]
+//                            [--positives 1 (positives per row, for losses with that option: gdns-hinge, mscl)]
 // Prints the median step time and the implied Yelp2018 epoch time (1,237,259 interactions).
 import { arg, loadBundle } from './bundle.mjs';
 
@@ -23,6 +24,10 @@ const step = new TrainStep(model, { cosine: score === 'cosine', userDropout: Num
 const spec = lossSpec(lossName);
 const opts = {};
 for (const [k, s] of Object.entries(spec.options)) opts[k] = s.default;
+const logQ = arg('logq', 'false') === 'true';
+if (logQ) opts.logQ = 'exact';
+const P = Number(arg('positives', '1'));
+if (P > 1) opts.positives = P;
 const loss = spec.create(opts);
 const adaptive = arg('temp', 'fixed') === 'adaptive';
 const ints = (n, max) => Int32Array.from({ length: n }, () => rng.int(max));
@@ -30,15 +35,18 @@ const times = [];
 const cpu = []; // CPU time of the process per step: less sensitive than wall time to other jobs on a shared machine
 for (let s = 0; s < steps + 3; s++) {
   const users = ints(B, nUsers);
-  const pos = ints(B, nItems);
+  const pos = ints(B * P, nItems);
   const neg = layout === 'shared' ? { layout, items: ints(N, nItems) } : layout === 'in-batch' ? { layout } : { layout: 'per-row', n: N, items: ints(B * N, nItems) };
   // ids skewed like real data (popular items and active users repeat within a batch)
   const temp = adaptive
     ? { tau: 0.1, tauPerRow: Float32Array.from({ length: B }, () => 0.08 + 0.04 * rng.float()), posInvTau: 8.6, wantsPerRowLoss: true }
     : { tau: 0.1 };
+  // log q around a uniform sampler's −log|I|, spread like a popularity sampler's (per column; per-row: per entry)
+  const logq = (n) => Float32Array.from({ length: n }, () => -Math.log(nItems) + 3 * (rng.float() - 0.5));
+  const logQBatch = logQ ? { pos: logq(B), neg: logq(layout === 'shared' ? N : layout === 'in-batch' ? B : B * N) } : undefined;
   const t0 = performance.now();
   const c0 = process.cpuUsage();
-  step.run({ users, pos, positivesPerRow: 1, neg }, loss, temp, rng);
+  step.run({ users, pos, positivesPerRow: P, neg, logQ: logQBatch }, loss, temp, rng);
   const c1 = process.cpuUsage(c0);
   if (s >= 3) times.push(performance.now() - t0), cpu.push((c1.user + c1.system) / 1000);
 }
@@ -46,6 +54,6 @@ times.sort((a, b) => a - b);
 cpu.sort((a, b) => a - b);
 const med = times[times.length >> 1];
 const epoch = (1237259 / B) * med / 1000;
-console.log(`${backend} ${threads} thread${threads > 1 ? 's' : ''} ${lossName} ${score} ${layout} B=${B} N=${N} D=${D}: step median ${med.toFixed(1)} ms (min ${times[0].toFixed(1)}), Yelp2018 epoch ≈ ${epoch.toFixed(1)} s; CPU median ${cpu[cpu.length >> 1].toFixed(1)} ms; load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+console.log(`${backend} ${threads} thread${threads > 1 ? 's' : ''} ${lossName}${logQ ? ' logQ' : ''}${P > 1 ? ` ${P} positives` : ''} ${score} ${layout} B=${B} N=${N} D=${D}: step median ${med.toFixed(1)} ms (min ${times[0].toFixed(1)}), Yelp2018 epoch ≈ ${epoch.toFixed(1)} s; CPU median ${cpu[cpu.length >> 1].toFixed(1)} ms; load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
 const mem = tf.memory();
 console.log(`tfjs after the run: ${mem.numTensors} tensors, ${(mem.numBytes / 1e6).toFixed(1)} MB; process RSS peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

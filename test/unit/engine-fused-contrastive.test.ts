@@ -1,7 +1,8 @@
 /**
  * The fused many-negative step (tensor/fused-contrastive.ts via step/many-negatives.ts) against the tfjs autograd
  * step: from the same tables, several Adam steps with duplicate users and items, for every loss with a fused form
- * (SSM, Adap-τ, CCL, K-pair BPR), shared and in-batch negatives, with and without a sampler mask, cosine with user
+ * (SSM with and without the logQ correction, Adap-τ, CCL, MMCL, the GDNS group hinge, K-pair BPR), shared, in-batch and
+ * per-row negatives, with and without a sampler mask, cosine with user
  * dropout and dot scores, per-row temperatures, negatives not a multiple of the 8-column tile — the same losses,
  * per-row losses and tables (up to float rounding), and no tfjs tensor in the fused step. Plus finite differences of
  * the fused loss with respect to table entries.
@@ -14,7 +15,7 @@ import { csrFromRows } from '../fixtures/data/helpers';
 import { createStep, type TrainStep } from '../../src/engine/step/step';
 import { initBackend, tf } from '../../src/engine/tensor/backend';
 import { lossSpec } from '../../src/engine/losses/registry';
-import { FusedContrastiveStep } from '../../src/engine/tensor/fused-contrastive';
+import { FusedContrastiveStep, fusedShapeSupported } from '../../src/engine/tensor/fused-contrastive';
 import { Rng } from '../../src/engine/rng';
 import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
 import type { Loss } from '../../src/engine/losses/types';
@@ -50,6 +51,10 @@ interface Case {
   masked: boolean;
   temp: (rng: Rng) => StepTemperature;
   lazy?: boolean;
+  /** the batch carries a logQ correction (random log q per positive and per column) */
+  logQ?: boolean;
+  /** positives per row (GDNS's group) */
+  positives?: number;
 }
 
 const tauRows = (rng: Rng): Float32Array => Float32Array.from({ length: B }, () => 0.1 + 0.2 * rng.float());
@@ -72,21 +77,62 @@ const cases: Case[] = [
     temp: (rng) => ({ tau: 0.2, tauPerRow: tauRows(rng), posInvTau: 7, wantsPerRowLoss: true }) },
   { name: 'CCL w 150, per-row 6', loss: makeLoss('ccl', { margin: 0.2 }), score: 'cosine', layout: 'per-row', N: 6, masked: false, temp: () => ({ tau: 1 }) },
   { name: 'K-pair BPR, per-row 3, dot', loss: makeLoss('bpr', { form: 'kpair' }), score: 'dot', layout: 'per-row', N: 3, masked: false, temp: () => ({ tau: 0.1 }) },
+  // MMCL: several (margin, weight) hinges; margins straddling the scores so every term is active somewhere
+  { name: 'MMCL 3 margins, shared 24, dense Adam', loss: makeLoss('mmcl', { margins: [0.4, 0.1, -0.3], weights: [15, 5, 1] }), score: 'cosine', layout: 'shared', N: 24, masked: false, lazy: false, temp: () => ({ tau: 1 }) },
+  { name: 'MMCL 2 margins, in-batch + 3 extra masked', loss: makeLoss('mmcl', { margins: [0.2, -0.2], weights: [10, 2] }), score: 'cosine', layout: 'in-batch', N: 3, masked: true, temp: () => ({ tau: 1 }) },
+  { name: 'MMCL defaults, per-row 7', loss: makeLoss('mmcl', { margins: [0.3, 0, -0.3], weights: [150, 50, 10] }), score: 'cosine', layout: 'per-row', N: 7, masked: false, temp: () => ({ tau: 1 }) },
+  // the GDNS group hinge with one positive: Σ_j max(0, s_j − s⁺ + γ), a margin relative to the positive
+  { name: 'GDNS hinge γ 0.5, shared 13, dot', loss: makeLoss('gdns-hinge', { margin: 0.5 }), score: 'dot', layout: 'shared', N: 13, masked: false, temp: () => ({ tau: 1 }) },
+  { name: 'GDNS hinge pairs mean, sum over rows, shared 10 masked, cosine', loss: makeLoss('gdns-hinge', { margin: 0.3, pairs: 'mean', reduction: 'sum' }), score: 'cosine', layout: 'shared', N: 10, masked: true, temp: () => ({ tau: 1 }) },
+  { name: 'GDNS hinge, in-batch + 2 extra, cosine', loss: makeLoss('gdns-hinge', { margin: 0.2 }), score: 'cosine', layout: 'in-batch', N: 2, masked: false, temp: () => ({ tau: 1 }) },
+  { name: 'GDNS hinge pairs mean, per-row 5, dot', loss: makeLoss('gdns-hinge', { margin: 0.4, pairs: 'mean' }), score: 'dot', layout: 'per-row', N: 5, masked: false, temp: () => ({ tau: 1 }) },
+  // a group of positives per row: Σ_i Σ_j max(0, s_j − s_i + γ)
+  { name: 'GDNS hinge, 2 positives, shared 9 masked, dot', loss: makeLoss('gdns-hinge', { margin: 0.5, positives: 2 }), score: 'dot', layout: 'shared', N: 9, masked: true, positives: 2, temp: () => ({ tau: 1 }) },
+  { name: 'GDNS hinge, 3 positives, pairs mean, in-batch + 2 extra, cosine', loss: makeLoss('gdns-hinge', { margin: 0.3, positives: 3, pairs: 'mean' }), score: 'cosine', layout: 'in-batch', N: 2, masked: false, positives: 3,
+    temp: () => ({ tau: 1 }) },
+  { name: 'GDNS hinge, 2 positives, per-row 4, dot, dense Adam', loss: makeLoss('gdns-hinge', { margin: 1, positives: 2 }), score: 'dot', layout: 'per-row', N: 4, masked: false, positives: 2, lazy: false,
+    temp: () => ({ tau: 1 }) },
+  // MSCL: K positives per row, each against its own denominator (in-batch: every row's k-th positive, plus the extras)
+  { name: 'MSCL K 3, in-batch + 2 extra, cosine', loss: makeLoss('mscl', { positives: 3 }), score: 'cosine', layout: 'in-batch', N: 2, masked: false, positives: 3, temp: () => ({ tau: 0.2 }) },
+  { name: 'MSCL K 2 α 0.6, in-batch masked, no extra, per-user τ', loss: makeLoss('mscl', { positives: 2, alpha: 0.6 }), score: 'cosine', layout: 'in-batch', N: 0, masked: true, positives: 2,
+    temp: (rng) => ({ tau: 0.2, tauPerRow: tauRows(rng) }) },
+  { name: 'MSCL K 2 α 0.5 ε 0, shared 11 masked, dense Adam', loss: makeLoss('mscl', { positives: 2, alpha: 0.5, epsilon: 0 }), score: 'cosine', layout: 'shared', N: 11, masked: true, positives: 2, lazy: false,
+    temp: () => ({ tau: 0.3 }) },
+  { name: 'MSCL K 3, per-row 5', loss: makeLoss('mscl', { positives: 3 }), score: 'cosine', layout: 'per-row', N: 5, masked: false, positives: 3, temp: () => ({ tau: 0.25 }) },
+  { name: 'MSCL K 1, in-batch + 3 extra', loss: makeLoss('mscl', { positives: 1 }), score: 'cosine', layout: 'in-batch', N: 3, masked: false, temp: () => ({ tau: 0.2 }) },
+  // SSM with the logQ correction: log q per column (shared, in-batch) or per entry (per-row), and the positive's own
+  { name: 'SSM logQ, shared 13 masked, cosine', loss: makeLoss('ssm', { logQ: 'exact' }), score: 'cosine', layout: 'shared', N: 13, masked: true, logQ: true, temp: () => ({ tau: 0.2 }) },
+  { name: 'SSM logQ sum + per-row loss, in-batch + 4 extra, dot', loss: makeLoss('ssm', { logQ: 'exact', reduction: 'sum' }), score: 'dot', layout: 'in-batch', N: 4, masked: false, logQ: true,
+    temp: () => ({ tau: 0.5, wantsPerRowLoss: true }) },
+  { name: 'SSM logQ per-user τ, per-row 6, cosine', loss: makeLoss('ssm', { logQ: 'streaming' }), score: 'cosine', layout: 'per-row', N: 6, masked: false, logQ: true,
+    temp: (rng) => ({ tau: 0.2, tauPerRow: tauRows(rng) }) },
 ];
 
-function makeBatch(c: Case, rng: Rng): { users: Int32Array; pos: Int32Array; positivesPerRow: number; neg: NegativeBatch } {
+type Batch = Parameters<TrainStep['run']>[0];
+
+function makeBatch(c: Case, rng: Rng): Batch {
+  const batch = makeBatchRows(c, rng);
+  if (!c.logQ) return batch;
+  // log q in [−8, −2], as a sampler's log-probabilities; the columns as LogQCorrection lays them out
+  const logq = (n: number): Float32Array => Float32Array.from({ length: n }, () => -2 - 6 * rng.float());
+  const columns = batch.neg.layout === 'per-row' ? B * c.N : batch.neg.layout === 'shared' ? c.N : B + c.N;
+  return { ...batch, logQ: { pos: logq(B), neg: logq(columns) } };
+}
+
+function makeBatchRows(c: Case, rng: Rng): Batch {
   // few users and items for many rows: duplicates within a step, and items that are both positive and negative
   const users = Int32Array.from({ length: B }, () => rng.int(nU / 3));
-  const pos = Int32Array.from({ length: B }, () => rng.int(nI / 3));
+  const P = c.positives ?? 1;
+  const pos = Int32Array.from({ length: B * P }, () => rng.int(nI / 3));
   if (c.layout === 'per-row') {
-    return { users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: c.N, items: Int32Array.from({ length: B * c.N }, () => rng.int(nI / 3)) } };
+    return { users, pos, positivesPerRow: P, neg: { layout: 'per-row', n: c.N, items: Int32Array.from({ length: B * c.N }, () => rng.int(nI / 3)) } };
   }
   const items = Int32Array.from({ length: c.N }, () => rng.int(nI / 3));
   const cols = c.layout === 'shared' ? c.N : B + c.N;
   const mask = c.masked ? Float32Array.from({ length: B * cols }, (_, e) => (e % cols === e % 7 || rng.float() < 0.2 ? 0 : 1)) : undefined;
   if (mask && c.layout === 'in-batch') for (let b = 0; b < B; b++) mask[b * cols + b] = 0;
   const neg: NegativeBatch = c.layout === 'shared' ? { layout: 'shared', items, mask } : { layout: 'in-batch', extra: c.N ? items : undefined, mask };
-  return { users, pos, positivesPerRow: 1, neg };
+  return { users, pos, positivesPerRow: P, neg };
 }
 
 for (const c of cases) {
@@ -159,7 +205,7 @@ function counting(loss: Loss): Loss & { calls: number } {
   return out;
 }
 
-test('the fused step leaves synthesised per-row negatives, several positives, logQ, MSCL-like losses to tfjs; model.fastPath false turns it off', () => {
+test('the fused step leaves synthesised per-row negatives, several positives (but GDNS\'s group and MSCL), is-softmax to tfjs; model.fastPath false turns it off', () => {
   const rng = new Rng(4);
   const users = Int32Array.from({ length: 4 }, (_, b) => b), pos = Int32Array.from({ length: 4 }, (_, b) => b + 4);
   const shared: NegativeBatch = { layout: 'shared', items: Int32Array.from([10, 11, 12]) };
@@ -175,31 +221,48 @@ test('the fused step leaves synthesised per-row negatives, several positives, lo
   const synth = { terms: 1, termSources: ['items'], refs: Int32Array.from({ length: 8 }, (_, k) => 10 + k), weights: new Float32Array(8).fill(1) };
   assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 2, items: Int32Array.from({ length: 8 }, (_, k) => 10 + k), synth } }), 1, 'synthesised per-row rows: tfjs');
   assert.equal(tfjsCalls(true, 'ssm', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }), 1, 'two positives: tfjs');
-  assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: shared, logQ: { pos: new Float32Array(4), neg: new Float32Array(3) } }), 1, 'logQ: tfjs');
+  assert.equal(tfjsCalls(true, 'ssm', { users, pos, positivesPerRow: 1, neg: shared, logQ: { pos: new Float32Array(4), neg: new Float32Array(3) } }, { logQ: 'exact' }), 0, 'SSM with logQ: fused');
+  assert.equal(tfjsCalls(true, 'is-softmax', { users, pos, positivesPerRow: 1, neg: shared, logQ: { pos: new Float32Array(4), neg: new Float32Array(3) } }), 1, 'importance-sampled softmax: tfjs');
+  assert.ok(!fusedShapeSupported(16, 1, 'shared', true, makeLoss('ccl').fused!, 4), 'a form that does not take logQ refuses a batch with it');
   assert.equal(tfjsCalls(true, 'bpr', { users, pos, positivesPerRow: 1, neg: shared }), 1, 'BPR mean form has no fused form: tfjs');
+  assert.equal(tfjsCalls(true, 'mmcl', { users, pos, positivesPerRow: 1, neg: shared }), 0, 'MMCL: fused');
+  assert.equal(tfjsCalls(true, 'gdns-hinge', { users, pos, positivesPerRow: 1, neg: shared }), 0, 'GDNS hinge, one positive: fused');
+  assert.equal(tfjsCalls(true, 'gdns-hinge', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }, { positives: 2 }), 0, 'GDNS hinge, a group of 2 positives: fused');
+  assert.equal(tfjsCalls(true, 'ccl', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: shared }), 1, 'CCL with 2 positives (a positive term): tfjs');
+  assert.equal(tfjsCalls(true, 'mscl', { users, pos: Int32Array.from({ length: 8 }, (_, k) => k + 4), positivesPerRow: 2, neg: { layout: 'in-batch' } }, { positives: 2 }), 0, 'MSCL in-batch: fused');
+  const users6 = Int32Array.from({ length: 6 }, (_, b) => b);
+  assert.equal(tfjsCalls(true, 'mscl', { users: users6, pos: Int32Array.from({ length: 12 }, (_, k) => k + 4), positivesPerRow: 2, neg: { layout: 'in-batch' } }, { positives: 2 }), 1,
+    'MSCL in-batch with B not a multiple of 4 (column blocks would not be whole vectors): tfjs');
 });
 
-test('finite differences: the fused gradients of SSM (per-row τ), CCL, Adap-τ (β0) and K-pair BPR (dot) match central differences of the fused loss, through dropout', () => {
+test('finite differences: the fused gradients of SSM (per-row τ, ± logQ), CCL, MMCL, the GDNS hinge (dot; 1 and 2 positives), MSCL (2 positives, shared), Adap-τ (β0) and K-pair BPR (dot) match central differences of the fused loss, through dropout', () => {
   const rng = new Rng(21);
   const Dd = 8, nu = 6, ni = 9, b = 5, n = 7;
-  for (const [lossName, opts, cosine] of [['ssm', {}, true], ['ccl', { margin: 0.1 }, true], ['adap-tau', {}, true], ['bpr', { form: 'kpair' }, false]] as const) {
+  const logQ = { pos: Float32Array.from({ length: b }, (_, r) => -3 - 0.5 * r), neg: Float32Array.from({ length: n }, (_, j) => -2 - 0.7 * j) };
+  for (const [lossName, opts, cosine] of [
+    ['ssm', {}, true], ['ccl', { margin: 0.1 }, true], ['adap-tau', {}, true], ['bpr', { form: 'kpair' }, false],
+    ['ssm', { logQ: 'exact' }, true], ['mmcl', { margins: [0.3, 0, -0.4], weights: [3, 2, 1] }, true], ['gdns-hinge', { margin: 0.5 }, false],
+    ['gdns-hinge', { margin: 0.5, positives: 2 }, false], ['mscl', { positives: 2 }, true],
+  ] as const) {
     const loss = makeLoss(lossName, opts);
     const U = Float32Array.from({ length: nu * Dd }, () => rng.normal() * 0.5);
     const I = Float32Array.from({ length: ni * Dd }, () => rng.normal() * 0.5);
     const users = Int32Array.from([0, 1, 2, 1, 3]);
-    const pos = Int32Array.from([0, 1, 2, 3, 1]);
+    const P = 'positives' in opts ? opts.positives : 1;
+    const pos = P === 1 ? Int32Array.from([0, 1, 2, 3, 1]) : Int32Array.from([0, 2, 1, 3, 2, 4, 3, 0, 1, 6]);
     const negs = Int32Array.from([4, 5, 6, 7, 8, 0, 5]);
     const tauPerRow = Float32Array.from({ length: b }, (_, r) => 0.3 + 0.1 * r);
     const kernel = new FusedContrastiveStep();
     const run = (): { loss: number; gu: Float32Array; gi: Float32Array; ids: Int32Array } => {
       const o = kernel.step({
-        users, pos, negItems: negs, layout: 'shared', userTable: U, itemTable: I, dim: Dd, cosine, dropout: 0.2, rng: new Rng(5),
+        users, pos, positivesPerRow: P, negItems: negs, layout: 'shared', userTable: U, itemTable: I, dim: Dd, cosine, dropout: 0.2, rng: new Rng(5),
         form: loss.fused!, tau: 0.4, tauPerRow: lossName === 'ssm' || lossName === 'adap-tau' ? tauPerRow : undefined, posInvTau: lossName === 'adap-tau' ? 3 : undefined,
+        logQ: 'logQ' in opts ? logQ : undefined,
       });
       return { loss: o.loss, gu: Float32Array.from(o.userGrads), gi: Float32Array.from(o.itemGrads), ids: Int32Array.from(o.itemIds) };
     };
     const base = run();
-    assert.equal(base.ids.length, b + n);
+    assert.equal(base.ids.length, b * P + n);
     const h = 1e-2;
     const check = (table: Float32Array, row: number, d: number, analytic: number, what: string): void => {
       const keep = table[row * Dd + d];

@@ -29,7 +29,7 @@ function place(heap: Heap, ...arrays: (Float32Array | Int32Array)[]): number[] {
 
 test('every kernel source assembles and compiles to a module with its exports', () => {
   const want: Record<KernelName, string[]> = {
-    adam: ['adamRows', 'adamDense', 'adamFull'], gemm: ['gemm'], mfdot: ['scores', 'grads'], rows: ['normalize', 'normalizeBack', 'rowDots', 'rowAxpy', 'groupDots', 'groupBack'],
+    adam: ['adamRows', 'adamDense', 'adamFull'], gemm: ['gemm'], mfdot: ['scores', 'grads'], rows: ['normalize', 'normalizeBack', 'rowDots', 'groupDots', 'groupBack'],
     scan: ['scan'], scores: ['rowMax', 'rowExp', 'rowScale', 'rowHinge', 'rowCount'], spmm: ['spmm', 'spmm64', 'spmmFused'],
   };
   for (const [name, exports] of Object.entries(want) as [KernelName, string[]][]) {
@@ -92,14 +92,14 @@ test('gemm: NaN and ∞ in A propagate to exactly the rows they touch', () => {
 });
 
 interface Scores {
-  rowMax(z: number, mask: number, bytes: number): number;
-  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number): number;
+  rowMax(z: number, mask: number, bytes: number, s: number, off: number): number;
+  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number, off: number): number;
   rowScale(x: number, bytes: number, c: number): void;
-  rowHinge(z: number, mask: number, bytes: number, m: number, c: number): number;
+  rowHinge(z: number, mask: number, bytes: number, terms: number, P: number, c: number, coefSums: number): number;
   rowCount(mask: number, bytes: number): number;
 }
 
-test('score rows: max, exp-and-sum, scale, hinge and count against Math loops (random, masked, NaN/∞, empty rows)', () => {
+test('score rows: max, exp-and-sum (with and without an offset row), scale, multi-margin hinge and count against Math loops (random, masked, NaN/∞, empty rows)', () => {
   for (const n of [0, 4, 12, 64, 1024]) {
     for (const edge of ['random', 'masked', 'special', 'all-masked']) {
       const heap = new Heap();
@@ -110,33 +110,55 @@ test('score rows: max, exp-and-sum, scale, hinge and count against Math loops (r
         z[1] = -Infinity; // e^−∞ = 0 (clamped: ~1e-38)
         z[2] = 80; // large but finite after the shift
       }
-      const [zp, mp, op] = place(heap, z, mask, new Float32Array(n));
+      const offRow = randn(n, 2); // log q of the columns (the logQ correction)
+      const [zp, mp, op, offp] = place(heap, z, mask, new Float32Array(n), offRow);
       const k = heap.kernel<Scores>('scores');
       let mx = -Infinity;
       for (let j = 0; j < n; j++) if (mask[j] !== 0 && z[j] > mx) mx = z[j];
-      near(k.rowMax(zp, mp, n * 4), mx, 0, `rowMax n${n} ${edge}`);
-      const s = 0.7, shift = Number.isFinite(mx) ? s * mx : 0;
-      const sum = k.rowExp(zp, mp, op, n * 4, s, shift);
-      const out = heap.f32(op, n);
-      let ref = 0;
-      for (let j = 0; j < n; j++) {
-        const e = mask[j] === 0 ? 0 : Math.exp(Math.max(s * z[j] - shift, -87));
-        ref += e;
-        near(out[j], e, 2e-6, `rowExp n${n} ${edge} [${j}]`);
+      near(k.rowMax(zp, mp, n * 4, 1, 0), mx, 0, `rowMax n${n} ${edge}`);
+      const s = Math.fround(0.7); // as the kernel's f32 parameter
+      for (const withOff of [false, true]) {
+        const o = (j: number): number => (withOff ? offRow[j] : 0);
+        let mxs = -Infinity;
+        for (let j = 0; j < n; j++) if (mask[j] !== 0 && Math.fround(s * z[j]) - o(j) > mxs) mxs = Math.fround(Math.fround(s * z[j]) - o(j));
+        near(k.rowMax(zp, mp, n * 4, s, withOff ? offp : 0), mxs, 0, `rowMax scaled n${n} ${edge} offset ${withOff}`);
+        const shift = Number.isFinite(mxs) ? mxs : 0;
+        const sum = k.rowExp(zp, mp, op, n * 4, s, shift, withOff ? offp : 0);
+        const out = heap.f32(op, n);
+        let ref = 0;
+        for (let j = 0; j < n; j++) {
+          const e = mask[j] === 0 ? 0 : Math.exp(Math.min(Math.max(s * z[j] - shift - o(j), -87), 88.7));
+          ref += e;
+          near(out[j], e, 2e-6, `rowExp n${n} ${edge} offset ${withOff} [${j}]`);
+        }
+        near(sum, ref, 1e-5, `rowExp sum n${n} ${edge} offset ${withOff}`);
       }
-      near(sum, ref, 1e-5, `rowExp sum n${n} ${edge}`);
+      const out = heap.f32(op, n);
       assert.equal(k.rowCount(mp, n * 4), mask.filter((v) => v !== 0).length, `rowCount n${n} ${edge}`);
       const before = Float32Array.from(out);
       k.rowScale(op, n * 4, -2);
       for (let j = 0; j < n; j++) assert.equal(out[j], Math.fround(before[j] * -2), `rowScale [${j}]`);
-      // hinge in place over a copy of z
-      const [hz] = place(heap, z);
-      const m = 0.5, c = 3;
-      let href = 0;
-      for (let j = 0; j < n; j++) if (mask[j] !== 0 && z[j] - m > 0) href += z[j] - m;
-      near(k.rowHinge(hz, mp, n * 4, m, c), href, 1e-5, `rowHinge n${n} ${edge}`);
-      const hg = heap.f32(hz, n);
-      for (let j = 0; j < n; j++) assert.equal(hg[j], mask[j] !== 0 && z[j] - m > 0 ? c : 0, `hinge gradient n${n} ${edge} [${j}]`);
+      // hinge in place over a copy of z: one margin (CCL), three weighted margins (MMCL), and per-term coefficient sums
+      // (GDNS: two positives' relative margins)
+      for (const [terms, sums] of [[[[0.5, 1]], false], [[[0.9, 150], [0.6, 50], [-0.3, 10]], false], [[[0.3, 1], [-0.6, 1]], true], [[[0.2, 2]], true]] as const) {
+        const [hz, tp, cs] = place(heap, z, Float32Array.from(terms.flat()), new Float32Array(4 * terms.length).fill(NaN));
+        const c = 3;
+        let href = 0;
+        const perTerm = terms.map(() => 0);
+        const coef = z.map((zj, j) => {
+          let g = 0;
+          terms.forEach(([m, w], p) => {
+            if (mask[j] !== 0 && zj - m > 0) (href += w * (zj - m)), (g += w), (perTerm[p] += w * c);
+          });
+          return g * c;
+        });
+        near(k.rowHinge(hz, mp, n * 4, tp, terms.length, c, sums ? cs : 0), href, 1e-5 * (1 + Math.abs(href)), `rowHinge n${n} ${edge} ${terms.length} margins`);
+        const hg = heap.f32(hz, n);
+        for (let j = 0; j < n; j++) near(hg[j], coef[j], 1e-5 * (1 + coef[j]), `hinge gradient n${n} ${edge} ${terms.length} margins [${j}]`);
+        const slots = heap.f32(cs, 4 * terms.length);
+        if (sums) perTerm.forEach((want, p) => near(slots[4 * p], want, 1e-5 * (1 + want), `hinge coefficient sum of term ${p}, n${n} ${edge}`));
+        else assert.ok(slots.every(Number.isNaN), 'no coefficient sums asked: the slots are left alone');
+      }
     }
   }
 });
@@ -146,7 +168,7 @@ test('rowExp keeps the relative error of Cephes expf (≤ 3e-7) over [−87, 0]'
   const n = 4096;
   const z = Float32Array.from({ length: n }, (_, j) => -87 * (j / (n - 1)));
   const [zp, mp, op] = place(heap, z, new Float32Array(n).fill(1), new Float32Array(n));
-  heap.kernel<Scores>('scores').rowExp(zp, mp, op, n * 4, 1, 0);
+  heap.kernel<Scores>('scores').rowExp(zp, mp, op, n * 4, 1, 0, 0);
   const out = heap.f32(op, n);
   for (let j = 0; j < n; j++) {
     const e = Math.exp(z[j]);
@@ -158,7 +180,7 @@ interface Rows {
   normalize(x: number, out: number, norms: number, n: number, rb: number): void;
   normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
   rowDots(x: number, y: number, out: number, n: number, rb: number): void;
-  rowAxpy(y: number, x: number, c: number, n: number, rb: number): void;
+  groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
 }
 
 test('embedding rows: normalize and its backward (incl. a zero row, clamped at 1e-12), dots and axpy against loops', () => {
@@ -193,9 +215,18 @@ test('embedding rows: normalize and its backward (incl. a zero row, clamped at 1
       for (let d = 0; d < D; d++) s += x[r * D + d] * y[r * D + d];
       near(dots[r], s, 1e-5, `dot[${r}]`);
     }
-    k.rowAxpy(yp, xp, cp, R, D * 4);
-    const yy = heap.f32(yp, R * D);
-    for (let r = 0; r < R; r++) for (let d = 0; d < D; d++) near(yy[r * D + d], y[r * D + d] + c[r] * x[r * D + d], 1e-6, `axpy[${r},${d}]`);
+    // groups of one (the positives' backward): dU_r = [acc] dU_r + c_r·y_r, dN_r = c_r·x_r
+    for (const acc of [0, 1]) {
+      const [dUp, dNp] = place(heap, g, new Float32Array(R * D).fill(NaN));
+      k.groupBack(xp, yp, cp, dUp, dNp, 0, R, 1, 4, D * 4, acc);
+      const dU = heap.f32(dUp, R * D), dN = heap.f32(dNp, R * D);
+      for (let r = 0; r < R; r++) {
+        for (let d = 0; d < D; d++) {
+          near(dU[r * D + d], (acc ? g[r * D + d] : 0) + c[r] * y[r * D + d], 1e-6, `groupBack acc ${acc} dU[${r},${d}]`);
+          near(dN[r * D + d], c[r] * x[r * D + d], 1e-6, `groupBack dN[${r},${d}]`);
+        }
+      }
+    }
   }
 });
 

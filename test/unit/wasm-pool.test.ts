@@ -19,10 +19,11 @@ before(async () => {
 });
 after(() => KernelPool.get().close());
 
-function train(threads: number, lossName: string, lazy: boolean, layout: 'shared' | 'per-row' = 'shared'): { losses: number[]; users: Float32Array; items: Float32Array } {
+function train(threads: number, lossName: string, lazy: boolean, layout: 'shared' | 'per-row' | 'in-batch' = 'shared', lossOptions: Record<string, unknown> = {}): { losses: number[]; users: Float32Array; items: Float32Array } {
   KernelPool.configure(threads);
   assert.equal(KernelPool.get().threads, threads);
-  const D = 16, nU = 600, nI = 900, B = 301, N = 29; // ≥ 256 unique rows: lazy Adam runs in row shares too
+  const D = 16, nU = 600, nI = 900, N = 29;
+  const B = layout === 'in-batch' ? 300 : 301; // ≥ 256 unique rows: lazy Adam runs in row shares too (in-batch MSCL: B a multiple of 4)
   const modelCfg: ModelConfig = { kind: 'mf', dim: D, score: 'cosine', evalScore: 'same', init: { dist: 'normal', std: 0.3 }, userDropout: 0.1, fastPath: true };
   const optCfg: OptimizerConfig = { kind: 'adam', lr: 0.01, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy };
   const model = new MfModel(nU, nI, modelCfg, optCfg, new Rng(3));
@@ -30,25 +31,34 @@ function train(threads: number, lossName: string, lazy: boolean, layout: 'shared
   const spec = lossSpec(lossName);
   const o: Record<string, unknown> = {};
   for (const [k, s] of Object.entries(spec.options)) o[k] = (s as { default?: unknown }).default;
-  const loss = spec.create(o);
+  const loss = spec.create({ ...o, ...lossOptions });
+  const logQ = 'logQ' in lossOptions;
   const rng = new Rng(8);
   const losses: number[] = [];
   for (let s = 0; s < 5; s++) {
     const users = Int32Array.from({ length: B }, () => rng.int(nU));
-    const pos = Int32Array.from({ length: B }, () => rng.int(nI));
+    const P = (lossOptions.positives as number | undefined) ?? 1;
+    const pos = Int32Array.from({ length: B * P }, () => rng.int(nI));
     const K = 7;
-    const items = Int32Array.from({ length: layout === 'shared' ? N : B * K }, () => rng.int(nI));
+    const items = Int32Array.from({ length: layout === 'shared' ? N : layout === 'in-batch' ? 5 : B * K }, () => rng.int(nI));
     const tauPerRow = Float32Array.from({ length: B }, () => 0.1 + 0.1 * rng.float());
-    const neg = layout === 'shared' ? { layout, items } as const : { layout, n: K, items } as const;
-    losses.push(step.run({ users, pos, positivesPerRow: 1, neg }, loss, { tau: 0.2, tauPerRow, wantsPerRowLoss: true }, rng).loss);
+    const neg = layout === 'shared' ? { layout, items } as const : layout === 'in-batch' ? { layout, extra: items } as const : { layout, n: K, items } as const;
+    const logq = (n: number): Float32Array => Float32Array.from({ length: n }, () => -2 - 6 * rng.float());
+    const batch = { users, pos, positivesPerRow: P, neg, logQ: logQ ? { pos: logq(B), neg: logq(items.length) } : undefined };
+    losses.push(step.run(batch, loss, { tau: 0.2, tauPerRow, wantsPerRowLoss: true }, rng).loss);
   }
   return { losses, users: Float32Array.from(model.users.data), items: Float32Array.from(model.items.data) };
 }
 
-for (const [lossName, lazy, layout] of [['ssm', true, 'shared'], ['adap-tau', true, 'shared'], ['ccl', false, 'shared'], ['adap-tau', true, 'per-row'], ['ccl', false, 'per-row']] as const) {
-  test(`1 and 2 threads give bit-identical steps (${lossName}, ${lazy ? 'lazy' : 'dense'} Adam, ${layout} negatives)`, () => {
-    const one = train(1, lossName, lazy, layout);
-    const two = train(2, lossName, lazy, layout);
+const runs: [string, boolean, 'shared' | 'per-row' | 'in-batch', Record<string, unknown>?][] = [
+  ['ssm', true, 'shared'], ['adap-tau', true, 'shared'], ['ccl', false, 'shared'], ['adap-tau', true, 'per-row'], ['ccl', false, 'per-row'],
+  ['mmcl', false, 'shared'], ['gdns-hinge', true, 'per-row', { pairs: 'mean' }], ['gdns-hinge', false, 'shared', { positives: 3 }],
+  ['mscl', true, 'in-batch', { positives: 3 }], ['mscl', false, 'per-row', { positives: 2 }], ['ssm', true, 'shared', { logQ: 'exact' }], ['ssm', true, 'per-row', { logQ: 'exact' }],
+];
+for (const [lossName, lazy, layout, lossOptions] of runs) {
+  test(`1 and 2 threads give bit-identical steps (${lossName}${lossOptions ? ' ' + JSON.stringify(lossOptions) : ''}, ${lazy ? 'lazy' : 'dense'} Adam, ${layout} negatives)`, () => {
+    const one = train(1, lossName, lazy, layout, lossOptions);
+    const two = train(2, lossName, lazy, layout, lossOptions);
     assert.deepEqual(two.losses, one.losses);
     assert.ok(one.losses.every(Number.isFinite));
     assert.deepEqual(two.users, one.users);

@@ -26,7 +26,10 @@ export const ccl: LossSpec<CclOptions> = {
   },
   requiresCosine: true,
   create: (o) => ({
-    fused: { kind: 'hinge', posMargin: 1, margin: o.margin, negativeWeight: o.negativeWeight },
+    fused: {
+      kind: 'hinge', posMargin: 1, terms: [{ margin: o.margin, weight: o.negativeWeight ?? 1 }],
+      average: o.negativeWeight === null ? 'sum' : 'mean', relative: false, reduction: 'mean',
+    },
     compute: (x) => {
       const posTerm = tf.mean(tf.relu(tf.sub(1, x.pos)), -1);
       const hinges = tf.relu(tf.sub(x.neg, o.margin));

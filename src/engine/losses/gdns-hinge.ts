@@ -28,6 +28,8 @@ export const gdnsHinge: LossSpec<GdnsHingeOptions> = {
   },
   positivesPerRow: (o) => o.positives,
   create: (o) => ({
+    // one positive per row: Σ_j max(0, s_j − s⁺ + γ), the hinge form with a margin relative to the positive (m = −γ)
+    fused: { kind: 'hinge', posMargin: null, terms: [{ margin: -o.margin, weight: 1 }], average: o.pairs, relative: true, reduction: o.reduction },
     compute: (x) => {
       const [B, P] = x.pos.shape;
       const N = x.neg.shape[1];

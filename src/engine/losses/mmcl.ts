@@ -34,6 +34,7 @@ export const mmcl: LossSpec<MmclOptions> = {
   create: (o) => {
     if (o.margins.length !== o.weights.length) throw new Error(`mmcl: ${o.margins.length} margins but ${o.weights.length} weights`);
     return {
+      fused: { kind: 'hinge', posMargin: 1, terms: o.margins.map((margin, p) => ({ margin, weight: o.weights[p] })), average: 'mean', relative: false, reduction: 'mean' },
       compute: (x) => {
         const posTerm = tf.mean(tf.relu(tf.sub(1, x.pos)), -1);
         // one [B, N] hinge block per margin; weights are applied per entry so the masked mean is taken once

@@ -33,6 +33,7 @@ export const mscl: LossSpec<MsclOptions> = {
   positivesPerRow: (o) => o.positives,
   create: (o) => ({
     negativesPerPositive: true,
+    fused: { kind: 'softmax', includePositive: true, reduction: 'mean', scale: 'temperature', multisample: { alpha: o.alpha, epsilon: o.epsilon } },
     compute: (x) => {
       const [B, P] = x.pos.shape;
       const zPos = tf.reshape(scale(x.pos, posInvTau(x)), [B * P]);

@@ -33,7 +33,7 @@ export const ssm: LossSpec<SsmOptions> = {
   perRowLoss: true,
   logQ: (o) => (o.logQ === 'none' ? null : { mode: o.logQ, alpha: o.logQAlpha }),
   create: (o) => ({
-    fused: { kind: 'softmax', includePositive: true, reduction: o.reduction, scale: 'temperature' },
+    fused: { kind: 'softmax', includePositive: true, reduction: o.reduction, scale: 'temperature', logQ: true },
     compute: (x) => {
       const pos = firstPositive(x.pos);
       let zPos = scale(pos, posInvTau(x));

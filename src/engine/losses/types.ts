@@ -53,19 +53,32 @@ export interface Loss {
   /**
    * The loss's reduction over a [B, N] score block in a form the fused many-negative step runs on WebAssembly kernels
    * (tensor/fused-contrastive.ts); without it the loss always goes through tfjs autograd. Must equal `compute` when
-   * there is one positive per row and no logQ correction.
+   * there is one positive per row (and no logQ correction, unless the form takes it).
    */
   readonly fused?: FusedLossForm;
 }
 
 /**
- * softmax: ℓ_b = log(e^{z⁺} [includePositive] + Σ_j e^{s_b·S_bj}) − z⁺, z⁺ = posInvTau·S⁺ (or s_b·S⁺), s_b = 1/τ_b;
- *   scale 'unit' ignores the temperature (s_b = 1: K-pair BPR). Per-row loss at scale 1 for adaptive temperatures.
- * hinge: ℓ_b = max(0, posMargin − S⁺_b) + w·mean_j max(0, S_bj − margin) (negativeWeight null: the sum); batch mean.
+ * softmax: ℓ_b = log(e^{z⁺} [includePositive] + Σ_j e^{z_bj}) − z⁺, z_bj = s_b·S_bj − log q_j, z⁺ = posInvTau·S⁺ − log q⁺
+ *   (or s_b·S⁺ − log q⁺), s_b = 1/τ_b; scale 'unit' ignores the temperature (s_b = 1: K-pair BPR). log q is the batch's
+ *   logQ correction (StepBatch.logQ), taken only by a form with `logQ: true` (SSM), 0 otherwise. Per-row loss at scale 1
+ *   without correction for adaptive temperatures. `multisample` (MSCL): P positives per row, each k with its own
+ *   denominator — in-batch over every row's k-th positive (plus the extra items), else over the row's negatives —,
+ *   ℓ_b = Σ_k (1−α)·log(den_k + ε) − α·log(e^{z⁺_k} + ε).
+ * hinge: ℓ_b = [posMargin ≠ null] max(0, posMargin − S⁺_b) + A_j Σ_p w_p·max(0, S_bj − o_b − m_p), over the (margin,
+ *   weight) terms, A = mean or sum over the row's negatives, o_b = S⁺_b when `relative` (a margin relative to the
+ *   positive: GDNS's max(0, S_j − S⁺ + γ) is m = −γ; with a group of positives the hinge is summed over them, A's
+ *   mean then over the |P|·|N| pairs) else 0. CCL: one term; MMCL: one per margin. Batch mean or sum.
  */
 export type FusedLossForm =
-  | { kind: 'softmax'; includePositive: boolean; reduction: 'mean' | 'sum'; scale: 'temperature' | 'unit' }
-  | { kind: 'hinge'; posMargin: number; margin: number; negativeWeight: number | null };
+  | {
+    kind: 'softmax'; includePositive: boolean; reduction: 'mean' | 'sum'; scale: 'temperature' | 'unit'; logQ?: boolean;
+    multisample?: { alpha: number; epsilon: number };
+  }
+  | {
+    kind: 'hinge'; posMargin: number | null; terms: ReadonlyArray<{ margin: number; weight: number }>;
+    average: 'mean' | 'sum'; relative: boolean; reduction: 'mean' | 'sum';
+  };
 
 /** How the trainer supplies LossInputs.logQPos / logQNeg. */
 export interface LogQSettings {

@@ -1,7 +1,7 @@
 /**
  * The fused many-negative step for any backbone: when the loss has a fused form (Loss.fused) and the batch is one
- * the kernels cover (one positive per row, shared, in-batch or per-row negatives — not synthesised rows —, no logQ, D a
- * multiple of 8), the score block,
+ * the kernels cover (one positive per row — several for GDNS's hinge and MSCL —, shared, in-batch or per-row negatives — not synthesised rows —, a logQ
+ * correction only for a form that takes it (SSM), D a multiple of 8), the score block,
  * the loss and its backward run on WebAssembly kernels (tensor/fused-contrastive.ts) instead of tfjs autograd; the
  * row gradients and the L2 on the ego rows then go to the backbone exactly as from the tfjs step (./step.ts).
  * `model.fastPath: false` turns it off. Tested against the tfjs step: test/unit/engine-fused-contrastive.test.ts.
@@ -26,15 +26,15 @@ export class ManyNegativeStep {
   run(batch: StepBatch, loss: Loss, temp: StepTemperature, rng: Rng): StepResult | null {
     const neg = batch.neg;
     const form = loss.fused;
-    if (!this.s.fused || !form || (neg.layout === 'per-row' && neg.synth) || !fusedShapeSupported(this.backbone.dim, batch.positivesPerRow, neg.layout, !!batch.logQ)) return null;
+    if (!this.s.fused || !form || (neg.layout === 'per-row' && neg.synth) || !fusedShapeSupported(this.backbone.dim, batch.positivesPerRow, neg.layout, !!batch.logQ, form, batch.users.length)) return null;
     const negItems = neg.layout === 'in-batch' ? (neg.extra ?? new Int32Array(0)) : neg.items;
     const src = this.backbone.forward({ users: batch.users, items: [batch.pos, negItems] });
     const out = this.kernels.step({
-      users: batch.users, pos: batch.pos, negItems, layout: neg.layout, mask: neg.layout === 'per-row' ? undefined : neg.mask,
+      users: batch.users, pos: batch.pos, positivesPerRow: batch.positivesPerRow, negItems, layout: neg.layout, mask: neg.layout === 'per-row' ? undefined : neg.mask,
       perRow: neg.layout === 'per-row' ? neg.n : undefined,
       userTable: src.users.data, itemTable: src.items.data, dim: this.backbone.dim,
       cosine: this.s.cosine, dropout: this.s.userDropout, rng, form,
-      tau: temp.tau, tauPerRow: temp.tauPerRow, posInvTau: temp.posInvTau, wantPerRow: temp.wantsPerRowLoss,
+      tau: temp.tau, tauPerRow: temp.tauPerRow, posInvTau: temp.posInvTau, wantPerRow: temp.wantsPerRowLoss, logQ: batch.logQ,
     });
     const B = batch.users.length;
     const { l2, l2Mode } = this.s;
@@ -42,9 +42,10 @@ export class ManyNegativeStep {
     // L2 on the batch's rows as the tfjs step counts them: positives, then the negative items (in-batch: the extra ones)
     let items = out.itemIds;
     if (c && neg.layout === 'in-batch') {
-      if (this.l2Items.length !== B + negItems.length) this.l2Items = new Int32Array(B + negItems.length);
+      const BP = batch.pos.length;
+      if (this.l2Items.length !== BP + negItems.length) this.l2Items = new Int32Array(BP + negItems.length);
       this.l2Items.set(batch.pos);
-      this.l2Items.set(negItems, B);
+      this.l2Items.set(negItems, BP);
       items = this.l2Items;
     }
     const grads: RowGradients[] = [{ source: 'users', rows: batch.users, grads: out.userGrads }, { source: 'items', rows: out.itemIds, grads: out.itemGrads }];

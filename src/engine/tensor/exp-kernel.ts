@@ -44,11 +44,11 @@ export class ExpKernel {
 
   /** max of z[k] over k < count (a multiple of 4) where mask[k] ≠ 0; −∞ when there is none */
   rowMax(zAt: number, maskAt: number, count: number): number {
-    return this.k.rowMax(zAt, maskAt, count * 4);
+    return this.k.rowMax(zAt, maskAt, count * 4, 1, 0);
   }
 
   /** out[k] = e^{s·z[k] − shift} where mask[k] ≠ 0, else 0, for k < count (a multiple of 4; byte offsets); returns Σ out */
   rowExp(zAt: number, maskAt: number, outAt: number, count: number, s: number, shift: number): number {
-    return this.k.rowExp(zAt, maskAt, outAt, count * 4, s, shift);
+    return this.k.rowExp(zAt, maskAt, outAt, count * 4, s, shift, 0);
   }
 }

@@ -3,11 +3,15 @@
  * gradients, on WebAssembly SIMD kernels over one heap — no tfjs, no transposes of the [B × N] block, no copy of it
  * out of wasm memory, no allocation while the shapes stay the same.
  *
- * For dot or cosine scores, one positive per row and negatives shared by the batch, in-batch (the other rows'
- * positives, plus optional extra items) or per row (each row its own K, the Adap-τ reference's layout), with a loss
- * whose reduction has one of two forms (Loss.fused):
- *   softmax  ℓ_b = log(e^{z⁺} [if the positive is in the denominator] + Σ_j e^{s_b·S_bj}) − z⁺      SSM, Adap-τ, K-pair BPR
- *   hinge    ℓ_b = max(0, 1 − S⁺_b) + w·mean_j max(0, S_bj − m)  (w null: the sum)                 CCL
+ * For dot or cosine scores, one positive per row (a group of P for GDNS's hinge and MSCL) and negatives shared by the
+ * batch, in-batch (the other rows' positives, plus optional extra items) or per row (each row its own K, the Adap-τ
+ * reference's layout), with a loss whose reduction has one of two forms (Loss.fused, losses/types.ts has them in full):
+ *   softmax  ℓ_b = log(e^{z⁺} [if the positive is in the denominator] + Σ_j e^{s_b·S_bj − log q_j}) − z⁺,
+ *            z⁺ = β·S⁺_b − log q⁺_b (log q: the logQ correction, 0 without it)       SSM (± logQ), Adap-τ, K-pair BPR
+ *            multisample: Σ_k (1−α)·log(den_k) − α·log(e^{z⁺_k} + ε) over P positives, each with its own in-batch
+ *            column block (every row's k-th positive) and a tail shared by all                          MSCL
+ *   hinge    ℓ_b = [max(0, 1 − S⁺_b)] + A_j Σ_p w_p·max(0, S_bj − o_b − m_p), A = mean or sum over the negatives,
+ *            o_b = 0, or S⁺_bi for a margin relative to the positives (summed over them)   CCL, MMCL, GDNS group hinge
  * One step (B rows, N negatives padded to a multiple of 8, D a multiple of 8):
  *   gather rows → dropout on the user rows → normalise (cosine) → S = Û·N̂ᵀ (gemm, N̂ᵀ is a copy of the small
  *   [N × D] operand) → per row: reduction, loss and ∂ℓ/∂S in place over S → ∂Û = ∂S·N̂, ∂N̂ = ∂Sᵀ·Û (gemm reading
@@ -41,11 +45,18 @@ export interface FusedStepInput {
   dropout: number;
   rng: Rng;
   form: FusedLossForm;
+  /** positives of each row (pos is [B × P]); more than one only for GDNS's hinge and MSCL (fusedShapeSupported) */
+  positivesPerRow?: number;
   /** τ, or τ per row, and the positive's inverse temperature (Adap-τ's β0); softmax form only */
   tau: number;
   tauPerRow?: Float32Array;
   posInvTau?: number;
   wantPerRow?: boolean;
+  /**
+   * the logQ correction (softmax form with `logQ`): log q of each positive [B] and of the negative columns — one per
+   * column for shared and in-batch (in-batch: the B positives then the extra items), [B × K] per row
+   */
+  logQ?: { pos: Float32Array; neg: Float32Array };
 }
 
 export interface FusedStepOutput {
@@ -58,44 +69,58 @@ export interface FusedStepOutput {
   itemGrads: Float32Array;
 }
 
-/** Whether a step can take the fused path (besides the loss having a fused form). */
-export function fusedShapeSupported(dim: number, positivesPerRow: number, layout: string, hasLogQ: boolean): boolean {
-  return dim % 8 === 0 && positivesPerRow === 1 && (layout === 'shared' || layout === 'in-batch' || layout === 'per-row') && !hasLogQ;
+/**
+ * Whether a step can take the fused path with this loss form: a logQ correction only where the form takes it; several
+ * positives per row only for a hinge relative to the positives without a positive term (GDNS's group hinge) and the
+ * multisample softmax (MSCL; in-batch with B a multiple of 4, so that each positive's column block is whole vectors).
+ */
+export function fusedShapeSupported(dim: number, positivesPerRow: number, layout: string, hasLogQ: boolean, form: FusedLossForm, rows: number): boolean {
+  const logQ = !hasLogQ || (form.kind === 'softmax' && !!form.logQ);
+  const multisample = form.kind === 'softmax' && !!form.multisample && (layout !== 'in-batch' || rows % 4 === 0); // blocks of whole vectors
+  const positives = positivesPerRow === 1 || (form.kind === 'hinge' && form.relative && form.posMargin === null) || multisample;
+  return dim % 8 === 0 && positives && (layout === 'shared' || layout === 'in-batch' || layout === 'per-row') && logQ;
 }
 
 /**
- * Offsets (bytes) of the step's regions in its heap; rebuilt when B, N, D, K or the thread count change. N is the
- * number of score columns of a row (padded: Np), R the negative rows gathered (shared, in-batch: N; per-row: B·K).
+ * Offsets (bytes) of the step's regions in its heap; rebuilt when B, P, N, D, K, the thread count or the hinge's term
+ * count change. N is the number of score columns of a row (padded: Np), R the negative rows gathered (shared,
+ * in-batch: N; per-row: B·K), P the positives of a row.
  */
 interface Layout {
-  B: number; N: number; Np: number; R: number; K: number; D: number; inBatch: boolean; threads: number;
+  B: number; P: number; N: number; Np: number; R: number; K: number; D: number; inBatch: boolean; threads: number; terms: number;
   heap: Heap;
   u: number; uh: number; un: number; p: number; ph: number; pn: number; n: number; nh: number; nT: number; nn: number;
   S: number; mask: number; sPos: number; dPos: number; dU: number; dI: number; tmp: number; drop: number; rowLoss: number; perRow: number; tau: number;
+  /** log q of the columns (one row; per-row negatives: one per score row) and of the positives; the hinge's (m, w) pairs */
+  off: number; posOff: number; hingeTerms: number; hingeScratch: number;
   itemIds: Int32Array;
 }
 
 export class FusedContrastiveStep {
   private L: Layout | null = null;
 
-  private layout(B: number, N: number, D: number, inBatch: boolean, K: number, pool: KernelPool): Layout {
+  private layout(B: number, P: number, N: number, D: number, inBatch: boolean, K: number, terms: number, pool: KernelPool): Layout {
     const old = this.L;
     const threads = pool.threads;
-    if (old && old.B === B && old.N === N && old.D === D && old.inBatch === inBatch && old.K === K && old.threads === threads) return old;
+    if (old && old.B === B && old.P === P && old.N === N && old.D === D && old.inBatch === inBatch && old.K === K && old.threads === threads && old.terms === terms) return old;
     if (old) pool.release(old.heap);
     const Np = Math.ceil(N / 8) * 8;
     const R = K ? B * K : N;
     const f = 4;
-    const sizes = B * D * f * 7 + R * D * f * 3 + (K ? 0 : Np * D * f) + B * Np * f * 2 + (B * 7 + R + Np * (1 + threads)) * f;
+    const offRows = K ? B : 1;
+    const BP = B * P;
+    const hinge = 2 * terms + threads * 6 * P * terms;
+    const sizes = (B * 4 + BP * 3) * D * f + Math.max(R, Np) * D * f * 3 + (K ? 0 : Np * D * f) + B * Np * f * 2 + (B * 4 + BP * 4 + Math.max(R, Np) + Np * (1 + threads + offRows) + hinge) * f;
     const heap = new Heap(sizes + 32 * 64);
     const a = (floats: number): number => heap.alloc(floats * f);
     const L: Layout = {
-      B, N, Np, R, K, D, inBatch, threads, heap,
-      u: a(B * D), uh: a(B * D), un: a(B), p: a(B * D), ph: a(B * D), pn: a(B),
+      B, P, N, Np, R, K, D, inBatch, threads, terms, heap,
+      u: a(B * D), uh: a(B * D), un: a(B), p: a(BP * D), ph: a(BP * D), pn: a(BP),
       n: a(Math.max(R, Np) * D), nh: a(Math.max(R, Np) * D), nT: K ? 0 : a(D * Np), nn: a(Math.max(R, Np)),
-      S: a(B * Np), mask: a(B * Np), sPos: a(B), dPos: a(B), dU: a(B * D), dI: a((B + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
-      rowLoss: a(B), perRow: a(B), tau: a(B),
-      itemIds: new Int32Array(B + R),
+      S: a(B * Np), mask: a(B * Np), sPos: a(BP), dPos: a(BP), dU: a(B * D), dI: a((BP + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
+      rowLoss: a(B), perRow: a(B), tau: a(B), off: a(offRows * Np), posOff: a(BP), hingeTerms: a(Math.max(2 * terms, 1)),
+      hingeScratch: a(Math.max(threads * 6 * P * terms, 1)),
+      itemIds: new Int32Array(BP + R),
     };
     this.L = L;
     return L;
@@ -107,23 +132,33 @@ export class FusedContrastiveStep {
     const inBatch = x.layout === 'in-batch';
     const K = x.layout === 'per-row' ? (x.perRow ?? 0) : 0;
     if (x.layout === 'per-row' && (K < 1 || x.negItems.length !== B * K)) throw new Error(`fused step: per-row negatives need B × K = ${B} × ${K} items, got ${x.negItems.length}`);
-    const N = K || (inBatch ? B + x.negItems.length : x.negItems.length);
+    const P = x.positivesPerRow ?? 1;
+    // MSCL in-batch: a column block per positive k (every row's k-th positive), then the extra items
+    const blocks = x.form.kind === 'softmax' && !!x.form.multisample && inBatch && P > 1;
+    const N = K || (blocks ? P * B + x.negItems.length : inBatch ? B + x.negItems.length : x.negItems.length);
+    if (x.pos.length !== B * P) throw new Error(`fused step: ${B} rows × ${P} positives need ${B * P} positive items, got ${x.pos.length}`);
+    if (P > 1 && !fusedShapeSupported(x.dim, P, x.layout, !!x.logQ, x.form, B)) throw new Error('fused step: several positives per row only for GDNS\'s hinge and MSCL (in-batch: B a multiple of 4)');
     const pool = KernelPool.get();
-    const L = this.layout(B, N, D, inBatch, K, pool);
+    const L = this.layout(B, P, N, D, inBatch, K, x.form.kind === 'hinge' ? x.form.terms.length : 0, pool);
     const { heap, Np, R } = L;
+    const BP = B * P;
     const rb = D * 4;
     const rows = heap.kernel<RowExports>('rows');
     const view = (at: number, n: number): Float32Array => heap.f32(at, n);
 
-    // gather: users, positives, negative columns (in-batch: the positives, then the extra items)
-    const negIds = L.itemIds.subarray(B);
-    if (inBatch) {
-      negIds.set(x.pos);
+    // gather: users, positives, negative columns (in-batch: the rows' first positives, then the extra items)
+    const negIds = L.itemIds.subarray(BP);
+    if (blocks) {
+      for (let q = 0; q < P; q++) for (let b = 0; b < B; b++) negIds[q * B + b] = x.pos[b * P + q];
+      negIds.set(x.negItems, P * B);
+    } else if (inBatch) {
+      if (P === 1) negIds.set(x.pos);
+      else for (let b = 0; b < B; b++) negIds[b] = x.pos[b * P];
       negIds.set(x.negItems, B);
     } else negIds.set(x.negItems);
     L.itemIds.set(x.pos);
     gatherRows(x.userTable, x.users, D, view(L.u, B * D));
-    gatherRows(x.itemTable, x.pos, D, view(L.p, B * D));
+    gatherRows(x.itemTable, x.pos, D, view(L.p, BP * D));
     gatherRows(x.itemTable, negIds, D, view(L.n, R * D)); // shared: padding rows N..Np stay 0 (masked below)
 
     // user dropout (inverted, as the tfjs step: same draws in the same order)
@@ -138,7 +173,7 @@ export class FusedContrastiveStep {
     let uh = uIn, ph = L.p, nh = L.n;
     if (x.cosine) {
       rows.normalize(uIn, L.uh, L.un, B, rb);
-      rows.normalize(L.p, L.ph, L.pn, B, rb);
+      rows.normalize(L.p, L.ph, L.pn, BP, rb);
       rows.normalize(L.n, L.nh, L.nn, K ? R : Np, rb);
       uh = L.uh; ph = L.ph; nh = L.nh;
     }
@@ -147,7 +182,23 @@ export class FusedContrastiveStep {
     // masks: sampler mask (padded to Np columns), else one row of ones (0 on padding) or the in-batch off-diagonal
     const mask = view(L.mask, B * Np);
     let maskStride = 0;
-    if (x.mask) {
+    if (blocks) {
+      // the row's mask over [positives, extras] (the sampler's, else the off-diagonal) for each block, then the extras'
+      const E = x.negItems.length, W = B + E;
+      if (x.mask || !(this.maskKind === 'blocks' && this.maskOf === L)) {
+        mask.fill(0);
+        for (let b = 0; b < B; b++) {
+          const o = b * Np;
+          for (let q = 0; q < P; q++) {
+            if (x.mask) mask.set(x.mask.subarray(b * W, b * W + B), o + q * B);
+            else mask.fill(1, o + q * B, o + (q + 1) * B), (mask[o + q * B + b] = 0);
+          }
+          if (x.mask) mask.set(x.mask.subarray(b * W + B, (b + 1) * W), o + P * B);
+          else mask.fill(1, o + P * B, o + P * B + E);
+        }
+      }
+      maskStride = Np * 4;
+    } else if (x.mask) {
       if (Np === N) mask.set(x.mask.subarray(0, B * N));
       else for (let b = 0; b < B; b++) mask.set(x.mask.subarray(b * N, (b + 1) * N), b * Np);
       maskStride = Np * 4;
@@ -160,26 +211,36 @@ export class FusedContrastiveStep {
     } else if (!(this.maskKind === 'ones' && this.maskOf === L)) {
       mask.fill(0, 0, Np).fill(1, 0, N);
     }
-    this.maskKind = x.mask ? 'sampler' : inBatch ? 'diag' : 'ones';
+    this.maskKind = x.mask ? 'sampler' : blocks ? 'blocks' : inBatch ? 'diag' : 'ones';
     this.maskOf = L;
 
     // scores: positives, and the block S = Û·N̂ᵀ [B × Np] (row shares over the pool's threads)
-    rows.rowDots(uh, ph, L.sPos, B, rb);
+    if (P === 1) rows.rowDots(uh, ph, L.sPos, B, rb);
+    else pool.run('groupDots', heap, [uh, ph, L.sPos, B, P, P * 4, rb]);
     if (K) pool.run('groupDots', heap, [uh, nh, L.S, B, K, Np * 4, rb]);
     else pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0, 0]);
 
     // the loss's reduction per row (wasm/tasks.ts): its value, ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos
     const form = x.form;
-    const r = form.kind === 'softmax' && form.reduction === 'sum' ? 1 : 1 / B;
+    const r = form.reduction === 'sum' ? 1 : 1 / B;
     const rowBytes = Np * 4;
     if (form.kind === 'softmax') {
       if (x.tauPerRow) view(L.tau, B).set(x.tauPerRow);
+      const logQ = x.logQ ? this.logQ(x.logQ, L) : null;
       pool.run('softmaxRows', heap, [
         L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, x.wantPerRow ? L.perRow : 0, L.tmp, B, rowBytes,
         form.includePositive ? 1 : 0, form.scale === 'unit' ? 1 : 0, x.tau, x.tauPerRow ? L.tau : 0, x.posInvTau ?? NaN, r,
+        logQ ? L.off : 0, logQ && K ? rowBytes : 0, logQ ? L.posOff : 0,
+        P, blocks ? B * 4 : 0, form.multisample ? form.multisample.alpha : 1, form.multisample ? 1 - form.multisample.alpha : 1,
+        form.multisample && form.multisample.epsilon > 0 ? Math.log(form.multisample.epsilon) : -Infinity,
       ]);
     } else {
-      pool.run('hingeRows', heap, [L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, B, rowBytes, N, form.posMargin, form.margin, form.negativeWeight ?? NaN, r]);
+      const terms = view(L.hingeTerms, 2 * form.terms.length);
+      form.terms.forEach((t, p) => ((terms[2 * p] = t.margin), (terms[2 * p + 1] = t.weight)));
+      pool.run('hingeRows', heap, [
+        L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, B, rowBytes, N, form.posMargin ?? NaN, L.hingeTerms, form.terms.length,
+        form.average === 'mean' ? 1 : 0, form.relative ? 1 : 0, r, L.hingeScratch, P,
+      ]);
     }
     const rowLoss = view(L.rowLoss, B);
     let total = 0;
@@ -187,25 +248,35 @@ export class FusedContrastiveStep {
     const loss = total * r;
     const perRow = x.wantPerRow && form.kind === 'softmax' ? Float32Array.from(view(L.perRow, B)) : undefined;
 
-    // backward through the products: ∂Û = ∂S·N̂ + ∂S⁺·P̂, ∂N̂ = ∂Sᵀ·Û, ∂P̂ = ∂S⁺·Û
-    const dP = L.dI, dN = L.dI + B * rb;
-    if (K) pool.run('groupBack', heap, [uh, nh, L.S, L.dU, dN, B, K, Np * 4, rb]);
+    // backward through the products: ∂Û = ∂S·N̂ + Σ_i ∂S⁺_i·P̂_i, ∂N̂ = ∂Sᵀ·Û, ∂P̂_i = ∂S⁺_i·Û (the positives as a
+    // group of P per row, added to ∂Û)
+    const dP = L.dI, dN = L.dI + BP * rb;
+    if (K) pool.run('groupBack', heap, [uh, nh, L.S, L.dU, dN, B, K, Np * 4, rb, 0]);
     else pool.run('gemm2', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0, L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
-    rows.rowAxpy(L.dU, ph, L.dPos, B, rb);
-    view(dP, B * D).fill(0);
-    rows.rowAxpy(dP, uh, L.dPos, B, rb);
+    pool.run('groupBack', heap, [uh, ph, L.dPos, L.dU, dP, B, P, P * 4, rb, 1]);
     if (x.cosine) {
       rows.normalizeBack(L.uh, L.dU, L.un, B, rb);
-      rows.normalizeBack(L.ph, dP, L.pn, B, rb);
+      rows.normalizeBack(L.ph, dP, L.pn, BP, rb);
       rows.normalizeBack(L.nh, dN, L.nn, R, rb);
     }
     const userGrads = view(L.dU, B * D);
     if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];
-    const itemGrads = view(L.dI, (B + R) * D);
+    const itemGrads = view(L.dI, (BP + R) * D);
     return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads };
   }
 
-  private maskKind: 'ones' | 'diag' | 'sampler' | null = null;
+  /** Copies log q into the heap: the columns (padding 0: masked anyway) and the positives. */
+  private logQ(q: { pos: Float32Array; neg: Float32Array }, L: Layout): true {
+    const { B, N, Np, K } = L;
+    const rows = K ? B : 1;
+    if (q.pos.length !== B || q.neg.length !== rows * N) throw new Error(`fused step: logQ needs ${B} positives and ${rows} × ${N} columns, got ${q.pos.length} and ${q.neg.length}`);
+    L.heap.f32(L.posOff, B).set(q.pos);
+    const off = L.heap.f32(L.off, rows * Np);
+    for (let b = 0; b < rows; b++) off.set(q.neg.subarray(b * N, (b + 1) * N), b * Np);
+    return true;
+  }
+
+  private maskKind: 'ones' | 'diag' | 'blocks' | 'sampler' | null = null;
   private maskOf: Layout | null = null;
 }
 

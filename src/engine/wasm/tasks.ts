@@ -10,19 +10,21 @@ export interface GemmExports {
   gemm(a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
 }
 export interface ScoreRowExports {
-  rowMax(z: number, mask: number, bytes: number): number;
-  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number): number;
+  /** max of s·z − off over the kept lanes (off = 0: no offset row) */
+  rowMax(z: number, mask: number, bytes: number, s: number, off: number): number;
+  /** out = e^{s·z − off − shift} on the kept lanes (off = 0: no offset row); returns Σ out */
+  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number, off: number): number;
   rowScale(x: number, bytes: number, c: number): void;
-  rowHinge(z: number, mask: number, bytes: number, m: number, c: number): number;
+  /** Σ_p w_p·relu(z − m_p) over kept lanes; z ← its gradient coefficient ×c; coefSums ≠ 0: each term's Σ at +16·p */
+  rowHinge(z: number, mask: number, bytes: number, terms: number, P: number, c: number, coefSums: number): number;
   rowCount(mask: number, bytes: number): number;
 }
 export interface RowExports {
   normalize(x: number, out: number, norms: number, n: number, rb: number): void;
   normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
   rowDots(x: number, y: number, out: number, n: number, rb: number): void;
-  rowAxpy(y: number, x: number, c: number, n: number, rb: number): void;
   groupDots(u: number, n: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
-  groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
+  groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
 }
 export interface AdamExports {
   adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
@@ -99,50 +101,88 @@ export const TASKS: Record<string, Task> = {
   /**
    * The softmax form over rows of a score block, in place (tensor/fused-contrastive.ts has the formulas):
    * S mask maskStride sPos dPos rowLoss perRow(0 = none) tmp rows rowBytes incl unit tau tauPerRow(0 = none) posInvTau(NaN = none) r
+   * off(0 = none) offStride posOff(0 = none) — the logQ correction: log q of the columns (one row, offStride 0, or one
+   * per score row) and of each row's positive, subtracted from the logits —
+   * P blockBytes numW denW logEps — MSCL's multisample form: P positives per row (sPos, dPos [B × P]), each with its own
+   * column block k at [k·blockBytes, (k+1)·blockBytes) when blockBytes > 0 (in-batch: every row's k-th positive), and
+   * the rest of the row a tail every positive contrasts with; ℓ_b = Σ_k denW·log(den_k) − numW·log(e^{z⁺_k} + ε),
+   * den_k = [incl] e^{z⁺_k} + Σ_{block k, tail} e^{z} + ε (logEps = log ε, −∞ for none). One positive without blocks,
+   * numW = denW = 1 and no ε is the plain softmax form.
    */
   softmaxRows(k, a, t, T) {
-    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r] = a;
+    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt,
+      P, blockBytes, numW, denW, logEps] = a;
     const [from, to] = share(B, t, T);
     const sc = k.scores;
-    const sPos = k.f32(sPosAt, B), dPos = k.f32(dPosAt, B), rowLoss = k.f32(lossAt, B);
+    const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
     const perRow = perRowAt ? k.f32(perRowAt, B) : null;
     const tauRow = tauAt ? k.f32(tauAt, B) : null;
+    const posOff = posOffAt ? k.f32(posOffAt, B) : null;
     const tmpAt = tmp + t * rowBytes; // one scratch row per thread
+    const plain = P === 1 && blockBytes === 0 && numW === 1 && denW === 1 && logEps === -Infinity;
     for (let b = from; b < to; b++) {
-      const S = S0 + b * rowBytes, M = M0 + b * maskStride;
-      const sp = sPos[b];
-      const zmax = sc.rowMax(S, M, rowBytes);
-      if (perRow) {
-        // the per-row loss at scale 1 (Adap-τ's detached loss_), before S is overwritten
-        const mx1 = incl ? Math.max(zmax, sp) : zmax;
-        const sum1 = sc.rowExp(S, M, tmpAt, rowBytes, 1, mx1) + (incl ? Math.exp(sp - mx1) : 0);
-        perRow[b] = mx1 + Math.log(sum1) - sp;
-      }
+      const S = S0 + b * rowBytes, M = M0 + b * maskStride, off = off0 ? off0 + b * offStride : 0;
       const s = unit ? 1 : 1 / (tauRow ? tauRow[b] : tau);
       const ps = unit ? 1 : Number.isNaN(posInvTau) ? s : posInvTau;
-      const zp = ps * sp;
-      const mx = incl ? Math.max(s * zmax, zp) : s * zmax;
+      if (!plain) {
+        multisampleRow(sc, S, M, rowBytes, s, ps, sPos, dPos, b, P, blockBytes, incl, numW, denW, logEps, r, rowLoss);
+        continue;
+      }
+      const sp = sPos[b];
+      const zmax = sc.rowMax(S, M, rowBytes, s, off); // max of the corrected logits s·S − log q
+      if (perRow) {
+        // the per-row loss at scale 1 without correction (Adap-τ's detached loss_), before S is overwritten
+        const zmax1 = off ? sc.rowMax(S, M, rowBytes, 1, 0) : zmax / s;
+        const mx1 = incl ? Math.max(zmax1, sp) : zmax1;
+        const sum1 = sc.rowExp(S, M, tmpAt, rowBytes, 1, mx1, 0) + (incl ? Math.exp(sp - mx1) : 0);
+        perRow[b] = mx1 + Math.log(sum1) - sp;
+      }
+      const zp = ps * sp - (posOff ? posOff[b] : 0);
+      const mx = incl ? Math.max(zmax, zp) : zmax;
       const eLead = incl ? Math.exp(zp - mx) : 0;
-      const sum = sc.rowExp(S, M, S, rowBytes, s, mx) + eLead;
+      const sum = sc.rowExp(S, M, S, rowBytes, s, mx, off) + eLead;
       rowLoss[b] = mx + Math.log(sum) - zp;
       sc.rowScale(S, rowBytes, sum > 0 ? (r * s) / sum : 0); // (a row with nothing to contrast: loss −∞, no gradient)
       dPos[b] = r * ps * (eLead / sum - 1);
     }
   },
 
-  /** The hinge form, in place: S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin margin weight(NaN = sum) r */
+  /**
+   * The hinge form, in place (tensor/fused-contrastive.ts has the formula), over rows with P positives each:
+   * S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin(NaN = no positive term) terms T mean relative r
+   * scratch(6·P·T floats a thread) P. A relative margin is folded into the terms row by row — (m_t + S⁺_bi, w_t) for
+   * every positive i — and each positive's gradient is minus the sum of its terms' coefficients.
+   */
   hingeRows(k, a, t, T) {
-    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, B, rowBytes, N, posMargin, margin, w, r] = a;
+    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, B, rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, scratch, P] = a;
     const [from, to] = share(B, t, T);
     const sc = k.scores;
-    const sPos = k.f32(sPosAt, B), dPos = k.f32(dPosAt, B), rowLoss = k.f32(lossAt, B);
+    const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
+    const rowTermsAt = scratch + t * 24 * P * nTerms, coefAt = rowTermsAt + 8 * P * nTerms; // this thread's scratch
+    const terms = k.f32(termsAt, 2 * nTerms), rowTerms = k.f32(rowTermsAt, 2 * P * nTerms), coefs = k.f32(coefAt, 4 * P * nTerms);
+    const posTerm = !Number.isNaN(posMargin);
     for (let b = from; b < to; b++) {
       const S = S0 + b * rowBytes, M = M0 + b * maskStride;
-      const c = Number.isNaN(w) ? 1 : w / Math.max(maskStride === 0 ? N : sc.rowCount(M, rowBytes), 1);
-      const hinge = sc.rowHinge(S, M, rowBytes, margin, r * c);
-      const posGap = posMargin - sPos[b];
-      rowLoss[b] = (posGap > 0 ? posGap : 0) + c * hinge;
-      dPos[b] = posGap > 0 ? -r : 0;
+      const c = mean ? 1 / (Math.max(maskStride === 0 ? N : sc.rowCount(M, rowBytes), 1) * P) : 1;
+      if (relative) {
+        for (let i = 0; i < P; i++) {
+          for (let q = 0; q < nTerms; q++) {
+            rowTerms[2 * (i * nTerms + q)] = terms[2 * q] + sPos[b * P + i];
+            rowTerms[2 * (i * nTerms + q) + 1] = terms[2 * q + 1];
+          }
+        }
+        rowLoss[b] = c * sc.rowHinge(S, M, rowBytes, rowTermsAt, P * nTerms, r * c, coefAt);
+        for (let i = 0; i < P; i++) {
+          let g = 0;
+          for (let q = 0; q < nTerms; q++) g += coefs[4 * (i * nTerms + q)];
+          dPos[b * P + i] = -g;
+        }
+      } else {
+        const hinge = sc.rowHinge(S, M, rowBytes, termsAt, nTerms, r * c, 0);
+        const posGap = posTerm ? posMargin - sPos[b] : 0;
+        rowLoss[b] = (posGap > 0 ? posGap : 0) + c * hinge;
+        dPos[b] = posGap > 0 ? -r : 0;
+      }
     }
   },
 
@@ -187,10 +227,10 @@ export const TASKS: Record<string, Task> = {
     if (to > from) k.rows.groupDots(a[0], a[1], a[2], from, to, a[4], a[5], a[6]);
   },
 
-  /** their backward over a share of the batch rows (groupBack): u n G dU dN B K sb rb */
+  /** their backward over a share of the batch rows (groupBack; acc ≠ 0 adds to dU): u n G dU dN B K sb rb acc */
   groupBack(k, a, t, T) {
     const [from, to] = share(a[5], t, T);
-    if (to > from) k.rows.groupBack(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7], a[8]);
+    if (to > from) k.rows.groupBack(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7], a[8], a[9]);
   },
 
   /** MF's fused dot-product step, scores over a share of the batch: U I users pos negs sPos sNeg sq B N rb */
@@ -215,6 +255,41 @@ export const TASKS: Record<string, Task> = {
     if (to > from) k.adam.adamFull(a[0], a[1], a[2], a[3], from, to - from, a[5], a[6], a[7], a[8], a[9]);
   },
 };
+
+/**
+ * One row of the multisample softmax (softmaxRows): the tail's exponentials once (shift: its own max), then per
+ * positive k its block's, a shift covering block, tail, positive and ε, the loss and ∂ℓ/∂S in place; the tail's
+ * gradient is its exponentials times Σ_k of their weights in each den_k.
+ */
+function multisampleRow(
+  sc: ScoreRowExports, S: number, M: number, rowBytes: number, s: number, ps: number, sPos: Float32Array, dPos: Float32Array, b: number, P: number,
+  blockBytes: number, incl: number, numW: number, denW: number, logEps: number, r: number, rowLoss: Float32Array,
+): void {
+  const tail = P * blockBytes, tailBytes = rowBytes - tail;
+  const tmax = tailBytes ? sc.rowMax(S + tail, M + tail, tailBytes, s, 0) : -Infinity;
+  const tsum = tmax > -Infinity ? sc.rowExp(S + tail, M + tail, S + tail, tailBytes, s, tmax, 0) : 0;
+  let loss = 0, tailCoef = 0;
+  for (let q = 0; q < P; q++) {
+    const zp = ps * sPos[b * P + q];
+    const block = q * blockBytes;
+    const bmax = blockBytes ? sc.rowMax(S + block, M + block, blockBytes, s, 0) : -Infinity;
+    const shift = Math.max(bmax, tmax, incl ? zp : -Infinity, logEps);
+    const bsum = bmax > -Infinity ? sc.rowExp(S + block, M + block, S + block, blockBytes, s, shift, 0) : 0;
+    const tailPart = tsum > 0 ? tsum * Math.exp(tmax - shift) : 0;
+    const eLead = incl ? Math.exp(zp - shift) : 0;
+    const den = bsum + tailPart + eLead + Math.exp(logEps - shift);
+    // log(e^{z⁺} + ε) and e^{z⁺}/(e^{z⁺} + ε), stably
+    const numShift = Math.max(zp, logEps);
+    const num = Math.exp(zp - numShift) + Math.exp(logEps - numShift);
+    loss += denW * (shift + Math.log(den)) - numW * (numShift + Math.log(num));
+    const g = den > 0 ? (r * s * denW) / den : 0;
+    if (blockBytes) sc.rowScale(S + block, blockBytes, g);
+    if (tsum > 0) tailCoef += g * Math.exp(tmax - shift);
+    dPos[b * P + q] = r * ps * (denW * eLead / den - numW * Math.exp(zp - numShift) / num);
+  }
+  if (tailBytes) sc.rowScale(S + tail, tailBytes, tailCoef);
+  rowLoss[b] = loss;
+}
 
 /** [from, to) rows of a CSR matrix for thread t of T, balanced by non-zeros (rows' costs follow their degrees) */
 function nonZeroShare(k: BoundKernels, indptrAt: number, rows: number, t: number, T: number): [number, number] {

@@ -1,6 +1,7 @@
 ;; Kernels over embedding rows (row-major float32, $rb bytes a row, a multiple of 16), float32 SIMD: cosine
-;; normalisation forward and backward, paired dot products and scaled row sums — the per-row half of the fused
-;; many-negative step (tensor/fused-contrastive.ts). Byte offsets throughout.
+;; normalisation forward and backward, paired dot products, and the dot products of row groups (per-row negatives, a
+;; row's positives) with their backward — the per-row half of the fused many-negative step
+;; (tensor/fused-contrastive.ts). Byte offsets throughout.
 (module
   (import "env" "mem" (memory 1 65536 shared))
 
@@ -74,25 +75,6 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $each))))
 
-  ;; y_r += c[r]·x_r
-  (func $rowAxpy (export "rowAxpy") (param $y i32) (param $x i32) (param $c i32) (param $n i32) (param $rb i32)
-    (local $r i32) (local $k i32) (local $cr v128)
-    (block $done (loop $each
-      (br_if $done (i32.ge_u (local.get $r) (local.get $n)))
-      (local.set $cr (v128.load32_splat (i32.add (local.get $c) (i32.shl (local.get $r) (i32.const 2)))))
-      (local.set $k (i32.const 0))
-      (block $rowDone (loop $lane
-        (br_if $rowDone (i32.ge_u (local.get $k) (local.get $rb)))
-        (v128.store (i32.add (local.get $y) (local.get $k))
-          (f32x4.add (v128.load (i32.add (local.get $y) (local.get $k)))
-                     (f32x4.mul (local.get $cr) (v128.load (i32.add (local.get $x) (local.get $k))))))
-        (local.set $k (i32.add (local.get $k) (i32.const 16)))
-        (br $lane)))
-      (local.set $x (i32.add (local.get $x) (local.get $rb)))
-      (local.set $y (i32.add (local.get $y) (local.get $rb)))
-      (local.set $r (i32.add (local.get $r) (i32.const 1)))
-      (br $each))))
-
   ;; Per-row negatives (each row its own K negatives, the Adap-τ reference's layout), rows [$b0, $b1) of the batch:
   ;; S[b·$sb + k] = ⟨u_b, n_{b·K+k}⟩ for k < K ($sb: bytes of a score row, K padded; the padding is left alone).
   (func (export "groupDots") (param $u i32) (param $n i32) (param $S i32) (param $b0 i32) (param $b1 i32) (param $K i32)
@@ -115,9 +97,9 @@
       (br $row))))
 
   ;; Backward of groupDots for rows [$b0, $b1), with G = ∂ℓ/∂S in the score block's layout:
-  ;; dU_b = Σ_k G[b,k]·n_{bk} (overwritten),  dN_{bk} = G[b,k]·u_b (overwritten).
+  ;; dU_b = Σ_k G[b,k]·n_{bk} (overwritten; $acc ≠ 0: added to dU_b),  dN_{bk} = G[b,k]·u_b (overwritten).
   (func (export "groupBack") (param $u i32) (param $n i32) (param $G i32) (param $dU i32) (param $dN i32)
-                             (param $b0 i32) (param $b1 i32) (param $K i32) (param $sb i32) (param $rb i32)
+                             (param $b0 i32) (param $b1 i32) (param $K i32) (param $sb i32) (param $rb i32) (param $acc i32)
     (local $b i32) (local $k i32) (local $j i32) (local $ub i32) (local $nb i32) (local $db i32) (local $dub i32)
     (local $g v128)
     (local.set $b (local.get $b0))
@@ -125,7 +107,7 @@
       (br_if $done (i32.ge_u (local.get $b) (local.get $b1)))
       (local.set $ub (i32.add (local.get $u) (i32.mul (local.get $b) (local.get $rb))))
       (local.set $dub (i32.add (local.get $dU) (i32.mul (local.get $b) (local.get $rb))))
-      (local.set $j (i32.const 0))
+      (local.set $j (if (result i32) (local.get $acc) (then (local.get $rb)) (else (i32.const 0)))) ;; acc: no zeroing
       (block $zeroed (loop $zero
         (br_if $zeroed (i32.ge_u (local.get $j) (local.get $rb)))
         (v128.store (i32.add (local.get $dub) (local.get $j)) (v128.const i64x2 0 0))
