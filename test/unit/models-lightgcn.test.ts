@@ -20,6 +20,7 @@ import { Rng } from '../../src/engine/rng';
 import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
 import type { Interactions } from '../../src/engine/data/types';
 import { csrFromRows } from '../fixtures/data/helpers';
+import { dropoutKey, dropoutThreshold, edgeDropped, messageKept } from '../../src/engine/models/dropout';
 
 before(async () => {
   await initBackend('auto');
@@ -45,18 +46,34 @@ function denseMul(A: Float64Array[], X: Float64Array, D: number): Float64Array {
   return Y;
 }
 
-/** final = mean_{l=0..L} Â^l E0 (pooling "sum": the sum), and each hop */
-function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number, pooling: 'mean' | 'sum' = 'mean'): { final: Float64Array; hops: Float64Array[] } {
+/** the dropout of one training propagation (LightGcnModel.dropoutMasks) */
+interface Masks { seed: number; step: number; edge: number; message: number }
+
+/**
+ * hop l with dropout, from the definition: M_l ⊙ ((Â ⊙ N_l)·X)/((1 − p_edge)(1 − p_msg)), N_l and M_l the Bernoulli
+ * masks of the given propagation (models/dropout.ts)
+ */
+function denseDropHop(A: Float64Array[], X: Float64Array, D: number, l: number, m: Masks): Float64Array {
+  const ek = dropoutKey(m.seed, m.step, l, 'edge'), et = dropoutThreshold(m.edge);
+  const Al = A.map((row, r) => row.map((v, c) => (v && !(et && edgeDropped(ek, r, c, et)) ? v / (1 - m.edge) : 0)));
+  const P = denseMul(Al, X, D);
+  const mk = dropoutKey(m.seed, m.step, l, 'message'), mt = dropoutThreshold(m.message);
+  return mt ? P.map((v, i) => (messageKept(mk, i, mt) ? v / (1 - m.message) : 0)) : P;
+}
+
+/** final = mean_{l=0..L} Â^l E0 (pooling "sum": the sum), and each hop (with masks: the dropped hops) */
+function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number, pooling: 'mean' | 'sum' = 'mean', masks?: Masks | null): { final: Float64Array; hops: Float64Array[] } {
   const hops = [E0];
-  for (let l = 1; l <= L; l++) hops.push(denseMul(A, hops[l - 1], D));
+  for (let l = 1; l <= L; l++) hops.push(masks ? denseDropHop(A, hops[l - 1], D, l, masks) : denseMul(A, hops[l - 1], D));
   const final = new Float64Array(E0.length);
   const w = pooling === 'sum' ? 1 : 1 / (L + 1);
   for (const h of hops) for (let k = 0; k < h.length; k++) final[k] += h[k] * w;
   return { final, hops };
 }
 
-const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3, pooling: 'mean' | 'sum' = 'mean'): ModelConfig => ({
+const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3, pooling: 'mean' | 'sum' = 'mean', drop?: { edge: number; message: number }): ModelConfig => ({
   kind: 'lightgcn', layers, pooling, dim: D, score, evalScore: 'same', init: { dist: 'normal', std: 0.5 }, userDropout: 0, fastPath: true,
+  ...(drop ? { edgeDropout: drop.edge, messageDropout: drop.message } : {}),
 });
 const sgd = (l2: number): OptimizerConfig => ({ kind: 'sgd', lr: 1, l2, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: true });
 
@@ -230,16 +247,96 @@ test('model.pooling "sum": final = Σ_l Â^l·E0 (dense reference), hops unchang
   assert.equal(backboneSpec('lightgcn').label(modelCfg(2, 'dot', D, 'sum')), 'LightGCN-2 (sum)');
 });
 
+for (const [D, L, drop] of [[3, 2, { edge: 0.3, message: 0.2 }], [4, 3, { edge: 0, message: 0.5 }], [8, 2, { edge: 0.4, message: 0 }], [64, 3, { edge: 0.2, message: 0.1 }]] as const) {
+  test(`dropout ${JSON.stringify(drop)}, D=${D}, ${L} layers: training hops = the dense masked reference, evaluation without dropout, new masks every propagation`, () => {
+    const m = new LightGcnModel(graph(), modelCfg(L, 'dot', D, 'mean', drop), sgd(0), new Rng(2));
+    assert.equal(m.spmmEngine, D % 4 === 0 ? 'wasm-simd' : 'reference');
+    const A = denseAdjacency(rows, nItems);
+    const E0 = new Float64Array([...m.users.data, ...m.items.data]);
+    const s = m.forward();
+    const masks = m.dropoutMasks()!;
+    assert.equal(masks.step, 1);
+    const ref = denseForward(A, E0, D, L, 'mean', masks);
+    const close = (got: ArrayLike<number>, want: Float64Array, what: string): void => {
+      for (let k = 0; k < want.length; k++) assert.ok(Math.abs(got[k] - want[k]) < 1e-5 * Math.max(1, Math.abs(want[k])), `${what}[${k}] ${got[k]} vs ${want[k]}`);
+    };
+    close([...s.users.data, ...s.items.data], ref.final, 'final');
+    for (let l = 1; l <= L; l++) close([...s[`users@${l}`].data, ...s[`items@${l}`].data], ref.hops[l], `hop ${l}`);
+    const train1 = [...s.users.data, ...s.items.data];
+    m.forward();
+    assert.equal(m.propagations, 1, 'cached until the parameters change');
+    // evaluation: the plain propagation (no masks), once; the next training forward draws new masks
+    const e = m.evalEmbeddings();
+    close([...e.users, ...e.items], denseForward(A, E0, D, L).final, 'eval');
+    m.evalEmbeddings();
+    assert.equal(m.propagations, 2);
+    const s2 = m.forward();
+    assert.equal(m.dropoutMasks()!.step, 2);
+    close([...s2.users.data, ...s2.items.data], denseForward(A, E0, D, L, 'mean', m.dropoutMasks()).final, 'final, step 2');
+    assert.notDeepEqual([...s2.users.data, ...s2.items.data], train1, 'masks change between propagations');
+  });
+}
+
+test('dropout 0 is today\'s path: no masks, the same bits as a config without the options over training steps', () => {
+  const D = 8;
+  const opt: OptimizerConfig = { kind: 'adam', lr: 0.05, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
+  const run = (cfg: ModelConfig): Float32Array => {
+    const m = new LightGcnModel(graph(), cfg, opt, new Rng(4));
+    assert.equal(m.dropoutMasks(), null);
+    const step = createStep(m, cfg, opt);
+    const rng = new Rng(8);
+    for (let s = 0; s < 4; s++) {
+      const users = Int32Array.from({ length: 6 }, () => rng.int(5));
+      const pos = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+      const neg = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+      step.run({ users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 1, items: neg } }, bpr.create({ form: 'mean', reduction: 'mean' }), { tau: 1 }, rng);
+    }
+    return Float32Array.from([...m.users.data, ...m.items.data, ...m.evalEmbeddings().items]);
+  };
+  const a = run(modelCfg(2, 'dot', D));
+  const b = run(modelCfg(2, 'dot', D, 'mean', { edge: 0, message: 0 }));
+  a.forEach((v, k) => assert.ok(Object.is(v, b[k]), `[${k}] ${b[k]} vs ${v}`));
+});
+
+test('LightGCN with edge and message dropout on the kernel: 1 and 2 threads train to the same bits, and like the plain reference engine', () => {
+  const D = 8;
+  const opt: OptimizerConfig = { kind: 'adam', lr: 0.05, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
+  const cfg = modelCfg(3, 'dot', D, 'mean', { edge: 0.2, message: 0.1 });
+  const train = (engine: 'auto' | 'reference', threads: number): Float32Array => {
+    KernelPool.configure(threads);
+    try {
+      const m = new LightGcnModel(graph(), cfg, opt, new Rng(4), engine);
+      const step = createStep(m, cfg, opt);
+      const rng = new Rng(8);
+      for (let s = 0; s < 5; s++) {
+        const users = Int32Array.from({ length: 6 }, () => rng.int(5));
+        const pos = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+        const neg = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+        step.run({ users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 1, items: neg } }, bpr.create({ form: 'mean', reduction: 'mean' }), { tau: 1 }, rng);
+      }
+      assert.equal(m.dropoutMasks()!.step, 5);
+      return Float32Array.from([...m.users.data, ...m.items.data]);
+    } finally {
+      KernelPool.configure(1);
+    }
+  };
+  const plain = train('reference', 1);
+  const k1 = train('auto', 1);
+  const k2 = train('auto', 2);
+  plain.forEach((v, k) => assert.ok(Math.abs(v - k1[k]) < 1e-5, `ego[${k}] kernel ${k1[k]} vs plain ${v}`));
+  k1.forEach((v, k) => assert.ok(Object.is(v, k2[k]), `ego[${k}] 2 threads ${k2[k]} vs 1 thread ${v}`));
+});
+
 const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
-interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number; pooling?: 'sum'; l2Hops?: true }
+interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number; pooling?: 'sum'; l2Hops?: true; drop?: { edge: number; message: number } }
 
 /**
  * float64 objective of one BPR step on the final embeddings: mean_b softplus(s(u,neg) − s(u,pos)) + λ/B·½Σ‖ego rows‖².
  * With synth, the negative of row b is Σ_t w_t·hop_{l_t}[ref_t] (item rows of the given hops).
  */
-function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c: GradCase, users: number[], pos: number[], neg: number[], synth?: { hops: number[]; refs: number[]; weights: number[]; ego: { refs: number[]; weights: number[] } }): number {
-  const { final, hops } = denseForward(A, E0, D, c.L, c.pooling);
+function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c: GradCase, users: number[], pos: number[], neg: number[], synth?: { hops: number[]; refs: number[]; weights: number[]; ego: { refs: number[]; weights: number[] } }, masks?: Masks | null): number {
+  const { final, hops } = denseForward(A, E0, D, c.L, c.pooling, masks);
   const vec = (X: Float64Array, node: number): number[] => Array.from(X.subarray(node * D, (node + 1) * D));
   const norm = (x: number[]): number[] => { const l = Math.max(Math.hypot(...x), 1e-12); return x.map((v) => v / l); };
   const dot = (a: number[], b: number[]): number => a.reduce((s, v, k) => s + v * b[k], 0);
@@ -280,13 +377,19 @@ const gradCases: GradCase[] = [
   { L: 3, score: 'dot', l2: 0.05, synth: false, D: 4, pooling: 'sum' },
   { L: 2, score: 'cosine', l2: 0.3, synth: false, l2Hops: true }, // Adap-τ's LGN_tau: L2 on every layer
   { L: 3, score: 'dot', l2: 0.2, synth: true, D: 4, l2Hops: true },
+  // dropout (MixGCF / Adap-τ GraphConv), masks of the step's propagation held fixed: the reference engine and the kernel
+  { L: 2, score: 'dot', l2: 0.05, synth: false, drop: { edge: 0, message: 0.3 } },
+  { L: 3, score: 'dot', l2: 0.05, synth: false, D: 4, drop: { edge: 0.3, message: 0 } },
+  { L: 3, score: 'dot', l2: 0.02, synth: true, D: 4, drop: { edge: 0.25, message: 0.3 } },
+  { L: 2, score: 'cosine', l2: 0.3, synth: true, drop: { edge: 0.2, message: 0.25 }, l2Hops: true },
+  { L: 2, score: 'dot', l2: 0.05, synth: false, D: 8, pooling: 'sum', drop: { edge: 0.3, message: 0.3 } },
 ];
 
 for (const c of gradCases) {
   test(`LightGCN step gradient to the ego embeddings = finite differences (${JSON.stringify(c)})`, () => {
     const D = c.D ?? 3, nU = rows.length;
     const rng = new Rng(17);
-    const cfg = modelCfg(c.L, c.score, D, c.pooling);
+    const cfg = modelCfg(c.L, c.score, D, c.pooling, c.drop);
     const opt = { ...sgd(c.l2), ...(c.l2Hops ? { l2Layers: 'all' as const } : {}) };
     const m = new LightGcnModel(graph(), cfg, opt, rng);
     assert.equal(m.spmmEngine, D % 4 === 0 ? 'wasm-simd' : 'reference');
@@ -321,14 +424,16 @@ for (const c of gradCases) {
       },
       bpr.create({ form: 'mean', reduction: 'mean' }), { tau: 1 }, rng,
     );
-    const f0 = objective(E0, A, D, nU, c, users, pos, neg, synth);
+    const masks = m.dropoutMasks();
+    assert.equal(masks !== null, !!c.drop);
+    const f0 = objective(E0, A, D, nU, c, users, pos, neg, synth, masks);
     assert.ok(Math.abs(r.loss - f0) < 1e-5 * Math.max(1, Math.abs(f0)), `loss ${r.loss} vs reference ${f0}`);
     const after = [...m.users.data, ...m.items.data];
     const h = 1e-6;
     for (let k = 0; k < E0.length; k++) {
       const plus = Float64Array.from(E0); plus[k] += h;
       const minus = Float64Array.from(E0); minus[k] -= h;
-      const fd = (objective(plus, A, D, nU, c, users, pos, neg, synth) - objective(minus, A, D, nU, c, users, pos, neg, synth)) / (2 * h);
+      const fd = (objective(plus, A, D, nU, c, users, pos, neg, synth, masks) - objective(minus, A, D, nU, c, users, pos, neg, synth, masks)) / (2 * h);
       const g = E0[k] - after[k]; // SGD with lr 1 moves every ego row by minus its gradient
       assert.ok(Math.abs(g - fd) < 1e-5 + 1e-3 * Math.abs(fd), `ego[${k}] (node ${Math.floor(k / D)}): step gradient ${g} vs finite difference ${fd}`);
     }

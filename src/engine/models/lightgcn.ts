@@ -14,6 +14,13 @@
  *   WebAssembly heap; each layer is one fused kernel pass (the product plus the running layer mean, or plus the direct
  *   gradient), and Adam reads the ego gradient where back-propagation wrote it — no JS passes over [nodes × D].
  * - evaluation ranks with the propagated embeddings, computed once per evaluation; checkpoints hold E⁰.
+ * - dropout (model.edgeDropout, model.messageDropout; MixGCF's and Adap-τ's `GraphConv.forward`, training only): hop l
+ *   is E^(l) = M_l ⊙ ((Â ⊙ N_l)·E^(l−1)) / ((1 − p_edge)(1 − p_msg)) — N_l a Bernoulli mask of Â's non-zeros (each
+ *   direction on its own, as `_sparse_dropout` of the COO matrix), M_l one of the [nodes × D] elements, both drawn
+ *   anew at every hop of every training propagation; the dropped hop feeds the next hop and the pooling. Evaluation
+ *   propagates without dropout (the code's `generate`: edge_dropout=False, mess_dropout=False). The masks are hashes
+ *   of (seed, step, hop, index) (./dropout.ts), recomputed by backward: ∂P_l = M_l ⊙ ∂E^(l)/(1 − p_msg),
+ *   ∂E^(l−1) += (Â ⊙ N_l)ᵀ·∂P_l/(1 − p_edge).
  */
 import { EmbeddingTable, rowScore } from '../tensor/embedding';
 import { SparseOptimizer, type OptimizerSettings } from '../tensor/sparse-optimizer';
@@ -24,6 +31,7 @@ import type { Rng } from '../rng';
 import type { Backbone, BackboneSpec, EgoL2, RowGradients, Sources } from './types';
 import { normalizedAdjacency, type NormalizedAdjacency } from './graph';
 import { graphBuffers, type GraphBuffers } from './spmm';
+import { dropoutKey, dropoutThreshold, messageKept, type HopDropout } from './dropout';
 
 export class LightGcnModel implements Backbone {
   readonly kind = 'lightgcn';
@@ -51,7 +59,14 @@ export class LightGcnModel implements Backbone {
   /** rows of gFinal written by the last backward (zeroed again at the next one instead of the whole buffer) */
   private touched: Int32Array[] = [];
   private readonly g: GraphBuffers;
-  private stale = true;
+  /** what the hop buffers hold: nothing current, the training propagation (with dropout) or the evaluation one */
+  private state: 'stale' | 'train' | 'eval' = 'stale';
+  /** edge / message dropout rates, whether any applies (L > 0), the masks' seed and the training propagations so far */
+  private readonly pEdge: number;
+  private readonly pMsg: number;
+  private readonly dropping: boolean;
+  private readonly dropSeed: number;
+  private dropStep = 0;
   /** the product's engine: the SIMD kernel, or the plain reference when D is not a multiple of 4 */
   get spmmEngine(): GraphBuffers['engine'] {
     return this.g.engine;
@@ -88,6 +103,11 @@ export class LightGcnModel implements Backbone {
     this.items = new EmbeddingTable(nItems, D, egoData.subarray(nUsers * D)).init(rng, cfg.init.dist, cfg.init.std);
     const s: OptimizerSettings = { kind: opt.kind, lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, lazy: opt.lazy };
     this.opt = new SparseOptimizer(this.ego, s, kernel);
+    this.pEdge = cfg.edgeDropout ?? 0;
+    this.pMsg = cfg.messageDropout ?? 0;
+    this.dropping = L > 0 && (dropoutThreshold(this.pEdge) > 0 || dropoutThreshold(this.pMsg) > 0);
+    // drawn only when dropout is on, so that runs without it keep their random streams
+    this.dropSeed = this.dropping ? rng.nextU32() : 0;
     this.hop = [egoData, ...g.buffers.slice(0, L)];
     this.final = L === 0 ? egoData : g.buffers[L];
     this.gFinal = g.buffers[L + 1];
@@ -119,17 +139,51 @@ export class LightGcnModel implements Backbone {
     this.opt.lr = v;
   }
 
-  /** Propagates the current ego embeddings (once per parameter change): each layer one fused pass. */
+  /**
+   * The training embeddings of the current ego embeddings (once per parameter change): each layer one fused pass,
+   * with new dropout masks at every propagation when dropout is on.
+   */
   forward(): Sources {
-    if (!this.stale) return this.sources;
+    if (this.state === 'train' || (this.state === 'eval' && !this.dropping)) return this.sources;
+    if (this.dropping) this.dropStep++;
+    this.propagate(this.dropping);
+    this.state = 'train';
+    return this.sources;
+  }
+
+  private propagate(drop: boolean): void {
     const L = this.layers;
     if (L > 0) {
       this.final.set(this.hop[0]);
-      for (let l = 1; l <= L; l++) this.g.spmmFused(this.hop[l - 1], this.hop[l], null, 0, this.final, l === L ? this.combine : 1);
+      for (let l = 1; l <= L; l++) {
+        const fs = l === L ? this.combine : 1;
+        if (drop) this.g.spmmDrop(this.hop[l - 1], this.hop[l], null, 0, this.final, fs, this.hopDropout(l, l, false));
+        else this.g.spmmFused(this.hop[l - 1], this.hop[l], null, 0, this.final, fs);
+      }
     }
-    this.stale = false;
     this.propagations++;
-    return this.sources;
+  }
+
+  /**
+   * The masks of the current training propagation for one pass: the edge mask of hop `edgeHop` (transposed in
+   * backward) and the message mask of hop `msgHop` (none for 0, the ego layer).
+   */
+  private hopDropout(edgeHop: number, msgHop: number, transpose: boolean): HopDropout {
+    const thr = (p: number): number => dropoutThreshold(p);
+    return {
+      edgeKey: dropoutKey(this.dropSeed, this.dropStep, edgeHop, 'edge'),
+      edgeThr: thr(this.pEdge),
+      edgeScale: 1 / (1 - this.pEdge),
+      transpose,
+      msgKey: dropoutKey(this.dropSeed, this.dropStep, msgHop, 'message'),
+      msgThr: msgHop > 0 ? thr(this.pMsg) : 0,
+      msgScale: 1 / (1 - this.pMsg),
+    };
+  }
+
+  /** the dropout of the last training propagation (tests: the masks to rebuild a reference with); null = none */
+  dropoutMasks(): { seed: number; step: number; edge: number; message: number } | null {
+    return this.dropping ? { seed: this.dropSeed, step: this.dropStep, edge: this.pEdge, message: this.pMsg } : null;
   }
 
   /** Scorer for samplers: scores with the propagated embeddings (training score: dot or cosine). */
@@ -174,25 +228,38 @@ export class LightGcnModel implements Backbone {
         for (let d = 0; d < D; d++) gFinal[o + d] += inv * g.grads[go + d];
       }
     }
-    const addRows = (out: Float32Array, list: RowGradients[]): void => {
+    const drop = this.dropping;
+    // a hop's direct gradients; with dropout, through its message mask (the pass has masked the rest of the layer)
+    const addRows = (out: Float32Array, list: RowGradients[], hop: number): void => {
+      const m = drop && hop > 0 ? this.hopDropout(hop, hop, true) : null;
       for (const g of list) {
         for (let r = 0; r < g.rows.length; r++) {
           const o = g.rows[r] * D;
-          for (let d = 0; d < D; d++) out[o + d] += g.grads[r * D + d];
+          if (m && m.msgThr) {
+            for (let d = 0; d < D; d++) if (messageKept(m.msgKey, o + d, m.msgThr)) out[o + d] += Math.fround(m.msgScale) * g.grads[r * D + d];
+          } else {
+            for (let d = 0; d < D; d++) out[o + d] += g.grads[r * D + d];
+          }
         }
       }
     };
     const gEgo = this.gEgo;
     let x = gFinal;
-    if (L === 0 || direct[L].length) {
+    if (L === 0 || direct[L].length || drop) {
       x = L === 0 ? gEgo : this.gScratch[0];
       x.set(gFinal);
-      addRows(x, direct[L]);
+      if (drop) {
+        // ∂P_L = M_L ⊙ ∂E^(L)/(1 − p): the direct gradients join unmasked here, then the whole layer is masked
+        addRows(x, direct[L], 0);
+        const m = this.hopDropout(L, L, true);
+        if (m.msgThr) this.g.dropRows(x, m);
+      } else addRows(x, direct[L], L);
     }
     for (let l = L - 1; l >= 0; l--) {
       const y = l === 0 ? gEgo : x === this.gScratch[0] ? this.gScratch[1] : this.gScratch[0];
-      this.g.spmmFused(x, y, gFinal, 1, null, 0);
-      addRows(y, direct[l]);
+      if (drop) this.g.spmmDrop(x, y, gFinal, 1, null, 0, this.hopDropout(l + 1, l, true));
+      else this.g.spmmFused(x, y, gFinal, 1, null, 0);
+      addRows(y, direct[l], l);
       x = y;
     }
     // L2 on the ego rows of the batch, then one dense update of the ego table
@@ -212,13 +279,18 @@ export class LightGcnModel implements Backbone {
     }
     if (this.fullGradient) this.opt.applyFullGradient();
     else applyDense(this.opt, gEgo, 0, this.nodes, D);
-    this.stale = true;
+    this.state = 'stale';
     return l2 ? 0.5 * l2.c * sq : 0;
   }
 
+  /** the propagation without dropout (the code's `generate`), computed once per parameter change */
   evalEmbeddings(): { users: Float32Array; items: Float32Array } {
-    const s = this.forward();
-    return { users: s.users.data, items: s.items.data };
+    if (!this.dropping) this.forward();
+    else if (this.state !== 'eval') {
+      this.propagate(false);
+      this.state = 'eval';
+    }
+    return { users: this.sources.users.data, items: this.sources.items.data };
   }
 
   parameters(): { users: Float32Array; items: Float32Array } {
@@ -228,7 +300,7 @@ export class LightGcnModel implements Backbone {
   load(p: { users: Float32Array; items: Float32Array }): void {
     this.users.data.set(p.users);
     this.items.data.set(p.items);
-    this.stale = true;
+    this.state = 'stale';
   }
 }
 
