@@ -4,7 +4,7 @@
  * hash of (key, index), so nothing is stored, backward recomputes the forward's masks, and the bits are the same on
  * any number of threads, in the SIMD kernel (wasm/kernels/spmm.wat, which has the same formulas) and here.
  *   edge (a → b) kept      ⇔  mix(mix(a ^ k) + b) >>> 8 ≥ thr
- *   element i kept         ⇔  mix(mix(i ^ k) + k) >>> 8 ≥ thr        (i = row·D + d)
+ *   element i kept         ⇔  mix(i ^ k) >>> 8 ≥ thr                 (i = row·D + d; one round, as it runs on every element)
  * mix = lowbias32 (C. Wellons' 32-bit integer hash), thr = round(p·2^24): the keep probability is 1 − thr/2^24 (p to
  * within 3·10⁻⁸); kept values are scaled by 1/(1 − p) as the references do. A key is a hash of (seed, step, hop, kind):
  * new masks at every training step and hop, independent edge and message masks.
@@ -36,7 +36,7 @@ export function edgeDropped(k: number, a: number, b: number, thr: number): boole
 
 /** is element i (row·D + d) of a hop kept under key k? */
 export function messageKept(k: number, i: number, thr: number): boolean {
-  return mix((mix((i ^ k) >>> 0) + k) >>> 0) >>> 8 >= thr;
+  return mix((i ^ k) >>> 0) >>> 8 >= thr;
 }
 
 /** One hop's masks, as the SpMM pass takes them (thr 0 = none). */

@@ -6,7 +6,7 @@
 ;; Dropout (LightGCN's edge and message dropout, models/dropout.ts): the masks are not stored but recomputed from a
 ;; counter-based hash of (key, index) — the same bits on any thread split, in the plain reference and in the tests.
 ;;   edge (a → b) of key k kept  ⇔  mix(mix(a ^ k) + b) >>> 8 ≥ thr      (a = row, b = column; $etrans swaps them)
-;;   element i of key k kept     ⇔  mix(mix(i ^ k) + k) >>> 8 ≥ thr      (i = row·D + d)
+;;   element i of key k kept     ⇔  mix(i ^ k) >>> 8 ≥ thr                (i = row·D + d; one round: it runs on every element)
 ;; mix = lowbias32 (C. Wellons); thr = round(p·2^24), 0 = no dropout; kept values are scaled by 1/(1 − p).
 (module
   (import "env" "mem" (memory 1 65536 shared))
@@ -47,7 +47,7 @@
         (v128.and
           (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $yo) (local.get $j))))
           (i32x4.ge_u
-            (i32x4.shr_u (call $mixv (i32x4.add (call $mixv (v128.xor (local.get $idx) (local.get $k))) (local.get $k))) (i32.const 8))
+            (i32x4.shr_u (call $mixv (v128.xor (local.get $idx) (local.get $k))) (i32.const 8))
             (local.get $t))))
       (local.set $idx (i32x4.add (local.get $idx) (v128.const i32x4 4 4 4 4)))
       (local.set $j (i32.add (local.get $j) (i32.const 16)))
