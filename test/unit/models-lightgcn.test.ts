@@ -61,17 +61,29 @@ function denseDropHop(A: Float64Array[], X: Float64Array, D: number, l: number, 
   return mt ? P.map((v, i) => (messageKept(mk, i, mt) ? v / (1 - m.message) : 0)) : P;
 }
 
-/** final = mean_{l=0..L} Â^l E0 (pooling "sum": the sum), and each hop (with masks: the dropped hops) */
-function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number, pooling: 'mean' | 'sum' = 'mean', masks?: Masks | null): { final: Float64Array; hops: Float64Array[] } {
+type Pooling = 'mean' | 'sum' | 'concat' | 'final';
+
+/**
+ * final = mean_{l=0..L} Â^l E0 (pooling "sum": the sum; "concat": [hop 0 | … | hop L] row by row; "final": hop L),
+ * and each hop (with masks: the dropped hops)
+ */
+function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number, pooling: Pooling = 'mean', masks?: Masks | null): { final: Float64Array; hops: Float64Array[] } {
   const hops = [E0];
   for (let l = 1; l <= L; l++) hops.push(masks ? denseDropHop(A, hops[l - 1], D, l, masks) : denseMul(A, hops[l - 1], D));
   const final = new Float64Array(E0.length);
+  if (pooling === 'final') return { final: hops[L], hops };
+  if (pooling === 'concat') {
+    const n = E0.length / D, W = D * (L + 1);
+    const final = new Float64Array(n * W);
+    for (let r = 0; r < n; r++) for (let l = 0; l <= L; l++) for (let d = 0; d < D; d++) final[r * W + l * D + d] = hops[l][r * D + d];
+    return { final, hops };
+  }
   const w = pooling === 'sum' ? 1 : 1 / (L + 1);
   for (const h of hops) for (let k = 0; k < h.length; k++) final[k] += h[k] * w;
   return { final, hops };
 }
 
-const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3, pooling: 'mean' | 'sum' = 'mean', drop?: { edge: number; message: number }): ModelConfig => ({
+const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3, pooling: Pooling = 'mean', drop?: { edge: number; message: number }): ModelConfig => ({
   kind: 'lightgcn', layers, pooling, dim: D, score, evalScore: 'same', init: { dist: 'normal', std: 0.5 }, userDropout: 0, fastPath: true,
   ...(drop ? { edgeDropout: drop.edge, messageDropout: drop.message } : {}),
 });
@@ -327,32 +339,61 @@ test('LightGCN with edge and message dropout on the kernel: 1 and 2 threads trai
   k1.forEach((v, k) => assert.ok(Object.is(v, k2[k]), `ego[${k}] 2 threads ${k2[k]} vs 1 thread ${v}`));
 });
 
+for (const pooling of ['concat', 'final'] as const) {
+  test(`model.pooling "${pooling}": the final embeddings (dense reference) score and evaluate, D·(L+1) or D wide; the checkpoint stays the ego tables`, () => {
+    for (const [D, L] of [[3, 2], [4, 3], [8, 0]] as const) {
+      const m = new LightGcnModel(graph(), modelCfg(L, 'dot', D, pooling), sgd(0), new Rng(1));
+      const W = pooling === 'concat' ? D * (L + 1) : D;
+      assert.equal(m.scoreDim, W);
+      const E0 = new Float64Array([...m.users.data, ...m.items.data]);
+      const ref = denseForward(denseAdjacency(rows, nItems), E0, D, L, pooling);
+      const s = m.forward();
+      assert.equal(s.users.dim, W);
+      assert.equal(s.items.dim, W);
+      [...s.users.data, ...s.items.data].forEach((v, k) => assert.ok(Math.abs(v - ref.final[k]) < 1e-6, `D=${D} L=${L} final[${k}] ${v} vs ${ref.final[k]}`));
+      const sc = m.score(Int32Array.of(2), Int32Array.of(0, 4), 2);
+      for (const [k, i] of [[0, 0], [1, 4]]) {
+        let want = 0;
+        for (let d = 0; d < W; d++) want += ref.final[2 * W + d] * ref.final[(rows.length + i) * W + d];
+        assert.ok(Math.abs(sc[k] - want) < 1e-5, `score(2, ${i}) ${sc[k]} vs ${want}`);
+      }
+      const e = m.evalEmbeddings();
+      assert.equal(e.items.length, nItems * W);
+      assert.equal(m.parameters().users.length, rows.length * D);
+    }
+    assert.equal(backboneSpec('lightgcn').label(modelCfg(2, 'dot', 3, pooling)), `LightGCN-2 (${pooling})`);
+  });
+}
+
 const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
-interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number; pooling?: 'sum'; l2Hops?: true; drop?: { edge: number; message: number } }
+interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number; pooling?: 'sum' | 'concat' | 'final'; l2Hops?: true; drop?: { edge: number; message: number } }
 
 /**
  * float64 objective of one BPR step on the final embeddings: mean_b softplus(s(u,neg) − s(u,pos)) + λ/B·½Σ‖ego rows‖².
- * With synth, the negative of row b is Σ_t w_t·hop_{l_t}[ref_t] (item rows of the given hops).
+ * With synth, the negative of row b is Σ_t w_t·hop_{l_t}[ref_t] (item rows of the given hops; concat pooling: placed at
+ * column l_t·D of the D·(L+1) wide row).
  */
 function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c: GradCase, users: number[], pos: number[], neg: number[], synth?: { hops: number[]; refs: number[]; weights: number[]; ego: { refs: number[]; weights: number[] } }, masks?: Masks | null): number {
   const { final, hops } = denseForward(A, E0, D, c.L, c.pooling, masks);
-  const vec = (X: Float64Array, node: number): number[] => Array.from(X.subarray(node * D, (node + 1) * D));
+  const W = c.pooling === 'concat' ? D * (c.L + 1) : D;
+  const vec = (X: Float64Array, node: number, w = D): number[] => Array.from(X.subarray(node * w, (node + 1) * w));
   const norm = (x: number[]): number[] => { const l = Math.max(Math.hypot(...x), 1e-12); return x.map((v) => v / l); };
   const dot = (a: number[], b: number[]): number => a.reduce((s, v, k) => s + v * b[k], 0);
   const B = users.length;
   let total = 0, reg = 0;
   for (let b = 0; b < B; b++) {
-    let u = vec(final, users[b]), p = vec(final, nU + pos[b]);
+    let u = vec(final, users[b], W), p = vec(final, nU + pos[b], W);
     let q: number[];
     if (synth) {
       const T = synth.hops.length;
-      q = new Array(D).fill(0);
+      q = new Array(W).fill(0);
       for (let t = 0; t < T; t++) {
         const x = vec(hops[synth.hops[t]], nU + synth.refs[b * T + t]);
-        for (let d = 0; d < D; d++) q[d] += synth.weights[b * T + t] * x[d];
+        const off = c.pooling === 'concat' ? synth.hops[t] * D : 0;
+        for (let d = 0; d < D; d++) q[off + d] += synth.weights[b * T + t] * x[d];
       }
-    } else q = vec(final, nU + neg[b]);
+    } else q = vec(final, nU + neg[b], W);
     if (c.score === 'cosine') { u = norm(u); p = norm(p); q = norm(q); }
     total += softplus(dot(u, q) - dot(u, p));
     // the ego rows (LightGCN), or every layer's rows (optimizer.l2Layers "all", Adap-τ's LGN_tau)
@@ -383,6 +424,12 @@ const gradCases: GradCase[] = [
   { L: 3, score: 'dot', l2: 0.02, synth: true, D: 4, drop: { edge: 0.25, message: 0.3 } },
   { L: 2, score: 'cosine', l2: 0.3, synth: true, drop: { edge: 0.2, message: 0.25 }, l2Hops: true },
   { L: 2, score: 'dot', l2: 0.05, synth: false, D: 8, pooling: 'sum', drop: { edge: 0.3, message: 0.3 } },
+  // MixGCF's pool=concat (D·(L+1) wide scores; synthesised hops at their own columns) and pool=final (hop L)
+  { L: 2, score: 'dot', l2: 0.05, synth: false, pooling: 'concat' },
+  { L: 3, score: 'cosine', l2: 0.02, synth: true, D: 4, pooling: 'concat' },
+  { L: 2, score: 'dot', l2: 0.02, synth: true, D: 8, pooling: 'concat', drop: { edge: 0.2, message: 0.3 } },
+  { L: 3, score: 'dot', l2: 0.05, synth: true, D: 4, pooling: 'final' },
+  { L: 2, score: 'cosine', l2: 0.05, synth: false, pooling: 'final', l2Hops: true },
 ];
 
 for (const c of gradCases) {
@@ -419,7 +466,7 @@ for (const c of gradCases) {
         users: Int32Array.from(users), pos: Int32Array.from(pos), positivesPerRow: 1,
         neg: {
           layout: 'per-row', n: 1, items: Int32Array.from(neg),
-          ...(synth ? { synth: { terms: 4, termSources: synth.hops.map((l) => `items@${l}`), refs: Int32Array.from(synth.refs), weights: Float32Array.from(synth.weights), ego: { terms: 2, refs: Int32Array.from(synth.ego.refs), weights: Float32Array.from(synth.ego.weights) } } } : {}),
+          ...(synth ? { synth: { terms: 4, termSources: synth.hops.map((l) => `items@${l}`), refs: Int32Array.from(synth.refs), weights: Float32Array.from(synth.weights), ...(c.pooling === 'concat' ? { termOffsets: Int32Array.from(synth.hops, (l) => l * D) } : {}), ego: { terms: 2, refs: Int32Array.from(synth.ego.refs), weights: Float32Array.from(synth.ego.weights) } } } : {}),
         },
       },
       bpr.create({ form: 'mean', reduction: 'mean' }), { tau: 1 }, rng,

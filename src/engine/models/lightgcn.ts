@@ -3,8 +3,9 @@
  * kuandeng/LightGCN; algorithms.md §0):
  * - parameters: the ego (layer-0) embeddings E⁰ = [users | items];
  * - propagation over the whole graph at every step: E^(l+1) = Â·E^(l), Â = D^-1/2 A D^-1/2 (./graph.ts);
- * - the step's sources: the final embeddings mean_{l=0..L} E^(l) (model.pooling "sum": the sum) (`users`, `items`) and each hop (`users@l`, `items@l`)
- *   for hop-mixing samplers;
+ * - the step's sources: the final embeddings (`users`, `items`) and each hop (`users@l`, `items@l`) for hop-mixing
+ *   samplers. model.pooling (MixGCF's `pooling`, modules/LightGCN.py): "mean" mean_{l=0..L} E^(l) (LightGCN), "sum"
+ *   Σ_l E^(l), "concat" [E^(0) | … | E^(L)] (D·(L+1) wide: the scores are Σ_l ⟨e_u^(l), e_i^(l)⟩), "final" E^(L);
  * - backward: the row gradients of the final embeddings (÷(L+1) into every layer) and of the hops are carried back
  *   through the same product — Â is symmetric, so ∂E^(l) = Â·∂E^(l+1) + (direct gradient of layer l) — down to
  *   ∂E⁰; no autograd for the graph part;
@@ -42,6 +43,10 @@ export class LightGcnModel implements Backbone {
   readonly layers: number;
   /** weight of every layer in the final embedding: 1/(L+1) (mean pooling) or 1 (sum) */
   private readonly combine: number;
+  /** the final embedding: the weighted sum of the layers (mean, sum), or the layers side by side (concat), or the last */
+  private readonly pooling: 'mean' | 'sum' | 'concat' | 'final';
+  /** width of the final embedding: D, or D·(L+1) for concat */
+  readonly scoreDim: number;
   /** the ego table [users | items] and its optimiser (Adam on the SIMD kernel when the graph runs on the kernel) */
   private readonly ego: EmbeddingTable;
   private readonly opt: SparseOptimizer;
@@ -85,6 +90,9 @@ export class LightGcnModel implements Backbone {
     const nUsers = train.nUsers, nItems = train.nItems, D = cfg.dim;
     const L = (this.layers = cfg.layers ?? 3);
     this.combine = cfg.pooling === 'sum' ? 1 : 1 / (L + 1);
+    const pooling = (this.pooling = cfg.pooling ?? 'mean');
+    const summed = pooling === 'mean' || pooling === 'sum';
+    const W = (this.scoreDim = pooling === 'concat' ? D * (L + 1) : D);
     this.cosine = cfg.score === 'cosine';
     this.graph = normalizedAdjacency(train);
     const nodes = (this.nodes = nUsers + nItems);
@@ -92,8 +100,8 @@ export class LightGcnModel implements Backbone {
     // Adam on the kernel keeps [weights | m | v | gradient | ids | slots] of every node in the graph's heap (other
     // optimisers: the ego table and its gradient)
     const adamBytes = opt.kind === 'adam' ? 4 * floats * 4 + nodes * 8 + 8 * 64 : 2 * floats * 4 + 128;
-    // hops 1..L, the final mean (L > 0), backward's final gradient and two scratch buffers
-    const g = (this.g = graphBuffers(this.graph, D, L + 4, spmmEngine, adamBytes));
+    // hops 1..L, backward's final gradient, two scratch buffers and the final mean (mean or sum pooling)
+    const g = (this.g = graphBuffers(this.graph, D, L + 3 + (summed ? 1 : 0), spmmEngine, adamBytes));
     const kernel = opt.kind === 'adam' && g.heap ? AdamKernelStorage.create(nodes, D, g.heap) : null;
     this.fullGradient = kernel !== null;
     const buffer = (): Float32Array => (g.heap ? g.heap.f32(g.heap.alloc(floats * 4), floats) : new Float32Array(floats));
@@ -109,13 +117,14 @@ export class LightGcnModel implements Backbone {
     // drawn only when dropout is on, so that runs without it keep their random streams
     this.dropSeed = this.dropping ? rng.nextU32() : 0;
     this.hop = [egoData, ...g.buffers.slice(0, L)];
-    this.final = L === 0 ? egoData : g.buffers[L];
-    this.gFinal = g.buffers[L + 1];
-    this.gScratch = [g.buffers[L + 2], g.buffers[L + 3]];
+    this.gFinal = g.buffers[L];
+    this.gScratch = [g.buffers[L + 1], g.buffers[L + 2]];
+    // concat: [nodes × D·(L+1)], filled from the hops after the propagation (not an operand of the product)
+    this.final = L === 0 ? egoData : summed ? g.buffers[L + 3] : pooling === 'final' ? this.hop[L] : new Float32Array(nodes * W);
     this.gEgo = kernel?.grads ?? buffer();
-    const view = (x: Float32Array, users: boolean): EmbeddingTable =>
-      users ? new EmbeddingTable(nUsers, D, x.subarray(0, nUsers * D)) : new EmbeddingTable(nItems, D, x.subarray(nUsers * D));
-    const sources: Sources = { users: view(this.final, true), items: view(this.final, false) };
+    const view = (x: Float32Array, users: boolean, w = D): EmbeddingTable =>
+      users ? new EmbeddingTable(nUsers, w, x.subarray(0, nUsers * w)) : new EmbeddingTable(nItems, w, x.subarray(nUsers * w));
+    const sources: Sources = { users: view(this.final, true, W), items: view(this.final, false, W) };
     this.hop.forEach((h, l) => {
       sources[`users@${l}`] = view(h, true);
       sources[`items@${l}`] = view(h, false);
@@ -154,14 +163,25 @@ export class LightGcnModel implements Backbone {
   private propagate(drop: boolean): void {
     const L = this.layers;
     if (L > 0) {
-      this.final.set(this.hop[0]);
+      // mean / sum: the running layer sum in the passes' epilogue; concat / final: the hops alone
+      const f = this.pooling === 'mean' || this.pooling === 'sum' ? this.final : null;
+      f?.set(this.hop[0]);
       for (let l = 1; l <= L; l++) {
         const fs = l === L ? this.combine : 1;
-        if (drop) this.g.spmmDrop(this.hop[l - 1], this.hop[l], null, 0, this.final, fs, this.hopDropout(l, l, false));
-        else this.g.spmmFused(this.hop[l - 1], this.hop[l], null, 0, this.final, fs);
+        if (drop) this.g.spmmDrop(this.hop[l - 1], this.hop[l], null, 0, f, fs, this.hopDropout(l, l, false));
+        else this.g.spmmFused(this.hop[l - 1], this.hop[l], null, 0, f, fs);
       }
+      if (this.pooling === 'concat') this.concatHops();
     }
     this.propagations++;
+  }
+
+  /** final row r = [hop 0 row r | … | hop L row r] */
+  private concatHops(): void {
+    const D = this.dim, W = this.scoreDim, out = this.final;
+    this.hop.forEach((h, l) => {
+      for (let r = 0, o = l * D; r < this.nodes; r++, o += W) out.set(h.subarray(r * D, r * D + D), o);
+    });
   }
 
   /**
@@ -221,6 +241,15 @@ export class LightGcnModel implements Backbone {
         direct[hop].push({ source: g.source, rows, grads: g.grads });
         continue;
       }
+      if (this.pooling === 'final') {
+        direct[L].push({ source: g.source, rows, grads: g.grads });
+        continue;
+      }
+      if (this.pooling === 'concat') {
+        // segment l of a final row's gradient is hop l's direct gradient
+        for (let l = 0; l <= L; l++) direct[l].push({ source: g.source, rows, grads: segment(g.grads, rows.length, this.scoreDim, l * D, D) });
+        continue;
+      }
       this.touched.push(rows);
       for (let r = 0; r < rows.length; r++) {
         const o = rows[r] * D;
@@ -257,8 +286,10 @@ export class LightGcnModel implements Backbone {
     }
     for (let l = L - 1; l >= 0; l--) {
       const y = l === 0 ? gEgo : x === this.gScratch[0] ? this.gScratch[1] : this.gScratch[0];
-      if (drop) this.g.spmmDrop(x, y, gFinal, 1, null, 0, this.hopDropout(l + 1, l, true));
-      else this.g.spmmFused(x, y, gFinal, 1, null, 0);
+      // concat / final pooling carry their final gradients as the hops' direct ones: gFinal stays 0
+      const z = this.pooling === 'mean' || this.pooling === 'sum' ? gFinal : null;
+      if (drop) this.g.spmmDrop(x, y, z, 1, null, 0, this.hopDropout(l + 1, l, true));
+      else this.g.spmmFused(x, y, z, 1, null, 0);
       addRows(y, direct[l], l);
       x = y;
     }
@@ -304,6 +335,13 @@ export class LightGcnModel implements Backbone {
   }
 }
 
+/** columns [off, off + w) of an [n × W] row-major array */
+function segment(x: Float32Array, n: number, W: number, off: number, w: number): Float32Array {
+  const out = new Float32Array(n * w);
+  for (let r = 0; r < n; r++) out.set(x.subarray(r * W + off, r * W + off + w), r * w);
+  return out;
+}
+
 /** One optimiser update of every row of a table with the gradient g[offset .. offset + rows·D). */
 function applyDense(opt: SparseOptimizer, g: Float32Array, offset: number, rows: number, D: number): void {
   const sums = opt.beginAccumulate(rows);
@@ -318,6 +356,6 @@ export const lightgcn: BackboneSpec = {
   name: 'lightgcn',
   title: 'LightGCN',
   description: 'embeddings propagated over the normalised user–item graph (model.layers hops), averaged over the layers',
-  label: (cfg) => `LightGCN-${cfg.layers ?? 3}${cfg.pooling === 'sum' ? ' (sum)' : ''}`,
+  label: (cfg) => `LightGCN-${cfg.layers ?? 3}${cfg.pooling && cfg.pooling !== 'mean' ? ` (${cfg.pooling})` : ''}`,
   create: (data, cfg, opt, rng) => new LightGcnModel(data.train, cfg, opt, rng),
 };

@@ -56,6 +56,11 @@ export interface Backbone extends Scorer {
   readonly nUsers: number;
   readonly nItems: number;
   readonly dim: number;
+  /**
+   * width of the scoring sources `users` / `items` and of the evaluation embeddings when it is not `dim` (LightGCN's
+   * concat pooling: dim·(L+1)); the trainable tables stay `dim` wide
+   */
+  readonly scoreDim?: number;
   /** learning rate of every parameter (model selection decays it) */
   lr: number;
   /** the embeddings of the current parameters; cached until the parameters change (graphs propagate here) */
@@ -76,6 +81,11 @@ export interface Backbone extends Scorer {
   parameters(): { users: Float32Array; items: Float32Array };
   /** overwrites the trainable tables (warm start, reloading the best epoch); the optimiser state is kept */
   load(p: { users: Float32Array; items: Float32Array }): void;
+}
+
+/** The width of a backbone's scoring embeddings. */
+export function scoreWidth(b: Backbone): number {
+  return b.scoreDim ?? b.dim;
 }
 
 /** What a backbone is built from. */
