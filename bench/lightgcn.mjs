@@ -4,6 +4,7 @@
 // Usage: node bench/lightgcn.mjs [--data ../shared/data/yelp2018] [--layers 3] [--dim 64] [--batch 2048] [--steps 10]
 //                                [--products 10] [--reference true] [--threads 1] [--message-dropout 0] [--edge-dropout 0]
 //                                [--drop-passes 0] (> 0: one layer's pass without / with dropout, interleaved)
+//                                [--pooling mean|sum|concat|final]
 // Without --data (or when the folder is missing) it runs on the built-in synthetic default.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,7 +21,7 @@ const L = Number(arg('layers', '3'));
 const B = Number(arg('batch', '2048'));
 const config = m.resolveConfig({
   name: 'bench-lightgcn', dataset: useData ? { kind: 'lightgcn', path: dataDir } : { kind: 'synthetic' }, split: { validRatio: 0 },
-  model: { kind: 'lightgcn', layers: L, dim: D, init: { dist: 'normal', std: 0.1 }, messageDropout: Number(arg('message-dropout', '0')), edgeDropout: Number(arg('edge-dropout', '0')) },
+  model: { kind: 'lightgcn', layers: L, dim: D, init: { dist: 'normal', std: 0.1 }, messageDropout: Number(arg('message-dropout', '0')), edgeDropout: Number(arg('edge-dropout', '0')), pooling: arg('pooling', 'mean') },
   loss: { kind: 'bpr' }, sampler: { kind: 'uniform', negatives: 1 }, optimizer: { kind: 'adam', lazy: false, lr: 1e-3, l2: 1e-4 },
   train: { batchSize: B }, eval: { selectOn: 'test' },
 });
@@ -102,7 +103,7 @@ for (let k = 0; k < 3; k++) {
   model.evalEmbeddings();
   fwdMs.push(performance.now() - t), fwdCpu.push(cpuMs() - c);
 }
-console.log(`propagate LightGCN-${L} evaluation embeddings (${L} products + the layer mean): median ${median(fwdMs).toFixed(1)} ms (cpu ${median(fwdCpu).toFixed(1)} ms) — the evaluation's extra cost over MF's`);
+console.log(`propagate LightGCN-${L} ${config.model.pooling} pooling, evaluation embeddings (${L} products + the layer mean): median ${median(fwdMs).toFixed(1)} ms (cpu ${median(fwdCpu).toFixed(1)} ms) — the evaluation's extra cost over MF's`);
 const rows = ds.train.indptr[ds.nUsers];
 const epochS = (Math.ceil(rows / B) * median(stepMs)) / 1000;
 m.KernelPool.get().close();
