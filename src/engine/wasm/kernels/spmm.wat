@@ -25,12 +25,14 @@
     (local.set $x (i32x4.mul (local.get $x) (i32x4.splat (i32.const 0x846ca68b))))
     (v128.xor (local.get $x) (i32x4.shr_u (local.get $x) (i32.const 16))))
 
-  ;; is edge (r, c) dropped? ($etrans: the mask of (c, r) — backward's transposed product)
-  (func $edgeDropped (param $r i32) (param $c i32) (param $ekey i32) (param $ethr i32) (param $etrans i32) (result i32)
+  ;; is edge (r, c) dropped? $hr = mix(r ^ ekey), hoisted out of the row's non-zeros (one hash round a non-zero in the
+  ;; forward pass); $etrans: the mask of (c, r) — backward's transposed product, two rounds a non-zero
+  (func $edgeDropped (param $hr i32) (param $r i32) (param $c i32) (param $ekey i32) (param $ethr i32) (param $etrans i32) (result i32)
     (i32.lt_u
       (i32.shr_u
-        (call $mix (i32.add (call $mix (i32.xor (select (local.get $c) (local.get $r) (local.get $etrans)) (local.get $ekey)))
-                            (select (local.get $r) (local.get $c) (local.get $etrans))))
+        (if (result i32) (local.get $etrans)
+          (then (call $mix (i32.add (call $mix (i32.xor (local.get $c) (local.get $ekey))) (local.get $r))))
+          (else (call $mix (i32.add (local.get $hr) (local.get $c)))))
         (i32.const 8))
       (local.get $ethr)))
 
@@ -63,7 +65,7 @@
   (func $spmm (param $indptr i32) (param $indices i32) (param $values i32) (param $x i32) (param $y i32)
                         (param $r0 i32) (param $r1 i32) (param $rb i32)
                         (param $ekey i32) (param $ethr i32) (param $es f32) (param $etrans i32)
-    (local $r i32) (local $k i32) (local $kEnd i32) (local $j i32) (local $yo i32) (local $xo i32) (local $w v128) (local $c i32)
+    (local $r i32) (local $k i32) (local $kEnd i32) (local $j i32) (local $yo i32) (local $xo i32) (local $w v128) (local $c i32) (local $hr i32)
     (local.set $r (local.get $r0))
     (block $done (loop $row
       (br_if $done (i32.ge_u (local.get $r) (local.get $r1)))
@@ -76,13 +78,14 @@
         (br $zero)))
       (local.set $k (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $r) (i32.const 2)))))
       (local.set $kEnd (i32.load offset=4 (i32.add (local.get $indptr) (i32.shl (local.get $r) (i32.const 2)))))
+      (if (local.get $ethr) (then (local.set $hr (call $mix (i32.xor (local.get $r) (local.get $ekey))))))
       (block $rowDone (loop $nz
         (br_if $rowDone (i32.ge_u (local.get $k) (local.get $kEnd)))
         (block $skip
           (local.set $w (v128.load32_splat (i32.add (local.get $values) (i32.shl (local.get $k) (i32.const 2)))))
           (local.set $c (i32.load (i32.add (local.get $indices) (i32.shl (local.get $k) (i32.const 2)))))
           (if (local.get $ethr) (then
-            (br_if $skip (call $edgeDropped (local.get $r) (local.get $c) (local.get $ekey) (local.get $ethr) (local.get $etrans)))
+            (br_if $skip (call $edgeDropped (local.get $hr) (local.get $r) (local.get $c) (local.get $ekey) (local.get $ethr) (local.get $etrans)))
             (local.set $w (f32x4.mul (local.get $w) (f32x4.splat (local.get $es))))))
           (local.set $xo (i32.add (local.get $x) (i32.mul (local.get $c) (local.get $rb))))
           (local.set $j (i32.const 0))
@@ -108,7 +111,7 @@
   (func $spmm64 (param $indptr i32) (param $indices i32) (param $values i32) (param $x i32) (param $y i32)
                           (param $r0 i32) (param $r1 i32)
                           (param $ekey i32) (param $ethr i32) (param $es f32) (param $etrans i32)
-    (local $c i32) (local $r i32) (local $k i32) (local $kEnd i32) (local $yo i32) (local $xo i32) (local $w v128)
+    (local $c i32) (local $hr i32) (local $r i32) (local $k i32) (local $kEnd i32) (local $yo i32) (local $xo i32) (local $w v128)
     (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128) (local $a4 v128) (local $a5 v128) (local $a6 v128) (local $a7 v128) (local $a8 v128) (local $a9 v128) (local $a10 v128) (local $a11 v128) (local $a12 v128) (local $a13 v128) (local $a14 v128) (local $a15 v128)
     (local.set $r (local.get $r0))
     (block $done (loop $row
@@ -131,13 +134,14 @@
       (local.set $a15 (v128.const i64x2 0 0))
       (local.set $k (i32.load (i32.add (local.get $indptr) (i32.shl (local.get $r) (i32.const 2)))))
       (local.set $kEnd (i32.load offset=4 (i32.add (local.get $indptr) (i32.shl (local.get $r) (i32.const 2)))))
+      (if (local.get $ethr) (then (local.set $hr (call $mix (i32.xor (local.get $r) (local.get $ekey))))))
       (block $rowDone (loop $nz
         (br_if $rowDone (i32.ge_u (local.get $k) (local.get $kEnd)))
         (block $skip
         (local.set $w (v128.load32_splat (i32.add (local.get $values) (i32.shl (local.get $k) (i32.const 2)))))
         (local.set $c (i32.load (i32.add (local.get $indices) (i32.shl (local.get $k) (i32.const 2)))))
         (if (local.get $ethr) (then
-          (br_if $skip (call $edgeDropped (local.get $r) (local.get $c) (local.get $ekey) (local.get $ethr) (local.get $etrans)))
+          (br_if $skip (call $edgeDropped (local.get $hr) (local.get $r) (local.get $c) (local.get $ekey) (local.get $ethr) (local.get $etrans)))
           (local.set $w (f32x4.mul (local.get $w) (f32x4.splat (local.get $es))))))
         (local.set $xo (i32.add (local.get $x) (i32.shl (local.get $c) (i32.const 8))))
         (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $w) (v128.load offset=0 (local.get $xo)))))
