@@ -9,3 +9,4 @@ export { resolveConfig } from '../src/engine/config/validate';
 export { initBackend } from '../src/engine/tensor/backend';
 export { Rng } from '../src/engine/rng';
 export { KernelPool } from '../src/engine/wasm/pool';
+export { dropoutKey, dropoutThreshold } from '../src/engine/models/dropout';

@@ -2,7 +2,9 @@
 // LightGCN BPR training step (full propagation forward, back-propagation to the ego tables, dense Adam), with the
 // implied epoch time. The full epoch and the full evaluation: `npm run bench -- --model lightgcn --data …`.
 // Usage: node bench/lightgcn.mjs [--data ../shared/data/yelp2018] [--layers 3] [--dim 64] [--batch 2048] [--steps 10]
-//                                [--products 10] [--reference true] [--threads 1]
+//                                [--products 10] [--reference true] [--threads 1] [--message-dropout 0] [--edge-dropout 0]
+//                                [--drop-passes 0] (> 0: one layer's pass without / with dropout, interleaved)
+//                                [--pooling mean|sum|concat|final]
 // Without --data (or when the folder is missing) it runs on the built-in synthetic default.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +21,7 @@ const L = Number(arg('layers', '3'));
 const B = Number(arg('batch', '2048'));
 const config = m.resolveConfig({
   name: 'bench-lightgcn', dataset: useData ? { kind: 'lightgcn', path: dataDir } : { kind: 'synthetic' }, split: { validRatio: 0 },
-  model: { kind: 'lightgcn', layers: L, dim: D, init: { dist: 'normal', std: 0.1 } },
+  model: { kind: 'lightgcn', layers: L, dim: D, init: { dist: 'normal', std: 0.1 }, messageDropout: Number(arg('message-dropout', '0')), edgeDropout: Number(arg('edge-dropout', '0')), pooling: arg('pooling', 'mean') },
   loss: { kind: 'bpr' }, sampler: { kind: 'uniform', negatives: 1 }, optimizer: { kind: 'adam', lazy: false, lr: 1e-3, l2: 1e-4 },
   train: { batchSize: B }, eval: { selectOn: 'test' },
 });
@@ -54,6 +56,34 @@ if (arg('reference', 'true') !== 'false') {
   console.log(`Â·X       plain TypeScript reference: median ${median(refMs).toFixed(1)} ms over ${refMs.length}`);
 }
 
+// one layer's fused pass without and with dropout (the masks hashed inside the kernel), interleaved so that a changing
+// load hits every variant alike: the per-pass cost of model.messageDropout / model.edgeDropout
+const passReps = Number(arg('drop-passes', '0'));
+if (passReps > 0) {
+  const gp = m.graphBuffers(a, D, 3);
+  gp.buffers[0].set(g.buffers[0]);
+  const key = (hop, kind) => m.dropoutKey(9, 1, hop, kind);
+  const variants = [
+    ['no dropout (spmmFused)', null],
+    ['message 0.1', { edge: 0, message: 0.1 }],
+    ['edge 0.1', { edge: 0.1, message: 0 }],
+    ['edge 0.1 + message 0.1', { edge: 0.1, message: 0.1 }],
+  ];
+  const wall = variants.map(() => []), cpu = variants.map(() => []);
+  for (let rep = 0; rep < passReps + 1; rep++) {
+    variants.forEach(([, p], i) => {
+      const t = performance.now(), c = cpuMs();
+      if (!p) gp.spmmFused(gp.buffers[0], gp.buffers[1], null, 0, gp.buffers[2], 1);
+      else gp.spmmDrop(gp.buffers[0], gp.buffers[1], null, 0, gp.buffers[2], 1, {
+        edgeKey: key(1, 'edge'), edgeThr: m.dropoutThreshold(p.edge), edgeScale: 1 / (1 - p.edge), transpose: false,
+        msgKey: key(1, 'message'), msgThr: m.dropoutThreshold(p.message), msgScale: 1 / (1 - p.message),
+      });
+      if (rep > 0) wall[i].push(performance.now() - t), cpu[i].push(cpuMs() - c);
+    });
+  }
+  variants.forEach(([name], i) => console.log(`pass      ${name.padEnd(24)} median ${median(wall[i]).toFixed(1)} ms (cpu ${median(cpu[i]).toFixed(1)} ms) over ${passReps}`));
+}
+
 // the step with the batch-row shortcuts (the default: the last layer for the batch's rows only, backward's first
 // product over the batch's columns) and without them (model.everyRow), alternating step by step in one run
 const models = [false, true].map((everyRow) => {
@@ -86,9 +116,10 @@ for (let k = 0; k < 3; k++) {
   model.evalEmbeddings();
   fwdMs.push(performance.now() - t), fwdCpu.push(cpuMs() - c);
 }
-console.log(`propagate LightGCN-${L} evaluation embeddings (${L} products + the layer mean): median ${median(fwdMs).toFixed(1)} ms (cpu ${median(fwdCpu).toFixed(1)} ms) — the evaluation's extra cost over MF's`);
+console.log(`propagate LightGCN-${L} ${config.model.pooling} pooling, evaluation embeddings (${L} products + the layer mean): median ${median(fwdMs).toFixed(1)} ms (cpu ${median(fwdCpu).toFixed(1)} ms) — the evaluation's extra cost over MF's`);
 const rows = ds.train.indptr[ds.nUsers];
 const epochS = (Math.ceil(rows / B) * median(stepMs)) / 1000;
 m.KernelPool.get().close();
+const drop = config.model.messageDropout || config.model.edgeDropout ? ` message dropout ${config.model.messageDropout}, edge dropout ${config.model.edgeDropout}` : '';
 console.log(`step      every row (no batch-row shortcuts): median ${median(every.ms).toFixed(1)} ms (cpu ${median(every.cpu).toFixed(1)} ms) over ${every.ms.length}`);
-console.log(`step      LightGCN-${L} BPR B=${B}: median ${median(stepMs).toFixed(1)} ms (cpu ${median(stepCpu).toFixed(1)} ms) over ${stepMs.length} (${2 * L} products + dense Adam; cpu ${(median(stepCpu) / median(every.cpu)).toFixed(2)}× of every row's); epoch of ${Math.ceil(rows / B)} steps ≈ ${epochS.toFixed(1)} s  goal ≤ 60 s  ratio ${(epochS / 60).toFixed(2)}`);
+console.log(`step      LightGCN-${L}${drop} BPR B=${B}: median ${median(stepMs).toFixed(1)} ms (cpu ${median(stepCpu).toFixed(1)} ms) over ${stepMs.length} (${2 * L} products + dense Adam; cpu ${(median(stepCpu) / median(every.cpu)).toFixed(2)}× of every row's); epoch of ${Math.ceil(rows / B)} steps ≈ ${epochS.toFixed(1)} s  goal ≤ 60 s  ratio ${(epochS / 60).toFixed(2)}`);

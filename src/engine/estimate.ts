@@ -79,6 +79,10 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
   const nnz = s.train + s.valid + s.test;
   const D = config.model.dim;
   const mostPop = config.model.kind === 'mostpop';
+  // LightGCN's scoring width: D, or D·(L+1) with concat pooling (the step's rows and the evaluation tables)
+  const graph = config.model.kind === 'lightgcn';
+  const L = config.model.layers ?? 3;
+  const W = graph && config.model.pooling === 'concat' ? D * (L + 1) : D;
   const cores = opts.cores ?? (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
   const workers = config.eval.workers > 0 ? config.eval.workers : Math.max(1, cores);
 
@@ -115,6 +119,15 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
     } else if (o.kind === 'adagrad') add('Adagrad accumulator', table, fmtBytes(table));
     add('optimiser row slots', rows * 4, `${fmtInt(rows)} × 4 B`);
     if (config.train.reloadBestOnPlateau) add('best-epoch copy (reloadBestOnPlateau)', table, fmtBytes(table));
+    if (graph) {
+      // models/lightgcn.ts: Â in CSR (both directions), hops 1..L, backward's final gradient and 2 scratch buffers,
+      // and the final embeddings (mean / sum: one more buffer; concat: D·(L+1) wide; final: hop L itself)
+      const pooling = config.model.pooling ?? 'mean';
+      const buffers = L + 3 + (pooling === 'mean' || pooling === 'sum' ? 1 : 0);
+      const concatBytes = pooling === 'concat' && L > 0 ? rows * W * 4 : 0;
+      add('graph: normalised adjacency', s.train * 2 * 8 + (rows + 1) * 4, `${fmtInt(2 * s.train)} non-zeros × 8 B`);
+      add('graph: propagation buffers', buffers * table + concatBytes, `${buffers} × ${fmtBytes(table)}${concatBytes ? ` + the concatenated layers ${fmtBytes(concatBytes)}` : ''}`);
+    }
   }
   if (trains) {
     // --- one epoch's shuffled rows: order, user of each row, item of each row, row → user
@@ -126,7 +139,7 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
     const layout = samplerLayout(config.sampler.kind);
     const negRows = layout === 'per-row' ? B * N : layout === 'shared' ? N : B;
     const scoreCells = layout === 'per-row' ? B * N : B * (layout === 'shared' ? N : B + N);
-    add('training step (batch rows, scores, gradients)', (B + B + negRows) * D * 4 * 3 + scoreCells * 4 * 3, `batch ${fmtInt(B)}, ${fmtInt(negRows)} negative rows, ${fmtInt(scoreCells)} scores`);
+    add('training step (batch rows, scores, gradients)', (B + B + negRows) * W * 4 * 3 + scoreCells * 4 * 3, `batch ${fmtInt(B)}, ${fmtInt(negRows)} negative rows, ${fmtInt(scoreCells)} scores`);
     add(...samplerPart(config, U, I));
   }
 
@@ -134,7 +147,7 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
   // per worker its own itemsᵀ tensor and one block of scores (blockUsers × items float32, ranked in place)
   if (trains || mostPop) {
     const evalRows = Math.min(config.eval.blockUsers, Math.max(1, U));
-    const evalD = mostPop ? 1 : D;
+    const evalD = mostPop ? 1 : W;
     add('evaluation tables (users, itemsᵀ, masks)', (U + I) * evalD * 4 + nnz * 4 + (U + 1) * 4 * 3, `(${fmtInt(U)} + ${fmtInt(I)}) × ${evalD} × 4 B + masks`);
     add(
       `evaluation workers (${workers})`,

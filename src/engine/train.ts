@@ -17,7 +17,7 @@ import { KernelPool } from './wasm/pool';
 import { EmbeddingTable } from './tensor/embedding';
 import { readCheckpoint } from './checkpoint';
 import { backboneSpec } from './models/registry';
-import type { Backbone } from './models/types';
+import { scoreWidth, type Backbone } from './models/types';
 import { createStep } from './step/step';
 import { lossSpec } from './losses/registry';
 import { LogQCorrection } from './losses/logq';
@@ -92,7 +92,8 @@ const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
 /** A backbone's evaluation embeddings as tables (for the temperature schemes that measure them). */
 function asTables(b: Backbone): { users: EmbeddingTable; items: EmbeddingTable } {
   const e = b.evalEmbeddings();
-  return { users: new EmbeddingTable(b.nUsers, b.dim, e.users), items: new EmbeddingTable(b.nItems, b.dim, e.items) };
+  const W = scoreWidth(b);
+  return { users: new EmbeddingTable(b.nUsers, W, e.users), items: new EmbeddingTable(b.nItems, W, e.items) };
 }
 
 export async function train(opts: TrainOptions): Promise<TrainResult> {
@@ -273,7 +274,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       let stop = false;
       if (epoch % c.eval.every === 0 || epoch === c.train.epochs) {
         const e = model.evalEmbeddings();
-        const improved = await evaluateEpoch(epoch, e.users, e.items, c.model.dim, evalScore);
+        const improved = await evaluateEpoch(epoch, e.users, e.items, scoreWidth(model), evalScore);
         if (improved) rec.checkpoint('best', model, epoch, rec.summary.best, bestPerUser);
         const decision = selection.afterEvaluation(epoch, improved, model);
         for (const m of decision.messages) log('info', m);

@@ -52,12 +52,18 @@ for (const [name, over] of [
   ['Adap-τ (cosine, in-batch) + dot evaluation', { model: { kind: 'lightgcn', layers: 3, dim: 16, score: 'cosine', evalScore: 'dot', init: { dist: 'xavier' } }, loss: { kind: 'adap-tau' }, temperature: { kind: 'adaptive', warmupEpochs: 1 }, sampler: { kind: 'in-batch' } }],
   ['SSM (cosine) with DNS negatives scored on the propagated embeddings', { model: { kind: 'lightgcn', layers: 1, dim: 16, score: 'cosine' }, loss: { kind: 'ssm' }, sampler: { kind: 'dns', negatives: 4, candidates: 16 } }],
   ['CCL with shared negatives', { model: { kind: 'lightgcn', layers: 2, dim: 16, score: 'cosine' }, loss: { kind: 'ccl' }, sampler: { kind: 'shared', negatives: 64 } }],
+  ['Adap-τ and message dropout 0.1 (the Yelp2018 example\'s setting)', { model: { kind: 'lightgcn', layers: 3, dim: 16, score: 'cosine', evalScore: 'dot', init: { dist: 'xavier' }, messageDropout: 0.1 }, loss: { kind: 'adap-tau' }, temperature: { kind: 'adaptive', warmupEpochs: 1 }, sampler: { kind: 'in-batch' } }],
+  ['BPR, concat pooling, DNS negatives scored on the 48-wide embeddings', { model: { kind: 'lightgcn', layers: 2, dim: 16, pooling: 'concat' }, loss: { kind: 'bpr' }, sampler: { kind: 'dns', negatives: 1, candidates: 8 } }],
+  ['SSM in-batch (the fused kernels on 48-wide rows), concat pooling and edge dropout', { model: { kind: 'lightgcn', layers: 2, dim: 16, score: 'cosine', pooling: 'concat', edgeDropout: 0.1 }, loss: { kind: 'ssm' }, sampler: { kind: 'in-batch' } }],
+  ['BPR, final pooling', { model: { kind: 'lightgcn', layers: 2, dim: 16, pooling: 'final' }, loss: { kind: 'bpr' }, sampler: { kind: 'uniform', negatives: 1 } }],
 ] as const) {
   test(`LightGCN with ${name} trains to finite losses and evaluates`, async () => {
     const config = resolveConfig({ name: 'lgn-x', dataset, ...over, optimizer: { lr: 0.01, l2: 1e-4 }, train: { epochs: 2, batchSize: 128 }, eval: evalCfg } as Record<string, unknown>);
     const events: RunEvent[] = [];
     const r = await train({ config, baseDir: runs, runsDir: runs, onEvent: (e) => events.push(e) });
     assert.equal(r.status, 'finished', r.reason);
+    // checkpoints hold the ego tables, model.dim wide whatever the pooling
+    assert.equal(readCheckpoint(r.runDir, 'best').items.length, 200 * 16);
     const epochs = events.filter((e): e is Extract<RunEvent, { kind: 'epoch' }> => e.kind === 'epoch');
     assert.equal(epochs.length, 2);
     assert.ok(epochs.every((e) => Number.isFinite(e.loss)));

@@ -21,6 +21,7 @@ import { Rng } from '../../src/engine/rng';
 import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
 import type { Interactions } from '../../src/engine/data/types';
 import { csrFromRows } from '../fixtures/data/helpers';
+import { dropoutKey, dropoutThreshold, edgeDropped, messageKept } from '../../src/engine/models/dropout';
 
 before(async () => {
   await initBackend('auto');
@@ -46,18 +47,46 @@ function denseMul(A: Float64Array[], X: Float64Array, D: number): Float64Array {
   return Y;
 }
 
-/** final = mean_{l=0..L} Â^l E0 (pooling "sum": the sum), and each hop */
-function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number, pooling: 'mean' | 'sum' = 'mean'): { final: Float64Array; hops: Float64Array[] } {
+/** the dropout of one training propagation (LightGcnModel.dropoutMasks) */
+interface Masks { seed: number; step: number; edge: number; message: number }
+
+/**
+ * hop l with dropout, from the definition: M_l ⊙ ((Â ⊙ N_l)·X)/((1 − p_edge)(1 − p_msg)), N_l and M_l the Bernoulli
+ * masks of the given propagation (models/dropout.ts)
+ */
+function denseDropHop(A: Float64Array[], X: Float64Array, D: number, l: number, m: Masks): Float64Array {
+  const ek = dropoutKey(m.seed, m.step, l, 'edge'), et = dropoutThreshold(m.edge);
+  const Al = A.map((row, r) => row.map((v, c) => (v && !(et && edgeDropped(ek, r, c, et)) ? v / (1 - m.edge) : 0)));
+  const P = denseMul(Al, X, D);
+  const mk = dropoutKey(m.seed, m.step, l, 'message'), mt = dropoutThreshold(m.message);
+  return mt ? P.map((v, i) => (messageKept(mk, i, mt) ? v / (1 - m.message) : 0)) : P;
+}
+
+type Pooling = 'mean' | 'sum' | 'concat' | 'final';
+
+/**
+ * final = mean_{l=0..L} Â^l E0 (pooling "sum": the sum; "concat": [hop 0 | … | hop L] row by row; "final": hop L),
+ * and each hop (with masks: the dropped hops)
+ */
+function denseForward(A: Float64Array[], E0: Float64Array, D: number, L: number, pooling: Pooling = 'mean', masks?: Masks | null): { final: Float64Array; hops: Float64Array[] } {
   const hops = [E0];
-  for (let l = 1; l <= L; l++) hops.push(denseMul(A, hops[l - 1], D));
+  for (let l = 1; l <= L; l++) hops.push(masks ? denseDropHop(A, hops[l - 1], D, l, masks) : denseMul(A, hops[l - 1], D));
   const final = new Float64Array(E0.length);
+  if (pooling === 'final') return { final: hops[L], hops };
+  if (pooling === 'concat') {
+    const n = E0.length / D, W = D * (L + 1);
+    const final = new Float64Array(n * W);
+    for (let r = 0; r < n; r++) for (let l = 0; l <= L; l++) for (let d = 0; d < D; d++) final[r * W + l * D + d] = hops[l][r * D + d];
+    return { final, hops };
+  }
   const w = pooling === 'sum' ? 1 : 1 / (L + 1);
   for (const h of hops) for (let k = 0; k < h.length; k++) final[k] += h[k] * w;
   return { final, hops };
 }
 
-const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3, pooling: 'mean' | 'sum' = 'mean'): ModelConfig => ({
+const modelCfg = (layers: number, score: 'dot' | 'cosine' = 'dot', D = 3, pooling: Pooling = 'mean', drop?: { edge: number; message: number }): ModelConfig => ({
   kind: 'lightgcn', layers, pooling, dim: D, score, evalScore: 'same', init: { dist: 'normal', std: 0.5 }, userDropout: 0, fastPath: true,
+  ...(drop ? { edgeDropout: drop.edge, messageDropout: drop.message } : {}),
 });
 const sgd = (l2: number): OptimizerConfig => ({ kind: 'sgd', lr: 1, l2, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: true });
 
@@ -221,12 +250,19 @@ test('the batch-row shortcuts (last layer for the batch rows only, backward\'s f
   const adam: OptimizerConfig = { kind: 'adam', lr: 0.05, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
   const bprLoss = bpr.create({ form: 'mean', reduction: 'mean' });
   const ssmLoss = ssm.create({ reduction: 'mean', logQ: 'none', logQAlpha: 0.01 });
-  for (const [engine, D, score] of [['auto', 8, 'cosine'], ['auto', 64, 'dot'], ['reference', 3, 'dot']] as const) {
+  const cases = [
+    ['auto', 8, 'cosine', 'mean', undefined], ['auto', 64, 'dot', 'mean', undefined], ['reference', 3, 'dot', 'mean', undefined],
+    // dropout: the completed rows and the masked product use the same masks as one full pass
+    ['auto', 8, 'dot', 'mean', { edge: 0.2, message: 0.1 }], ['reference', 4, 'cosine', 'sum', { edge: 0.1, message: 0.3 }],
+    // the other poolings: final (the last hop is the final embedding), concat (every row, its table is a copy)
+    ['auto', 8, 'dot', 'final', undefined], ['auto', 8, 'cosine', 'concat', { edge: 0, message: 0.1 }],
+  ] as const;
+  for (const [engine, D, score, pooling, drop] of cases) {
     for (const threads of [1, 2]) {
       KernelPool.configure(threads);
       try {
         const run = (everyRow: boolean): { ego: Float32Array; evalUsers: Float32Array; losses: number[] } => {
-          const cfg = modelCfg(3, score, D);
+          const cfg = modelCfg(3, score, D, pooling, drop);
           const m = new LightGcnModel(data, cfg, adam, new Rng(4), engine);
           m.everyRow = everyRow;
           const step = createStep(m, cfg, adam);
@@ -246,7 +282,7 @@ test('the batch-row shortcuts (last layer for the batch rows only, backward\'s f
         };
         const fast = run(false);
         const every = run(true);
-        const at = `${engine} D=${D} T=${threads}`;
+        const at = `${engine} D=${D} ${pooling} drop=${JSON.stringify(drop)} T=${threads}`;
         fast.losses.forEach((v, k) => assert.ok(Object.is(v, every.losses[k]), `${at} loss ${k}: ${v} vs ${every.losses[k]}`));
         fast.ego.forEach((v, k) => assert.ok(Object.is(v, every.ego[k]), `${at} ego[${k}] ${v} vs ${every.ego[k]}`));
         fast.evalUsers.forEach((v, k) => assert.ok(Object.is(v, every.evalUsers[k]), `${at} evaluation embedding [${k}]`));
@@ -257,26 +293,29 @@ test('the batch-row shortcuts (last layer for the batch rows only, backward\'s f
   }
 });
 
-test('after a forward for the batch rows, a forward without rows completes the last layer: the same embeddings as one full pass', () => {
+test('after a forward for the batch rows, a forward without rows completes the last layer: the same embeddings (and dropout masks) as one full pass', () => {
   const rng0 = new Rng(6);
-  const nU = 80, nI = 70, D = 8;
+  const nU = 80, nI = 70;
   const r = Array.from({ length: nU }, () => Array.from({ length: nI }, (_, i) => i).filter(() => rng0.float() < 0.07));
   const data = csrFromRows(r, nI);
-  const cfg = modelCfg(2, 'dot', D);
-  const partial = new LightGcnModel(data, cfg, sgd(0), new Rng(2));
-  const full = new LightGcnModel(data, cfg, sgd(0), new Rng(2));
-  const need = { users: Int32Array.of(3, 9, 3), items: [Int32Array.of(1, 5), Int32Array.of(60)] };
-  const p = partial.forward(need);
-  const f = full.forward();
-  // the needed rows are right at once
-  for (const u of need.users) for (let d = 0; d < D; d++) assert.ok(Object.is(p.users.data[u * D + d], f.users.data[u * D + d]));
-  for (const i of [1, 5, 60]) for (let d = 0; d < D; d++) assert.ok(Object.is(p.items.data[i * D + d], f.items.data[i * D + d]));
-  // rows it already has: no more work; others: the rest of the layer
-  assert.equal(partial.forward({ users: Int32Array.of(9), items: [] }), p);
-  const all = partial.forward();
-  all.users.data.forEach((v, k) => assert.ok(Object.is(v, f.users.data[k]), `users[${k}]`));
-  all.items.data.forEach((v, k) => assert.ok(Object.is(v, f.items.data[k]), `items[${k}]`));
-  assert.equal(partial.propagations, 1, 'completing is not a new propagation');
+  for (const [engine, D, drop] of [['auto', 8, undefined], ['auto', 8, { edge: 0.2, message: 0.1 }], ['reference', 3, { edge: 0.1, message: 0.2 }]] as const) {
+    const cfg = modelCfg(2, 'dot', D, 'mean', drop);
+    const partial = new LightGcnModel(data, cfg, sgd(0), new Rng(2), engine);
+    const full = new LightGcnModel(data, cfg, sgd(0), new Rng(2), engine);
+    const need = { users: Int32Array.of(3, 9, 3), items: [Int32Array.of(1, 5), Int32Array.of(60)] };
+    const p = partial.forward(need);
+    const f = full.forward();
+    const at = `${engine} D=${D} drop=${JSON.stringify(drop)}`;
+    // the needed rows are right at once
+    for (const u of need.users) for (let d = 0; d < D; d++) assert.ok(Object.is(p.users.data[u * D + d], f.users.data[u * D + d]), at);
+    for (const i of [1, 5, 60]) for (let d = 0; d < D; d++) assert.ok(Object.is(p.items.data[i * D + d], f.items.data[i * D + d]), at);
+    // rows it already has: no more work; others: the rest of the layer
+    assert.equal(partial.forward({ users: Int32Array.of(9), items: [] }), p);
+    const all = partial.forward();
+    all.users.data.forEach((v, k) => assert.ok(Object.is(v, f.users.data[k]), `${at} users[${k}]`));
+    all.items.data.forEach((v, k) => assert.ok(Object.is(v, f.items.data[k]), `${at} items[${k}]`));
+    assert.equal(partial.propagations, 1, 'completing is not a new propagation');
+  }
 });
 
 test('LightGCN with Adam on the kernel (ego table, moments and gradient in the graph heap) trains like the plain path, 1 and 2 threads alike', () => {
@@ -347,32 +386,141 @@ test('model.pooling "sum": final = Σ_l Â^l·E0 (dense reference), hops unchang
   assert.equal(backboneSpec('lightgcn').label(modelCfg(2, 'dot', D, 'sum')), 'LightGCN-2 (sum)');
 });
 
+for (const [D, L, drop] of [[3, 2, { edge: 0.3, message: 0.2 }], [4, 3, { edge: 0, message: 0.5 }], [8, 2, { edge: 0.4, message: 0 }], [64, 3, { edge: 0.2, message: 0.1 }]] as const) {
+  test(`dropout ${JSON.stringify(drop)}, D=${D}, ${L} layers: training hops = the dense masked reference, evaluation without dropout, new masks every propagation`, () => {
+    const m = new LightGcnModel(graph(), modelCfg(L, 'dot', D, 'mean', drop), sgd(0), new Rng(2));
+    assert.equal(m.spmmEngine, D % 4 === 0 ? 'wasm-simd' : 'reference');
+    const A = denseAdjacency(rows, nItems);
+    const E0 = new Float64Array([...m.users.data, ...m.items.data]);
+    const s = m.forward();
+    const masks = m.dropoutMasks()!;
+    assert.equal(masks.step, 1);
+    const ref = denseForward(A, E0, D, L, 'mean', masks);
+    const close = (got: ArrayLike<number>, want: Float64Array, what: string): void => {
+      for (let k = 0; k < want.length; k++) assert.ok(Math.abs(got[k] - want[k]) < 1e-5 * Math.max(1, Math.abs(want[k])), `${what}[${k}] ${got[k]} vs ${want[k]}`);
+    };
+    close([...s.users.data, ...s.items.data], ref.final, 'final');
+    for (let l = 1; l <= L; l++) close([...s[`users@${l}`].data, ...s[`items@${l}`].data], ref.hops[l], `hop ${l}`);
+    const train1 = [...s.users.data, ...s.items.data];
+    m.forward();
+    assert.equal(m.propagations, 1, 'cached until the parameters change');
+    // evaluation: the plain propagation (no masks), once; the next training forward draws new masks
+    const e = m.evalEmbeddings();
+    close([...e.users, ...e.items], denseForward(A, E0, D, L).final, 'eval');
+    m.evalEmbeddings();
+    assert.equal(m.propagations, 2);
+    const s2 = m.forward();
+    assert.equal(m.dropoutMasks()!.step, 2);
+    close([...s2.users.data, ...s2.items.data], denseForward(A, E0, D, L, 'mean', m.dropoutMasks()).final, 'final, step 2');
+    assert.notDeepEqual([...s2.users.data, ...s2.items.data], train1, 'masks change between propagations');
+  });
+}
+
+test('dropout 0 is today\'s path: no masks, the same bits as a config without the options over training steps', () => {
+  const D = 8;
+  const opt: OptimizerConfig = { kind: 'adam', lr: 0.05, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
+  const run = (cfg: ModelConfig): Float32Array => {
+    const m = new LightGcnModel(graph(), cfg, opt, new Rng(4));
+    assert.equal(m.dropoutMasks(), null);
+    const step = createStep(m, cfg, opt);
+    const rng = new Rng(8);
+    for (let s = 0; s < 4; s++) {
+      const users = Int32Array.from({ length: 6 }, () => rng.int(5));
+      const pos = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+      const neg = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+      step.run({ users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 1, items: neg } }, bpr.create({ form: 'mean', reduction: 'mean' }), { tau: 1 }, rng);
+    }
+    return Float32Array.from([...m.users.data, ...m.items.data, ...m.evalEmbeddings().items]);
+  };
+  const a = run(modelCfg(2, 'dot', D));
+  const b = run(modelCfg(2, 'dot', D, 'mean', { edge: 0, message: 0 }));
+  a.forEach((v, k) => assert.ok(Object.is(v, b[k]), `[${k}] ${b[k]} vs ${v}`));
+});
+
+test('LightGCN with edge and message dropout on the kernel: 1 and 2 threads train to the same bits, and like the plain reference engine', () => {
+  const D = 8;
+  const opt: OptimizerConfig = { kind: 'adam', lr: 0.05, l2: 0.01, l2Mode: 'batch', beta1: 0.9, beta2: 0.999, eps: 1e-8, lazy: false };
+  const cfg = modelCfg(3, 'dot', D, 'mean', { edge: 0.2, message: 0.1 });
+  const train = (engine: 'auto' | 'reference', threads: number): Float32Array => {
+    KernelPool.configure(threads);
+    try {
+      const m = new LightGcnModel(graph(), cfg, opt, new Rng(4), engine);
+      const step = createStep(m, cfg, opt);
+      const rng = new Rng(8);
+      for (let s = 0; s < 5; s++) {
+        const users = Int32Array.from({ length: 6 }, () => rng.int(5));
+        const pos = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+        const neg = Int32Array.from({ length: 6 }, () => rng.int(nItems));
+        step.run({ users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 1, items: neg } }, bpr.create({ form: 'mean', reduction: 'mean' }), { tau: 1 }, rng);
+      }
+      assert.equal(m.dropoutMasks()!.step, 5);
+      return Float32Array.from([...m.users.data, ...m.items.data]);
+    } finally {
+      KernelPool.configure(1);
+    }
+  };
+  const plain = train('reference', 1);
+  const k1 = train('auto', 1);
+  const k2 = train('auto', 2);
+  plain.forEach((v, k) => assert.ok(Math.abs(v - k1[k]) < 1e-5, `ego[${k}] kernel ${k1[k]} vs plain ${v}`));
+  k1.forEach((v, k) => assert.ok(Object.is(v, k2[k]), `ego[${k}] 2 threads ${k2[k]} vs 1 thread ${v}`));
+});
+
+for (const pooling of ['concat', 'final'] as const) {
+  test(`model.pooling "${pooling}": the final embeddings (dense reference) score and evaluate, D·(L+1) or D wide; the checkpoint stays the ego tables`, () => {
+    for (const [D, L] of [[3, 2], [4, 3], [8, 0]] as const) {
+      const m = new LightGcnModel(graph(), modelCfg(L, 'dot', D, pooling), sgd(0), new Rng(1));
+      const W = pooling === 'concat' ? D * (L + 1) : D;
+      assert.equal(m.scoreDim, W);
+      const E0 = new Float64Array([...m.users.data, ...m.items.data]);
+      const ref = denseForward(denseAdjacency(rows, nItems), E0, D, L, pooling);
+      const s = m.forward();
+      assert.equal(s.users.dim, W);
+      assert.equal(s.items.dim, W);
+      [...s.users.data, ...s.items.data].forEach((v, k) => assert.ok(Math.abs(v - ref.final[k]) < 1e-6, `D=${D} L=${L} final[${k}] ${v} vs ${ref.final[k]}`));
+      const sc = m.score(Int32Array.of(2), Int32Array.of(0, 4), 2);
+      for (const [k, i] of [[0, 0], [1, 4]]) {
+        let want = 0;
+        for (let d = 0; d < W; d++) want += ref.final[2 * W + d] * ref.final[(rows.length + i) * W + d];
+        assert.ok(Math.abs(sc[k] - want) < 1e-5, `score(2, ${i}) ${sc[k]} vs ${want}`);
+      }
+      const e = m.evalEmbeddings();
+      assert.equal(e.items.length, nItems * W);
+      assert.equal(m.parameters().users.length, rows.length * D);
+    }
+    assert.equal(backboneSpec('lightgcn').label(modelCfg(2, 'dot', 3, pooling)), `LightGCN-2 (${pooling})`);
+  });
+}
+
 const softplus = (x: number): number => (x > 30 ? x : Math.log1p(Math.exp(x)));
 
-interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number; pooling?: 'sum'; l2Hops?: true }
+interface GradCase { L: number; score: 'dot' | 'cosine'; l2: number; synth: boolean; D?: number; pooling?: 'sum' | 'concat' | 'final'; l2Hops?: true; drop?: { edge: number; message: number } }
 
 /**
  * float64 objective of one BPR step on the final embeddings: mean_b softplus(s(u,neg) − s(u,pos)) + λ/B·½Σ‖ego rows‖².
- * With synth, the negative of row b is Σ_t w_t·hop_{l_t}[ref_t] (item rows of the given hops).
+ * With synth, the negative of row b is Σ_t w_t·hop_{l_t}[ref_t] (item rows of the given hops; concat pooling: placed at
+ * column l_t·D of the D·(L+1) wide row).
  */
-function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c: GradCase, users: number[], pos: number[], neg: number[], synth?: { hops: number[]; refs: number[]; weights: number[]; ego: { refs: number[]; weights: number[] } }): number {
-  const { final, hops } = denseForward(A, E0, D, c.L, c.pooling);
-  const vec = (X: Float64Array, node: number): number[] => Array.from(X.subarray(node * D, (node + 1) * D));
+function objective(E0: Float64Array, A: Float64Array[], D: number, nU: number, c: GradCase, users: number[], pos: number[], neg: number[], synth?: { hops: number[]; refs: number[]; weights: number[]; ego: { refs: number[]; weights: number[] } }, masks?: Masks | null): number {
+  const { final, hops } = denseForward(A, E0, D, c.L, c.pooling, masks);
+  const W = c.pooling === 'concat' ? D * (c.L + 1) : D;
+  const vec = (X: Float64Array, node: number, w = D): number[] => Array.from(X.subarray(node * w, (node + 1) * w));
   const norm = (x: number[]): number[] => { const l = Math.max(Math.hypot(...x), 1e-12); return x.map((v) => v / l); };
   const dot = (a: number[], b: number[]): number => a.reduce((s, v, k) => s + v * b[k], 0);
   const B = users.length;
   let total = 0, reg = 0;
   for (let b = 0; b < B; b++) {
-    let u = vec(final, users[b]), p = vec(final, nU + pos[b]);
+    let u = vec(final, users[b], W), p = vec(final, nU + pos[b], W);
     let q: number[];
     if (synth) {
       const T = synth.hops.length;
-      q = new Array(D).fill(0);
+      q = new Array(W).fill(0);
       for (let t = 0; t < T; t++) {
         const x = vec(hops[synth.hops[t]], nU + synth.refs[b * T + t]);
-        for (let d = 0; d < D; d++) q[d] += synth.weights[b * T + t] * x[d];
+        const off = c.pooling === 'concat' ? synth.hops[t] * D : 0;
+        for (let d = 0; d < D; d++) q[off + d] += synth.weights[b * T + t] * x[d];
       }
-    } else q = vec(final, nU + neg[b]);
+    } else q = vec(final, nU + neg[b], W);
     if (c.score === 'cosine') { u = norm(u); p = norm(p); q = norm(q); }
     total += softplus(dot(u, q) - dot(u, p));
     // the ego rows (LightGCN), or every layer's rows (optimizer.l2Layers "all", Adap-τ's LGN_tau)
@@ -397,13 +545,25 @@ const gradCases: GradCase[] = [
   { L: 3, score: 'dot', l2: 0.05, synth: false, D: 4, pooling: 'sum' },
   { L: 2, score: 'cosine', l2: 0.3, synth: false, l2Hops: true }, // Adap-τ's LGN_tau: L2 on every layer
   { L: 3, score: 'dot', l2: 0.2, synth: true, D: 4, l2Hops: true },
+  // dropout (MixGCF / Adap-τ GraphConv), masks of the step's propagation held fixed: the reference engine and the kernel
+  { L: 2, score: 'dot', l2: 0.05, synth: false, drop: { edge: 0, message: 0.3 } },
+  { L: 3, score: 'dot', l2: 0.05, synth: false, D: 4, drop: { edge: 0.3, message: 0 } },
+  { L: 3, score: 'dot', l2: 0.02, synth: true, D: 4, drop: { edge: 0.25, message: 0.3 } },
+  { L: 2, score: 'cosine', l2: 0.3, synth: true, drop: { edge: 0.2, message: 0.25 }, l2Hops: true },
+  { L: 2, score: 'dot', l2: 0.05, synth: false, D: 8, pooling: 'sum', drop: { edge: 0.3, message: 0.3 } },
+  // MixGCF's pool=concat (D·(L+1) wide scores; synthesised hops at their own columns) and pool=final (hop L)
+  { L: 2, score: 'dot', l2: 0.05, synth: false, pooling: 'concat' },
+  { L: 3, score: 'cosine', l2: 0.02, synth: true, D: 4, pooling: 'concat' },
+  { L: 2, score: 'dot', l2: 0.02, synth: true, D: 8, pooling: 'concat', drop: { edge: 0.2, message: 0.3 } },
+  { L: 3, score: 'dot', l2: 0.05, synth: true, D: 4, pooling: 'final' },
+  { L: 2, score: 'cosine', l2: 0.05, synth: false, pooling: 'final', l2Hops: true },
 ];
 
 for (const c of gradCases) {
   test(`LightGCN step gradient to the ego embeddings = finite differences (${JSON.stringify(c)})`, () => {
     const D = c.D ?? 3, nU = rows.length;
     const rng = new Rng(17);
-    const cfg = modelCfg(c.L, c.score, D, c.pooling);
+    const cfg = modelCfg(c.L, c.score, D, c.pooling, c.drop);
     const opt = { ...sgd(c.l2), ...(c.l2Hops ? { l2Layers: 'all' as const } : {}) };
     const m = new LightGcnModel(graph(), cfg, opt, rng);
     assert.equal(m.spmmEngine, D % 4 === 0 ? 'wasm-simd' : 'reference');
@@ -433,19 +593,21 @@ for (const c of gradCases) {
         users: Int32Array.from(users), pos: Int32Array.from(pos), positivesPerRow: 1,
         neg: {
           layout: 'per-row', n: 1, items: Int32Array.from(neg),
-          ...(synth ? { synth: { terms: 4, termSources: synth.hops.map((l) => `items@${l}`), refs: Int32Array.from(synth.refs), weights: Float32Array.from(synth.weights), ego: { terms: 2, refs: Int32Array.from(synth.ego.refs), weights: Float32Array.from(synth.ego.weights) } } } : {}),
+          ...(synth ? { synth: { terms: 4, termSources: synth.hops.map((l) => `items@${l}`), refs: Int32Array.from(synth.refs), weights: Float32Array.from(synth.weights), ...(c.pooling === 'concat' ? { termOffsets: Int32Array.from(synth.hops, (l) => l * D) } : {}), ego: { terms: 2, refs: Int32Array.from(synth.ego.refs), weights: Float32Array.from(synth.ego.weights) } } } : {}),
         },
       },
       bpr.create({ form: 'mean', reduction: 'mean' }), { tau: 1 }, rng,
     );
-    const f0 = objective(E0, A, D, nU, c, users, pos, neg, synth);
+    const masks = m.dropoutMasks();
+    assert.equal(masks !== null, !!c.drop);
+    const f0 = objective(E0, A, D, nU, c, users, pos, neg, synth, masks);
     assert.ok(Math.abs(r.loss - f0) < 1e-5 * Math.max(1, Math.abs(f0)), `loss ${r.loss} vs reference ${f0}`);
     const after = [...m.users.data, ...m.items.data];
     const h = 1e-6;
     for (let k = 0; k < E0.length; k++) {
       const plus = Float64Array.from(E0); plus[k] += h;
       const minus = Float64Array.from(E0); minus[k] -= h;
-      const fd = (objective(plus, A, D, nU, c, users, pos, neg, synth) - objective(minus, A, D, nU, c, users, pos, neg, synth)) / (2 * h);
+      const fd = (objective(plus, A, D, nU, c, users, pos, neg, synth, masks) - objective(minus, A, D, nU, c, users, pos, neg, synth, masks)) / (2 * h);
       const g = E0[k] - after[k]; // SGD with lr 1 moves every ego row by minus its gradient
       assert.ok(Math.abs(g - fd) < 1e-5 + 1e-3 * Math.abs(fd), `ego[${k}] (node ${Math.floor(k / D)}): step gradient ${g} vs finite difference ${fd}`);
     }

@@ -54,6 +54,27 @@ for (const pooling of ['mean', 'sum'] as const) {
   });
 }
 
+test('concat pooling: hop l is chosen by the user\'s own hop l (not the pooled user), the mixtures land at columns l·D; final: the last hop alone', () => {
+  // hop 1 scored by the hop-1 user (0, 1) picks item 2 (second coordinate 2.0); the pooled user (1, 0) would pick item 4
+  const hop1c = table([[0.2, 1], [0.4, 0.3], [0.1, 2.0], [0.3, 0], [2.0, -1], [0, 0]]);
+  const wide = table([[1, 0, 0, 1]]);
+  const sources = { users: wide, items: table([[0, 0, 0, 0]]), 'users@0': table([[1, 0]]), 'users@1': table([[0, 1]]), 'items@0': hop0, 'items@1': hop1c };
+  const opts = (pooling: 'concat' | 'final') => ({ candidates: 200, pooling, alphaLow: 0.25, alphaHigh: 0.25, negatives: 1, rejectPositives: true });
+  const data = { train: train1, nItems: 6, popularity: new Int32Array(6) };
+  const neg = mixgcf.create(opts('concat'), data).sample(Int32Array.of(0), Int32Array.of(0), ctx(sources));
+  if (neg.layout !== 'per-row' || !neg.synth) throw new Error('expected synthesised per-row negatives');
+  assert.deepEqual(Array.from(neg.synth.refs), [0, 2, 0, 2], 'hop 0 by (1, 0): item 2; hop 1 by (0, 1): item 2');
+  assert.deepEqual(Array.from(neg.synth.weights), [0.25, 0.75, 0.25, 0.75], 'concatenated, not averaged');
+  assert.deepEqual(Array.from(neg.synth.termOffsets!), [0, 0, 2, 2]);
+  // final: the user is the pooled one (hop L's), only hop L's mixture scores; the ego L2 still takes hop 0's choice
+  const fin = mixgcf.create(opts('final'), data).sample(Int32Array.of(0), Int32Array.of(0), ctx({ users, items: hop1, 'items@0': hop0, 'items@1': hop1 }));
+  if (fin.layout !== 'per-row' || !fin.synth) throw new Error('expected synthesised per-row negatives');
+  assert.deepEqual(Array.from(fin.synth.refs), [0, 2, 0, 4]);
+  assert.deepEqual(Array.from(fin.synth.weights), [0, 0, 0.25, 0.75]);
+  assert.equal(fin.synth.termOffsets, undefined);
+  assert.deepEqual(Array.from(fin.synth.ego!.refs), [0, 2]);
+});
+
 test('the negative is pooled as the backbone pools users and positives: a mismatch with model.pooling is a clear error', () => {
   const data = { train: train1, nItems: 6, popularity: new Int32Array(6) };
   const model = (pooling: 'mean' | 'sum') => ({ kind: 'lightgcn' as const, layers: 1, pooling, dim: 2, score: 'dot' as const, evalScore: 'same' as const, init: { dist: 'normal' as const, std: 0.1 }, userDropout: 0, fastPath: true });
@@ -90,13 +111,16 @@ test('α ~ U(alphaLow, alphaHigh) per row and hop; the positive is never a candi
   assert.ok(Math.abs(mean - 0.4) < 0.03, `mean α ${mean}`); // sd of the mean ≈ 0.115/√300 ≈ 0.007
 });
 
-test('LightGCN + MixGCF with K-pair BPR trains through the loop and improves on its first evaluation', async () => {
+for (const [name, model, pooling] of [
+  ['', {}, 'mean'],
+  [' (concat pooling, message dropout 0.1)', { pooling: 'concat', messageDropout: 0.1 }, 'concat'],
+] as const) test(`LightGCN + MixGCF with K-pair BPR${name} trains through the loop and improves on its first evaluation`, async () => {
   const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-mixgcf-'));
   try {
     const config = resolveConfig({
       name: 'lgn-mixgcf', dataset: { kind: 'synthetic', users: 300, items: 200, interactionsPerUser: 15, clusters: 5 },
-      model: { kind: 'lightgcn', layers: 2, dim: 16, init: { dist: 'xavier' } },
-      loss: { kind: 'bpr', form: 'kpair' }, sampler: { kind: 'mixgcf', negatives: 1, candidates: 8 },
+      model: { kind: 'lightgcn', layers: 2, dim: 16, init: { dist: 'xavier' }, ...model },
+      loss: { kind: 'bpr', form: 'kpair' }, sampler: { kind: 'mixgcf', negatives: 1, candidates: 8, pooling },
       optimizer: { lr: 0.01, l2: 1e-4, lazy: false }, train: { epochs: 5, batchSize: 256 },
       eval: { every: 1, ks: [20], selectMetric: 'recall@20', selectOn: 'test', patience: 0, workers: 1, popularityGroups: 0 },
     });

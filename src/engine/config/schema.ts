@@ -134,7 +134,9 @@ export function topLevelSchema(): JsonSchema {
         kind: { enum: ['mf', 'lightgcn', 'mostpop'], default: 'mf', description: 'mf: matrix factorisation; lightgcn: LightGCN, embeddings propagated over the normalised user–item graph (model.layers); mostpop: popularity baseline (no training)' },
         dim: int('embedding dimension', 64, { minimum: 1, maximum: 4096 }),
         layers: int('lightgcn: propagation layers L (the final embedding is the mean of layers 0..L; 0 = MF scored the LightGCN way)', 3, { minimum: 0, maximum: 8 }),
-        pooling: { enum: ['mean', 'sum'], default: 'mean', description: 'lightgcn: the final embedding is the mean (LightGCN) or the sum (MixGCF\'s pool=sum) of layers 0..L; a mixgcf sampler pools its negatives the same way' },
+        pooling: { enum: ['mean', 'sum', 'concat', 'final'], default: 'mean', description: 'lightgcn: the final embedding from layers 0..L, as MixGCF\'s pool: mean (LightGCN), sum, concat (the layers side by side, D·(L+1) wide: scores Σ_l ⟨e_u^(l), e_i^(l)⟩) or final (layer L only); a mixgcf sampler pools its negatives the same way' },
+        messageDropout: num('lightgcn, training only: dropout rate of each hop\'s aggregated embedding, rescaled by 1/(1−p), fresh masks every step and hop; evaluation propagates without it (MixGCF / Adap-τ mess_dropout; Adap-τ\'s LightGCN on Yelp2018 uses 0.1)', 0, { minimum: 0, exclusiveMaximum: 1 }),
+        edgeDropout: num('lightgcn, training only: dropout rate of the normalised adjacency\'s non-zeros at every hop, rescaled by 1/(1−p) (MixGCF / Adap-τ edge_dropout; off in their published runs)', 0, { minimum: 0, exclusiveMaximum: 1 }),
         score: { enum: ['dot', 'cosine'], default: 'dot', description: 'training score: inner product, or cosine of L2-normalised embeddings' },
         evalScore: { enum: ['same', 'dot', 'cosine'], default: 'same', description: 'evaluation score; SSM and LightGCN-Adap-τ train on cosine but rank by raw dot' },
         init: obj('embedding initialisation', {

@@ -66,8 +66,15 @@ export interface ModelConfig {
   dim: number;
   /** graph backbones (lightgcn): propagation layers L (set by validation; optional for hand-built MF configs) */
   layers?: number;
-  /** graph backbones: how the hops combine into the final embedding, mean (LightGCN) or sum (MixGCF's pool=sum) */
-  pooling?: 'mean' | 'sum';
+  /**
+   * graph backbones: how the hops combine into the final embedding (MixGCF's `pool`): mean (LightGCN), sum, concat
+   * (D·(L+1) wide) or final (the last hop)
+   */
+  pooling?: 'mean' | 'sum' | 'concat' | 'final';
+  /** graph backbones, training only: dropout of each hop's aggregated embedding (MixGCF / Adap-τ mess_dropout) */
+  messageDropout?: number;
+  /** graph backbones, training only: dropout of the adjacency's non-zeros at every hop (MixGCF / Adap-τ edge_dropout) */
+  edgeDropout?: number;
   score: 'dot' | 'cosine';
   /** score used at evaluation: same as training, or raw dot (the SSM / LightGCN-Adap-τ convention) */
   evalScore: 'same' | 'dot' | 'cosine';

@@ -9,6 +9,7 @@
 import { Heap } from '../wasm/heap';
 import { KernelPool } from '../wasm/pool';
 import { spmmReference, type NormalizedAdjacency } from './graph';
+import { edgeDropped, messageKept, type HopDropout } from './dropout';
 
 export interface GraphBuffers {
   /** `count` zeroed buffers of nodes × D floats */
@@ -25,10 +26,17 @@ export interface GraphBuffers {
    * (the result is the same, the product reads only the rows that can contribute).
    */
   spmmFused(x: Float32Array, y: Float32Array, z: Float32Array | null, zs: number, f: Float32Array | null, fs: number, rows?: number, masked?: boolean): void;
-  /** row ids for `spmmFused(…, rows)`: [nodes] */
+  /**
+   * spmmFused with a hop's dropout (./dropout.ts): y = (Â ⊙ edge mask)·x·es; y += zs·z; y = message mask ⊙ y·ms;
+   * f = (f + y)·fs; `rows` and `masked` as spmmFused's
+   */
+  spmmDrop(x: Float32Array, y: Float32Array, z: Float32Array | null, zs: number, f: Float32Array | null, fs: number, drop: HopDropout, rows?: number, masked?: boolean): void;
+  /** row ids for `rows`: [nodes] */
   readonly rowList: Int32Array;
-  /** a byte per node for `spmmFused(…, masked)`: 0 = that node's row of x is zero */
+  /** a byte per node for `masked`: 0 = that node's row of x is zero */
   readonly columnMask: Uint8Array;
+  /** x = message mask ⊙ x·ms, in place */
+  dropRows(x: Float32Array, drop: HopDropout): void;
   /** kernel or reference, for logs and benchmarks */
   readonly engine: 'wasm-simd' | 'reference';
 }
@@ -38,21 +46,24 @@ export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, e
   if (engine === 'reference' || D % 4 !== 0) {
     const rowList = new Int32Array(a.nodes);
     const columnMask = new Uint8Array(a.nodes);
+    /** the pass row by row, as the kernel: the product, y += zs·z, the message mask, f = (f + y)·fs */
+    const pass = (x: Float32Array, y: Float32Array, z: Float32Array | null, zs: number, f: Float32Array | null, fs: number, drop: HopDropout | null, rows = 0, masked = false): void => {
+      const one = (r: number): void => {
+        spmmDropReference(a, x, y, D, drop, r, r + 1, masked ? columnMask : undefined);
+        if (z) for (let k = r * D; k < (r + 1) * D; k++) y[k] += zs * z[k];
+        if (drop?.msgThr) dropReference(y, drop, r * D, (r + 1) * D);
+        if (f) for (let k = r * D; k < (r + 1) * D; k++) f[k] = (f[k] + y[k]) * fs;
+      };
+      if (rows > 0) for (let i = 0; i < rows; i++) one(rowList[i]);
+      else for (let r = 0; r < a.nodes; r++) one(r);
+    };
     return {
       buffers: Array.from({ length: count }, () => new Float32Array(floats)),
       heap: null,
       spmm: (x, y) => spmmReference(a, x, y, D),
-      spmmFused(x, y, z, zs, f, fs, rows = 0, masked = false) {
-        const one = (r: number): void => {
-          spmmReference(a, x, y, D, r, r + 1, masked ? columnMask : undefined);
-          for (let k = r * D; k < (r + 1) * D; k++) {
-            if (z) y[k] += zs * z[k];
-            if (f) f[k] = (f[k] + y[k]) * fs;
-          }
-        };
-        if (rows > 0) for (let i = 0; i < rows; i++) one(rowList[i]);
-        else for (let r = 0; r < a.nodes; r++) one(r);
-      },
+      spmmFused: (x, y, z, zs, f, fs, rows, masked) => pass(x, y, z, zs, f, fs, null, rows, masked),
+      spmmDrop: (x, y, z, zs, f, fs, drop, rows, masked) => pass(x, y, z, zs, f, fs, drop, rows, masked),
+      dropRows: (x, drop) => dropReference(x, drop, 0, x.length),
       rowList,
       columnMask,
       engine: 'reference',
@@ -74,7 +85,12 @@ export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, e
     if (x.buffer !== heap.memory.buffer || x.length !== floats) throw new Error(`spmm: ${what} must be a [nodes × D] buffer of this graph's heap`);
     return x.byteOffset;
   };
-  const args = [at.indptr, at.indices, at.values, 0, 0, a.nodes, D * 4, 0, 0, 0, 0, 0, 0, 0];
+  const args = [at.indptr, at.indices, at.values, 0, 0, a.nodes, D * 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+  const rowsAndMask = (from: number, rows: number, masked: boolean): void => {
+    args[from] = rows > 0 ? at.rowList : 0;
+    args[from + 1] = rows;
+    args[from + 2] = masked ? at.columnMask : 0;
+  };
   return {
     buffers,
     heap,
@@ -90,13 +106,61 @@ export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, e
       args[8] = zs;
       args[9] = offset(f, 'f');
       args[10] = fs;
-      args[11] = rows > 0 ? at.rowList : 0;
-      args[12] = rows;
-      args[13] = masked ? at.columnMask : 0;
-      KernelPool.get().run('spmmFused', heap, args);
+      KernelPool.get().run('spmmFused', heap, [...args.slice(0, 11), rows > 0 ? at.rowList : 0, rows, masked ? at.columnMask : 0]);
+    },
+    spmmDrop(x, y, z, zs, f, fs, d, rows = 0, masked = false) {
+      args[3] = offset(x, 'x');
+      args[4] = offset(y, 'y');
+      args[7] = offset(z, 'z');
+      args[8] = zs;
+      args[9] = offset(f, 'f');
+      args[10] = fs;
+      args[11] = d.edgeKey;
+      args[12] = d.edgeThr;
+      args[13] = d.edgeScale;
+      args[14] = d.transpose ? 1 : 0;
+      args[15] = d.msgKey;
+      args[16] = d.msgThr;
+      args[17] = d.msgScale;
+      rowsAndMask(18, rows, masked);
+      KernelPool.get().run('spmmDrop', heap, args);
+    },
+    dropRows(x, d) {
+      KernelPool.get().run('dropRows', heap, [offset(x, 'x'), a.nodes, D * 4, d.msgKey, d.msgThr, d.msgScale]);
     },
     rowList: heap.i32(at.rowList, a.nodes),
     columnMask: new Uint8Array(heap.memory.buffer, at.columnMask, a.nodes),
     engine: 'wasm-simd',
   };
+}
+
+/**
+ * Rows [r0, r1) of Â·x with the edge mask (the plain reference of the kernel's pass; the weight is rounded to float32
+ * as there); no mask without `d`; columns whose byte of `columnMask` is 0 are skipped (their rows of x are zero).
+ */
+function spmmDropReference(a: NormalizedAdjacency, x: Float32Array, y: Float32Array, D: number, d: HopDropout | null, r0: number, r1: number, columnMask?: Uint8Array): void {
+  if (!d?.edgeThr) {
+    spmmReference(a, x, y, D, r0, r1, columnMask);
+    return;
+  }
+  const { indptr, indices, values } = a;
+  const es = Math.fround(d.edgeScale);
+  for (let r = r0; r < r1; r++) {
+    const yo = r * D;
+    y.fill(0, yo, yo + D);
+    for (let k = indptr[r]; k < indptr[r + 1]; k++) {
+      const c = indices[k];
+      if (columnMask && !columnMask[c]) continue;
+      if (d.transpose ? edgeDropped(d.edgeKey, c, r, d.edgeThr) : edgeDropped(d.edgeKey, r, c, d.edgeThr)) continue;
+      const w = Math.fround(values[k] * es);
+      const xo = c * D;
+      for (let j = 0; j < D; j++) y[yo + j] += w * x[xo + j];
+    }
+  }
+}
+
+/** x[i0 .. i1) = message mask ⊙ x·ms in place (element i = row·D + d) */
+function dropReference(x: Float32Array, d: HopDropout, i0: number, i1: number): void {
+  const ms = Math.fround(d.msgScale);
+  for (let i = i0; i < i1; i++) x[i] = messageKept(d.msgKey, i, d.msgThr) ? ms * x[i] : 0;
 }

@@ -56,6 +56,11 @@ export interface Backbone extends Scorer {
   readonly nUsers: number;
   readonly nItems: number;
   readonly dim: number;
+  /**
+   * width of the scoring sources `users` / `items` and of the evaluation embeddings when it is not `dim` (LightGCN's
+   * concat pooling: dim·(L+1)); the trainable tables stay `dim` wide
+   */
+  readonly scoreDim?: number;
   /** learning rate of every parameter (model selection decays it) */
   lr: number;
   /**
@@ -87,6 +92,11 @@ export interface Backbone extends Scorer {
 export interface RowNeed {
   users: Int32Array;
   items: Int32Array[];
+}
+
+/** The width of a backbone's scoring embeddings. */
+export function scoreWidth(b: Backbone): number {
+  return b.scoreDim ?? b.dim;
 }
 
 /** What a backbone is built from. */

@@ -3,13 +3,15 @@
  * synthesised hard negatives. Per row (u, i⁺) and negative, M uniform non-positive candidates; per hop l an
  * α_l ~ U(alphaLow, alphaHigh) (one per row and hop, shared by the candidates):
  *   positive mixing  ẽ_j^(l) = α_l·e_{i⁺}^(l) + (1 − α_l)·e_j^(l)
- *   hop mixing       j*_l = argmax_j ⟨pool(e_u), ẽ_j^(l)⟩,  the negative = pool_l(ẽ_{j*_l}^(l))  (mean or sum over hops)
+ *   hop mixing       j*_l = argmax_j ⟨pool(e_u), ẽ_j^(l)⟩,  the negative = pool_l(ẽ_{j*_l}^(l))
  * pool is the code's one `pool` for users, positives and negatives: `pooling` must equal the backbone's model.pooling.
+ * mean / sum: the weighted sum over hops; final: the last hop's mixture alone (pool(e_u) = e_u^(L)); concat (the
+ * code's `if self.pool != 'concat'`, lines 141–142): the user is not pooled — hop l's candidates are scored by
+ * ⟨e_u^(l), ẽ_j^(l)⟩ — and the negative is [ẽ^(0) | … | ẽ^(L)], D·(L+1) wide (SynthesisedRows.termOffsets).
  * The negative is returned as a synthesised row (samplers/types.ts SynthesisedRows) referencing the backbone's hop
  * sources `items@l`, so the gradient flows through α into the positive's and the chosen candidates' embeddings at
  * every hop (only the choice is detached, as in the code). On MF (no hops) it is positive mixing alone.
- * Not reproduced: the code's `concat` pooling (its parser's default, used for NGCF: the score becomes Σ_l ⟨e_u^(l), e_i^(l)⟩
- * over (L+1)·D wide embeddings, and hop l is chosen by the user's hop-l embedding) and `final` (last hop only). The L2
+ * The L2
  * term is the code's: on the mixed layer-0 embedding ẽ^(0) (SynthesisedRows.ego, step/hop-l2.ts mixedEgoL2).
  */
 import type { SamplerSpec } from './types';
@@ -19,7 +21,7 @@ import { percentiles } from '../stats';
 
 export interface MixGcfOptions extends Record<string, unknown> {
   candidates: number;
-  pooling: 'mean' | 'sum';
+  pooling: 'mean' | 'sum' | 'concat' | 'final';
   alphaLow: number;
   alphaHigh: number;
 }
@@ -30,7 +32,7 @@ export const mixgcf: SamplerSpec<MixGcfOptions> = {
   description: 'per hop, mixes the positive into M uniform candidates and keeps the hardest; the negative is the hop-pooled mixture (gradients flow into the positive and the chosen candidates)',
   options: {
     candidates: { type: 'integer', default: 64, minimum: 1, description: 'M uniform candidates per negative (the code\'s n_negs: 64 on Yelp2018)' },
-    pooling: { enum: ['mean', 'sum'], default: 'mean', description: 'pooling of the hop embeddings (mean for LightGCN, as the code); must equal model.pooling, which pools the users and positives' },
+    pooling: { enum: ['mean', 'sum', 'concat', 'final'], default: 'mean', description: 'pooling of the hop embeddings (mean for LightGCN, as the code\'s README runs; concat: each hop chosen by the user\'s own hop); must equal model.pooling, which pools the users and positives' },
     alphaLow: { type: 'number', default: 0, minimum: 0, maximum: 1, description: 'positive-mixing weight α ~ U(alphaLow, alphaHigh) per row and hop (the code: U(0, 1))' },
     alphaHigh: { type: 'number', default: 1, minimum: 0, maximum: 1, description: 'upper end of α\'s range' },
   },
@@ -52,13 +54,17 @@ export const mixgcf: SamplerSpec<MixGcfOptions> = {
         const hops = Object.keys(src).filter((k) => /^items@\d+$/.test(k)).sort((a, b) => Number(a.slice(6)) - Number(b.slice(6)));
         if (!hops.length) hops.push('items');
         const H = hops.length;
-        const D = src.users.dim;
-        const U = src.users.data;
+        const D = src[hops[0]].dim;
+        const concat = o.pooling === 'concat';
+        // the user vector hop l is scored with: the pooled user, or (concat) the user's hop l
+        const userOf = (h: number): Float32Array => (concat && H > 1 ? src[`users@${hops[h].slice(6)}`].data : src.users.data);
+        if (!concat && src.users.dim !== D) throw new Error(`mixgcf: the backbone's final embeddings are ${src.users.dim} wide, its hops ${D}: set sampler.pooling to model.pooling`);
         const B = users.length;
         const K = o.negatives;
         const R = B * K;
         const T = 2 * H;
-        const w = o.pooling === 'mean' ? 1 / H : 1;
+        // each hop's weight in the pooled negative (final: the last hop only)
+        const hopWeight = (h: number): number => (o.pooling === 'mean' ? 1 / H : o.pooling === 'final' ? (h === H - 1 ? 1 : 0) : 1);
         const refs = new Int32Array(R * T);
         const weights = new Float32Array(R * T);
         const items = new Int32Array(R);
@@ -74,6 +80,8 @@ export const mixgcf: SamplerSpec<MixGcfOptions> = {
             for (let c = 0; c < M; c++) cand[c] = drawUniformRejecting(ctx.rng, data.train, data.nItems, u, o.rejectPositives);
             for (let h = 0; h < H; h++) {
               const X = src[hops[h]].data;
+              const U = userOf(h);
+              const w = hopWeight(h);
               const alpha = o.alphaLow + (o.alphaHigh - o.alphaLow) * ctx.rng.float();
               // ⟨u, α·p + (1−α)·c_j⟩ for each candidate; the argmax (first on ties) is the hop's choice
               const po = pos[b] * D;
@@ -114,7 +122,8 @@ export const mixgcf: SamplerSpec<MixGcfOptions> = {
         }
         const termSources: string[] = [];
         for (const h of hops) termSources.push(h, h);
-        return { layout: 'per-row', n: K, items, synth: { terms: T, termSources, refs, weights, ego: { terms: 2, refs: egoRefs, weights: egoWeights } } };
+        const termOffsets = concat ? Int32Array.from({ length: T }, (_, t) => (t >> 1) * D) : undefined;
+        return { layout: 'per-row', n: K, items, synth: { terms: T, termSources, refs, weights, termOffsets, ego: { terms: 2, refs: egoRefs, weights: egoWeights } } };
       },
       endEpoch: () => {
         const r = { alpha: percentiles(alphas.sample()), sameChoiceAcrossHops: percentiles(hopAgreement.sample()), candidates: M };

@@ -34,6 +34,11 @@ export interface SynthesisedRows {
   refs: Int32Array;
   weights: Float32Array;
   /**
+   * the column of a synthesised row where each term's source row lands (length T; default all 0): with LightGCN's
+   * concat pooling the rows are D·(L+1) wide and hop l's terms land at l·D
+   */
+  termOffsets?: Int32Array;
+  /**
    * The L2 term of a synthesised negative, as the reference regularises it: on the ego-layer mixture Σ_t weights[r·T + t]·
    * ego[refs[r·T + t]] (MixGCF: ẽ^(0) = α_0·e_{i⁺}^(0) + (1 − α_0)·e_{j*_0}^(0)), T = terms. Without it the L2 takes the
    * ego row of the row's `items` entry.

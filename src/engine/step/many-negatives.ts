@@ -8,7 +8,7 @@
  */
 import { FusedContrastiveStep, fusedShapeSupported } from '../tensor/fused-contrastive';
 import type { Loss } from '../losses/types';
-import type { Backbone, RowGradients } from '../models/types';
+import { scoreWidth, type Backbone, type RowGradients } from '../models/types';
 import { hopL2 } from './hop-l2';
 import type { Rng } from '../rng';
 import type { StepBatch, StepResult, StepSettings, StepTemperature } from './types';
@@ -26,13 +26,13 @@ export class ManyNegativeStep {
   run(batch: StepBatch, loss: Loss, temp: StepTemperature, rng: Rng): StepResult | null {
     const neg = batch.neg;
     const form = loss.fused;
-    if (!this.s.fused || !form || (neg.layout === 'per-row' && neg.synth) || !fusedShapeSupported(this.backbone.dim, batch.positivesPerRow, neg.layout, !!batch.logQ, form, batch.users.length)) return null;
+    if (!this.s.fused || !form || (neg.layout === 'per-row' && neg.synth) || !fusedShapeSupported(scoreWidth(this.backbone), batch.positivesPerRow, neg.layout, !!batch.logQ, form, batch.users.length)) return null;
     const negItems = neg.layout === 'in-batch' ? (neg.extra ?? new Int32Array(0)) : neg.items;
     const src = this.backbone.forward({ users: batch.users, items: [batch.pos, negItems] });
     const out = this.kernels.step({
       users: batch.users, pos: batch.pos, positivesPerRow: batch.positivesPerRow, negItems, layout: neg.layout, mask: neg.layout === 'per-row' ? undefined : neg.mask,
       perRow: neg.layout === 'per-row' ? neg.n : undefined,
-      userTable: src.users.data, itemTable: src.items.data, dim: this.backbone.dim,
+      userTable: src.users.data, itemTable: src.items.data, dim: scoreWidth(this.backbone),
       cosine: this.s.cosine, dropout: this.s.userDropout, rng, form,
       tau: temp.tau, tauPerRow: temp.tauPerRow, posInvTau: temp.posInvTau, wantPerRow: temp.wantsPerRowLoss, logQ: batch.logQ,
     });

@@ -11,7 +11,7 @@ import { matMulBt, rowScores } from '../tensor/ops';
 import type { ModelConfig, OptimizerConfig } from '../config/types';
 import type { Loss } from '../losses/types';
 import type { SynthesisedRows } from '../samplers/types';
-import type { Backbone, RowGradients, Sources } from '../models/types';
+import { scoreWidth, type Backbone, type RowGradients, type Sources } from '../models/types';
 import type { Rng } from '../rng';
 import type { StepBatch, StepResult, StepSettings, StepTemperature } from './types';
 import { ManyNegativeStep } from './many-negatives';
@@ -38,7 +38,8 @@ export class TrainStep {
     if (fused) return fused;
     const many = this.manyNegatives.run(batch, loss, temp, rng);
     if (many) return many;
-    const D = this.backbone.dim;
+    // the scoring width (LightGCN's concat pooling: dim·(L+1))
+    const D = scoreWidth(this.backbone);
     const B = batch.users.length;
     const P = batch.positivesPerRow;
     const neg = batch.neg;
@@ -131,7 +132,7 @@ export class TrainStep {
       { source: 'items', rows: batch.pos, grads: gP },
     ];
     if (negIdx.length) {
-      if (synth) rowGrads.push(...scatterSynthesised(synth, gN, D));
+      if (synth) rowGrads.push(...scatterSynthesised(src, synth, gN, D));
       else rowGrads.push({ source: 'items', rows: negIdx, grads: gN });
     }
     // L2 on the batch's ego rows, λ·½Σ‖row‖² (÷B in "batch" mode): value and gradient in closed form by the backbone
@@ -172,40 +173,52 @@ export function createStep(backbone: Backbone, model: ModelConfig, opt: Optimize
   return new TrainStep(backbone, stepSettings(model, opt));
 }
 
-/** Row r = Σ_t w[r,t]·source_t[ref[r,t]] for the R synthesised rows. */
-export function gatherSynthesised(src: Sources, s: SynthesisedRows, R: number, D: number): Float32Array {
-  const out = new Float32Array(R * D);
+/**
+ * Row r (W wide) = Σ_t w[r,t]·source_t[ref[r,t]] for the R synthesised rows, term t's row placed at column
+ * termOffsets[t] (default 0; concat pooling puts hop l at l·D).
+ */
+export function gatherSynthesised(src: Sources, s: SynthesisedRows, R: number, W: number): Float32Array {
+  const out = new Float32Array(R * W);
   const T = s.terms;
-  const tables = s.termSources.map((name) => {
-    const t = src[name];
-    if (!t) throw new Error(`synthesised negatives reference the source "${name}", which this backbone does not have (it has: ${Object.keys(src).join(', ')})`);
-    return t.data;
-  });
+  const terms = synthTerms(src, s, W);
   for (let r = 0; r < R; r++) {
-    const o = r * D;
     for (let t = 0; t < T; t++) {
       const w = s.weights[r * T + t];
       if (w === 0) continue;
-      const x = tables[t];
-      const xo = s.refs[r * T + t] * D;
-      for (let d = 0; d < D; d++) out[o + d] += w * x[xo + d];
+      const { data: x, dim: Dt, offset } = terms[t];
+      const o = r * W + offset;
+      const xo = s.refs[r * T + t] * Dt;
+      for (let d = 0; d < Dt; d++) out[o + d] += w * x[xo + d];
     }
   }
   return out;
 }
 
+/** each term's source table, width and column in a W-wide synthesised row */
+function synthTerms(src: Sources, s: SynthesisedRows, W: number): { data: Float32Array; dim: number; offset: number }[] {
+  return s.termSources.map((name, t) => {
+    const table = src[name];
+    if (!table) throw new Error(`synthesised negatives reference the source "${name}", which this backbone does not have (it has: ${Object.keys(src).join(', ')})`);
+    const offset = s.termOffsets?.[t] ?? 0;
+    if (offset + table.dim > W) throw new Error(`synthesised term ${t} (${name}, ${table.dim} wide at column ${offset}) does not fit the ${W}-wide rows`);
+    return { data: table.data, dim: table.dim, offset };
+  });
+}
+
 /** The gradients of synthesised rows carried to the rows they reference: ∂row_ref += w·∂row, one entry per term slot. */
-export function scatterSynthesised(s: SynthesisedRows, g: Float32Array, D: number): RowGradients[] {
+export function scatterSynthesised(src: Sources, s: SynthesisedRows, g: Float32Array, W: number): RowGradients[] {
   const T = s.terms;
-  const R = g.length / D;
+  const R = g.length / W;
+  const terms = synthTerms(src, s, W);
   const out: RowGradients[] = [];
   for (let t = 0; t < T; t++) {
+    const { dim: Dt, offset } = terms[t];
     const rows = new Int32Array(R);
-    const grads = new Float32Array(R * D);
+    const grads = new Float32Array(R * Dt);
     for (let r = 0; r < R; r++) {
       rows[r] = s.refs[r * T + t];
       const w = s.weights[r * T + t];
-      for (let d = 0; d < D; d++) grads[r * D + d] = w * g[r * D + d];
+      for (let d = 0; d < Dt; d++) grads[r * Dt + d] = w * g[r * W + offset + d];
     }
     out.push({ source: s.termSources[t], rows, grads });
   }

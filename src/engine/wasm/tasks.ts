@@ -39,9 +39,12 @@ export interface MfDotExports {
 }
 
 export interface SpmmExports {
-  spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number, mask: number): void;
-  spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, mask: number): void;
+  spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number): void;
+  spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number): void;
   spmmFused(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number, z: number, zs: number, f: number, fs: number, list: number, mask: number): void;
+  spmmDrop(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number, z: number, zs: number, f: number, fs: number,
+    ekey: number, ethr: number, es: number, etrans: number, mkey: number, mthr: number, ms: number, list: number, mask: number): void;
+  dropRows(x: number, r0: number, r1: number, rb: number, mkey: number, mthr: number, ms: number): void;
 }
 
 /** The kernels bound to one memory, and float views of it. */
@@ -200,8 +203,8 @@ export const TASKS: Record<string, Task> = {
     const [indptr, indices, values, x, y, rows, rb] = a;
     const [from, to] = nonZeroShare(k, indptr, rows, t, T);
     if (to <= from) return;
-    if (rb === 256) k.spmm.spmm64(indptr, indices, values, x, y, from, to, 0);
-    else k.spmm.spmm(indptr, indices, values, x, y, from, to, rb, 0);
+    if (rb === 256) k.spmm.spmm64(indptr, indices, values, x, y, from, to);
+    else k.spmm.spmm(indptr, indices, values, x, y, from, to, rb);
   },
 
   /** dense Adam over a share of the table's rows: w m v g slots rows rb b1 b2 step eps */
@@ -219,6 +222,23 @@ export const TASKS: Record<string, Task> = {
     const [indptr, indices, values, x, y, rows, rb, z, zs, f, fs, list, count, mask] = a;
     const [from, to] = list ? share(count, t, T) : nonZeroShare(k, indptr, rows, t, T);
     if (to > from) k.spmm.spmmFused(indptr, indices, values, x, y, from, to, rb, z, zs, f, fs, list, mask);
+  },
+
+  /**
+   * spmmFused with LightGCN's edge and message dropout (kernels/spmm.wat spmmDrop; the masks are hashes of the row and
+   * column or element index, so any split gives the same bits): indptr indices values x y rows rb z zs f fs ekey ethr
+   * es etrans mkey mthr ms list count mask (list, count and mask as spmmFused's)
+   */
+  spmmDrop(k, a, t, T) {
+    const [indptr, indices, values, x, y, rows, rb, z, zs, f, fs, ekey, ethr, es, etrans, mkey, mthr, ms, list, count, mask] = a;
+    const [from, to] = list ? share(count, t, T) : nonZeroShare(k, indptr, rows, t, T);
+    if (to > from) k.spmm.spmmDrop(indptr, indices, values, x, y, from, to, rb, z, zs, f, fs, ekey, ethr, es, etrans, mkey, mthr, ms, list, mask);
+  },
+
+  /** message dropout in place over a share of X's rows (kernels/spmm.wat dropRows): x rows rb mkey mthr ms */
+  dropRows(k, a, t, T) {
+    const [from, to] = share(a[1], t, T);
+    if (to > from) k.spmm.dropRows(a[0], from, to, a[2], a[3], a[4], a[5]);
   },
 
   /** per-row negatives' scores over a share of the batch rows (kernels/rows.wat groupDots): u n S B K sb rb */
