@@ -43,7 +43,8 @@ usage:
   reclab runs [--runs-dir D]
   reclab datasets stats <config.reclab.json> [--set path=value …]
   reclab datasets list | fetch NAME [--from URL|DIR] [--timeout S] | verify NAME | path NAME
-  reclab reproduce <suite.json> [--rows a,b] [--runs-dir D] [--out DIR] [--set path=value …]
+  reclab reproduce <suite.json> [--rows a,b] [--executor local|slurm] [--parallel N] [--runs-dir D] [--out DIR] [--set path=value …]
+                                           rows as "reclab train" children (local, --parallel at once) or Slurm jobs
   reclab estimate <config.reclab.json> [--set path=value …]   memory the run needs, part by part
   reclab schema [--out file.json | --markdown file.md]
 
@@ -72,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
       metrics: { type: 'string', default: 'recall@20,ndcg@20' },
       resume: { type: 'string' },
       executor: { type: 'string' },
+      parallel: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -244,7 +246,9 @@ async function main(argv: string[]): Promise<number> {
       if (rest.length !== 1) throw new ConfigError('reproduce takes one suite file');
       const ac = withInterrupt();
       const outDir = path.resolve(values.out ?? 'reproductions');
-      const r = await reproduceCommand(rest[0], { rows: values.rows, runsDir, outDir, overrides, signal: ac.signal });
+      if (values.executor && !['local', 'slurm'].includes(values.executor)) throw new ConfigError(`--executor: expected local or slurm, got "${safeMessage(values.executor, 40)}"`);
+      const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
+      const r = await reproduceCommand(rest[0], { rows: values.rows, runsDir, outDir, overrides, signal: ac.signal, executor: values.executor, parallel });
       console.log('\n' + r.text);
       console.log(`\nresults: ${r.files.json}\n         ${r.files.markdown}\n         ${r.files.csv}`);
       return r.ran.some((x) => x.status === 'failed') ? 1 : 0;

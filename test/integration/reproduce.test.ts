@@ -117,6 +117,36 @@ test('reclab reproduce writes its results as it goes: rows pending, then running
   }
 });
 
+test('--parallel 2 runs both rows at the same time (two child processes), with the same results as one after the other', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-reproduce-parallel-'));
+  try {
+    const out = path.join(dir, 'out');
+    const file = path.join(out, 'tiny.results.json');
+    const child = spawn(process.execPath, [cli, 'reproduce', suiteFile, '--parallel', '2', '--runs-dir', path.join(dir, 'runs'), '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let code: number | null | undefined;
+    void exited.then((c) => (code = c));
+    let both = false;
+    while (code === undefined && !both) {
+      if (fs.existsSync(file)) both = (JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults).rows.every((x) => x.status === 'running');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.equal(await exited, 0, err);
+    assert.ok(both, 'both rows were running at once');
+    assert.match(err, /\[bpr-test\] /, 'output lines name their row');
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
+    assert.deepEqual(r.rows.map((x) => [x.id, x.status]), [['bpr-test', 'finished'], ['bpr-valid', 'finished']]);
+    for (const row of r.rows) assert.equal(row.ours['recall@20'], readSummary(row.runDir!)!.bestTest!['recall@20']);
+    const bad = spawnSync(process.execPath, [cli, 'reproduce', suiteFile, '--parallel', '0', '--out', out], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--parallel: expected a whole number/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('every suite in suites/ loads, each row\'s config is valid with the row\'s overrides, and cites a source', () => {
   const dir = path.join(root, 'suites');
   const files = fs.readdirSync(dir).filter((f) => f.endsWith('.suite.json'));
