@@ -53,7 +53,7 @@ async function openResults(file: string, opts: { theme?: string; width?: number;
   return { page, errors, session };
 }
 
-const rowStates = (page: Page): Promise<string> => page.$$eval('.repro-table tbody tr', (rows) => rows.map((r) => `${r.getAttribute('data-row')}:${r.getAttribute('data-status')}`).join(' '));
+const rowStates = (page: Page): Promise<string> => page.$$eval('.rows-table tbody tr', (rows) => rows.map((r) => `${r.getAttribute('data-row')}:${r.getAttribute('data-status')}`).join(' '));
 const cellText = (page: Page, row: string, metric: string, col: string): Promise<string> =>
   page.$eval(`tr[data-row="${row}"] td[data-metric="${metric}"][data-col="${col}"]`, (e) => e.textContent ?? '');
 
@@ -87,7 +87,7 @@ test('live: reclab reproduce runs the tiny suite while the view is open — pend
   await page.waitForFunction(() => document.querySelector('tr[data-row="bpr-test"]')?.getAttribute('data-status') === 'finished' &&
     document.querySelector('tr[data-row="bpr-valid"]')?.getAttribute('data-status') === 'running', undefined, { timeout: 120_000 });
   assert.equal(await exited, 0);
-  await page.waitForFunction(() => [...document.querySelectorAll('.repro-table tbody tr')].every((r) => r.getAttribute('data-status') === 'finished'), undefined, { timeout: 30_000 });
+  await page.waitForFunction(() => [...document.querySelectorAll('.rows-table tbody tr')].every((r) => r.getAttribute('data-status') === 'finished'), undefined, { timeout: 30_000 });
   assert.equal(await page.textContent('vscode-badge.status'), 'finished');
   // the final numbers are the run folders'
   const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
@@ -157,7 +157,7 @@ test('the Yelp2018 results: every row, Δ, failed row with its error, themes red
   assert.equal(await narrow.page.textContent('vscode-badge.status'), 'failed');
   const m = await narrow.page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
   assert.ok(m.scroll <= m.client, `scrollWidth ${m.scroll} > ${m.client}`);
-  assert.equal(await narrow.page.$eval('.repro-table thead', (e) => getComputedStyle(e).display), 'none');
+  assert.equal(await narrow.page.$eval('.rows-table thead', (e) => getComputedStyle(e).display), 'none');
   assert.ok((await canvasStats(narrow.page, 'paired-recall@20')).inked > 300);
   assert.deepEqual(narrow.errors, []);
   await narrow.page.close();

@@ -113,7 +113,7 @@ function renderTable(v: ViewModel): void {
     h('th', { scope: 'col' }, 'Source'));
   const body = h('tbody', {});
   for (const r of v.rows) body.append(rowElement(r, v));
-  tableEl.append(h('table', { class: 'repro-table' }, h('thead', {}, head), body));
+  tableEl.append(h('table', { class: 'repro-table rows-table' }, h('thead', {}, head), body));
   // the reviewers' metrics, as in the markdown: a table of their own (ours only: papers rarely give them)
   beyondEl.hidden = !v.beyondKeys.length;
   clear(beyondTableEl);
