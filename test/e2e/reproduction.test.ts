@@ -9,19 +9,12 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { missingPrerequisites, packageExtension, pick, ROOT, runCommand, screenshot, sleep, startSession, type Session } from './harness';
+import { missingPrerequisites, packageExtension, pick, ROOT, runCommand, screenshot, startSession, type Session } from './harness';
+import { waitUntil } from '../fixtures/until';
 import type { SuiteResults } from '../../src/suites/report';
 
 const skip = missingPrerequisites();
 const fixture = (f: string): string => fs.readFileSync(path.join(ROOT, 'test/fixtures/suites', f), 'utf8');
-
-async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 describe('the reproduction view in code-server', { skip, timeout: 10 * 60_000 }, () => {
   let s: Session;

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { readRunInfo, readSummary } from '../../src/runs/reader';
 import type { SuiteResults } from '../../src/suites/report';
 import { squeue } from '../../src/scale/slurm/commands';
+import { until as waitFor } from '../fixtures/until';
 
 const root = process.env.RECLAB_ROOT!;
 const cli = path.join(root, 'dist/cli.js');
@@ -41,21 +42,8 @@ function start(args: string[]): { child: ChildProcess; out: string; results: str
 
 const read = (file: string): SuiteResults | undefined => (fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults) : undefined);
 
-/** Polls a condition every 100 ms (node's test timeout bounds it); fails when the command exits first. */
-async function until<T>(what: string, f: () => T | undefined | false, exited: Promise<unknown>): Promise<T> {
-  let over = false;
-  void exited.then(() => (over = true));
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (over) {
-      const last = f();
-      if (last) return last;
-      throw new Error(`reclab reproduce exited before: ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** a condition, failing when the command exits first */
+const until = <T>(what: string, f: () => T | undefined | false, exited: Promise<unknown>): Promise<T> => waitFor(what, f, exited, 'reclab reproduce');
 
 test('the tiny suite on Slurm: one job per row, the results file shows queued (job id) → running → finished, numbers from the run folders', { timeout: 600_000 }, async () => {
   const t0 = Date.now();
