@@ -50,7 +50,8 @@ usage:
 
 Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once (the run
 is still recorded as stopped). Exit status: 0 finished or stopped, 1 the run failed, 2 bad input (config, data,
-paths, a run too big for this machine's memory), 130 interrupted before a run started.`;
+paths, a run too big for this machine's memory), 130 interrupted before a run started. On "reclab reproduce --executor
+slurm", Ctrl-C cancels (scancel) the jobs that command submitted, and nothing else.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -81,6 +81,7 @@ test('reclab reproduce writes its results as it goes: rows pending, then running
     const child = spawn(process.execPath, [cli, 'reproduce', suiteFile, '--runs-dir', path.join(dir, 'runs'), '--out', out], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const seen: string[] = [];
+    let mdChecked = 0;
     let code: number | null | undefined;
     void exited.then((c) => (code = c));
     const look = (): void => {
@@ -89,8 +90,12 @@ test('reclab reproduce writes its results as it goes: rows pending, then running
       const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
       const state = r.rows.map((x) => `${x.id}:${x.status}`).join(' ');
       if (seen[seen.length - 1] !== state) seen.push(state);
+      // the markdown is written just after the JSON: compare them only when both are of the same write
       const md = fs.readFileSync(path.join(out, 'tiny.md'), 'utf8');
-      if (state.includes('running')) assert.match(md, /running…/);
+      if (state.includes('running') && md.includes(`generated ${r.generatedAt} `)) {
+        assert.match(md, /running…/);
+        mdChecked++;
+      }
     };
     const deadline = Date.now() + 240_000;
     while (code === undefined && Date.now() < deadline) {
@@ -102,6 +107,7 @@ test('reclab reproduce writes its results as it goes: rows pending, then running
     assert.ok(seen.includes('bpr-test:running bpr-valid:pending'), `states seen: ${seen.join(' → ')}`);
     assert.ok(seen.includes('bpr-test:finished bpr-valid:running'), `states seen: ${seen.join(' → ')}`);
     assert.equal(seen[seen.length - 1], 'bpr-test:finished bpr-valid:finished');
+    assert.ok(mdChecked > 0, 'the markdown said running… while the JSON did');
 
     // a reproduce killed while a row ran left it "running": the next run of another row settles it as failed
     const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;

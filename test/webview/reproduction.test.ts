@@ -65,7 +65,8 @@ test('live: reclab reproduce runs the tiny suite while the view is open — pend
   const file = path.join(out, 'tiny.results.json');
   // before the file exists the view says so
   const { page, errors } = await openResults(file, { pollMs: 200 });
-  await page.waitForFunction(() => /no such results file/.test(document.querySelector('h1')?.textContent ?? ''), undefined, { timeout: 15000 });
+  await page.waitForFunction(() => /^Waiting for .*no such results file yet/.test(document.querySelector('h1')?.textContent ?? ''), undefined, { timeout: 15000 });
+  assert.equal(await page.textContent('vscode-badge.status'), 'waiting');
   // enough epochs that a row is seen running with an evaluation behind it
   const child = spawn(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'reproduce', path.join(ROOT, 'test/fixtures/suites/tiny.suite.json'), '--runs-dir', path.join(dir, 'runs'), '--out', out,
     '--set', 'train.epochs=12', '--set', 'train.batchSize=64'], { stdio: 'ignore' });

@@ -158,8 +158,9 @@ function rowElement(r: RowModel, v: ViewModel): HTMLElement {
 onHostMessage((m) => {
   if (m.type === 'error') {
     titleEl.textContent = m.message;
-    statusEl.textContent = 'error';
-    statusEl.className = 'status status-failed';
+    const waiting = m.message.startsWith('Waiting for ');
+    statusEl.textContent = waiting ? 'waiting' : 'error';
+    statusEl.className = `status ${waiting ? 'status-pending' : 'status-failed'}`;
     return;
   }
   if (m.type !== 'reproduction') return;

@@ -141,7 +141,7 @@ export class ReproductionSession {
     const r = readResultsFile(this.opts.file);
     // a torn or half-written file (written by hand, or by an older reproduce) keeps the last good view
     const results = r instanceof Error || r === undefined ? this.lastGood : r;
-    if (!results) return r instanceof Error ? `${path.basename(this.opts.file)}: ${r.message}` : `${this.opts.file}: no such results file (yet)`;
+    if (!results) return r instanceof Error ? `${path.basename(this.opts.file)}: ${r.message}` : `Waiting for ${this.opts.file}: no such results file yet (reclab reproduce writes it when it starts)`;
     this.lastGood = results;
     const live: Record<string, ReproductionLive> = {};
     const seen = new Set<string>();
