@@ -15,8 +15,7 @@ import type { Browser, Page } from 'playwright-core';
 import { readSummary } from '../../src/runs/reader';
 import type { SuiteResults } from '../../src/suites/report';
 import { ReproductionSession } from '../../src/extension/panels/reproduction-session';
-import type { HostToWebview } from '../../src/protocol/webview';
-import { canvasStats, launch, newViewPage, settle } from './harness/browser';
+import { canvasStats, launch, openWithSession, settle } from './harness/browser';
 import { startHarness, type Harness } from './harness/server';
 
 const ROOT = process.env.RECLAB_ROOT ?? process.cwd();
@@ -40,16 +39,9 @@ after(async () => {
 
 /** Opens the reproduction page and connects a real ReproductionSession to it, delivering what it posts as VS Code would. */
 async function openResults(file: string, opts: { theme?: string; width?: number; pollMs?: number } = {}): Promise<{ page: Page; errors: string[]; session: ReproductionSession }> {
-  const { page, errors } = await newViewPage(browser, opts.width ?? 1280, 900);
-  let chain = Promise.resolve();
-  const session = new ReproductionSession({ file, pollMs: opts.pollMs ?? 0, debounceMs: 50, post: (m: HostToWebview) => {
-    chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>)).catch(() => undefined);
-  } });
+  const { page, errors, session } = await openWithSession(browser, `${harness.url}/reproduction.html?theme=${opts.theme ?? 'dark'}`, 'reproduction', opts.width ?? 1280, (post) =>
+    new ReproductionSession({ file, pollMs: opts.pollMs ?? 0, debounceMs: 50, post }));
   sessions.push(session);
-  await page.goto(`${harness.url}/reproduction.html?theme=${opts.theme ?? 'dark'}`);
-  await page.waitForFunction(() => (window as unknown as { __harness: { posted: { type: string }[] } }).__harness.posted.some((m) => m.type === 'ready'), undefined, { timeout: 15000 });
-  session.receive({ type: 'ready', view: 'reproduction' });
-  await chain;
   return { page, errors, session };
 }
 
