@@ -37,6 +37,7 @@ const webEntries = {
   'webview/dashboard': 'webview/dashboard/main.ts',
   'webview/compare': 'webview/compare/main.ts',
   'webview/sweep': 'webview/sweep/main.ts',
+  'webview/reproduction': 'webview/reproduction/main.ts',
 };
 
 const present = (entries) => Object.fromEntries(Object.entries(entries).filter(([, src]) => exists(src)));

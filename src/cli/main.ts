@@ -43,13 +43,15 @@ usage:
   reclab runs [--runs-dir D]
   reclab datasets stats <config.reclab.json> [--set path=value …]
   reclab datasets list | fetch NAME [--from URL|DIR] [--timeout S] | verify NAME | path NAME
-  reclab reproduce <suite.json> [--rows a,b] [--runs-dir D] [--out DIR] [--set path=value …]
+  reclab reproduce <suite.json> [--rows a,b] [--executor local|slurm] [--parallel N] [--runs-dir D] [--out DIR] [--set path=value …]
+                                           rows as "reclab train" children (local, --parallel at once) or Slurm jobs
   reclab estimate <config.reclab.json> [--set path=value …]   memory the run needs, part by part
   reclab schema [--out file.json | --markdown file.md]
 
 Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once (the run
 is still recorded as stopped). Exit status: 0 finished or stopped, 1 the run failed, 2 bad input (config, data,
-paths, a run too big for this machine's memory), 130 interrupted before a run started.`;
+paths, a run too big for this machine's memory), 130 interrupted before a run started. On "reclab reproduce --executor
+slurm", Ctrl-C cancels (scancel) the jobs that command submitted, and nothing else.`;
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -72,6 +74,7 @@ async function main(argv: string[]): Promise<number> {
       metrics: { type: 'string', default: 'recall@20,ndcg@20' },
       resume: { type: 'string' },
       executor: { type: 'string' },
+      parallel: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -244,7 +247,9 @@ async function main(argv: string[]): Promise<number> {
       if (rest.length !== 1) throw new ConfigError('reproduce takes one suite file');
       const ac = withInterrupt();
       const outDir = path.resolve(values.out ?? 'reproductions');
-      const r = await reproduceCommand(rest[0], { rows: values.rows, runsDir, outDir, overrides, signal: ac.signal });
+      if (values.executor && !['local', 'slurm'].includes(values.executor)) throw new ConfigError(`--executor: expected local or slurm, got "${safeMessage(values.executor, 40)}"`);
+      const parallel = values.parallel === undefined ? undefined : Number(values.parallel);
+      const r = await reproduceCommand(rest[0], { rows: values.rows, runsDir, outDir, overrides, signal: ac.signal, executor: values.executor, parallel });
       console.log('\n' + r.text);
       console.log(`\nresults: ${r.files.json}\n         ${r.files.markdown}\n         ${r.files.csv}`);
       return r.ran.some((x) => x.status === 'failed') ? 1 : 0;

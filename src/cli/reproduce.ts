@@ -1,19 +1,23 @@
 /**
- * `reclab reproduce SUITE [--rows a,b] [--out DIR]`: runs a paper-table suite's rows one after the other, each as its
- * own `reclab train` child process (the same run folders as any training), then writes ours vs published with Δ,
- * the protocol, epochs, wall time and the environment as a results JSON, markdown and CSV, and prints the table.
- * The three files are written before the first row (rows pending), when a row starts (running) and when it ends, so
- * an open preview fills in live and an interrupted suite keeps every finished row.
+ * `reclab reproduce SUITE [--rows a,b] [--out DIR] [--executor local|slurm] [--parallel N]`: runs a paper-table suite's
+ * rows through an executor of the registry (src/scale/executors) — local: each row its own `reclab train` child
+ * process, `--parallel` at once (default one after the other); slurm: each row one Slurm job — in the same run folders
+ * as any training, then writes ours vs published with Δ, the protocol, epochs, wall time and the environment as a
+ * results JSON, markdown and CSV, and prints the table. The three files are written before the first row (rows
+ * pending), whenever a row's state changes (queued with its Slurm job, running, ended), so a view fills in live and an
+ * interrupted suite keeps every finished row. The final numbers are read from the run folders.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { requireDistFile } from '../engine/paths';
+import { ConfigError } from '../engine/config/validate';
 import { readRunInfo, readSummary } from '../runs/reader';
+import { executor as executorNamed, type CliJob, type JobUpdate } from '../scale/executors';
 import { renderCsv, renderMarkdown, renderText, type Environment, type ResultRow, type SuiteResults } from '../suites/report';
 import { loadSuite, rowOverrides, selectRows, type Suite, type SuiteRow } from '../suites/suite';
 import { VERSION } from '../version';
+import { loadConfig } from './commands';
 
 export interface ReproduceOptions {
   /** comma-separated row ids (default: every row) */
@@ -23,6 +27,10 @@ export interface ReproduceOptions {
   outDir: string;
   /** --set overrides applied to every row after its own */
   overrides?: string[];
+  /** the executor of the registry that runs the rows (default local) */
+  executor?: string;
+  /** local: rows at the same time (default 1) */
+  parallel?: number;
   signal?: AbortSignal;
   /** receives the children's output and one header line per row */
   log?: (line: string) => void;
@@ -41,8 +49,12 @@ export interface ReproduceResult {
 export async function reproduceCommand(suiteFile: string, o: ReproduceOptions): Promise<ReproduceResult> {
   const suite = loadSuite(suiteFile);
   const rows = selectRows(suite, o.rows);
+  const exec = executorNamed(o.executor ?? 'local');
+  if (!exec.runJobs) throw new ConfigError(`the ${exec.name} executor cannot run suite rows`);
+  if (o.parallel !== undefined && !(Number.isInteger(o.parallel) && o.parallel >= 1)) throw new ConfigError(`--parallel: expected a whole number ≥ 1, got ${o.parallel}`);
   const cli = o.cliScript ?? requireDistFile('cli.js');
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const runsDir = path.resolve(o.runsDir);
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '').replace('T', '-');
   fs.mkdirSync(o.outDir, { recursive: true });
   const json = path.join(o.outDir, `${suite.name}.results.json`);
@@ -60,24 +72,59 @@ export async function reproduceCommand(suiteFile: string, o: ReproduceOptions): 
     writeAtomic(files.csv, renderCsv(results));
     return results;
   };
-  const runIds = rows.map((row) => `${suite.name}-${row.id}-${stamp}`);
-  const done: ResultRow[] = [];
-  const waiting = (from: number, runningAt = -1): ResultRow[] =>
-    rows.slice(from).map((row, k) => placeholder(row, from + k === runningAt ? 'running' : 'pending', path.join(o.runsDir, runIds[from + k])));
-  write(waiting(0));
-  for (const [i, row] of rows.entries()) {
-    if (o.signal?.aborted) break;
-    log(`── ${suite.name} · row ${i + 1}/${rows.length}: ${row.id} (${row.method}, ${row.backbone}, ${row.dataset})`);
-    write([...done, ...waiting(i, i)]);
-    const r = await runRow(suite, row, cli, runIds[i], o, log);
-    if (r.backend) backend = r.backend;
-    done.push(r.row);
-    log(`   ${r.row.status}${r.row.error ? `: ${r.row.error}` : ''}`);
-    write([...done, ...waiting(i + 1)]);
-  }
+  const runIds = new Map(rows.map((row) => [row.id, `${suite.name}-${row.id}-${stamp}`]));
+  const current = new Map<string, ResultRow>(rows.map((row) => [row.id, placeholder(row, 'pending')]));
+  /** rows that ran (or failed to) this time, in suite order */
+  const ran = (): ResultRow[] => rows.map((row) => current.get(row.id)!).filter((r) => r.status !== 'pending' && r.status !== 'queued');
+  write([...current.values()]);
+  const jobs: CliJob[] = rows.map((row) => rowJob(suite, row, runsDir, runIds.get(row.id)!, o.overrides ?? []));
+  const position = new Map(rows.map((row, i) => [row.id, i + 1]));
+  const onUpdate = (key: string, u: JobUpdate): void => {
+    const row = rows.find((r) => r.id === key)!;
+    const dir = path.join(runsDir, runIds.get(key)!);
+    const job = u.jobId ? { executor: exec.name, id: u.jobId, ...(u.status === 'queued' && u.state ? { state: u.state } : {}), ...(u.status === 'queued' && u.reason ? { reason: u.reason } : {}) } : current.get(key)!.job;
+    if (u.status === 'ended') {
+      if (!u.started && o.signal?.aborted) {
+        current.set(key, placeholder(row, 'pending')); // cancelled before it ran: dropped from this run's record
+        return;
+      }
+      const r = collectRow(suite, row, dir, u.code, u.detail ?? '');
+      if (r.backend) backend = r.backend;
+      current.set(key, { ...r.row, ...(job ? { job } : {}) });
+      log(`   ${key}: ${r.row.status}${r.row.error ? `: ${r.row.error}` : ''}`);
+    } else {
+      if (u.status === 'running' && current.get(key)!.status !== 'running') {
+        log(`── ${suite.name} · row ${position.get(key)}/${rows.length}: ${row.id} (${row.method}, ${row.backbone}, ${row.dataset})${job ? ` · ${exec.name} job ${job.id}` : ''}`);
+      }
+      current.set(key, { ...placeholder(row, u.status, dir), ...(job ? { job } : {}) });
+    }
+    write([...current.values()]);
+  };
+  await exec.runJobs(jobs, {
+    cli, parallel: o.parallel, signal: o.signal, onUpdate,
+    onOutput: (key, line) => log(`   ${o.parallel && o.parallel > 1 ? `[${key}] ` : ''}${line}`),
+    onMessage: (m) => log(`   ${m}`),
+  });
   // rows an interruption left unrun are dropped from this run's record (earlier results of them stay)
+  const done = ran();
   const results = write(done);
   return { results, ran: done, files, text: renderText(results) };
+}
+
+/** A row's command: `reclab train <config> --runs-dir D --id <run> --set …` (the row's overrides, then the command's). */
+function rowJob(suite: Suite, row: SuiteRow, runsDir: string, runId: string, overrides: string[]): CliJob {
+  const config = path.resolve(path.dirname(suite.file), row.config);
+  const sets = [...rowOverrides(row), ...overrides];
+  let executorConfig: CliJob['executor'];
+  try {
+    executorConfig = loadConfig(config, sets).config.executor;
+  } catch {
+    executorConfig = undefined; // the run itself reports a bad config
+  }
+  return {
+    key: row.id, runsDir, runId, name: `${suite.name} ${row.id}`, cwd: process.cwd(), executor: executorConfig,
+    args: ['train', config, '--runs-dir', runsDir, '--id', runId, ...sets.flatMap((s) => ['--set', s])],
+  };
 }
 
 /** An earlier `reclab reproduce` that was killed left rows pending or running: they did not finish. */
@@ -86,16 +133,16 @@ function settleUnfinished(r: SuiteResults | null): SuiteResults | null {
   return {
     ...r,
     rows: r.rows.filter((row) => row.status !== 'pending')
-      .map((row) => (row.status === 'running' ? { ...row, status: 'failed', error: 'the reproduce run was interrupted while this row ran' } : row)),
+      .map((row) => (row.status === 'running' || row.status === 'queued' ? { ...row, status: 'failed', error: 'the reproduce run was interrupted while this row ran' } : row)),
   };
 }
 
-/** A row not run yet, or running: its published numbers and where its run will be. */
-function placeholder(row: SuiteRow, status: 'pending' | 'running', runDir: string): ResultRow {
+/** A row not run yet, waiting in a queue, or running: its published numbers and where its run is. */
+function placeholder(row: SuiteRow, status: 'pending' | 'queued' | 'running', runDir?: string): ResultRow {
   return {
     id: row.id, method: row.method, backbone: row.backbone, dataset: row.dataset, config: row.config, protocol: row.publishedProtocol === 'test' ? 'test' : 'valid',
     status, epochs: null, bestEpoch: null, wallSeconds: null, ours: {}, published: row.published, source: row.source,
-    ...(status === 'running' ? { runDir } : {}),
+    ...(status !== 'pending' && runDir ? { runDir } : {}),
   };
 }
 
@@ -124,36 +171,8 @@ function writeAtomic(file: string, text: string): void {
   fs.renameSync(tmp, file);
 }
 
-async function runRow(
-  suite: Suite, row: SuiteRow, cli: string, runId: string, o: ReproduceOptions, log: (l: string) => void,
-): Promise<{ row: ResultRow; backend?: string }> {
-  const config = path.resolve(path.dirname(suite.file), row.config);
-  const sets = [...rowOverrides(row), ...(o.overrides ?? [])];
-  const args = [cli, 'train', config, '--runs-dir', o.runsDir, '--id', runId, ...sets.flatMap((s) => ['--set', s])];
-  const tail: string[] = [];
-  const code = await new Promise<number>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const onAbort = (): void => {
-      child.kill('SIGINT'); // our own child: it stops after the current step and keeps its metrics
-    };
-    o.signal?.addEventListener('abort', onAbort, { once: true });
-    const forward = (chunk: Buffer): void => {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line.trim()) continue;
-        log(`   ${line}`);
-        tail.push(line);
-        if (tail.length > 5) tail.shift();
-      }
-    };
-    child.stdout.on('data', forward);
-    child.stderr.on('data', forward);
-    child.on('error', reject);
-    child.on('close', (c) => {
-      o.signal?.removeEventListener('abort', onAbort);
-      resolve(c ?? 1);
-    });
-  });
-  const dir = path.join(o.runsDir, runId);
+/** A row's result, read from its run folder once its job ended (the run's summary is the truth; the exit status and output say why when there is none). */
+function collectRow(suite: Suite, row: SuiteRow, dir: string, code: number | null, detail: string): { row: ResultRow; backend?: string } {
   const summary = readSummary(dir);
   const info = readRunInfo(dir);
   const base: ResultRow = {
@@ -161,7 +180,7 @@ async function runRow(
     protocol: summary?.selectSplit ?? 'valid', status: 'failed', epochs: null, bestEpoch: null, wallSeconds: null,
     ours: {}, published: row.published, source: row.source, runDir: info ? dir : undefined,
   };
-  if (!summary || !info) return { row: { ...base, error: `no run was recorded (exit ${code}): ${tail.join(' / ')}` } };
+  if (!summary || !info) return { row: { ...base, error: `no run was recorded (exit ${code ?? '—'}): ${detail}` } };
   const test = summary.bestTest ?? {};
   const ours: Record<string, number> = {};
   for (const m of suite.metrics) if (test[m] !== undefined) ours[m] = test[m];
@@ -172,7 +191,7 @@ async function runRow(
     backend: info.backend,
     row: {
       ...base, status, ours, ...(Object.keys(beyond).length ? { beyond } : {}), epochs: summary.epochsRun, bestEpoch: summary.bestEpoch ?? null, wallSeconds: summary.wallSeconds,
-      ...(status === 'failed' ? { error: tail.join(' / ') } : {}),
+      ...(status === 'failed' ? { error: info.reason ?? detail } : {}),
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Catalogue commands: Fetch Dataset (download + verify with VS Code's progress notification, cancellable) and
- * Reproduce a Paper Table (runs `reclab reproduce` on a suite in a terminal, with its markdown results open beside it,
- * filling in live as rows start and finish).
+ * Reproduce a Paper Table (runs `reclab reproduce` on a suite in a terminal, with the reproduction view beside it,
+ * filling in live as rows start and finish), and Open Reproduction Results (the view of any `*.results.json`).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -9,7 +9,12 @@ import * as vscode from 'vscode';
 import { fetchDataset } from '../engine/catalog';
 import { catalogRows, progressText } from './host/catalog';
 
-export function registerCatalogCommands(opts: { extensionPath: string; runsDir: string; refresh: () => void }): vscode.Disposable[] {
+export function registerCatalogCommands(opts: {
+  extensionPath: string;
+  runsDir: string;
+  refresh: () => void;
+  openReproduction: (resultsFile: string, o?: { beside?: boolean }) => void;
+}): vscode.Disposable[] {
   return [
     vscode.commands.registerCommand('reclab.fetchDataset', async (node?: { kind?: string; row?: { name: string } }) => {
       let name = node?.row?.name;
@@ -84,26 +89,37 @@ export function registerCatalogCommands(opts: { extensionPath: string; runsDir: 
         cwd: folder,
       });
       terminal.show();
-      // the results fill in live: reproduce rewrites <out>/<suite>.md when a row starts and when it ends, and VS Code's
-      // markdown preview follows its file — open it beside the terminal as soon as the first version exists
-      const md = path.join(out, `${name}.md`);
-      const startedAt = Date.now();
-      let opened = false;
-      const open = (): void => {
-        if (opened || !fs.existsSync(md) || fs.statSync(md).mtimeMs < startedAt - 1000) return;
-        opened = true;
-        void vscode.commands.executeCommand('markdown.showPreviewToSide', vscode.Uri.file(md));
-      };
-      const poll = setInterval(() => {
-        open();
-        if (opened) clearInterval(poll);
-      }, 500);
-      const sub = vscode.window.onDidCloseTerminal((t) => {
-        if (t !== terminal) return;
-        sub.dispose();
-        clearInterval(poll);
-        open();
-      });
+      // the results fill in live: reproduce rewrites <out>/<suite>.results.json whenever a row's state changes, and the
+      // reproduction view follows that file (it says so until the first version exists)
+      opts.openReproduction(path.join(out, `${name}.results.json`), { beside: true });
+    }),
+    vscode.commands.registerCommand('reclab.openReproduction', async (uri?: vscode.Uri) => {
+      const file = uri?.fsPath ?? (await pickResultsFile());
+      if (file) opts.openReproduction(file);
     }),
   ];
+}
+
+/** The workspace's reproductions/ and docs/reproductions/ (where `reclab reproduce` and the repository keep results). */
+function resultsFolders(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).flatMap((f) => ['reproductions', 'docs/reproductions'].map((d) => path.join(f.uri.fsPath, d))).filter((d) => fs.existsSync(d));
+}
+
+/** A `*.results.json` of those folders, or any other through the file dialog. */
+async function pickResultsFile(): Promise<string | undefined> {
+  const folders = resultsFolders();
+  const files = folders.flatMap((d) => fs.readdirSync(d).filter((f) => f.endsWith('.results.json')).map((f) => path.join(d, f)));
+  const browse = { label: '$(folder-opened) Browse…', description: 'another results file', file: '' };
+  const pick = files.length
+    ? await vscode.window.showQuickPick([...files.map((f) => ({ label: path.basename(f, '.results.json'), description: vscode.workspace.asRelativePath(f), file: f })), browse],
+      { title: 'RecLab: Open Reproduction Results', placeHolder: 'results of `reclab reproduce` (<suite>.results.json)' })
+    : browse;
+  if (!pick) return undefined;
+  if (pick.file) return pick.file;
+  const chosen = await vscode.window.showOpenDialog({
+    title: 'RecLab: Open Reproduction Results', canSelectMany: false, openLabel: 'Open results',
+    defaultUri: folders[0] ? vscode.Uri.file(folders[0]) : vscode.workspace.workspaceFolders?.[0]?.uri,
+    filters: { 'Reproduction results (*.results.json)': ['json'] },
+  });
+  return chosen?.[0]?.fsPath;
 }

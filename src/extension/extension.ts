@@ -73,7 +73,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<RecLab
     vscode.window.registerTreeDataProvider('reclab.datasets', datasets),
     vscode.languages.registerCodeLensProvider({ pattern: '**/*.reclab.json' }, codeLens),
     ...registerCommands({ context, store, manager, tree, panels, log, diagnostics }),
-    ...registerCatalogCommands({ extensionPath: context.extensionPath, runsDir, refresh: () => datasets.refresh() }),
+    ...registerCatalogCommands({ extensionPath: context.extensionPath, runsDir, refresh: () => datasets.refresh(), openReproduction: (f, o) => panels.openReproduction(f, o) }),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration('reclab')) return;
       const s = readSettings();

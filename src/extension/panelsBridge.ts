@@ -10,6 +10,8 @@ export interface Panels {
   openDashboard(runId: string, opts?: { beside?: boolean }): void;
   openCompare(runIds: string[]): void;
   openSweep(sweepId: string): void;
+  /** the reproduction view of a `<suite>.results.json` (beside: next to the terminal running the suite) */
+  openReproduction(resultsFile: string, opts?: { beside?: boolean }): void;
 }
 
 type PanelsModule = { registerPanels(context: vscode.ExtensionContext, store: RunStore): Panels };
@@ -28,5 +30,6 @@ export function loadPanels(context: vscode.ExtensionContext, store: RunStore, lo
     openDashboard: (runId, opts) => (panels ? panels.openDashboard(runId, opts) : unavailable()),
     openCompare: (runIds) => (panels ? panels.openCompare(runIds) : unavailable()),
     openSweep: (sweepId) => (panels ? panels.openSweep(sweepId) : unavailable()),
+    openReproduction: (file, opts) => (panels ? panels.openReproduction(file, opts) : unavailable()),
   };
 }

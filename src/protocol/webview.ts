@@ -12,12 +12,13 @@
 import type { DatasetStats, Histogram, MetricKey, RunStatus } from './events';
 import type { ResultSummary } from '../runs/summary';
 import type { SweepMessage } from './sweep-view';
+import type { ReproductionMessage } from './reproduction-view';
 
 export const WEBVIEW_PROTOCOL_VERSION = 2;
 /** Host-side cap on the message rate to a webview. */
 export const MAX_MESSAGES_PER_SECOND = 30;
 
-export type ViewKind = 'dashboard' | 'compare' | 'sweep';
+export type ViewKind = 'dashboard' | 'compare' | 'sweep' | 'reproduction';
 
 /**
  * Series keys (one scalar per event):
@@ -181,7 +182,7 @@ export interface ErrorMessage {
   message: string;
 }
 
-export type HostToWebview = SnapshotMessage | DeltaMessage | ErrorMessage | SweepMessage;
+export type HostToWebview = SnapshotMessage | DeltaMessage | ErrorMessage | SweepMessage | ReproductionMessage;
 
 export type ExportFormat = 'csv' | 'json';
 
@@ -203,6 +204,8 @@ export interface PersistedViewState {
   runIds: string[];
   /** sweep view: the sweep on display (`<runs>/<sweepId>.sweep.json`) */
   sweepId?: string;
+  /** reproduction view: the results file on display (`<suite>.results.json`) */
+  resultsFile?: string;
   /** view-only settings, opaque to the host */
   ui?: unknown;
 }

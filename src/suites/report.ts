@@ -21,8 +21,8 @@ export interface ResultRow {
   config: string;
   /** 'test': best epoch picked on test (the papers' protocol, labelled); 'valid': honest validation */
   protocol: 'test' | 'valid';
-  /** pending / running: written while `reclab reproduce` works through the suite (the files fill in live) */
-  status: 'finished' | 'stopped' | 'failed' | 'recorded' | 'pending' | 'running';
+  /** pending / queued / running: written while `reclab reproduce` works through the suite (the files fill in live) */
+  status: 'finished' | 'stopped' | 'failed' | 'recorded' | 'pending' | 'queued' | 'running';
   epochs: number | null;
   bestEpoch: number | null;
   wallSeconds: number | null;
@@ -33,6 +33,8 @@ export interface ResultRow {
   published: Record<string, number>;
   source: string;
   runDir?: string;
+  /** the executor's job when not a local process: the Slurm job id, and its scheduler state and reason while it waits */
+  job?: { executor: string; id: string; state?: string; reason?: string };
   /** for results not produced by `reclab reproduce`: where the recorded numbers come from */
   recordedFrom?: string;
   error?: string;
@@ -80,13 +82,16 @@ function columns(r: SuiteResults): string[] {
 }
 
 /** what a row without its own numbers shows in their place */
-const NOT_YET = { failed: 'failed', pending: 'pending', running: 'running…' } as const;
+const NOT_YET = { failed: 'failed', pending: 'pending', queued: 'queued', running: 'running…' } as const;
+
+/** a row whose run has not ended yet */
+export const isWaiting = (row: ResultRow): boolean => row.status === 'pending' || row.status === 'queued' || row.status === 'running';
 
 function cells(r: SuiteResults, row: ResultRow): string[] {
   return [
     row.id, row.method, row.dataset,
     ...r.metrics.flatMap((m) => [NOT_YET[row.status as keyof typeof NOT_YET] ?? f4(row.ours[m]), f4(row.published[m]), fmtDelta(delta(row, m), row.published[m])]),
-    row.status === 'pending' || row.status === 'running' ? '—' : PROTOCOL_LABEL[row.protocol],
+    isWaiting(row) ? '—' : PROTOCOL_LABEL[row.protocol],
     row.epochs === null ? '—' : row.bestEpoch !== null ? `${row.bestEpoch} of ${row.epochs}` : String(row.epochs),
     fmtWall(row.wallSeconds),
     row.source,
@@ -152,13 +157,13 @@ function csvCell(v: string | number | null | undefined): string {
 
 export function renderCsv(r: SuiteResults): string {
   const head = ['row', 'method', 'backbone', 'dataset', 'config', 'protocol', 'status', 'epochs', 'best_epoch', 'wall_seconds',
-    ...r.metrics.flatMap((m) => [`${m}_ours`, `${m}_published`, `${m}_delta`]), ...beyondColumns(r), 'source', 'run_dir', 'recorded_from',
+    ...r.metrics.flatMap((m) => [`${m}_ours`, `${m}_published`, `${m}_delta`]), ...beyondColumns(r), 'source', 'run_dir', 'job_id', 'recorded_from',
     'reclab', 'backend', 'threads', 'cpu'];
   const env = r.environment;
   const rows = r.rows.map((row) => [
     row.id, row.method, row.backbone, row.dataset, row.config, row.protocol, row.status, row.epochs, row.bestEpoch, row.wallSeconds,
     ...r.metrics.flatMap((m) => [row.ours[m], row.published[m], delta(row, m)]), ...beyondColumns(r).map((k) => row.beyond?.[k]),
-    row.source, row.runDir, row.recordedFrom,
+    row.source, row.runDir, row.job?.id, row.recordedFrom,
     env?.reclab, env?.backend, env?.threads, env?.cpu,
   ].map(csvCell).join(','));
   return [head.join(','), ...rows].join('\n') + '\n';

@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { missingPrerequisites, packageExtension, pick, ROOT, runCommand, screenshot, sleep, startSession, type Session } from './harness';
+import { missingPrerequisites, packageExtension, pick, ROOT, runCommand, screenshot, startSession, type Session } from './harness';
+import { waitUntil } from '../fixtures/until';
 import type { SweepRecord } from '../../src/runs/records';
 
 const CONFIG = fs.readFileSync(path.join(ROOT, 'test/fixtures/sweep/tiny-search.reclab.json'), 'utf8');
@@ -22,14 +23,6 @@ function sweepOnDisk(workspace: string): SweepRecord | undefined {
     return JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as SweepRecord;
   } catch {
     return undefined; // being rewritten
-  }
-}
-
-async function waitUntil(what: string, cond: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
   }
 }
 

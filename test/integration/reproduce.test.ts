@@ -81,6 +81,7 @@ test('reclab reproduce writes its results as it goes: rows pending, then running
     const child = spawn(process.execPath, [cli, 'reproduce', suiteFile, '--runs-dir', path.join(dir, 'runs'), '--out', out], { stdio: 'ignore' });
     const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
     const seen: string[] = [];
+    let mdChecked = 0;
     let code: number | null | undefined;
     void exited.then((c) => (code = c));
     const look = (): void => {
@@ -89,8 +90,12 @@ test('reclab reproduce writes its results as it goes: rows pending, then running
       const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
       const state = r.rows.map((x) => `${x.id}:${x.status}`).join(' ');
       if (seen[seen.length - 1] !== state) seen.push(state);
+      // the markdown is written just after the JSON: compare them only when both are of the same write
       const md = fs.readFileSync(path.join(out, 'tiny.md'), 'utf8');
-      if (state.includes('running')) assert.match(md, /running…/);
+      if (state.includes('running') && md.includes(`generated ${r.generatedAt} `)) {
+        assert.match(md, /running…/);
+        mdChecked++;
+      }
     };
     const deadline = Date.now() + 240_000;
     while (code === undefined && Date.now() < deadline) {
@@ -102,6 +107,7 @@ test('reclab reproduce writes its results as it goes: rows pending, then running
     assert.ok(seen.includes('bpr-test:running bpr-valid:pending'), `states seen: ${seen.join(' → ')}`);
     assert.ok(seen.includes('bpr-test:finished bpr-valid:running'), `states seen: ${seen.join(' → ')}`);
     assert.equal(seen[seen.length - 1], 'bpr-test:finished bpr-valid:finished');
+    assert.ok(mdChecked > 0, 'the markdown said running… while the JSON did');
 
     // a reproduce killed while a row ran left it "running": the next run of another row settles it as failed
     const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
@@ -112,6 +118,36 @@ test('reclab reproduce writes its results as it goes: rows pending, then running
     const settled = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
     assert.deepEqual(settled.rows.map((x) => [x.id, x.status]), [['bpr-test', 'failed'], ['bpr-valid', 'finished']]);
     assert.match(settled.rows[0].error ?? '', /interrupted/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--parallel 2 runs both rows at the same time (two child processes), with the same results as one after the other', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-reproduce-parallel-'));
+  try {
+    const out = path.join(dir, 'out');
+    const file = path.join(out, 'tiny.results.json');
+    const child = spawn(process.execPath, [cli, 'reproduce', suiteFile, '--parallel', '2', '--runs-dir', path.join(dir, 'runs'), '--out', out], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d) => (err += d));
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    let code: number | null | undefined;
+    void exited.then((c) => (code = c));
+    let both = false;
+    while (code === undefined && !both) {
+      if (fs.existsSync(file)) both = (JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults).rows.every((x) => x.status === 'running');
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    assert.equal(await exited, 0, err);
+    assert.ok(both, 'both rows were running at once');
+    assert.match(err, /\[bpr-test\] /, 'output lines name their row');
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as SuiteResults;
+    assert.deepEqual(r.rows.map((x) => [x.id, x.status]), [['bpr-test', 'finished'], ['bpr-valid', 'finished']]);
+    for (const row of r.rows) assert.equal(row.ours['recall@20'], readSummary(row.runDir!)!.bestTest!['recall@20']);
+    const bad = spawnSync(process.execPath, [cli, 'reproduce', suiteFile, '--parallel', '0', '--out', out], { encoding: 'utf8' });
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /--parallel: expected a whole number/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -14,6 +14,7 @@ import { readRunInfo } from '../../src/runs/reader';
 import { listSweeps, readSweep, sweepFile, type SweepRecord } from '../../src/runs/records';
 import { squeue } from '../../src/scale/slurm/commands';
 import { cancelSlurmRun } from '../../src/scale/slurm/runs';
+import { until as waitFor } from '../fixtures/until';
 
 const root = process.env.RECLAB_ROOT!;
 const cli = path.join(root, 'dist/cli.js');
@@ -47,21 +48,8 @@ function startSweep(file: string, runs: string): { child: ChildProcess; done: Pr
   return { child, done };
 }
 
-/** Polls a condition every 100 ms (no deadline of its own: node's test timeout bounds it); fails if the sweep exits first. */
-async function until<T>(what: string, f: () => T | undefined | false, exited?: Promise<unknown>): Promise<T> {
-  let over = false;
-  void exited?.then(() => (over = true));
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (over) {
-      const last = f();
-      if (last) return last;
-      throw new Error(`the sweep process exited before: ${what}`);
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+/** a condition, failing when the sweep exits first */
+const until = <T>(what: string, f: () => T | undefined | false, exited?: Promise<unknown>): Promise<T> => waitFor(what, f, exited, 'the sweep process');
 
 const record = (runs: string): SweepRecord | undefined => {
   const [s] = listSweeps(runs);

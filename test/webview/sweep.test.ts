@@ -15,8 +15,7 @@ import { readSweep, type SweepRecord } from '../../src/runs/records';
 import { parameterImportance } from '../../src/scale/importance';
 import { SweepSession } from '../../src/extension/panels/sweep-session';
 import type { PanelRunStore } from '../../src/extension/panels/panel-session';
-import type { HostToWebview } from '../../src/protocol/webview';
-import { canvasStats, launch, newViewPage, settle } from './harness/browser';
+import { canvasStats, launch, openWithSession, settle } from './harness/browser';
 import { startHarness, type Harness } from './harness/server';
 
 const ROOT = process.env.RECLAB_ROOT ?? process.cwd();
@@ -58,17 +57,9 @@ after(async () => {
 
 /** Opens the sweep page and connects a real SweepSession to it: what it posts is delivered as VS Code would. */
 async function openSweep(file: string, opts: { theme?: string; width?: number; pollMs?: number } = {}): Promise<{ page: Page; errors: string[]; session: SweepSession }> {
-  const { page, errors } = await newViewPage(browser, opts.width ?? 1280, 900);
-  let chain = Promise.resolve();
-  const session = new SweepSession({ file, store: folderStore(path.dirname(file)), pollMs: opts.pollMs ?? 0, minIntervalMs: 50, post: (m: HostToWebview) => {
-    chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>)).catch(() => undefined);
-  } });
+  const { page, errors, session } = await openWithSession(browser, `${harness.url}/sweep.html?theme=${opts.theme ?? 'dark'}`, 'sweep', opts.width ?? 1280, (post) =>
+    new SweepSession({ file, store: folderStore(path.dirname(file)), pollMs: opts.pollMs ?? 0, minIntervalMs: 50, post }));
   sessions.push(session);
-  await page.goto(`${harness.url}/sweep.html?theme=${opts.theme ?? 'dark'}`);
-  // the view posts `ready` once it listens; the host answers it (as the panel does)
-  await page.waitForFunction(() => (window as unknown as { __harness: { posted: { type: string }[] } }).__harness.posted.some((m) => m.type === 'ready'), undefined, { timeout: 15000 });
-  session.receive({ type: 'ready', view: 'sweep' });
-  await chain;
   await page.waitForSelector('[data-chart="parallel"]:not(.is-empty) canvas', { timeout: 15000 });
   await settle(page);
   await settle(page);

@@ -13,6 +13,7 @@ import { DirectoryRunStore } from './directory-store';
 import { webviewHtml } from './html';
 import { PanelSession, type PanelRunStore } from './panel-session';
 import { SweepSession } from './sweep-session';
+import { ReproductionSession } from './reproduction-session';
 import { pairedTestOf } from './paired';
 import { sweepFile } from '../../runs/records';
 
@@ -20,12 +21,15 @@ export const DASHBOARD_VIEW_TYPE = 'reclab.dashboard';
 export const COMPARE_VIEW_TYPE = 'reclab.compare';
 export const RUN_EDITOR_VIEW_TYPE = 'reclab.runViewer';
 export const SWEEP_VIEW_TYPE = 'reclab.sweep';
+export const REPRODUCTION_VIEW_TYPE = 'reclab.reproduction';
 
 export interface Panels {
   openDashboard(runId: string, opts?: { beside?: boolean }): void;
   openCompare(runIds: string[]): void;
   /** the sweep view of `<runs>/<sweepId>.sweep.json` */
   openSweep(sweepId: string): void;
+  /** the reproduction view of a `<suite>.results.json`, following the file as `reclab reproduce` rewrites it */
+  openReproduction(resultsFile: string, opts?: { beside?: boolean }): void;
 }
 
 export function registerPanels(context: vscode.ExtensionContext, store: PanelRunStore & { runsDir?: string }): Panels {
@@ -44,6 +48,13 @@ export function registerPanels(context: vscode.ExtensionContext, store: PanelRun
         else panel.dispose();
       },
     }),
+    vscode.window.registerWebviewPanelSerializer(REPRODUCTION_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, state) => {
+        const file = (state as PersistedViewState | undefined)?.resultsFile;
+        if (file) manager.attachReproduction(panel, file);
+        else panel.dispose();
+      },
+    }),
     vscode.window.registerCustomEditorProvider(RUN_EDITOR_VIEW_TYPE, new RunEditorProvider(manager, store), {
       supportsMultipleEditorsPerDocument: true,
       webviewOptions: { retainContextWhenHidden: false },
@@ -54,6 +65,7 @@ export function registerPanels(context: vscode.ExtensionContext, store: PanelRun
     openDashboard: (runId, opts) => manager.openDashboard(runId, opts),
     openCompare: (runIds) => manager.openCompare(runIds),
     openSweep: (sweepId) => manager.openSweep(sweepId),
+    openReproduction: (file, opts) => manager.openReproduction(file, opts),
   };
 }
 
@@ -61,6 +73,7 @@ class PanelManager {
   private dashboards = new Map<string, vscode.WebviewPanel>();
   private compare: { panel: vscode.WebviewPanel; session: PanelSession } | undefined;
   private sweeps = new Map<string, vscode.WebviewPanel>();
+  private reproductions = new Map<string, vscode.WebviewPanel>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly context: vscode.ExtensionContext, private readonly store: PanelRunStore & { runsDir?: string }) {}
@@ -102,6 +115,42 @@ class PanelManager {
       session.dispose();
       for (const s of subs) s.dispose();
       if (this.sweeps.get(sweepId) === panel) this.sweeps.delete(sweepId);
+    });
+  }
+
+  openReproduction(resultsFile: string, opts?: { beside?: boolean }): void {
+    const file = path.resolve(resultsFile);
+    const column = opts?.beside ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    const existing = this.reproductions.get(file);
+    if (existing) {
+      existing.reveal(column, opts?.beside);
+      return;
+    }
+    const panel = vscode.window.createWebviewPanel(REPRODUCTION_VIEW_TYPE, reproductionTitle(file), { viewColumn: column, preserveFocus: !!opts?.beside }, this.webviewOptions());
+    this.attachReproduction(panel, file);
+  }
+
+  /** Connects a reproduction panel (new or restored after a reload) to a session watching the results file. */
+  attachReproduction(panel: vscode.WebviewPanel, file: string): void {
+    panel.webview.options = this.webviewOptions();
+    panel.webview.html = this.html(panel.webview, 'reproduction', []);
+    panel.title = reproductionTitle(file);
+    const session = new ReproductionSession({
+      file,
+      post: (m) => panel.webview.postMessage(m),
+      onCommand: (m) => void this.command(m),
+    });
+    const subs = [
+      panel.webview.onDidReceiveMessage((m: WebviewToHost) => session.receive(m)),
+      panel.onDidChangeViewState(() => {
+        if (!panel.visible) session.suspend();
+      }),
+    ];
+    this.reproductions.set(file, panel);
+    panel.onDidDispose(() => {
+      session.dispose();
+      for (const s of subs) s.dispose();
+      if (this.reproductions.get(file) === panel) this.reproductions.delete(file);
     });
   }
 
@@ -242,6 +291,8 @@ class PanelManager {
     for (const d of this.disposables) d.dispose();
   }
 }
+
+const reproductionTitle = (file: string): string => `RecLab: ${path.basename(file).replace(/\.results\.json$/, '')} reproduction`;
 
 /** Opening a run's metrics.jsonl or run.json shows its dashboard (read-only; "Reopen Editor With…" gives the text). */
 class RunEditorProvider implements vscode.CustomReadonlyEditorProvider {

@@ -11,4 +11,4 @@ export function executor(name: string): Executor {
   return e;
 }
 
-export type { Executor, SweepRunOptions } from './types';
+export type { CliJob, Executor, JobRunOptions, JobUpdate, SweepRunOptions } from './types';

@@ -1,12 +1,14 @@
 /**
  * The local executor: trials run one after another in this process, sharing the loaded dataset and the evaluator's
  * worker pool (what `reclab sweep` always did). The VS Code extension runs local trials as its own queued processes.
+ * CLI jobs (the rows of `reclab reproduce`) run as child processes, `parallel` at a time.
  */
 import { loadDataset } from '../../engine/data';
 import type { Dataset } from '../../engine/data/types';
 import { Evaluator } from '../../engine/eval';
 import { resolveConfig } from '../../engine/config/validate';
 import { readSweep } from '../../runs/records';
+import { runLocalJobs } from '../jobs/local';
 import { runTrial, trialConfigRaw } from '../trial';
 import type { Executor } from './types';
 
@@ -46,4 +48,6 @@ export const local: Executor = {
   },
   // a local trial lives in the process that ran the sweep: after a crash or reload none is still running
   activeTrials: async () => new Set<number>(),
+  // suite rows: each a `reclab train` child process, `parallel` at once (src/scale/jobs/local.ts)
+  runJobs: runLocalJobs,
 };

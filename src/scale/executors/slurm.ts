@@ -14,15 +14,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { requireDistFile } from '../../engine/paths';
 import { resolveConfig } from '../../engine/config/validate';
-import type { ExecutorConfig } from '../../engine/config/types';
-import { RUN_FILES, type RunInfo } from '../../runs/format';
+import { RUN_FILES } from '../../runs/format';
 import { readRunInfo } from '../../runs/reader';
 import { RunWriter, writeJsonAtomic } from '../../runs/writer';
 import type { SweepRecord, SweepTrial } from '../../runs/records';
 import type { SweepController } from '../sweep';
 import { trialConfigRaw } from '../trial';
-import { arraySpec, run, sbatch, scancel, squeue, SlurmError, TERMINAL_STATES, type JobState } from '../slurm/commands';
-import { markRun } from '../slurm/runs';
+import { arraySpec, releaseJob, sbatch, sbatchOptions, scancel, shellQuote, squeue, TERMINAL_STATES, type JobState } from '../slurm/commands';
+import { markRun, outputTail, showPendingState } from '../slurm/runs';
+import { runSlurmJobs } from '../slurm/jobs';
 import type { Executor, SweepRunOptions } from './types';
 
 /** How often squeue is asked while trials are queued or running (ms); RECLAB_SLURM_POLL_MS overrides. */
@@ -30,20 +30,7 @@ const pollMs = (): number => Number(process.env.RECLAB_SLURM_POLL_MS) || 2000;
 
 const TRIAL_ENDED = new Set(['finished', 'stopped', 'failed']);
 
-/**
- * sbatch options of an executor config. --mem: given, else estimated from the config when an estimator is plugged
- * in (`setMemoryEstimator`, the `reclab estimate` model); else the partition's default.
- */
-export function sbatchOptions(e: ExecutorConfig, memMb?: number): string[] {
-  const o: string[] = [];
-  if (e.partition) o.push(`--partition=${e.partition}`);
-  if (e.time) o.push(`--time=${e.time}`);
-  if (e.cpus) o.push(`--cpus-per-task=${e.cpus}`);
-  if (e.mem) o.push(`--mem=${e.mem}`);
-  else if (memMb) o.push(`--mem=${Math.ceil(memMb)}M`);
-  o.push(...(e.sbatchArgs ?? []));
-  return o;
-}
+export { sbatchOptions };
 
 /** Estimated peak memory of a run in MiB, or undefined; set by whoever provides the estimate (src/engine/estimate.ts). */
 let memoryEstimator: ((config: ReturnType<typeof resolveConfig>) => number | undefined) | undefined;
@@ -52,7 +39,7 @@ export function setMemoryEstimator(f: typeof memoryEstimator): void {
 }
 
 export function batchScript(record: SweepRecord, file: string, node: string, cli: string): string {
-  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+  const q = shellQuote;
   return [
     '#!/bin/bash',
     `# RecLab sweep ${record.id}: the array task id is the trial index (written by reclab; see docs/scale.md)`,
@@ -60,25 +47,6 @@ export function batchScript(record: SweepRecord, file: string, node: string, cli
     `exec ${q(node)} ${q(cli)} trial ${q(file)} "$SLURM_ARRAY_TASK_ID"`,
     '',
   ].join('\n');
-}
-
-/** A waiting job's Slurm state in its placeholder's run.json, where the Runs tree shows it (a started run owns run.json). */
-function showPendingState(runsDir: string, runId: string | undefined, jobId: string, st: JobState): void {
-  if (!runId) return;
-  const dir = path.join(runsDir, runId);
-  const info = readRunInfo(dir) as (RunInfo & { placeholder?: boolean }) | undefined;
-  // the run takes the folder over when its task starts (it writes metrics.jsonl first thing); were this write to land
-  // just after that, the run's next run.json update (every epoch) replaces it
-  if (!info?.placeholder || info.status !== 'queued' || fs.existsSync(path.join(dir, RUN_FILES.metrics))) return;
-  writeJsonAtomic(path.join(dir, RUN_FILES.info), { ...info, job: { executor: 'slurm', id: jobId, state: st.state, ...(st.reason ? { reason: st.reason } : {}) } });
-}
-
-function tail(file: string, lines = 5): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
 }
 
 async function submit(ctl: SweepController, batch: SweepTrial[], o: SweepRunOptions): Promise<void> {
@@ -127,8 +95,7 @@ async function submit(ctl: SweepController, batch: SweepTrial[], o: SweepRunOpti
     for (const t of batch) s.trials[t.index].job = { id: `${jobId}_${t.index}`, state: 'PENDING' };
     s.decisions.push({ t: Date.now(), trial: batch[0].index, kind: 'executor', message: `submitted trials ${batch.map((t) => t.index).join(', ')} as Slurm job array ${jobId} (${options.filter((x) => x !== '--hold').join(' ')})` });
   });
-  const rel = await run('scontrol', ['release', jobId]);
-  if (rel.code !== 0) throw new SlurmError(`scontrol release ${jobId}: ${rel.stderr.trim()}`);
+  await releaseJob(jobId);
   o.onMessage?.(`Slurm job array ${jobId}: trials ${batch.map((t) => t.index).join(', ')}`);
   for (const t of batch) o.onTrialStart?.(t);
 }
@@ -163,7 +130,7 @@ async function waitForJobs(ctl: SweepController, o: SweepRunOptions): Promise<vo
         if ((st && TERMINAL_STATES.has(st.state)) || gone) {
           // the task is over but its run did not record an end: it never started, or was killed
           const state = st?.state ?? 'GONE';
-          const log = tail(path.join(ctl.runsDir, '.slurm', `${t.job!.id}.out`));
+          const log = outputTail(path.join(ctl.runsDir, '.slurm', `${t.job!.id}.out`));
           const stopped = state === 'CANCELLED';
           t.status = stopped ? 'stopped' : 'failed';
           t.reason = stopped
@@ -204,6 +171,8 @@ export const slurm: Executor = {
     await scancel(trial.job.id);
   },
   activeTrials: (record) => activeSlurmTrials(record),
+  // suite rows: one Slurm job each (src/scale/slurm/jobs.ts)
+  runJobs: runSlurmJobs,
 };
 
 /** Trials of a record still queued or running on the cluster (for resuming a sweep). */

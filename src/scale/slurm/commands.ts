@@ -6,6 +6,7 @@
  * `squeue --states=all` for MinJobAge seconds; the sweep record is the durable truth beyond that.
  */
 import { execFile } from 'node:child_process';
+import type { ExecutorConfig } from '../../engine/config/types';
 
 export interface CommandResult {
   code: number;
@@ -40,6 +41,30 @@ export async function sbatch(script: string, options: string[]): Promise<string>
   if (!/^\d+$/.test(id)) throw new SlurmError(`sbatch printed no job id: ${r.stdout.trim()}`);
   return id;
 }
+
+/** Lets a job submitted with --hold run (submission is held until its id is written where the views read it). */
+export async function releaseJob(jobId: string): Promise<void> {
+  const r = await run('scontrol', ['release', jobId]);
+  if (r.code !== 0) throw new SlurmError(`scontrol release ${jobId}: ${r.stderr.trim()}`, r.stderr);
+}
+
+/**
+ * sbatch options of an executor config. --mem: given, else estimated from the config when an estimator is plugged
+ * in (`setMemoryEstimator` in the executor, the `reclab estimate` model); else the partition's default.
+ */
+export function sbatchOptions(e: Partial<ExecutorConfig>, memMb?: number): string[] {
+  const o: string[] = [];
+  if (e.partition) o.push(`--partition=${e.partition}`);
+  if (e.time) o.push(`--time=${e.time}`);
+  if (e.cpus) o.push(`--cpus-per-task=${e.cpus}`);
+  if (e.mem) o.push(`--mem=${e.mem}`);
+  else if (memMb) o.push(`--mem=${Math.ceil(memMb)}M`);
+  o.push(...(e.sbatchArgs ?? []));
+  return o;
+}
+
+/** A word for a batch script, single-quoted. */
+export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export async function scancel(jobId: string): Promise<void> {
   const r = await run('scancel', [jobId]);

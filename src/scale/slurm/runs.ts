@@ -7,7 +7,7 @@ import path from 'node:path';
 import { RUN_FILES, type RunInfo } from '../../runs/format';
 import { readRunInfo } from '../../runs/reader';
 import { writeJsonAtomic } from '../../runs/writer';
-import { scancel } from './commands';
+import { scancel, type JobState } from './commands';
 
 /**
  * Ends the run.json of a run whose Slurm task ended without the run recording it (never started, killed, cancelled
@@ -29,4 +29,24 @@ export function markRun(runsDir: string, runId: string | undefined, status: 'fai
 export async function cancelSlurmRun(runsDir: string, runId: string, jobId: string): Promise<void> {
   await scancel(jobId);
   markRun(runsDir, runId, 'stopped', `cancelled before it started (Slurm job ${jobId})`, true);
+}
+
+/** A waiting job's Slurm state in its placeholder's run.json, where the Runs tree shows it (a started run owns run.json). */
+export function showPendingState(runsDir: string, runId: string | undefined, jobId: string, st: JobState): void {
+  if (!runId) return;
+  const dir = path.join(runsDir, runId);
+  const info = readRunInfo(dir) as (RunInfo & { placeholder?: boolean }) | undefined;
+  // the run takes the folder over when its task starts (it writes metrics.jsonl first thing); were this write to land
+  // just after that, the run's next run.json update (every epoch) replaces it
+  if (!info?.placeholder || info.status !== 'queued' || fs.existsSync(path.join(dir, RUN_FILES.metrics))) return;
+  writeJsonAtomic(path.join(dir, RUN_FILES.info), { ...info, job: { executor: 'slurm', id: jobId, state: st.state, ...(st.reason ? { reason: st.reason } : {}) } });
+}
+
+/** The last lines of a job's output file ('' when there is none). */
+export function outputTail(file: string, lines = 5): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
 }

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './server';
+import type { HostToWebview, ViewKind, WebviewToHost } from '../../../src/protocol/webview';
 
 export async function launch(): Promise<Browser> {
   if (!fs.existsSync(CHROMIUM_PATH)) throw new Error(`${CHROMIUM_PATH} is missing: run scripts/setup-chromium.sh (Debian chromium)`);
@@ -68,4 +69,28 @@ export async function canvasStats(page: Page, chartId: string): Promise<CanvasSt
     for (const c of counts.values()) top = Math.max(top, c);
     return { width: canvas.width, height: canvas.height, inked: data.length / 4 - top, hash: hash >>> 0 };
   }, chartId);
+}
+
+/** A host-side session (SweepSession, ReproductionSession): what the panel connects to its webview. */
+export interface ViewSession {
+  receive(message: WebviewToHost): void;
+}
+
+/**
+ * Opens a view page and connects a real host-side session to it as the VS Code panel does: what the session posts is
+ * delivered to the page (in order, as a structured-clone postMessage), and the view's `ready` is answered.
+ */
+export async function openWithSession<S extends ViewSession>(browser: Browser, url: string, view: ViewKind, width: number,
+  makeSession: (post: (m: HostToWebview) => void) => S): Promise<OpenedView & { session: S }> {
+  const { page, errors } = await newViewPage(browser, width, 900);
+  let chain = Promise.resolve();
+  const session = makeSession((m) => {
+    chain = chain.then(() => page.evaluate((msg) => window.postMessage(msg, '*'), m as unknown as Record<string, unknown>)).catch(() => undefined);
+  });
+  await page.goto(url);
+  // the view posts `ready` once it listens; the host answers it (as the panel does)
+  await page.waitForFunction(() => (window as unknown as { __harness: { posted: { type: string }[] } }).__harness.posted.some((m) => m.type === 'ready'), undefined, { timeout: 15000 });
+  session.receive({ type: 'ready', view });
+  await chain;
+  return { page, errors, session };
 }

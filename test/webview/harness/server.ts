@@ -34,7 +34,7 @@ export async function startHarness(root = process.env.RECLAB_ROOT ?? process.cwd
       res.writeHead(status, { 'content-type': type, 'cache-control': 'no-store' });
       res.end(body);
     };
-    const page = /^\/(dashboard|compare|sweep)\.html$/.exec(url.pathname);
+    const page = /^\/(dashboard|compare|sweep|reproduction)\.html$/.exec(url.pathname);
     if (page) {
       const view = page[1] as ViewKind;
       const origin = `http://${req.headers.host}`;
