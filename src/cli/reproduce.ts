@@ -61,9 +61,11 @@ export async function reproduceCommand(suiteFile: string, o: ReproduceOptions): 
   const files = { json, markdown: path.join(o.outDir, `${suite.name}.md`), csv: path.join(o.outDir, `${suite.name}.csv`) };
   const before = settleUnfinished(readResults(json)); // rows of earlier runs that are not run now are kept
   let backend = 'unknown';
+  let threads: number | undefined;
+  const cores = os.availableParallelism?.() ?? os.cpus().length;
   const write = (rowsNow: ResultRow[]): SuiteResults => {
     const environment: Environment = {
-      reclab: VERSION, node: process.version, backend, threads: os.availableParallelism?.() ?? os.cpus().length,
+      reclab: VERSION, node: process.version, backend, threads: threads ?? cores, cores,
       cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', os: `${os.type()} ${os.release()} ${os.arch()}`, loadAverage: os.loadavg()[0],
     };
     const results = mergeResults(before, suite, rowsNow, environment);
@@ -90,6 +92,7 @@ export async function reproduceCommand(suiteFile: string, o: ReproduceOptions): 
       }
       const r = collectRow(suite, row, dir, u.code, u.detail ?? '');
       if (r.backend) backend = r.backend;
+      if (r.threads) threads = r.threads;
       current.set(key, { ...r.row, ...(job ? { job } : {}) });
       log(`   ${key}: ${r.row.status}${r.row.error ? `: ${r.row.error}` : ''}`);
     } else {
@@ -172,7 +175,7 @@ function writeAtomic(file: string, text: string): void {
 }
 
 /** A row's result, read from its run folder once its job ended (the run's summary is the truth; the exit status and output say why when there is none). */
-function collectRow(suite: Suite, row: SuiteRow, dir: string, code: number | null, detail: string): { row: ResultRow; backend?: string } {
+function collectRow(suite: Suite, row: SuiteRow, dir: string, code: number | null, detail: string): { row: ResultRow; backend?: string; threads?: number } {
   const summary = readSummary(dir);
   const info = readRunInfo(dir);
   const base: ResultRow = {
@@ -189,6 +192,7 @@ function collectRow(suite: Suite, row: SuiteRow, dir: string, code: number | nul
   const status = info.status === 'finished' || info.status === 'stopped' ? info.status : 'failed';
   return {
     backend: info.backend,
+    threads: info.threads,
     row: {
       ...base, status, ours, ...(Object.keys(beyond).length ? { beyond } : {}), epochs: summary.epochsRun, bestEpoch: summary.bestEpoch ?? null, wallSeconds: summary.wallSeconds,
       ...(status === 'failed' ? { error: info.reason ?? detail } : {}),

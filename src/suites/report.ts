@@ -6,7 +6,10 @@ export interface Environment {
   reclab: string;
   node: string;
   backend: string;
+  /** threads of the training kernels in the rows' runs (run.json; the machine's cores when no run recorded them) */
   threads: number;
+  /** the machine's cores (absent in results written before it was recorded) */
+  cores?: number;
   cpu: string;
   os: string;
   /** 1-minute load average when the suite finished (shared machines) */
@@ -100,7 +103,7 @@ function cells(r: SuiteResults, row: ResultRow): string[] {
 
 export function environmentLine(env: Environment | null): string {
   if (!env) return 'environment: not recorded';
-  return `RecLab ${env.reclab} · Node ${env.node} · backend ${env.backend} · ${env.threads} threads · ${env.cpu} · ${env.os}` +
+  return `RecLab ${env.reclab} · Node ${env.node} · backend ${env.backend} · ${env.threads} threads${env.cores !== undefined ? ` of ${env.cores} cores` : ''} · ${env.cpu} · ${env.os}` +
     (env.loadAverage !== undefined ? ` · load ${env.loadAverage.toFixed(2)}` : '');
 }
 

@@ -19,7 +19,7 @@ test('reclab reproduce runs a tiny synthetic suite end to end: ours vs published
   try {
     const out = path.join(dir, 'out');
     const runs = path.join(dir, 'runs');
-    const r = spawnSync(process.execPath, [cli, 'reproduce', suiteFile, '--runs-dir', runs, '--out', out], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [cli, 'reproduce', suiteFile, '--runs-dir', runs, '--out', out, '--set', 'train.threads=1'], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /row 1\/2: bpr-test/);
     assert.match(r.stderr, /row 2\/2: bpr-valid/);
@@ -36,6 +36,11 @@ test('reclab reproduce runs a tiny synthetic suite end to end: ours vs published
     assert.equal(results.rows[1].epochs, 2, 'the row\'s own --set overrides apply');
     assert.equal(results.environment!.reclab, VERSION);
     assert.ok(results.environment!.threads >= 1 && results.environment!.cpu.length > 0);
+    // the threads are the rows' runs' (run.json), the cores the machine's
+    assert.equal(results.environment!.cores, os.availableParallelism());
+    const runThreads = JSON.parse(fs.readFileSync(path.join(results.rows[0].runDir!, 'run.json'), 'utf8')).threads;
+    assert.equal(runThreads, 1);
+    assert.equal(results.environment!.threads, 1);
     assert.notEqual(results.environment!.backend, 'unknown');
     const t = results.rows[0];
     const md = fs.readFileSync(path.join(out, 'tiny.md'), 'utf8');
