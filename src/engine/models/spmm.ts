@@ -86,11 +86,17 @@ export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, e
     return x.byteOffset;
   };
   const args = [at.indptr, at.indices, at.values, 0, 0, a.nodes, D * 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
-  const rowsAndMask = (from: number, rows: number, masked: boolean): void => {
-    args[from] = rows > 0 ? at.rowList : 0;
-    args[from + 1] = rows;
-    args[from + 2] = masked ? at.columnMask : 0;
+  /** the operands and epilogue of a fused pass: args 3..10 */
+  const operands = (x: Float32Array, y: Float32Array, z: Float32Array | null, zs: number, f: Float32Array | null, fs: number): void => {
+    args[3] = offset(x, 'x');
+    args[4] = offset(y, 'y');
+    args[7] = offset(z, 'z');
+    args[8] = zs;
+    args[9] = offset(f, 'f');
+    args[10] = fs;
   };
+  /** a pass's row list, its length and the column mask (0 = every row, no mask) */
+  const rowArgs = (rows: number, masked: boolean): number[] => [rows > 0 ? at.rowList : 0, rows, masked ? at.columnMask : 0];
   return {
     buffers,
     heap,
@@ -100,21 +106,11 @@ export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, e
       KernelPool.get().run('spmm', heap, args.slice(0, 7));
     },
     spmmFused(x, y, z, zs, f, fs, rows = 0, masked = false) {
-      args[3] = offset(x, 'x');
-      args[4] = offset(y, 'y');
-      args[7] = offset(z, 'z');
-      args[8] = zs;
-      args[9] = offset(f, 'f');
-      args[10] = fs;
-      KernelPool.get().run('spmmFused', heap, [...args.slice(0, 11), rows > 0 ? at.rowList : 0, rows, masked ? at.columnMask : 0]);
+      operands(x, y, z, zs, f, fs);
+      KernelPool.get().run('spmmFused', heap, [...args.slice(0, 11), ...rowArgs(rows, masked)]);
     },
     spmmDrop(x, y, z, zs, f, fs, d, rows = 0, masked = false) {
-      args[3] = offset(x, 'x');
-      args[4] = offset(y, 'y');
-      args[7] = offset(z, 'z');
-      args[8] = zs;
-      args[9] = offset(f, 'f');
-      args[10] = fs;
+      operands(x, y, z, zs, f, fs);
       args[11] = d.edgeKey;
       args[12] = d.edgeThr;
       args[13] = d.edgeScale;
@@ -122,7 +118,7 @@ export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, e
       args[15] = d.msgKey;
       args[16] = d.msgThr;
       args[17] = d.msgScale;
-      rowsAndMask(18, rows, masked);
+      args.splice(18, 3, ...rowArgs(rows, masked));
       KernelPool.get().run('spmmDrop', heap, args);
     },
     dropRows(x, d) {
