@@ -211,7 +211,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const temperature: TemperatureScheme = createTemperature(c.temperature, ds);
     const sampleRng = rng.fork();
     const stepRng = rng.fork();
-    const ctx: SamplerContext = { rng: sampleRng, train: ds.train, nItems: ds.nItems, popularity, scorer: model, embeddings: () => model.forward(), epoch: 0 };
+    const ctx: SamplerContext = { rng: sampleRng, train: ds.train, nItems: ds.nItems, popularity, scorer: model, embeddings: () => model.forward(), dots: model.indexedDots, epoch: 0 };
     const epochSeconds: number[] = [];
     /** why a sweep's scheduler stopped this run early (ASHA), if it did */
     let pruned: string | undefined;

@@ -29,7 +29,7 @@ function place(heap: Heap, ...arrays: (Float32Array | Int32Array)[]): number[] {
 
 test('every kernel source assembles and compiles to a module with its exports', () => {
   const want: Record<KernelName, string[]> = {
-    adam: ['adamRows', 'adamDense', 'adamFull'], gemm: ['gemm'], mfdot: ['scores', 'grads'], rows: ['normalize', 'normalizeBack', 'rowDots', 'groupDots', 'groupBack'],
+    adam: ['adamRows', 'adamDense', 'adamFull'], gemm: ['gemm'], mfdot: ['scores', 'grads'], rows: ['normalize', 'normalizeBack', 'rowDots', 'groupDots', 'groupBack', 'indexDots'],
     scan: ['scan'], scores: ['rowMax', 'rowExp', 'rowScale', 'rowHinge', 'rowCount'], spmm: ['spmm', 'spmm64', 'spmmFused'],
   };
   for (const [name, exports] of Object.entries(want) as [KernelName, string[]][]) {

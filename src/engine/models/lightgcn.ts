@@ -23,6 +23,7 @@
  *   of (seed, step, hop, index) (./dropout.ts), recomputed by backward: ∂P_l = M_l ⊙ ∂E^(l)/(1 − p_msg),
  *   ∂E^(l−1) += (Â ⊙ N_l)ᵀ·∂P_l/(1 − p_edge).
  */
+import { HeapIndexedDots, referenceIndexedDots, type IndexedDotsFn } from '../tensor/indexed-dots';
 import { EmbeddingTable, rowScore } from '../tensor/embedding';
 import { SparseOptimizer, type OptimizerSettings } from '../tensor/sparse-optimizer';
 import { AdamKernelStorage } from '../tensor/adam-kernel';
@@ -65,6 +66,7 @@ export class LightGcnModel implements Backbone {
   private touched: Int32Array[] = [];
   private readonly g: GraphBuffers;
   /** what the hop buffers hold: nothing current, the training propagation (with dropout) or the evaluation one */
+  readonly indexedDots: IndexedDotsFn;
   private state: 'stale' | 'train' | 'eval' = 'stale';
   /** edge / message dropout rates, whether any applies (L > 0), the masks' seed and the training propagations so far */
   private readonly pEdge: number;
@@ -141,6 +143,7 @@ export class LightGcnModel implements Backbone {
       sources[`items@${l}`] = view(h, false);
     });
     this.sources = sources;
+    this.indexedDots = g.heap ? new HeapIndexedDots(g.heap).run : referenceIndexedDots;
   }
 
   get nUsers(): number {

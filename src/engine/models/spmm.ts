@@ -82,7 +82,7 @@ export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, e
   const buffers = Array.from({ length: count }, () => heap.f32(heap.alloc(floats * 4), floats));
   const offset = (x: Float32Array | null, what: string): number => {
     if (!x) return 0;
-    if (x.buffer !== heap.memory.buffer || x.length !== floats) throw new Error(`spmm: ${what} must be a [nodes × D] buffer of this graph's heap`);
+    if (!heap.owns(x) || x.length !== floats) throw new Error(`spmm: ${what} must be a [nodes × D] buffer of this graph's heap`);
     return x.byteOffset;
   };
   const args = [at.indptr, at.indices, at.values, 0, 0, a.nodes, D * 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];

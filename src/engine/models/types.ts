@@ -17,6 +17,7 @@ import type { Interactions } from '../data/types';
 import type { Loss } from '../losses/types';
 import type { Scorer } from '../samplers/types';
 import type { EmbeddingTable } from '../tensor/embedding';
+import type { IndexedDotsFn } from '../tensor/indexed-dots';
 import type { Rng } from '../rng';
 import type { StepBatch, StepResult, StepTemperature } from '../step/types';
 
@@ -80,6 +81,8 @@ export interface Backbone extends Scorer {
    * per-row negatives); null = use the general step.
    */
   fusedStep?(batch: StepBatch, loss: Loss, temp: StepTemperature): StepResult | null;
+  /** dots of source rows by row number on the backbone's kernels (samplers that score candidates: MixGCF) */
+  readonly indexedDots?: IndexedDotsFn;
   /** the embeddings to rank with (computed once per call: a graph propagates its current parameters) */
   evalEmbeddings(): { users: Float32Array; items: Float32Array };
   /** the trainable tables (a graph's ego embeddings), row-major [rows × dim]: checkpoints hold these */

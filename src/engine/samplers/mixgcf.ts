@@ -18,6 +18,7 @@ import type { SamplerSpec } from './types';
 import { drawUniformRejecting, Reservoir, Scratch } from './reject';
 import { Rng } from '../rng';
 import { percentiles } from '../stats';
+import { referenceIndexedDots } from '../tensor/indexed-dots';
 
 export interface MixGcfOptions extends Record<string, unknown> {
   candidates: number;
@@ -70,54 +71,63 @@ export const mixgcf: SamplerSpec<MixGcfOptions> = {
         const items = new Int32Array(R);
         const egoRefs = new Int32Array(R * 2);
         const egoWeights = new Float32Array(R * 2);
-        const cand = candidates.get(M);
+        // the draws in the reference order (per row: M candidates, then one α per hop), then every hop's scores in one
+        // call each (the backbone's kernels when it has them: tensor/indexed-dots.ts), then the choices
+        const cand = candidates.get(R * M);
+        const alpha = new Float64Array(R * H);
+        const rowUser = new Int32Array(R);
+        const rowPos = new Int32Array(R);
+        for (let b = 0, r = 0; b < B; b++) {
+          for (let k = 0; k < K; k++, r++) {
+            rowUser[r] = users[b];
+            rowPos[r] = pos[b];
+            for (let c = 0; c < M; c++) cand[r * M + c] = drawUniformRejecting(ctx.rng, data.train, data.nItems, users[b], o.rejectPositives);
+            for (let h = 0; h < H; h++) alpha[r * H + h] = o.alphaLow + (o.alphaHigh - o.alphaLow) * ctx.rng.float();
+          }
+        }
+        const dots = ctx.dots ?? referenceIndexedDots;
+        const candidateScores: Float32Array[] = [];
+        const positiveScores: Float32Array[] = [];
+        for (let h = 0; h < H; h++) {
+          candidateScores.push(dots(userOf(h), src[hops[h]].data, rowUser, cand.subarray(0, R * M), M, D));
+          positiveScores.push(dots(userOf(h), src[hops[h]].data, rowUser, rowPos, 1, D));
+        }
         const chosen = new Int32Array(H);
-        for (let b = 0; b < B; b++) {
-          const u = users[b];
-          const uo = u * D;
-          for (let k = 0; k < K; k++) {
-            const r = b * K + k;
-            for (let c = 0; c < M; c++) cand[c] = drawUniformRejecting(ctx.rng, data.train, data.nItems, u, o.rejectPositives);
-            for (let h = 0; h < H; h++) {
-              const X = src[hops[h]].data;
-              const U = userOf(h);
-              const w = hopWeight(h);
-              const alpha = o.alphaLow + (o.alphaHigh - o.alphaLow) * ctx.rng.float();
-              // ⟨u, α·p + (1−α)·c_j⟩ for each candidate; the argmax (first on ties) is the hop's choice
-              const po = pos[b] * D;
-              let sp = 0;
-              for (let d = 0; d < D; d++) sp += U[uo + d] * X[po + d];
-              let best = 0;
-              let bestScore = -Infinity;
-              for (let c = 0; c < M; c++) {
-                const co = cand[c] * D;
-                let sc = 0;
-                for (let d = 0; d < D; d++) sc += U[uo + d] * X[co + d];
-                const s = alpha * sp + (1 - alpha) * sc;
-                if (s > bestScore) {
-                  bestScore = s;
-                  best = c;
-                }
+        for (let r = 0; r < R; r++) {
+          for (let h = 0; h < H; h++) {
+            const w = hopWeight(h);
+            const a = alpha[r * H + h];
+            // ⟨u, α·p + (1−α)·c_j⟩ for each candidate; the argmax (first on ties) is the hop's choice
+            const sp = positiveScores[h][r];
+            const sc = candidateScores[h];
+            let best = 0;
+            let bestScore = -Infinity;
+            for (let c = 0; c < M; c++) {
+              const s = a * sp + (1 - a) * sc[r * M + c];
+              if (s > bestScore) {
+                bestScore = s;
+                best = c;
               }
-              chosen[h] = cand[best];
-              refs[r * T + 2 * h] = pos[b];
-              weights[r * T + 2 * h] = w * alpha;
-              refs[r * T + 2 * h + 1] = cand[best];
-              weights[r * T + 2 * h + 1] = w * (1 - alpha);
-              if (h === 0) {
-                egoRefs[2 * r] = pos[b];
-                egoWeights[2 * r] = alpha;
-                egoRefs[2 * r + 1] = cand[best];
-                egoWeights[2 * r + 1] = 1 - alpha;
-              }
-              if ((r & 63) === 0) alphas.add(alpha);
             }
-            items[r] = chosen[0];
-            if ((r & 15) === 0 && H > 1) {
-              let same = 0;
-              for (let h = 1; h < H; h++) if (chosen[h] === chosen[0]) same++;
-              hopAgreement.add(same / (H - 1));
+            const j = cand[r * M + best];
+            chosen[h] = j;
+            refs[r * T + 2 * h] = rowPos[r];
+            weights[r * T + 2 * h] = w * a;
+            refs[r * T + 2 * h + 1] = j;
+            weights[r * T + 2 * h + 1] = w * (1 - a);
+            if (h === 0) {
+              egoRefs[2 * r] = rowPos[r];
+              egoWeights[2 * r] = a;
+              egoRefs[2 * r + 1] = j;
+              egoWeights[2 * r + 1] = 1 - a;
             }
+            if ((r & 63) === 0) alphas.add(a);
+          }
+          items[r] = chosen[0];
+          if ((r & 15) === 0 && H > 1) {
+            let same = 0;
+            for (let h = 1; h < H; h++) if (chosen[h] === chosen[0]) same++;
+            hopAgreement.add(same / (H - 1));
           }
         }
         const termSources: string[] = [];

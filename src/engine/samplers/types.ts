@@ -3,6 +3,7 @@
  * Three layouts cover the literature: per-row negatives [B, N]; one shared set [N] for the whole batch (the fast path
  * for many negatives); and in-batch (the other rows' positives, plus optional extra shared items).
  */
+import type { IndexedDotsFn } from '../tensor/indexed-dots';
 import type { Interactions } from '../data/types';
 import type { EmbeddingTable } from '../tensor/embedding';
 import type { JsonSchema } from '../config/json-schema';
@@ -61,6 +62,8 @@ export interface SamplerContext {
   scorer: Scorer;
   /** the backbone's current sources (`users`, `items`, a graph's hops `items@l`), for samplers that mix embeddings */
   embeddings?: () => Record<string, EmbeddingTable>;
+  /** dots of source rows by row number on the backbone's kernels (tensor/indexed-dots.ts); absent: the plain loop */
+  dots?: IndexedDotsFn;
   epoch: number;
 }
 

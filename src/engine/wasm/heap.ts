@@ -16,9 +16,17 @@ export class Heap {
   readonly memory: WebAssembly.Memory;
   private top = 0;
   private readonly instances = new Map<KernelName, unknown>();
+  /** every buffer object the memory has had: a shared memory's `buffer` is a new object after each grow */
+  private readonly buffers = new WeakSet<ArrayBufferLike>();
 
   constructor(initialBytes = PAGE) {
     this.memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(initialBytes / PAGE)), maximum: 65536, shared: true });
+    this.buffers.add(this.memory.buffer);
+  }
+
+  /** whether a view lies in this heap's memory (made before or after the memory grew) */
+  owns(view: ArrayBufferView): boolean {
+    return this.buffers.has(view.buffer);
   }
 
   /** Reserves bytes (rounded up to 64) and returns their byte offset; grows the memory when needed. */
@@ -26,7 +34,10 @@ export class Heap {
     const at = this.top;
     this.top += Math.ceil(bytes / 64) * 64;
     const have = this.memory.buffer.byteLength;
-    if (this.top > have) this.memory.grow(Math.ceil((this.top - have) / PAGE));
+    if (this.top > have) {
+      this.memory.grow(Math.ceil((this.top - have) / PAGE));
+      this.buffers.add(this.memory.buffer);
+    }
     return at;
   }
 

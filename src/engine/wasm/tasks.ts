@@ -25,6 +25,7 @@ export interface RowExports {
   rowDots(x: number, y: number, out: number, n: number, rb: number): void;
   groupDots(u: number, n: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
   groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
+  indexDots(U: number, X: number, users: number, idx: number, S: number, b0: number, b1: number, K: number, rb: number): void;
 }
 export interface AdamExports {
   adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
@@ -251,6 +252,12 @@ export const TASKS: Record<string, Task> = {
   groupBack(k, a, t, T) {
     const [from, to] = share(a[5], t, T);
     if (to > from) k.rows.groupBack(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7], a[8], a[9]);
+  },
+
+  /** dots straight from two tables by row number over a share of the rows (rows.wat indexDots): U X users idx S B K rb */
+  indexDots(k, a, t, T) {
+    const [from, to] = share(a[5], t, T);
+    if (to > from) k.rows.indexDots(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7]);
   },
 
   /** MF's fused dot-product step, scores over a share of the batch: U I users pos negs sPos sNeg sq B N rb */

@@ -134,4 +134,29 @@
         (br $each)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $row))))
+
+  ;; Dots straight from two tables by index, rows [$b0, $b1): S[b·K + k] = ⟨U[users[b]], X[idx[b·K + k]]⟩ (users, idx:
+  ;; i32 row numbers; no gathered copies). MixGCF's candidate scoring (samplers/mixgcf.ts): its cost is the random
+  ;; row reads, which the pool's threads overlap.
+  (func (export "indexDots") (param $U i32) (param $X i32) (param $users i32) (param $idx i32) (param $S i32)
+                             (param $b0 i32) (param $b1 i32) (param $K i32) (param $rb i32)
+    (local $b i32) (local $k i32) (local $ub i32) (local $at i32)
+    (local.set $b (local.get $b0))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $b) (local.get $b1)))
+      (local.set $ub (i32.add (local.get $U)
+        (i32.mul (i32.load (i32.add (local.get $users) (i32.shl (local.get $b) (i32.const 2)))) (local.get $rb))))
+      (local.set $at (i32.mul (local.get $b) (local.get $K))) ;; entry b·K + k
+      (local.set $k (i32.const 0))
+      (block $rowDone (loop $each
+        (br_if $rowDone (i32.ge_u (local.get $k) (local.get $K)))
+        (f32.store (i32.add (local.get $S) (i32.shl (local.get $at) (i32.const 2)))
+          (call $dot (local.get $ub)
+            (i32.add (local.get $X) (i32.mul (i32.load (i32.add (local.get $idx) (i32.shl (local.get $at) (i32.const 2)))) (local.get $rb)))
+            (local.get $rb)))
+        (local.set $at (i32.add (local.get $at) (i32.const 1)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $each)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $row))))
 )
