@@ -4,7 +4,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig } from '../engine/config/types';
-import { ConfigError, applyOverrides, resolveConfig, resolveSweep } from '../engine/config/validate';
+import { ConfigError, applyOverrides, resolveConfig } from '../engine/config/validate';
 import { lineColumn, parseJsonText } from '../engine/config/json-text';
 import { safeMessage, quote } from '../engine/text/quote';
 import { runFolderError, systemReason, SystemErrorMessage } from '../engine/text/system-error';
@@ -208,47 +208,6 @@ export function parsePoint(text: string): Record<string, unknown> {
   return v as Record<string, unknown>;
 }
 
-export interface SweepCommandOptions extends TrainCommandOptions {
-  onRunStart?: (index: number, total: number, point: Record<string, unknown>) => void;
-}
-
-/** Runs every sweep point in a queue (one at a time), sharing the loaded dataset and the evaluator. */
-export async function sweepCommand(configFile: string, o: SweepCommandOptions): Promise<{ results: TrainResult[]; points: Record<string, unknown>[] }> {
-  const loaded = readConfigFile(configFile, o.overrides);
-  const points = withFile(configFile, () => resolveSweep(loaded.raw));
-  checkRunsFolder(o.runsDir);
-  // synthetic points whose size is known from the config are checked before anything runs
-  for (const { config } of points) {
-    checkCheckpointPaths(configFile, config, loaded.baseDir);
-    if (shapeFromConfig(config)) checkFits(configFile, estimateMemory(config));
-  }
-  const results: TrainResult[] = [];
-  const evaluator = new Evaluator({ workers: points[0].config.eval.workers });
-  let dataset: Awaited<ReturnType<typeof loadDataset>> | undefined;
-  let datasetKey = '';
-  try {
-    for (let i = 0; i < points.length; i++) {
-      if (o.signal?.aborted) break;
-      const { point, config } = points[i];
-      const key = JSON.stringify([config.dataset, config.split, config.seed]);
-      if (key !== datasetKey) {
-        dataset = await loadDataset(config, loaded.baseDir, undefined, o.signal);
-        datasetKey = key;
-      }
-      o.onRunStart?.(i, points.length, point);
-      try {
-        results.push(await train({ config, baseDir: loaded.baseDir, runsDir: o.runsDir, configPath: loaded.path, sweepPoint: point, signal: o.signal, onEvent: o.onEvent, onCreated: o.onCreated, dataset, evaluator }));
-      } catch (e) {
-        const r = (e as Error & { result?: TrainResult }).result;
-        if (!r) throw e;
-        results.push(r); // a failed point does not stop the sweep; its run says why
-      }
-    }
-  } finally {
-    await evaluator.close();
-  }
-  return { results, points: points.map((p) => p.point) };
-}
 
 /**
  * A run as listings show it: a `running` run whose engine is gone is recorded failed (once, by whoever notices

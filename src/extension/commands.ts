@@ -278,12 +278,17 @@ function enqueue(d: CommandDeps, configPath: string, label: string, extra: strin
   return q.id;
 }
 
+/**
+ * "Run Sweep of Config": the config's grid (`sweep`) or search (`search`) becomes a sweep record in the runs folder,
+ * driven trial by trial by the sweep controller (reclab.searchSweep, src/scale/driver.ts), so a window reload or a
+ * crash loses no queued point — the extension resumes the sweep on activation.
+ */
 async function launchSweep(d: CommandDeps, uri: vscode.Uri): Promise<void> {
   if (!(await configIsValid(d, uri))) return;
   const json = await readConfigJson(uri);
   if (!json) return;
   const points = expandGrid(json.sweep as Record<string, unknown[]> | undefined);
-  if (!points.length) {
+  if (!points.length && json.search === undefined) {
     void vscode.window.showInformationMessage('RecLab: this config has no "sweep" section; training it once.');
     await launch(d, uri);
     return;
@@ -292,7 +297,7 @@ async function launchSweep(d: CommandDeps, uri: vscode.Uri): Promise<void> {
     const ok = await vscode.window.showWarningMessage(`The sweep has ${points.length} points. Queue them all?`, { modal: true }, 'Queue All');
     if (ok !== 'Queue All') return;
   }
-  for (const p of points) await launch(d, uri, formatOverrides(p), p, true);
+  await vscode.commands.executeCommand('reclab.searchSweep', uri);
 }
 
 async function readConfigJson(uri: vscode.Uri): Promise<Record<string, unknown> | undefined> {

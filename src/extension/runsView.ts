@@ -67,7 +67,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
     const settings = readSettings();
     const stopping = new Set(this.manager.active().filter((id) => this.manager.isStopping(id)));
     const next = buildTree(this.store.list(), this.manager.queued(), {
-      grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, stopping, unreadable: this.store.unreadable(),
+      grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, stopping, unreadable: this.store.unreadable(), listError: this.store.listingProblem(),
     });
     if (this.view) {
       this.view.message = this.filterText ? `Filtered by "${this.filterText}"` : undefined;
@@ -196,7 +196,7 @@ export class RunsTreeProvider implements vscode.TreeDataProvider<RunsNode>, vsco
 
   private refreshNowQuiet(): void {
     const settings = readSettings();
-    this.roots = buildTree(this.store.list(), this.manager.queued(), { grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, unreadable: this.store.unreadable() });
+    this.roots = buildTree(this.store.list(), this.manager.queued(), { grouping: this.grouping, filter: this.filterText, metric: settings.defaultMetric, unreadable: this.store.unreadable(), listError: this.store.listingProblem() });
   }
 
   private async updateContext(): Promise<void> {

@@ -65,6 +65,8 @@ export class RunStore implements Disposable {
   private watcher: FSWatcher | undefined;
   private poll: NodeJS.Timeout | undefined;
   private waitForDir: NodeJS.Timeout | undefined;
+  /** why the runs folder itself cannot be listed (a file, no permission …); undefined when it can */
+  private listError: string | undefined;
   private rescan: NodeJS.Timeout | undefined;
   /** polling: the last stat signature of each live run's files (see rescanForNew) */
   private readonly seen = new Map<string, string>();
@@ -78,14 +80,16 @@ export class RunStore implements Disposable {
   }
 
   async start(): Promise<void> {
-    const { runs, unreadable } = scanRuns(this.runsDir);
+    const { runs, unreadable, error } = scanRuns(this.runsDir);
+    this.listError = error;
     for (const u of unreadable) this.broken.set(u.id, u);
     for (const raw of runs) {
       const r = this.withLiveness(raw);
       this.records.set(r.id, r);
       if (isLive(r)) this.cacheFor(r.id);
     }
-    if (fs.existsSync(this.runsDir)) await this.startWatching();
+    if (error) this.waitForListing();
+    else if (fs.existsSync(this.runsDir)) await this.startWatching();
     else this.waitForRunsDir();
     if (this.pollMs > 0) {
       this.poll = setInterval(() => this.pollLiveRuns(), this.pollMs);
@@ -100,6 +104,11 @@ export class RunStore implements Disposable {
 
   get(id: string): RunRecord | undefined {
     return this.records.get(id);
+  }
+
+  /** Why the runs folder itself cannot be listed (it is a file, permission denied …), or undefined. */
+  listingProblem(): string | undefined {
+    return this.listError;
   }
 
   /** Folders of the runs directory that look like runs but cannot be read, with the reason. */
@@ -196,6 +205,24 @@ export class RunStore implements Disposable {
     const { runs, unreadable } = scanRuns(root);
     for (const r of runs) if (!this.records.has(r.id)) this.schedule(r.id, 0);
     for (const u of unreadable) if (!this.broken.has(u.id)) this.schedule(u.id, 0);
+  }
+
+  /** The runs folder cannot be listed: look again every second; once it can, load it and watch it as at start. */
+  private waitForListing(): void {
+    this.waitForDir = setInterval(() => {
+      const { runs, unreadable, error } = scanRuns(this.runsDir);
+      if (error === this.listError && error) return;
+      this.listError = error;
+      if (!error) {
+        clearInterval(this.waitForDir);
+        this.waitForDir = undefined;
+        for (const id of [...runs.map((r) => r.id), ...unreadable.map((u) => u.id)]) this.schedule(id, 0);
+        if (fs.existsSync(this.runsDir)) void this.startWatching();
+        else this.waitForRunsDir();
+      }
+      this.emitUnreadable();
+    }, 1000);
+    this.waitForDir.unref?.();
   }
 
   private waitForRunsDir(): void {

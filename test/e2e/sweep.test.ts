@@ -13,17 +13,21 @@ import { waitUntil } from '../fixtures/until';
 import type { SweepRecord } from '../../src/runs/records';
 
 const CONFIG = fs.readFileSync(path.join(ROOT, 'test/fixtures/sweep/tiny-search.reclab.json'), 'utf8');
+const GRID = fs.readFileSync(path.join(ROOT, 'test/fixtures/sweep/tiny-grid.reclab.json'), 'utf8');
 const skip = missingPrerequisites();
 
-function sweepOnDisk(workspace: string): SweepRecord | undefined {
+/** the sweep record of the config named `name` in the workspace's runs folder */
+function sweepOnDisk(workspace: string, name = 'tiny-search'): SweepRecord | undefined {
   const dir = path.join(workspace, 'runs');
-  const f = fs.existsSync(dir) ? fs.readdirSync(dir).find((x) => x.endsWith('.sweep.json')) : undefined;
-  if (!f) return undefined;
-  try {
-    return JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as SweepRecord;
-  } catch {
-    return undefined; // being rewritten
+  for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((x) => x.endsWith('.sweep.json')) : []) {
+    try {
+      const rec = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as SweepRecord;
+      if (rec.name === name) return rec;
+    } catch {
+      // being rewritten: read again on the next poll
+    }
   }
+  return undefined;
 }
 
 describe('a searching sweep from the palette in code-server', { skip, timeout: 10 * 60_000 }, () => {
@@ -31,14 +35,14 @@ describe('a searching sweep from the palette in code-server', { skip, timeout: 1
   let page: Page;
 
   before(async () => {
-    s = await startSession(packageExtension(), { 'tiny-search.reclab.json': CONFIG }, { 'reclab.openDashboardOnTrain': false });
+    s = await startSession(packageExtension(), { 'tiny-search.reclab.json': CONFIG, 'tiny-grid.reclab.json': GRID }, { 'reclab.openDashboardOnTrain': false });
     page = s.page;
   });
 
   after(async () => {
     // trial processes are detached by design (they survive reloads): end any the suite left
-    const rec = s ? sweepOnDisk(s.workspace) : undefined;
-    for (const t of rec?.trials ?? []) {
+    const recs = s ? [sweepOnDisk(s.workspace), sweepOnDisk(s.workspace, 'tiny-grid')] : [];
+    for (const t of recs.flatMap((r) => r?.trials ?? [])) {
       const m = /^pid:(\d+):/.exec(t.job?.id ?? '');
       if (m && (t.status === 'running' || t.status === 'queued')) try { process.kill(Number(m[1]), 'SIGKILL'); } catch { /* gone */ }
     }
@@ -78,5 +82,20 @@ describe('a searching sweep from the palette in code-server', { skip, timeout: 1
     });
     assert.ok(inked > 2000, `parallel coordinates drew ${inked} pixels`);
     await screenshot(page, 'e2e-sweep-view');
+  });
+
+  it('"Run Sweep of Config" on a plain grid: a sweep record in the runs folder, driven point by point to the end', async () => {
+    await runCommand(page, 'RecLab: Run Sweep of Config');
+    await pick(page, 'tiny-grid.reclab.json');
+    // not an in-memory launch queue: the grid is a sweep record (resumable after a reload), run by the controller
+    await waitUntil('the grid sweep to finish', () => sweepOnDisk(s.workspace, 'tiny-grid')?.status === 'finished', 5 * 60_000);
+    const rec = sweepOnDisk(s.workspace, 'tiny-grid')!;
+    assert.equal(rec.strategy, 'grid');
+    assert.deepEqual(rec.trials.map((t) => t.point['optimizer.lr']).sort(), [0.001, 0.01]);
+    for (const t of rec.trials) {
+      assert.equal(t.status, 'finished');
+      const info = JSON.parse(fs.readFileSync(path.join(s.workspace, 'runs', t.runId!, 'run.json'), 'utf8'));
+      assert.deepEqual(info.sweep, { id: rec.id, trial: t.index });
+    }
   });
 });

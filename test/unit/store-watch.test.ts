@@ -6,6 +6,7 @@ import path from 'node:path';
 import { RunStore, type RunChange } from '../../src/runs/store';
 import { RunWriter } from '../../src/runs/writer';
 import type { RunEvent } from '../../src/protocol/events';
+import { buildRows } from '../../src/extension/host/runTree';
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-store-'));
@@ -134,6 +135,37 @@ test('store: a runs directory created after start is picked up', async () => {
     // (by the watcher, or by the scan the store makes when the watcher becomes ready)
     newRun(dir, 'late', 'late').close();
     assert.equal((await added).id, 'late');
+  } finally {
+    store.dispose();
+  }
+});
+
+test('store: a runs folder that cannot be listed says why (the tree shows it), and is loaded once it can be', async () => {
+  const parent = tmpDir();
+  const dir = path.join(parent, 'runs');
+  fs.writeFileSync(dir, 'not a folder'); // ENOTDIR: root can list any folder, so permissions cannot be tested here
+  const store = new RunStore(dir, { pollMs: 0, debounceMs: 20 });
+  await store.start();
+  try {
+    assert.match(store.listingProblem() ?? '', /cannot list the runs folder .*runs: it is a file, not a folder \(ENOTDIR\)/);
+    const rows = buildRows(store.list(), [], { grouping: 'flat', metric: 'ndcg@20', listError: store.listingProblem() });
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0].label, 'Runs folder cannot be listed');
+    assert.match(rows[0].tooltip as string, /it is a file, not a folder/);
+    const cleared = new Promise<void>((resolve) => {
+      const sub = store.onDidChangeUnreadable(() => {
+        if (store.listingProblem()) return;
+        sub.dispose();
+        resolve();
+      });
+    });
+    const added = nextChange(store, (c) => c.kind === 'added');
+    fs.rmSync(dir);
+    fs.mkdirSync(dir);
+    newRun(dir, 'fixed', 'fixed').close();
+    await cleared;
+    assert.equal((await added).id, 'fixed');
+    assert.equal(buildRows(store.list(), [], { grouping: 'flat', metric: 'ndcg@20', listError: store.listingProblem() })[0].label, 'fixed');
   } finally {
     store.dispose();
   }

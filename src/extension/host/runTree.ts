@@ -65,6 +65,8 @@ export interface TreeOptions {
   stopping?: ReadonlySet<string>;
   /** folders of the runs directory whose run.json cannot be read: listed (last) with the reason */
   unreadable?: readonly UnreadableRun[];
+  /** why the runs folder itself cannot be listed: one row says so (instead of the "No runs yet" welcome) */
+  listError?: string;
 }
 
 export function runRow(record: RunRecord, opts: Pick<TreeOptions, 'metric' | 'stopping'>): RunRow {
@@ -106,11 +108,25 @@ export function pendingRow(q: QueuedLaunch): RunRow {
   };
 }
 
+/** Text shown literally in a markdown tooltip. */
+function escapeMarkdown(text: string): string {
+  return text.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1');
+}
+
 /** A run folder that cannot be read: shown with the reason, so it never vanishes silently. */
 export function unreadableRow(u: UnreadableRun): RunRow {
   return {
     kind: 'run', id: u.id, label: u.id, description: `unreadable: ${u.reason}`,
-    tooltip: `**${u.id}** — unreadable  \n\n${u.reason.replace(/([\\`*_{}[\]()#+!|<>])/g, '\\$1')}  \n\nfolder: ${u.dir}`,
+    tooltip: `**${u.id}** — unreadable  \n\n${escapeMarkdown(u.reason)}  \n\nfolder: ${u.dir}`,
+    status: 'failed', pending: false, contextValue: 'run.unreadable',
+  };
+}
+
+/** The row of a runs folder that cannot be listed (shown whatever the filter: nothing else can be shown). */
+export function listErrorRow(reason: string): RunRow {
+  return {
+    kind: 'run', id: '(runs folder)', label: 'Runs folder cannot be listed', description: reason,
+    tooltip: `**The runs folder cannot be listed**  \n\n${escapeMarkdown(reason)}  \n\nCheck the folder's permissions, or point the setting \`reclab.runsDirectory\` at a folder.`,
     status: 'failed', pending: false, contextValue: 'run.unreadable',
   };
 }
@@ -145,6 +161,7 @@ export function buildRows(records: readonly RunRecord[], pending: readonly Queue
     const row = unreadableRow(u);
     if (matchesFilter(undefined, row, opts.filter)) rows.push(row);
   }
+  if (opts.listError) rows.push(listErrorRow(opts.listError));
   return rows;
 }
 
