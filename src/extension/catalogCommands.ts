@@ -8,6 +8,7 @@ import path from 'node:path';
 import * as vscode from 'vscode';
 import { fetchDataset } from '../engine/catalog';
 import { catalogRows, progressText } from './host/catalog';
+import { sbatchOnPath } from '../scale/slurm/commands';
 
 export function registerCatalogCommands(opts: {
   extensionPath: string;
@@ -78,13 +79,15 @@ export function registerCatalogCommands(opts: {
         suite = pick?.file;
       }
       if (!suite) return;
+      const executor = await pickExecutor();
+      if (!executor) return;
       const folder = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? path.dirname(suite);
       const out = path.join(folder, 'reproductions');
       const name = path.basename(suite, '.suite.json');
       const terminal = vscode.window.createTerminal({
         name: `RecLab reproduce ${name}`,
         shellPath: process.execPath,
-        shellArgs: [path.join(opts.extensionPath, 'dist', 'cli.js'), 'reproduce', suite, '--runs-dir', opts.runsDir, '--out', out],
+        shellArgs: [path.join(opts.extensionPath, 'dist', 'cli.js'), 'reproduce', suite, '--executor', executor, '--runs-dir', opts.runsDir, '--out', out],
         env: { ELECTRON_RUN_AS_NODE: '1' },
         cwd: folder,
       });
@@ -98,6 +101,26 @@ export function registerCatalogCommands(opts: {
       if (file) opts.openReproduction(file);
     }),
   ];
+}
+
+/**
+ * Where the suite's rows run: on this machine one at a time, or each as a Slurm job (`reclab reproduce --executor`,
+ * docs/scale.md). Slurm is offered when `sbatch` is on PATH; otherwise the entry says why it is not.
+ */
+async function pickExecutor(): Promise<'local' | 'slurm' | undefined> {
+  const sbatch = sbatchOnPath();
+  const items = [
+    { label: '$(device-desktop) On this machine', description: 'one row at a time', executor: 'local' as const },
+    sbatch
+      ? { label: '$(server-environment) On Slurm', description: `each row a Slurm job (${sbatch})`, executor: 'slurm' as const }
+      : { label: '$(server-environment) On Slurm', description: 'not available: sbatch is not on PATH (docs/scale.md)', executor: undefined },
+  ];
+  const pick = await vscode.window.showQuickPick(items, { title: 'RecLab: Reproduce a Paper Table', placeHolder: 'where the rows run' });
+  if (pick && !pick.executor) {
+    void vscode.window.showWarningMessage('RecLab: Slurm is not available here: sbatch is not on PATH. Run VS Code on the cluster\'s login node (Remote-SSH; docs/scale.md), or run the rows on this machine.');
+    return undefined;
+  }
+  return pick?.executor;
 }
 
 /** The workspace's reproductions/ and docs/reproductions/ (where `reclab reproduce` and the repository keep results). */

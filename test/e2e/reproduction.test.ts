@@ -40,6 +40,7 @@ describe('the reproduction view in code-server', { skip, timeout: 10 * 60_000 },
     await runCommand(page, 'RecLab: Refresh Runs'); // activates the extension
     await runCommand(page, 'RecLab: Reproduce a Paper Table…');
     await pick(page, 'tiny.suite.json');
+    await pick(page, 'On this machine'); // where the rows run (Slurm is offered when sbatch is on PATH, as in CI)
     // the suite runs in a terminal (kept: the view opens beside it, not in its place)
     await page.locator('.terminal-wrapper .xterm').first().waitFor({ timeout: 90_000 });
     const frame = page.frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');

@@ -4,7 +4,10 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { arraySpec, expandTaskString, parseSqueueJson, parseSqueueText } from '../../src/scale/slurm/commands';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { arraySpec, expandTaskString, parseSqueueJson, parseSqueueText, sbatchOnPath } from '../../src/scale/slurm/commands';
 import { sbatchOptions, batchScript } from '../../src/scale/executors/slurm';
 
 test('squeue --json (22.05, openapi v0.0.38): array tasks, pending ranges, reasons', () => {
@@ -53,4 +56,16 @@ test('the batch script runs the trial of its array task id, with quoted paths', 
   assert.match(s, /^#!\/bin\/bash\n/);
   assert.match(s, /cd '\/data\/it'\\''s here' \|\| exit 1/);
   assert.match(s, /exec '\/usr\/bin\/node' '\/opt\/reclab\/dist\/cli\.js' trial '\/runs\/sw\.sweep\.json' "\$SLURM_ARRAY_TASK_ID"/);
+});
+
+test('sbatch on PATH: the first executable one is found; a non-executable file or an empty PATH is not', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-path-'));
+  const [a, b] = ['a', 'b'].map((d) => fs.mkdirSync(path.join(root, d), { recursive: true }) ?? path.join(root, d));
+  fs.writeFileSync(path.join(a, 'sbatch'), '#!/bin/sh\n', { mode: 0o644 }); // not executable
+  assert.equal(sbatchOnPath({ PATH: [a, b].join(path.delimiter) }), undefined);
+  fs.writeFileSync(path.join(b, 'sbatch'), '#!/bin/sh\n', { mode: 0o755 });
+  assert.equal(sbatchOnPath({ PATH: [a, b].join(path.delimiter) }), path.join(b, 'sbatch'));
+  assert.equal(sbatchOnPath({ PATH: '' }), undefined);
+  assert.equal(sbatchOnPath({}), undefined);
+  fs.rmSync(root, { recursive: true, force: true });
 });

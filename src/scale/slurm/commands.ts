@@ -6,7 +6,23 @@
  * `squeue --states=all` for MinJobAge seconds; the sweep record is the durable truth beyond that.
  */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import type { ExecutorConfig } from '../../engine/config/types';
+
+/** Where `sbatch` is on PATH (this machine can submit Slurm jobs), or undefined. */
+export function sbatchOnPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  for (const dir of (env.PATH ?? '').split(path.delimiter).filter(Boolean)) {
+    const file = path.join(dir, 'sbatch');
+    try {
+      fs.accessSync(file, fs.constants.X_OK);
+      return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
 
 export interface CommandResult {
   code: number;
