@@ -16,13 +16,13 @@ const CONFIG = fs.readFileSync(path.join(ROOT, 'test/fixtures/sweep/tiny-search.
 const GRID = fs.readFileSync(path.join(ROOT, 'test/fixtures/sweep/tiny-grid.reclab.json'), 'utf8');
 const skip = missingPrerequisites();
 
-/** the sweep record of the config named `name` in the workspace's runs folder */
+/** the sweep record of the config named `name` (its experiment) in the workspace's runs folder */
 function sweepOnDisk(workspace: string, name = 'tiny-search'): SweepRecord | undefined {
   const dir = path.join(workspace, 'runs');
   for (const f of fs.existsSync(dir) ? fs.readdirSync(dir).filter((x) => x.endsWith('.sweep.json')) : []) {
     try {
       const rec = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as SweepRecord;
-      if (rec.name === name) return rec;
+      if (rec.experiment === name) return rec;
     } catch {
       // being rewritten: read again on the next poll
     }

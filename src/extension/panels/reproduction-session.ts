@@ -13,6 +13,7 @@ import type { EvalEvent } from '../../protocol/events';
 import type { SuiteResults } from '../../suites/report';
 import { WEBVIEW_PROTOCOL_VERSION, type HostToWebview, type WebviewToHost } from '../../protocol/webview';
 import type { ReproductionLive, ReproductionViewData } from '../../protocol/reproduction-view';
+import { ViewSession } from './view-session';
 
 export interface ReproductionSessionOptions {
   /** the results file */
@@ -75,11 +76,8 @@ class LiveRun {
   }
 }
 
-export class ReproductionSession {
-  private ready = false;
-  private disposed = false;
+export class ReproductionSession extends ViewSession<ReproductionViewData> {
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private lastSignature = '';
   private stamp = '';
   private watcher: fs.FSWatcher | undefined;
   private readonly poller: ReturnType<typeof setInterval> | undefined;
@@ -89,6 +87,7 @@ export class ReproductionSession {
   private runningDirs: string[] = [];
 
   constructor(private readonly opts: ReproductionSessionOptions) {
+    super(opts.post, opts.onCommand);
     try {
       // the directory, not the file: reproduce replaces the file atomically (rename), which ends a watch on the file
       this.watcher = fs.watch(path.dirname(opts.file), (_event, name) => {
@@ -103,21 +102,6 @@ export class ReproductionSession {
 
   get file(): string {
     return this.opts.file;
-  }
-
-  receive(message: WebviewToHost): void {
-    if (this.disposed) return;
-    if (message.type === 'ready') {
-      this.ready = true;
-      this.lastSignature = '';
-      this.send();
-      return;
-    }
-    this.opts.onCommand?.(message);
-  }
-
-  suspend(): void {
-    this.ready = false;
   }
 
   /** Sends when the results file or a running row's run.json changed since the last check (the watcher's backstop). */
@@ -169,22 +153,16 @@ export class ReproductionSession {
     }, this.opts.debounceMs ?? 150);
   }
 
-  private send(): void {
-    if (!this.ready || this.disposed) return;
-    const data = this.build();
-    if (typeof data === 'string') {
-      this.opts.post({ type: 'error', message: data });
-      this.lastSignature = '';
-      return;
-    }
-    const signature = JSON.stringify(data);
-    if (signature === this.lastSignature) return;
-    this.lastSignature = signature;
-    this.opts.post({ type: 'reproduction', protocol: WEBVIEW_PROTOCOL_VERSION, data });
+  protected view(): ReproductionViewData | string {
+    return this.build();
   }
 
-  dispose(): void {
-    this.disposed = true;
+  protected message(data: ReproductionViewData): HostToWebview {
+    return { type: 'reproduction', protocol: WEBVIEW_PROTOCOL_VERSION, data };
+  }
+
+  override dispose(): void {
+    super.dispose();
     if (this.timer) clearTimeout(this.timer);
     if (this.poller) clearInterval(this.poller);
     this.watcher?.close();

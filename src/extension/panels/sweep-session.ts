@@ -11,6 +11,7 @@ import type { RunRecord } from '../../runs/reader';
 import { MAX_MESSAGES_PER_SECOND, WEBVIEW_PROTOCOL_VERSION, type HostToWebview, type WebviewToHost } from '../../protocol/webview';
 import type { SweepViewData, SweepViewTrial } from '../../protocol/sweep-view';
 import type { Clock, PanelRunStore } from './panel-session';
+import { ViewSession } from './view-session';
 
 const MAX_DECISIONS = 200;
 
@@ -69,12 +70,9 @@ export interface SweepSessionOptions {
   minIntervalMs?: number;
 }
 
-export class SweepSession {
-  private ready = false;
-  private disposed = false;
+export class SweepSession extends ViewSession<SweepViewData> {
   private timer: unknown;
   private lastSentAt = -Infinity;
-  private lastSignature = '';
   private readonly clock: Clock;
   private readonly minIntervalMs: number;
   private readonly subscription: { dispose(): void };
@@ -83,6 +81,7 @@ export class SweepSession {
   private fileStamp = '';
 
   constructor(private readonly opts: SweepSessionOptions) {
+    super(opts.post, opts.onCommand);
     this.clock = opts.clock ?? { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
     this.minIntervalMs = Math.max(opts.minIntervalMs ?? 100, 1000 / MAX_MESSAGES_PER_SECOND);
     this.subscription = opts.store.onDidChange((c) => {
@@ -93,21 +92,6 @@ export class SweepSession {
 
   get sweepId(): string {
     return path.basename(this.opts.file).replace(/\.sweep\.json$/, '');
-  }
-
-  receive(message: WebviewToHost): void {
-    if (this.disposed) return;
-    if (message.type === 'ready') {
-      this.ready = true;
-      this.lastSignature = '';
-      this.send();
-      return;
-    }
-    this.opts.onCommand?.(message);
-  }
-
-  suspend(): void {
-    this.ready = false;
   }
 
   /** The view as it is now; undefined when the record is missing or unreadable. */
@@ -141,22 +125,20 @@ export class SweepSession {
     }, wait);
   }
 
-  private send(): void {
-    if (!this.ready || this.disposed) return;
-    const data = this.build();
-    if (!data) {
-      this.opts.post({ type: 'error', message: `${path.basename(this.opts.file)}: the sweep record is missing or unreadable (was it deleted?)` });
-      return;
-    }
-    const signature = JSON.stringify(data);
-    if (signature === this.lastSignature) return;
-    this.lastSignature = signature;
-    this.lastSentAt = this.clock.now();
-    this.opts.post({ type: 'sweep', protocol: WEBVIEW_PROTOCOL_VERSION, data });
+  protected view(): SweepViewData | string {
+    return this.build() ?? `${path.basename(this.opts.file)}: the sweep record is missing or unreadable (was it deleted?)`;
   }
 
-  dispose(): void {
-    this.disposed = true;
+  protected message(data: SweepViewData): HostToWebview {
+    return { type: 'sweep', protocol: WEBVIEW_PROTOCOL_VERSION, data };
+  }
+
+  protected override sent(): void {
+    this.lastSentAt = this.clock.now();
+  }
+
+  override dispose(): void {
+    super.dispose();
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     if (this.poller) clearInterval(this.poller);
     this.subscription.dispose();
