@@ -45,7 +45,9 @@ usage:
   reclab datasets list | fetch NAME [--from URL|DIR] [--timeout S] | verify NAME | path NAME
   reclab reproduce <suite.json> [--rows a,b] [--executor local|slurm] [--parallel N] [--runs-dir D] [--out DIR] [--set path=value …]
                                            rows as "reclab train" children (local, --parallel at once) or Slurm jobs
-  reclab estimate <config.reclab.json> [--set path=value …]   memory the run needs, part by part
+  reclab estimate <config.reclab.json> [--steps N] [--set path=value …]
+                                           memory the run needs, part by part, and its time from N measured
+                                           steps (default 10, at most ~5 s; 0: memory only) and one evaluation block
   reclab schema [--out file.json | --markdown file.md]
 
 Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once (the run
@@ -75,6 +77,7 @@ async function main(argv: string[]): Promise<number> {
       resume: { type: 'string' },
       executor: { type: 'string' },
       parallel: { type: 'string' },
+      steps: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -238,9 +241,18 @@ async function main(argv: string[]): Promise<number> {
       console.log(await datasetStatsCommand(rest[1], overrides));
       return 0;
     case 'estimate': {
-      if (rest.length !== 1) throw new ConfigError('usage: reclab estimate <config>');
-      const r = await estimateCommand(rest[0], overrides);
-      console.log(r.text);
+      if (rest.length !== 1) throw new ConfigError('usage: reclab estimate <config> [--steps N]');
+      const steps = values.steps === undefined ? undefined : Number(values.steps);
+      if (steps !== undefined && !(Number.isInteger(steps) && steps >= 0)) throw new ConfigError(`--steps: expected a whole number ≥ 0, got "${safeMessage(values.steps!, 40)}"`);
+      const stop = withInterrupt();
+      try {
+        const r = await estimateCommand(rest[0], overrides, stop.signal, { steps });
+        console.log(r.text);
+      } catch (e) {
+        if (!stop.signal.aborted) throw e;
+        console.error(`${stop.signal.reason}: estimate stopped`);
+        return 130;
+      }
       return 0;
     }
     case 'reproduce': {
