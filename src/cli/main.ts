@@ -10,7 +10,8 @@ import { compareTable, datasetStatsCommand, estimateCommand, evalCommand, loadCo
 import { withInterrupt } from './interrupt';
 import { safeMessage } from '../engine/text/quote';
 import { estimateMemory } from '../engine/estimate';
-import { setMemoryEstimator } from '../scale/executors/slurm';
+import { TimeEstimates } from '../engine/estimate-time';
+import { setMemoryEstimator, setTimeEstimator } from '../scale/executors/slurm';
 import { VERSION } from '../version';
 import { reproduceCommand } from './reproduce';
 import { datasetsFetchCommand, datasetsListCommand, datasetsPathCommand, datasetsVerifyCommand } from './datasets';
@@ -27,6 +28,13 @@ import type { ExecutorConfig } from '../engine/config/types';
 setMemoryEstimator((c) => {
   const e = estimateMemory(c);
   return e.exactShape ? e.total / 2 ** 20 : undefined;
+});
+// … and --time from the time estimate: each distinct config shape of a sweep measured once (up to 10 steps or 3 s of
+// steps, and one evaluation block), on this machine, with the executor's cpus as threads when train.threads is 0
+const times = new TimeEstimates({ steps: 10, maxSeconds: 3 });
+setTimeEstimator(async (c, baseDir, o) => {
+  const e = await times.estimate(c, baseDir, o);
+  return { seconds: e.totalSeconds, key: e.key };
 });
 
 const USAGE = `reclab ${VERSION} — train and compare implicit-feedback recommenders

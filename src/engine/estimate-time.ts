@@ -16,6 +16,7 @@
 import type { ExperimentConfig } from './config/types';
 import type { Dataset, Interactions } from './data/types';
 import { itemPopularity } from './data/csr';
+import { loadDataset } from './data';
 import { Evaluator } from './eval';
 import { scoreWidth } from './models/types';
 import { initBackend } from './tensor/backend';
@@ -255,7 +256,14 @@ export function measurementKey(c: ExperimentConfig): string {
     for (const k of parts.slice(0, -1)) o = o?.[k] as Record<string, unknown> | undefined;
     if (o) delete o[parts[parts.length - 1]];
   }
-  return JSON.stringify(copy);
+  return canonicalJson(copy);
+}
+
+/** JSON with object keys sorted, so that the same config written in another order has the same key. */
+function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v) ?? 'null';
 }
 
 /** Seconds as "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min". */
@@ -292,4 +300,44 @@ export function formatTime(e: TimeEstimate): string {
     row('total', sec(e.totalSeconds), `start-up + training + evaluations = ${fmtSeconds(e.totalSeconds)}${e.upperBound ? `; ${e.upperBound}` : ''}`),
   );
   return out.join('\n');
+}
+
+/**
+ * Time estimates for many configs (a sweep's trials), each distinct config shape (`measurementKey`, with the data
+ * folder and the threads) measured once and each dataset read once; the epochs, eval.every and patience of every
+ * config are applied to its shape's measurement. What the Slurm executor uses to fill --time.
+ */
+export class TimeEstimates {
+  private readonly measurements = new Map<string, Promise<TimeMeasurement>>();
+  private readonly datasets = new Map<string, Promise<{ ds: Dataset; seconds: number }>>();
+  constructor(private readonly o: Pick<MeasureOptions, 'steps' | 'maxSeconds'> = {}) {}
+
+  /** distinct shapes measured so far */
+  get measured(): number {
+    return this.measurements.size;
+  }
+
+  async estimate(c: ExperimentConfig, baseDir: string, o: { threads?: number; signal?: AbortSignal } = {}): Promise<TimeEstimate & { key: string }> {
+    const threads = c.train.threads || o.threads || 0;
+    const key = JSON.stringify([baseDir, threads, measurementKey(c)]);
+    let m = this.measurements.get(key);
+    if (!m) {
+      m = this.dataset(c, baseDir, o.signal).then(({ ds, seconds }) => measureTime(c, ds, baseDir, { ...this.o, threads, signal: o.signal, loadSeconds: seconds }));
+      m.catch(() => this.measurements.delete(key)); // a failed or aborted measurement is tried again next time
+      this.measurements.set(key, m);
+    }
+    return { ...planTime(c, await m), key };
+  }
+
+  private dataset(c: ExperimentConfig, baseDir: string, signal?: AbortSignal): Promise<{ ds: Dataset; seconds: number }> {
+    const key = JSON.stringify([baseDir, c.dataset, c.split, c.seed]);
+    let d = this.datasets.get(key);
+    if (!d) {
+      const t0 = now();
+      d = loadDataset(c, baseDir, undefined, signal).then((ds) => ({ ds, seconds: now() - t0 }));
+      d.catch(() => this.datasets.delete(key));
+      this.datasets.set(key, d);
+    }
+    return d;
+  }
 }
