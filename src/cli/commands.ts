@@ -302,10 +302,11 @@ export async function datasetStatsCommand(configFile: string, overrides: string[
  * `reclab estimate <config>`: the memory a run needs, part by part, and this machine's memory; then its time, measured
  * on a few real steps and one evaluation block (src/engine/estimate-time.ts). Synthetic sizes come from the config;
  * file datasets are read to count users, items and interactions. The time is measured only when the run fits in memory
- * (`steps`: timed steps at most; 0 skips the time). Nothing is written.
+ * (`steps`: timed steps at most; 0 skips the time); `onMemory` gets the memory part before the time is measured.
+ * Nothing is written.
  */
 export async function estimateCommand(
-  configFile: string, overrides: string[] = [], signal?: AbortSignal, o: { steps?: number } = {},
+  configFile: string, overrides: string[] = [], signal?: AbortSignal, o: { steps?: number; onMemory?: (text: string) => void } = {},
 ): Promise<{ text: string; estimate: MemoryEstimate; fits: boolean; time?: TimeEstimate }> {
   const { config, loaded } = loadConfig(configFile, overrides);
   const fromConfig = shapeFromConfig(config);
@@ -324,6 +325,7 @@ export async function estimateCommand(
     verdict = `does not fit: ${(e as Error).message}`;
   }
   const text = `${formatEstimate(estimate, machine)}\n${verdict}`;
+  o.onMemory?.(text);
   if (!measure) return { text, estimate, fits };
   if (!fits) return { text: `${text}\ntime: not measured (the run does not fit in memory)`, estimate, fits };
   const time = planTime(config, await measureTime(config, dataset!, loaded.baseDir, { steps: o.steps, signal, loadSeconds }));

@@ -254,11 +254,20 @@ async function main(argv: string[]): Promise<number> {
       if (steps !== undefined && !(Number.isInteger(steps) && steps >= 0)) throw new ConfigError(`--steps: expected a whole number ≥ 0, got "${safeMessage(values.steps!, 40)}"`);
       const stop = withInterrupt();
       try {
-        const r = await estimateCommand(rest[0], overrides, stop.signal, { steps });
-        console.log(r.text);
+        let shown = '';
+        const r = await estimateCommand(rest[0], overrides, stop.signal, {
+          steps,
+          onMemory: (text) => {
+            shown = text;
+            console.log(text);
+            if (steps !== 0) console.log('measuring the time (a few training steps and one evaluation block; Ctrl-C stops)…');
+          },
+        });
+        const time = r.text.slice(shown.length).replace(/^\n/, '');
+        if (time) console.log(time);
       } catch (e) {
         if (!stop.signal.aborted) throw e;
-        console.error(`${stop.signal.reason}: estimate stopped`);
+        console.error(`estimate stopped (${stop.signal.reason}); nothing was written`);
         return 130;
       }
       return 0;
