@@ -71,6 +71,7 @@ async function estimateLimits(record: SweepRecord, batch: SweepTrial[], signal?:
   }
   if (exec.time || !timeEstimator || !configs.length) return { memMb };
   try {
+    const t0 = Date.now();
     let longest = 0;
     const keys = new Set<string>();
     for (const c of configs) {
@@ -81,7 +82,7 @@ async function estimateLimits(record: SweepRecord, batch: SweepTrial[], signal?:
     }
     const seconds = Math.round(longest * 1000) / 1000;
     const timeMinutes = slurmTimeMinutes(seconds);
-    const note = `time estimate ${seconds.toFixed(3)} s (the longest of ${configs.length} trial${configs.length === 1 ? '' : 's'}; ${keys.size} config shape${keys.size === 1 ? '' : 's'} measured, each once) → --time=${formatSlurmTime(timeMinutes)} (× ${TIME_FACTOR} + ${TIME_MARGIN_MINUTES} min)`;
+    const note = `time estimate ${seconds.toFixed(3)} s (the longest of ${configs.length} trial${configs.length === 1 ? '' : 's'}; ${keys.size} config shape${keys.size === 1 ? '' : 's'}, each measured once; ${((Date.now() - t0) / 1000).toFixed(1)} s spent estimating) → --time=${formatSlurmTime(timeMinutes)} (× ${TIME_FACTOR} + ${TIME_MARGIN_MINUTES} min)`;
     return { memMb, timeMinutes, note };
   } catch (e) {
     if (signal?.aborted) throw e;
