@@ -25,6 +25,7 @@ import { Rng } from './rng';
 import { asTables, buildTraining, trainingStep } from './training/setup';
 import { evaluatedSplits, splitEvaluation } from './training/evaluate';
 import { epochRows } from './training/rows';
+import { formatDuration } from '../runs/progress';
 
 /** What was measured, for one config shape (the epochs and eval.every are applied by `planTime`). */
 export interface TimeMeasurement {
@@ -266,15 +267,6 @@ function canonicalJson(v: unknown): string {
   return JSON.stringify(v) ?? 'null';
 }
 
-/** Seconds as "850 ms", "12.3 s", "4 min 05 s", "2 h 03 min". */
-export function fmtSeconds(s: number): string {
-  if (s < 1) return `${Math.round(s * 1000)} ms`;
-  if (s < 60) return `${s.toFixed(1)} s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ${String(Math.round(s - m * 60)).padStart(2, '0')} s`;
-  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} min`;
-}
-
 /**
  * The estimate as lines under the memory table: one part a line, "  <part>  <seconds> s  (<how>)". The seconds are
  * printed with 3 decimals (the step median with 6), and the total is the sum of the three parts printed above it.
@@ -297,7 +289,7 @@ export function formatTime(e: TimeEstimate): string {
     row('start-up', sec(e.startSeconds), `${m.loadSeconds ? `reading the data ${sec(m.loadSeconds)} + ` : ''}evaluation workers ${sec(m.workerStartSeconds)}, once`),
     row('training', sec(e.trainSeconds), `${e.epochs} epochs × epoch time`),
     row('evaluations', sec(e.evalTotalSeconds), `${e.evaluations} × evaluation time, at epochs divisible by eval.every and the last`),
-    row('total', sec(e.totalSeconds), `start-up + training + evaluations = ${fmtSeconds(e.totalSeconds)}${e.upperBound ? `; ${e.upperBound}` : ''}`),
+    row('total', sec(e.totalSeconds), `start-up + training + evaluations = ${formatDuration(e.totalSeconds)}${e.upperBound ? `; ${e.upperBound}` : ''}`),
   );
   return out.join('\n');
 }
