@@ -8,6 +8,7 @@ import { ConfigError, applyOverrides, resolveConfig } from '../engine/config/val
 import { lineColumn, parseJsonText } from '../engine/config/json-text';
 import { safeMessage, quote } from '../engine/text/quote';
 import { runFolderError, systemReason, SystemErrorMessage } from '../engine/text/system-error';
+import { measureTime, planTime, formatTime, type TimeEstimate } from '../engine/estimate-time';
 import { checkMemory, estimateMemory, formatEstimate, machineMemory, MemoryLimitError, shapeFromConfig, type MemoryEstimate } from '../engine/estimate';
 import type { Dataset } from '../engine/data/types';
 import { editorSchema } from '../engine/config/schema';
@@ -298,14 +299,23 @@ export async function datasetStatsCommand(configFile: string, overrides: string[
 }
 
 /**
- * `reclab estimate <config>`: the memory a run needs, part by part, and this machine's memory. Synthetic sizes come
- * from the config; file datasets are read to count users, items and interactions (nothing is allocated for training).
+ * `reclab estimate <config>`: the memory a run needs, part by part, and this machine's memory; then its time, measured
+ * on a few real steps and one evaluation block (src/engine/estimate-time.ts). Synthetic sizes come from the config;
+ * file datasets are read to count users, items and interactions. The time is measured only when the run fits in memory
+ * (`steps`: timed steps at most; 0 skips the time); `onMemory` gets the memory part before the time is measured.
+ * Nothing is written.
  */
-export async function estimateCommand(configFile: string, overrides: string[] = [], signal?: AbortSignal): Promise<{ text: string; estimate: MemoryEstimate; fits: boolean }> {
+export async function estimateCommand(
+  configFile: string, overrides: string[] = [], signal?: AbortSignal, o: { steps?: number; onMemory?: (text: string) => void } = {},
+): Promise<{ text: string; estimate: MemoryEstimate; fits: boolean; time?: TimeEstimate }> {
   const { config, loaded } = loadConfig(configFile, overrides);
-  const shape = shapeFromConfig(config) ?? datasetStats(await loadDataset(config, loaded.baseDir, undefined, signal));
-  const estimate = estimateMemory(config, shape);
-  const machine = machineMemory();
+  const fromConfig = shapeFromConfig(config);
+  const measure = (o.steps ?? 10) > 0;
+  const l0 = performance.now();
+  const dataset = !fromConfig || measure ? await loadDataset(config, loaded.baseDir, undefined, signal) : undefined;
+  const loadSeconds = (performance.now() - l0) / 1000;
+  const estimate = estimateMemory(config, fromConfig ?? datasetStats(dataset!));
+  const machine = machineMemory(dataset ? process.memoryUsage().rss : 0);
   let verdict = 'fits in this machine\'s available memory';
   let fits = true;
   try {
@@ -314,7 +324,12 @@ export async function estimateCommand(configFile: string, overrides: string[] = 
     fits = false;
     verdict = `does not fit: ${(e as Error).message}`;
   }
-  return { text: `${formatEstimate(estimate, machine)}\n${verdict}`, estimate, fits };
+  const text = `${formatEstimate(estimate, machine)}\n${verdict}`;
+  o.onMemory?.(text);
+  if (!measure) return { text, estimate, fits };
+  if (!fits) return { text: `${text}\ntime: not measured (the run does not fit in memory)`, estimate, fits };
+  const time = planTime(config, await measureTime(config, dataset!, loaded.baseDir, { steps: o.steps, signal, loadSeconds }));
+  return { text: `${text}\n${formatTime(time)}`, estimate, fits, time };
 }
 
 export function schemaCommand(out?: string, markdown = false): string {

@@ -10,7 +10,8 @@ import { compareTable, datasetStatsCommand, estimateCommand, evalCommand, loadCo
 import { withInterrupt } from './interrupt';
 import { safeMessage } from '../engine/text/quote';
 import { estimateMemory } from '../engine/estimate';
-import { setMemoryEstimator } from '../scale/executors/slurm';
+import { TimeEstimates } from '../engine/estimate-time';
+import { setMemoryEstimator, setTimeEstimator } from '../scale/executors/slurm';
 import { VERSION } from '../version';
 import { reproduceCommand } from './reproduce';
 import { datasetsFetchCommand, datasetsListCommand, datasetsPathCommand, datasetsVerifyCommand } from './datasets';
@@ -27,6 +28,13 @@ import type { ExecutorConfig } from '../engine/config/types';
 setMemoryEstimator((c) => {
   const e = estimateMemory(c);
   return e.exactShape ? e.total / 2 ** 20 : undefined;
+});
+// … and --time from the time estimate: each distinct config shape of a sweep measured once (up to 10 steps or 3 s of
+// steps, and one evaluation block), on this machine, with the executor's cpus as threads when train.threads is 0
+const times = new TimeEstimates({ steps: 10, maxSeconds: 3 });
+setTimeEstimator(async (c, baseDir, o) => {
+  const e = await times.estimate(c, baseDir, o);
+  return { seconds: e.totalSeconds, key: e.key };
 });
 
 const USAGE = `reclab ${VERSION} — train and compare implicit-feedback recommenders
@@ -45,7 +53,9 @@ usage:
   reclab datasets list | fetch NAME [--from URL|DIR] [--timeout S] | verify NAME | path NAME
   reclab reproduce <suite.json> [--rows a,b] [--executor local|slurm] [--parallel N] [--runs-dir D] [--out DIR] [--set path=value …]
                                            rows as "reclab train" children (local, --parallel at once) or Slurm jobs
-  reclab estimate <config.reclab.json> [--set path=value …]   memory the run needs, part by part
+  reclab estimate <config.reclab.json> [--steps N] [--set path=value …]
+                                           memory the run needs, part by part, and its time from N measured
+                                           steps (default 10, at most ~5 s; 0: memory only) and one evaluation block
   reclab schema [--out file.json | --markdown file.md]
 
 Ctrl-C stops a run gracefully (it is marked "stopped" and keeps its metrics); a second Ctrl-C exits at once (the run
@@ -75,6 +85,7 @@ async function main(argv: string[]): Promise<number> {
       resume: { type: 'string' },
       executor: { type: 'string' },
       parallel: { type: 'string' },
+      steps: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
       version: { type: 'boolean', default: false },
     },
@@ -238,9 +249,27 @@ async function main(argv: string[]): Promise<number> {
       console.log(await datasetStatsCommand(rest[1], overrides));
       return 0;
     case 'estimate': {
-      if (rest.length !== 1) throw new ConfigError('usage: reclab estimate <config>');
-      const r = await estimateCommand(rest[0], overrides);
-      console.log(r.text);
+      if (rest.length !== 1) throw new ConfigError('usage: reclab estimate <config> [--steps N]');
+      const steps = values.steps === undefined ? undefined : Number(values.steps);
+      if (steps !== undefined && !(Number.isInteger(steps) && steps >= 0)) throw new ConfigError(`--steps: expected a whole number ≥ 0, got "${safeMessage(values.steps!, 40)}"`);
+      const stop = withInterrupt();
+      try {
+        let shown = '';
+        const r = await estimateCommand(rest[0], overrides, stop.signal, {
+          steps,
+          onMemory: (text) => {
+            shown = text;
+            console.log(text);
+            if (steps !== 0) console.log('measuring the time (a few training steps and one evaluation block; Ctrl-C stops)…');
+          },
+        });
+        const time = r.text.slice(shown.length).replace(/^\n/, '');
+        if (time) console.log(time);
+      } catch (e) {
+        if (!stop.signal.aborted) throw e;
+        console.error(`estimate stopped (${stop.signal.reason}); nothing was written`);
+        return 130;
+      }
       return 0;
     }
     case 'reproduce': {

@@ -10,25 +10,19 @@ import type { Dataset } from './data/types';
 import { nnz } from './data/types';
 import { loadDataset, datasetStats } from './data';
 import { itemPopularity } from './data/csr';
-import { Evaluator, withSampledMetrics } from './eval';
+import { Evaluator } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend } from './tensor/backend';
 import { KernelPool } from './wasm/pool';
-import { EmbeddingTable } from './tensor/embedding';
-import { readCheckpoint } from './checkpoint';
 import { backboneSpec } from './models/registry';
-import { scoreWidth, type Backbone } from './models/types';
-import { createStep } from './step/step';
-import { lossSpec } from './losses/registry';
-import { LogQCorrection } from './losses/logq';
-import { samplerSpec } from './samplers/registry';
-import type { Sampler, SamplerContext } from './samplers/types';
-import { createTemperature, type TemperatureScheme } from './temperature';
+import { scoreWidth } from './models/types';
 import { Rng } from './rng';
 import { Recorder, type FinalStatus } from './training/recorder';
 import { ModelSelection } from './training/selection';
 import { SamplerDiagnostics } from './training/diagnostics';
-import { countActive, epochRows, extraPositives } from './training/rows';
+import { countActive, epochRows, rowsPerEpochOf } from './training/rows';
+import { asTables, buildTraining, trainingStep } from './training/setup';
+import { evaluatedSplits, splitEvaluation } from './training/evaluate';
 import type { RunSummary } from '../runs/format';
 import type { EvalEvent, RunEvent } from '../protocol/events';
 import { checkMemory, estimateMemory, machineMemory } from './estimate';
@@ -89,13 +83,6 @@ function createRecorder(opts: TrainOptions): Recorder {
 /** Yields to the event loop so stop messages, signals and IPC flushes get through a synchronous training loop. */
 const yieldNow = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/** A backbone's evaluation embeddings as tables (for the temperature schemes that measure them). */
-function asTables(b: Backbone): { users: EmbeddingTable; items: EmbeddingTable } {
-  const e = b.evalEmbeddings();
-  const W = scoreWidth(b);
-  return { users: new EmbeddingTable(b.nUsers, W, e.users), items: new EmbeddingTable(b.nItems, W, e.items) };
-}
-
 export async function train(opts: TrainOptions): Promise<TrainResult> {
   const c = opts.config;
   const rec = createRecorder(opts);
@@ -131,8 +118,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const isMostPop = c.model.kind === 'mostpop';
     const trainRows = nnz(ds.train);
     const active = countActive(ds);
-    const rowsPerEpoch = c.train.sampling === 'interaction' ? trainRows : active * Math.max(1, Math.floor(trainRows / Math.max(1, active)));
-    const stepsPerEpoch = isMostPop ? 0 : Math.ceil(rowsPerEpoch / c.train.batchSize);
+    const stepsPerEpoch = isMostPop ? 0 : Math.ceil(rowsPerEpochOf(c.train.sampling, trainRows, active) / c.train.batchSize);
     emit({
       t: Date.now(), kind: 'start', runId: rec.runId, name: rec.writer.info.name, backend,
       epochs: isMostPop ? 0 : c.train.epochs, stepsPerEpoch, dataset: stats, summary: describeConfig(c),
@@ -142,28 +128,17 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
     evaluator ??= new Evaluator({ workers: c.eval.workers });
     const evalScore = c.model.evalScore === 'same' ? c.model.score : c.model.evalScore;
-    const evaluate = async (users: Float32Array, items: Float32Array, dim: number, split: 'test' | 'valid', score: 'dot' | 'cosine'): Promise<EvalResult> => {
-      const target = split === 'test' ? ds.test : ds.valid!;
-      const mask = split === 'test' && ds.valid ? [ds.train, ds.valid] : [ds.train];
-      return evaluator!.evaluate(
-        {
-          users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics, blockUsers: c.eval.blockUsers, perUser: true,
-          popularity: c.eval.popularityGroups > 0 ? { counts: popularity, groups: c.eval.popularityGroups, k: Math.max(...c.eval.ks.filter((k) => k <= 20), c.eval.ks[0]) } : undefined,
-          itemCounts: popularity, headShare: c.eval.headShare,
-        },
-        { signal: opts.signal, onProgress: (f) => emit({ t: Date.now(), kind: 'phase', phase: 'eval', progress: f }) },
-      ).then((r) => withSampledMetrics(r, { users, items, dim, score, mask, target, ks: c.eval.ks, metrics: c.eval.metrics }, c.eval.sampledNegatives, c.seed));
-    };
+    const evaluate = splitEvaluation(c, ds, evaluator, popularity);
     /** evaluates on the selection split (and on test when selecting on valid), emits events; true when a new best */
     /** the per-user values of the best epoch so far, as checkpoint files */
     let bestPerUser: Record<string, Uint8Array> | undefined;
     let bestPerUserFiles: Parameters<typeof writePerUser>[1][] = [];
     const evaluateEpoch = async (ep: number, users: Float32Array, items: Float32Array, dim: number, score: 'dot' | 'cosine'): Promise<boolean> => {
-      const splits: ('test' | 'valid')[] = c.eval.selectOn === 'valid' ? ['valid', 'test'] : ['test'];
+      const splits = evaluatedSplits(c);
       let improved = false;
       const perUser: { split: 'test' | 'valid'; r: EvalResult }[] = [];
       for (const split of splits) {
-        const r = await evaluate(users, items, dim, split, score);
+        const r = await evaluate(users, items, dim, split, score, { signal: opts.signal, onProgress: (f) => emit({ t: Date.now(), kind: 'phase', phase: 'eval', progress: f }) });
         perUser.push({ split, r });
         const ev: EvalEvent = { t: Date.now(), kind: 'eval', epoch: ep, split, metrics: r.metrics, seconds: r.seconds, users: r.users, byPopularity: r.byPopularity };
         if (split === c.eval.selectOn) {
@@ -191,27 +166,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       return finish('finished');
     }
 
-    const lossS = lossSpec(c.loss.kind);
-    if (lossS.requiresCosine && c.model.score !== 'cosine') throw new Error(`loss "${c.loss.kind}" needs cosine scores: set model.score to "cosine"`);
-    const loss = lossS.create(c.loss);
-    const positivesPerRow = lossS.positivesPerRow?.(c.loss) ?? 1;
-    const sampler: Sampler = samplerSpec(c.sampler.kind).create(c.sampler as never, { train: ds.train, nItems: ds.nItems, popularity, negatives: ds.negatives ?? null, baseDir: opts.baseDir, model: c.model });
-    const logQSettings = lossS.logQ?.(c.loss) ?? null;
-    const logQ = logQSettings ? new LogQCorrection(logQSettings, popularity, sampler) : null;
-    const model = backboneSpec(c.model.kind).create({ nUsers: ds.nUsers, nItems: ds.nItems, train: ds.train }, c.model, c.optimizer, rng.fork());
-    const step = createStep(model, c.model, c.optimizer);
-    if (c.model.init.from) {
-      const ck = readCheckpoint(path.resolve(opts.baseDir, c.model.init.from), 'best');
-      if (ck.nUsers !== ds.nUsers || ck.nItems !== ds.nItems || ck.dim !== c.model.dim) {
-        throw new Error(`$.model.init.from: the checkpoint ${ck.dir} has ${ck.nUsers} users × ${ck.nItems} items × dim ${ck.dim}, this run ${ds.nUsers} × ${ds.nItems} × ${c.model.dim}`);
-      }
-      model.load({ users: ck.users, items: ck.items });
-      log('info', `embeddings initialised from ${ck.dir}`);
-    }
-    const temperature: TemperatureScheme = createTemperature(c.temperature, ds);
-    const sampleRng = rng.fork();
-    const stepRng = rng.fork();
-    const ctx: SamplerContext = { rng: sampleRng, train: ds.train, nItems: ds.nItems, popularity, scorer: model, embeddings: () => model.forward(), dots: model.indexedDots, epoch: 0 };
+    const t = buildTraining(c, ds, popularity, rng, opts.baseDir, (m) => log('info', m));
+    const { model, sampler, temperature, ctx, sampleRng } = t;
     const epochSeconds: number[] = [];
     /** why a sweep's scheduler stopped this run early (ASHA), if it did */
     let pruned: string | undefined;
@@ -237,13 +193,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       for (let s = 0; s < steps; s++) {
         const users = rows.users.subarray(s * B, Math.min(n, (s + 1) * B));
         const first = rows.items.subarray(s * B, Math.min(n, (s + 1) * B));
-        const pos = positivesPerRow === 1 ? first : extraPositives(ds, users, first, positivesPerRow, sampleRng);
-        const neg = sampler.sample(users, first, ctx);
-        diag.observe(s, users, first, neg, model, ds);
-        const temp = temperature.forBatch(users);
-        const r = step.run({ users, pos, positivesPerRow, neg, logQ: logQ?.forStep(pos, positivesPerRow, neg) }, loss, temp, stepRng);
+        const r = trainingStep(t, ds, users, first, (neg) => diag.observe(s, users, first, neg, model, ds));
         if (!Number.isFinite(r.loss)) throw new Error(`training diverged: loss is ${r.loss} at epoch ${epoch}, step ${s + 1} (try a lower learning rate or temperature)`);
-        if (r.perRow && temperature.observe) temperature.observe(users, r.perRow);
         epochLoss += r.loss;
         windowLoss += r.loss;
         windowSteps++;

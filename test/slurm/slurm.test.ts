@@ -12,7 +12,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { readRunInfo } from '../../src/runs/reader';
 import { listSweeps, readSweep, sweepFile, type SweepRecord } from '../../src/runs/records';
-import { squeue } from '../../src/scale/slurm/commands';
+import { formatSlurmTime, parseSlurmTime, slurmTimeMinutes, squeue } from '../../src/scale/slurm/commands';
 import { cancelSlurmRun } from '../../src/scale/slurm/runs';
 import { until as waitFor } from '../fixtures/until';
 
@@ -70,6 +70,12 @@ test('a 4-point sweep runs as one job array (%2): placeholders wait with their j
   const pending = await until('a trial pending on JobArrayTaskLimit', () => record(runs)?.trials.find((t) => t.job?.state === 'PENDING' && t.status === 'queued'), done);
   const placeholder = readRunInfo(path.join(runs, pending.runId!));
   if (placeholder?.status === 'queued') assert.match(placeholder.job!.id, /^\d+_\d$/);
+  // the time limit Slurm holds for the array's tasks, read back from scontrol
+  const shown = spawnSync('scontrol', ['show', 'job', pending.job!.id], { encoding: 'utf8' });
+  assert.equal(shown.status, 0, shown.stderr);
+  const limit = /TimeLimit=(\S+)/.exec(shown.stdout);
+  assert.ok(limit, shown.stdout);
+  const timeLimitMinutes = parseSlurmTime(limit[1]);
   const { code, out } = await done;
   const seconds = (Date.now() - t0) / 1000;
   assert.equal(code, 0, out);
@@ -87,7 +93,18 @@ test('a 4-point sweep runs as one job array (%2): placeholders wait with their j
     assert.ok(t.value! > 0);
   }
   assert.ok(s.decisions.some((d) => /submitted trials 0, 1, 2, 3 as Slurm job array \d+ \(--array=0-3%2/.test(d.message)));
-  console.log(`# slurm: 4-point sweep as a job array (%2) finished in ${seconds.toFixed(1)} s`);
+  // no executor.time: --time is the time estimate × 1.5 + 10 min (whole minutes), the longest of the 4 trials, each
+  // of the 4 dims a config shape measured once; Slurm holds the job with that limit
+  const note = s.decisions.find((d) => d.message.startsWith('time estimate'))?.message;
+  assert.ok(note, JSON.stringify(s.decisions));
+  const m = /^time estimate (\d+\.\d{3}) s \(the longest of 4 trials; 4 config shapes, each measured once; ([\d.]+) s spent estimating\) → --time=(\S+) \(× 1\.5 \+ 10 min\)$/.exec(note)!;
+  assert.ok(m, note);
+  const estimate = Number(m[1]);
+  assert.ok(estimate > 0, note);
+  assert.equal(m[3], formatSlurmTime(slurmTimeMinutes(estimate)));
+  assert.ok(s.decisions.some((d) => d.message.startsWith('submitted') && d.message.includes(`--time=${m[3]}`)));
+  assert.equal(timeLimitMinutes, slurmTimeMinutes(estimate), `scontrol's TimeLimit vs the rule on ${estimate} s`);
+  console.log(`# slurm: 4-point sweep as a job array (%2) finished in ${seconds.toFixed(1)} s; time estimate ${estimate} s → --time=${m[3]} (${m[2]} s spent estimating 4 shapes)`);
 });
 
 test('a trial cancelled mid-run (scancel through `reclab cancel`) is marked stopped, metrics kept', { timeout: 600_000 }, async () => {

@@ -247,7 +247,7 @@ export function topLevelSchema(): JsonSchema {
         properties: {
           kind: { enum: ['local', 'slurm'], default: 'local', description: 'which executor' },
           partition: { type: 'string', description: 'slurm: --partition' },
-          time: { type: 'string', description: 'slurm: --time, e.g. "02:00:00" (when absent: the partition\'s default)' },
+          time: { type: 'string', description: 'slurm: --time, e.g. "02:00:00" (when absent: the measured time estimate × 1.5 + 10 min, docs/scale.md)' },
           cpus: { type: 'integer', minimum: 1, description: 'slurm: --cpus-per-task' },
           mem: { type: 'string', description: 'slurm: --mem, e.g. "8G" (when absent: the memory estimate when one is plugged in, else the partition\'s default)' },
           sbatchArgs: { type: 'array', items: { type: 'string' }, default: [], description: 'slurm: further sbatch options, e.g. ["--account=lab", "--gres=gpu:1"]' },

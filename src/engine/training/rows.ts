@@ -40,6 +40,14 @@ export function epochRows(ds: Dataset, mode: 'interaction' | 'user', rng: Rng): 
   return { users: order.map((i) => users[i]), items: order.map((i) => items[i]) };
 }
 
+/**
+ * Rows of one epoch: every training interaction once (interaction), or ⌊interactions / active users⌋ rows for each
+ * active user (user) — the lengths `epochRows` returns, before a sampler's row filter.
+ */
+export function rowsPerEpochOf(mode: 'interaction' | 'user', trainInteractions: number, activeUsers: number): number {
+  return mode === 'interaction' ? trainInteractions : activeUsers * Math.max(1, Math.floor(trainInteractions / Math.max(1, activeUsers)));
+}
+
 /** Users with at least one training interaction. */
 export function countActive(ds: Dataset): number {
   let a = 0;

@@ -20,7 +20,7 @@ import { RunWriter, writeJsonAtomic } from '../../runs/writer';
 import type { SweepRecord, SweepTrial } from '../../runs/records';
 import type { SweepController } from '../sweep';
 import { trialConfigRaw } from '../trial';
-import { arraySpec, releaseJob, sbatch, sbatchOptions, scancel, shellQuote, squeue, TERMINAL_STATES, type JobState } from '../slurm/commands';
+import { arraySpec, formatSlurmTime, releaseJob, slurmTimeMinutes, TIME_FACTOR, TIME_MARGIN_MINUTES, sbatch, sbatchOptions, scancel, shellQuote, squeue, TERMINAL_STATES, type JobState } from '../slurm/commands';
 import { markRun, outputTail, showPendingState } from '../slurm/runs';
 import { runSlurmJobs } from '../slurm/jobs';
 import type { Executor, SweepRunOptions } from './types';
@@ -38,6 +38,58 @@ export function setMemoryEstimator(f: typeof memoryEstimator): void {
   memoryEstimator = f;
 }
 
+/**
+ * A run's estimated seconds (src/engine/estimate-time.ts, measured on this machine); set by whoever provides the
+ * estimate (the CLI). `key` names the config shape measured: trials with the same key shared one measurement.
+ */
+export type TimeEstimator = (config: ReturnType<typeof resolveConfig>, baseDir: string, o: { threads?: number; signal?: AbortSignal }) => Promise<{ seconds: number; key: string } | undefined>;
+let timeEstimator: TimeEstimator | undefined;
+export function setTimeEstimator(f: TimeEstimator | undefined): void {
+  timeEstimator = f;
+}
+
+/**
+ * --mem and --time of a job array when the executor config gives none: the largest memory estimate of its trials, and
+ * the longest time estimate (array tasks share one limit), rounded to the millisecond before the Slurm rule
+ * (`slurmTimeMinutes`: × 1.5 + 10 min, whole minutes). Returns a line for the sweep's decisions saying what was
+ * estimated and how many config shapes were measured.
+ */
+async function estimateLimits(record: SweepRecord, batch: SweepTrial[], signal?: AbortSignal): Promise<{ memMb?: number; timeMinutes?: number; note?: string }> {
+  const exec = record.executor;
+  const configs: ReturnType<typeof resolveConfig>[] = [];
+  for (const t of batch) {
+    try {
+      configs.push(resolveConfig(trialConfigRaw(record, t)));
+    } catch {
+      /* an invalid point fails in its own run */
+    }
+  }
+  let memMb: number | undefined;
+  if (!exec.mem && memoryEstimator) {
+    const mems = configs.map((c) => memoryEstimator!(c)).filter((m): m is number => m !== undefined);
+    if (mems.length) memMb = Math.max(...mems);
+  }
+  if (exec.time || !timeEstimator || !configs.length) return { memMb };
+  try {
+    const t0 = Date.now();
+    let longest = 0;
+    const keys = new Set<string>();
+    for (const c of configs) {
+      const e = await timeEstimator(c, record.baseDir, { threads: exec.cpus, signal });
+      if (!e) return { memMb };
+      keys.add(e.key);
+      longest = Math.max(longest, e.seconds);
+    }
+    const seconds = Math.round(longest * 1000) / 1000;
+    const timeMinutes = slurmTimeMinutes(seconds);
+    const note = `time estimate ${seconds.toFixed(3)} s (the longest of ${configs.length} trial${configs.length === 1 ? '' : 's'}; ${keys.size} config shape${keys.size === 1 ? '' : 's'}, each measured once; ${((Date.now() - t0) / 1000).toFixed(1)} s spent estimating) → --time=${formatSlurmTime(timeMinutes)} (× ${TIME_FACTOR} + ${TIME_MARGIN_MINUTES} min)`;
+    return { memMb, timeMinutes, note };
+  } catch (e) {
+    if (signal?.aborted) throw e;
+    return { memMb, note: `time not estimated (${(e as Error).message.split('\n')[0]}): the partition's default time limit applies` };
+  }
+}
+
 export function batchScript(record: SweepRecord, file: string, node: string, cli: string): string {
   const q = shellQuote;
   return [
@@ -52,6 +104,20 @@ export function batchScript(record: SweepRecord, file: string, node: string, cli
 async function submit(ctl: SweepController, batch: SweepTrial[], o: SweepRunOptions): Promise<void> {
   const record = ctl.read();
   const exec = record.executor;
+  let limits: Awaited<ReturnType<typeof estimateLimits>>;
+  try {
+    limits = await estimateLimits(record, batch, o.signal);
+  } catch (e) {
+    if (!o.signal?.aborted) throw e;
+    // stopped while measuring: nothing was submitted, the trials are pending again (a resumed sweep runs them)
+    ctl.update((s) => {
+      for (const t of batch) {
+        s.trials[t.index].status = 'pending';
+        delete s.trials[t.index].runId;
+      }
+    });
+    return;
+  }
   const slurmDir = path.join(ctl.runsDir, '.slurm');
   fs.mkdirSync(slurmDir, { recursive: true });
   const script = path.join(slurmDir, `${record.id}-${batch[0].index}.sh`);
@@ -63,15 +129,9 @@ async function submit(ctl: SweepController, batch: SweepTrial[], o: SweepRunOpti
       job: { executor: 'slurm', id: '' }, versions: { reclab: '', node: process.version },
     });
   }
-  let memMb: number | undefined;
-  try {
-    memMb = memoryEstimator?.(resolveConfig(trialConfigRaw(record, batch[0])));
-  } catch {
-    memMb = undefined;
-  }
   const options = [
     `--array=${arraySpec(batch.map((t) => t.index), record.search.parallel)}`, `--job-name=reclab-${record.experiment}`.slice(0, 60),
-    `--output=${path.join(slurmDir, '%A_%a.out')}`, '--hold', ...sbatchOptions(exec, memMb),
+    `--output=${path.join(slurmDir, '%A_%a.out')}`, '--hold', ...sbatchOptions(exec, limits.memMb, limits.timeMinutes),
   ];
   let jobId: string;
   try {
@@ -93,6 +153,7 @@ async function submit(ctl: SweepController, batch: SweepTrial[], o: SweepRunOpti
   }
   ctl.update((s) => {
     for (const t of batch) s.trials[t.index].job = { id: `${jobId}_${t.index}`, state: 'PENDING' };
+    if (limits.note) s.decisions.push({ t: Date.now(), trial: batch[0].index, kind: 'executor', message: limits.note });
     s.decisions.push({ t: Date.now(), trial: batch[0].index, kind: 'executor', message: `submitted trials ${batch.map((t) => t.index).join(', ')} as Slurm job array ${jobId} (${options.filter((x) => x !== '--hold').join(' ')})` });
   });
   await releaseJob(jobId);

@@ -65,13 +65,45 @@ export async function releaseJob(jobId: string): Promise<void> {
 }
 
 /**
- * sbatch options of an executor config. --mem: given, else estimated from the config when an estimator is plugged
- * in (`setMemoryEstimator` in the executor, the `reclab estimate` model); else the partition's default.
+ * The time limit asked for a run estimated to take `seconds`: the estimate × 1.5 + 10 minutes, rounded up to whole
+ * minutes. The factor covers a compute node slower than the machine that measured, a loaded node, and what the
+ * estimate does not count (checkpoint writes, diagnostics); the 10 minutes cover the job's start (Node, the data).
  */
-export function sbatchOptions(e: Partial<ExecutorConfig>, memMb?: number): string[] {
+export const TIME_FACTOR = 1.5;
+export const TIME_MARGIN_MINUTES = 10;
+export function slurmTimeMinutes(seconds: number): number {
+  return Math.ceil((seconds * TIME_FACTOR) / 60 + TIME_MARGIN_MINUTES);
+}
+
+/** Minutes in Slurm's --time syntax: "MM" under an hour, "D-HH:MM:SS" from an hour on. */
+export function formatSlurmTime(minutes: number): string {
+  const m = Math.ceil(minutes);
+  if (m < 60) return String(m);
+  const pad = (n: number): string => String(n).padStart(2, '0');
+  return `${Math.floor(m / 1440)}-${pad(Math.floor((m % 1440) / 60))}:${pad(m % 60)}:00`;
+}
+
+/** Slurm's time limits back in minutes: "MM", "MM:SS", "HH:MM:SS", "D-HH", "D-HH:MM", "D-HH:MM:SS" (scontrol's TimeLimit). */
+export function parseSlurmTime(t: string): number {
+  const [days, rest] = t.includes('-') ? [Number(t.split('-')[0]), t.split('-')[1]] : [0, t];
+  const f = rest.split(':').map(Number);
+  let minutes: number;
+  if (t.includes('-')) minutes = (f[0] ?? 0) * 60 + (f[1] ?? 0) + (f[2] ?? 0) / 60;
+  else if (f.length === 3) minutes = f[0] * 60 + f[1] + f[2] / 60;
+  else minutes = f[0] + (f[1] ?? 0) / 60;
+  return days * 1440 + minutes;
+}
+
+/**
+ * sbatch options of an executor config. --mem: given, else estimated from the config when an estimator is plugged
+ * in (`setMemoryEstimator` in the executor, the `reclab estimate` model); else the partition's default. --time: given,
+ * else `slurmTimeMinutes` of the time estimate when there is one (`setTimeEstimator`); else the partition's default.
+ */
+export function sbatchOptions(e: Partial<ExecutorConfig>, memMb?: number, timeMinutes?: number): string[] {
   const o: string[] = [];
   if (e.partition) o.push(`--partition=${e.partition}`);
   if (e.time) o.push(`--time=${e.time}`);
+  else if (timeMinutes) o.push(`--time=${formatSlurmTime(timeMinutes)}`);
   if (e.cpus) o.push(`--cpus-per-task=${e.cpus}`);
   if (e.mem) o.push(`--mem=${e.mem}`);
   else if (memMb) o.push(`--mem=${Math.ceil(memMb)}M`);
