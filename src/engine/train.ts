@@ -124,8 +124,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const stats = datasetStats(ds);
     checkMemory(estimateMemory(c, stats), machineMemory(process.memoryUsage().rss)); // before the tables are allocated
     const backend = await initBackend(c.train.backend);
-    const threads = KernelPool.configure(c.train.threads).threads;
-    rec.writer.updateInfo({ backend, dataset: stats.name, threads });
+    const pool = KernelPool.configure(c.train.threads, c.train.kernels);
+    const threads = pool.threads;
+    rec.writer.updateInfo({ backend, dataset: stats.name, threads, kernels: pool.kernels });
     const popularity = itemPopularity(ds.train);
     const rng = new Rng(c.seed);
     const isMostPop = c.model.kind === 'mostpop';

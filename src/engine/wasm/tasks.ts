@@ -5,6 +5,11 @@
  * reductions across rows (the loss) are summed afterwards by the caller in row order.
  */
 import { instantiate, type KernelName } from './modules';
+import { nativeAddon } from '../native/addon';
+import { nativeGemm, nativeSpmm } from '../native/bind';
+import { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
+
+export { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
 
 export interface GemmExports {
   gemm(a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
@@ -55,13 +60,14 @@ export class BoundKernels {
   readonly rows: RowExports;
   readonly adam: AdamExports;
   readonly mfdot: MfDotExports;
-  constructor(readonly memory: WebAssembly.Memory) {
+  constructor(readonly memory: WebAssembly.Memory, readonly impl: KernelImpl = DEFAULT_KERNELS) {
     const k = <T>(n: KernelName): T => instantiate<T>(n, memory);
-    this.gemm = k('gemm');
+    const native = impl === 'native' ? nativeAddon() : null;
+    this.gemm = native ? nativeGemm(memory, native) : k('gemm');
     this.scores = k('scores');
     this.rows = k('rows');
     this.adam = k('adam');
-    this.spmm = k('spmm');
+    this.spmm = native ? nativeSpmm(memory, native) : k('spmm');
     this.mfdot = k('mfdot');
   }
   f32(at: number, n: number): Float32Array {
