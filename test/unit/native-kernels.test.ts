@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { spawnSync } from 'node:child_process';
 import { Heap } from '../../src/engine/wasm/heap';
 import { instantiate } from '../../src/engine/wasm/modules';
 import { KernelPool } from '../../src/engine/wasm/pool';
@@ -313,3 +314,32 @@ for (const [name, over] of [
     KernelPool.configure(1);
   });
 }
+
+test('a missing or unloadable addon fails the run loudly, naming the cause and train.kernels; train.kernels = "wasm" still trains', () => {
+  // a copy of the built dist/ without the addon, run as the CLI runs (RECLAB_ROOT unset: only the copy is searched)
+  const root = process.env.RECLAB_ROOT!;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-nonative-'));
+  try {
+    const dist = path.join(tmp, 'dist');
+    fs.cpSync(path.join(root, 'dist'), dist, { recursive: true, filter: (src) => !src.endsWith('.map') && path.basename(src) !== 'native' });
+    const config = path.join(tmp, 'tiny.reclab.json');
+    fs.writeFileSync(config, JSON.stringify({
+      name: 'tiny', dataset: { kind: 'synthetic', users: 60, items: 40, interactionsPerUser: 6 }, model: { kind: 'lightgcn', layers: 1, dim: 8 },
+      loss: { kind: 'bpr' }, sampler: { kind: 'uniform', negatives: 1 }, train: { epochs: 1, batchSize: 64, threads: 1 }, eval: { workers: 1, ks: [5], selectMetric: 'recall@5' },
+    }));
+    const env = { ...process.env, RECLAB_ROOT: '' };
+    const cli = (...extra: string[]) => spawnSync(process.execPath, [path.join(dist, 'cli.js'), 'train', config, '--runs-dir', path.join(tmp, 'runs'), '--quiet', ...extra], { encoding: 'utf8', env });
+    const missing = cli();
+    assert.notEqual(missing.status, 0, 'a run without the addon fails');
+    assert.match(missing.stdout + missing.stderr, /train\.kernels = "native".*dist\/native\/reclab-kernels\.node is missing.*"wasm"/s);
+    fs.mkdirSync(path.join(dist, 'native'));
+    fs.writeFileSync(path.join(dist, 'native', 'reclab-kernels.node'), 'not a shared object');
+    const broken = cli();
+    assert.notEqual(broken.status, 0, 'a run with an unloadable addon fails');
+    assert.match(broken.stdout + broken.stderr, /train\.kernels = "native".*failed to load from .*reclab-kernels\.node/s);
+    const wasm = cli('--set', 'train.kernels=wasm');
+    assert.equal(wasm.status, 0, wasm.stdout + wasm.stderr);
+  } finally {
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+});
