@@ -71,6 +71,15 @@ static inline void row_scalar(const spmm_pass *p, uint32_t r, float *y) {
 /* prefetch distance in non-zeros: the rows of X are scattered, each a fresh cache miss (256 B at D = 64) */
 #define PREFETCH 8
 
+/* the four cache lines of X's row c (D = 64) */
+static inline void prefetch_row(const spmm_pass *p, int32_t c) {
+  const char *row = (const char *)p->mem + p->x + (uint32_t)c * 256u;
+  _mm_prefetch(row, _MM_HINT_T0);
+  _mm_prefetch(row + 64, _MM_HINT_T0);
+  _mm_prefetch(row + 128, _MM_HINT_T0);
+  _mm_prefetch(row + 192, _MM_HINT_T0);
+}
+
 __attribute__((target("avx2,fma"))) static inline void row_avx2(const spmm_pass *p, uint32_t r, float *y) {
   const int32_t *indptr = AT(const int32_t, p->indptr), *indices = AT(const int32_t, p->indices);
   const uint32_t hr = p->ethr ? mix(r ^ p->ekey) : 0;
@@ -79,13 +88,7 @@ __attribute__((target("avx2,fma"))) static inline void row_avx2(const spmm_pass 
     /* D = 64: the row's sums in 8 registers, each non-zero one broadcast and 8 fused multiply-adds */
     __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
     for (uint32_t k = begin; k < end; k++) {
-      if (k + PREFETCH < end) {
-        const char *next = (const char *)p->mem + p->x + (uint32_t)indices[k + PREFETCH] * 256u;
-        _mm_prefetch(next, _MM_HINT_T0);
-        _mm_prefetch(next + 64, _MM_HINT_T0);
-        _mm_prefetch(next + 128, _MM_HINT_T0);
-        _mm_prefetch(next + 192, _MM_HINT_T0);
-      }
+      if (k + PREFETCH < end) prefetch_row(p, indices[k + PREFETCH]);
       uint32_t c; float wf;
       if (!nonzero(p, r, hr, k, &c, &wf)) continue;
       const float *x = AT(const float, p->x + c * 256u);
@@ -128,13 +131,7 @@ __attribute__((target("avx512f,avx2,fma"))) static inline void row_avx512(const 
   const uint32_t begin = (uint32_t)indptr[r], end = (uint32_t)indptr[r + 1];
   __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
   for (uint32_t k = begin; k < end; k++) {
-    if (k + PREFETCH < end) {
-      const char *next = (const char *)p->mem + p->x + (uint32_t)indices[k + PREFETCH] * 256u;
-      _mm_prefetch(next, _MM_HINT_T0);
-      _mm_prefetch(next + 64, _MM_HINT_T0);
-      _mm_prefetch(next + 128, _MM_HINT_T0);
-      _mm_prefetch(next + 192, _MM_HINT_T0);
-    }
+    if (k + PREFETCH < end) prefetch_row(p, indices[k + PREFETCH]);
     uint32_t c; float wf;
     if (!nonzero(p, r, hr, k, &c, &wf)) continue;
     const float *x = AT(const float, p->x + c * 256u);
@@ -194,12 +191,16 @@ void spmm_pass_run(const spmm_pass *p) {
   pass_scalar(p);
 }
 
-static void drop_rows_body(uint8_t *mem, uint32_t x, uint32_t r0, uint32_t r1, uint32_t rb, uint32_t mkey, uint32_t mthr, float ms) {
+static inline __attribute__((always_inline)) void drop_rows_body(uint8_t *mem, uint32_t x, uint32_t r0, uint32_t r1, uint32_t rb, uint32_t mkey, uint32_t mthr, float ms) {
   for (uint32_t r = r0; r < r1; r++) drop_row((float *)(mem + x + r * rb), rb / 4, r * rb / 4, mkey, mthr, ms);
 }
+static void drop_rows_scalar(uint8_t *mem, uint32_t x, uint32_t r0, uint32_t r1, uint32_t rb, uint32_t mkey, uint32_t mthr, float ms) {
+  drop_rows_body(mem, x, r0, r1, rb, mkey, mthr, ms);
+}
 #ifdef X86
+/* the same loop compiled for AVX2: eight hashes at a time (vpmulld) */
 __attribute__((target("avx2,fma"))) static void drop_rows_avx2(uint8_t *mem, uint32_t x, uint32_t r0, uint32_t r1, uint32_t rb, uint32_t mkey, uint32_t mthr, float ms) {
-  for (uint32_t r = r0; r < r1; r++) drop_row((float *)(mem + x + r * rb), rb / 4, r * rb / 4, mkey, mthr, ms);
+  drop_rows_body(mem, x, r0, r1, rb, mkey, mthr, ms);
 }
 #endif
 
@@ -210,5 +211,5 @@ void drop_rows(uint8_t *mem, uint32_t x, uint32_t r0, uint32_t r1, uint32_t rb, 
     return;
   }
 #endif
-  drop_rows_body(mem, x, r0, r1, rb, mkey, mthr, ms);
+  drop_rows_scalar(mem, x, r0, r1, rb, mkey, mthr, ms);
 }
