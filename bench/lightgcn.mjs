@@ -48,7 +48,7 @@ for (let k = 0; k < products + 2; k++) {
   g.spmm(g.buffers[0], g.buffers[1]);
   if (k >= 2) kernelMs.push(performance.now() - t), kernelCpu.push(cpuMs() - c);
 }
-console.log(`Â·X       ${g.engine}: median ${median(kernelMs).toFixed(1)} ms (cpu ${median(kernelCpu).toFixed(1)} ms) over ${kernelMs.length}`);
+console.log(`Â·X       ${g.engine === "reference" ? "reference" : `${m.KernelPool.get().kernels} kernels`}: median ${median(kernelMs).toFixed(1)} ms (cpu ${median(kernelCpu).toFixed(1)} ms) over ${kernelMs.length}`);
 if (arg('reference', 'true') !== 'false') {
   const y = new Float32Array(a.nodes * D);
   const refMs = [];
