@@ -38,5 +38,7 @@ export function buildNative() {
   if (!fs.existsSync(path.join(dir, 'build', 'Makefile')) && !fs.existsSync(path.join(dir, 'build', 'binding.sln'))) run(['configure']);
   run(['build']);
   fs.mkdirSync(path.dirname(out), { recursive: true });
-  fs.copyFileSync(path.join(dir, 'build', 'Release', 'reclab_kernels.node'), out);
+  // a new file renamed over the old one: a process that has the old addon loaded keeps its (unchanged) mapping
+  fs.copyFileSync(path.join(dir, 'build', 'Release', 'reclab_kernels.node'), `${out}.tmp`);
+  fs.renameSync(`${out}.tmp`, out);
 }

@@ -17,19 +17,22 @@
 
 #define F32(base, off) ((float *)((base) + (off)))
 
-/* 1 row × 8 columns, in order: the wasm kernel's rounding */
+/* a row of C in blocks of up to 256 columns, each C[i, j] summed over k in order (multiply, then add) from 0 and
+ * added to C last: the wasm kernel's rounding; the inner loop runs along B's row, so the compiler vectorizes it */
 static void gemm_scalar(uint8_t *mem, uint32_t a, uint32_t ai, uint32_t ak, uint32_t b, uint32_t ldb, uint32_t c, uint32_t ldc,
                         uint32_t m, uint32_t n, uint32_t kk, int acc) {
+  float s[256];
   for (uint32_t i = 0; i < m; i++) {
-    for (uint32_t j = 0; j < n; j += 8) {
-      float s[8] = { 0 };
+    for (uint32_t j0 = 0; j0 < n; j0 += 256) {
+      const uint32_t w = n - j0 < 256 ? n - j0 : 256;
+      for (uint32_t l = 0; l < w; l++) s[l] = 0.0f;
       for (uint32_t k = 0; k < kk; k++) {
         const float x = *F32(mem, a + i * ai + k * ak);
-        const float *bk = F32(mem, b + k * ldb + j * 4);
-        for (int l = 0; l < 8; l++) s[l] = s[l] + x * bk[l];
+        const float *bk = F32(mem, b + k * ldb + j0 * 4);
+        for (uint32_t l = 0; l < w; l++) s[l] = s[l] + x * bk[l];
       }
-      float *ci = F32(mem, c + i * ldc + j * 4);
-      for (int l = 0; l < 8; l++) ci[l] = acc ? s[l] + ci[l] : s[l];
+      float *ci = F32(mem, c + i * ldc + j0 * 4);
+      for (uint32_t l = 0; l < w; l++) ci[l] = acc ? s[l] + ci[l] : s[l];
     }
   }
 }

@@ -54,7 +54,7 @@ static inline int nonzero(const spmm_pass *p, uint32_t r, uint32_t hr, uint32_t 
 
 /* ---- the row product y_r = Σ w·x_c, one variant per instruction set ---- */
 
-static inline void row_scalar(const spmm_pass *p, uint32_t r, float *y) {
+static inline void row_scalar(const spmm_pass *p, uint32_t r, float *restrict y) {
   const uint32_t D = p->rb / 4;
   const int32_t *indptr = AT(const int32_t, p->indptr);
   const uint32_t hr = p->ethr ? mix(r ^ p->ekey) : 0;
@@ -62,7 +62,7 @@ static inline void row_scalar(const spmm_pass *p, uint32_t r, float *y) {
   for (uint32_t k = (uint32_t)indptr[r], end = (uint32_t)indptr[r + 1]; k < end; k++) {
     uint32_t c; float w;
     if (!nonzero(p, r, hr, k, &c, &w)) continue;
-    const float *x = AT(const float, p->x + c * p->rb);
+    const float *restrict x = AT(const float, p->x + c * p->rb); /* X and Y never alias (the wasm kernel's contract) */
     for (uint32_t d = 0; d < D; d++) y[d] = y[d] + w * x[d];
   }
 }
