@@ -14,6 +14,7 @@ import { Evaluator, withSampledMetrics } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend } from './tensor/backend';
 import { KernelPool } from './wasm/pool';
+import { nativeAddon } from './native/addon';
 import { EmbeddingTable } from './tensor/embedding';
 import { readCheckpoint } from './checkpoint';
 import { backboneSpec } from './models/registry';
@@ -140,6 +141,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     });
     log('info', `${describeConfig(c)} on ${stats.name} (${stats.users} users, ${stats.items} items, ${stats.train} train) · backend ${backend}`);
     if (c.eval.selectOn === 'test') log('info', 'model selection on the test set (the papers\' protocol)');
+    if (pool.kernels === 'native') {
+      // the portable C variant (a CPU without AVX2 + FMA) is slower than the wasm kernels: say so, the choice stays the user's
+      const isa = nativeAddon().isa();
+      log(isa === 'scalar' ? 'warn' : 'info', `native kernels (${isa}) on ${threads} thread(s)${isa === 'scalar' ? ': this CPU lacks AVX2 + FMA, so the portable C variant runs, slower than train.kernels "wasm"' : ''}`);
+    }
 
     evaluator ??= new Evaluator({ workers: c.eval.workers });
     const evalScore = c.model.evalScore === 'same' ? c.model.score : c.model.evalScore;
