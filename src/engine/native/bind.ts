@@ -2,7 +2,7 @@
  * The native kernels behind the wasm kernels' interfaces (wasm/tasks.ts SpmmExports, GemmExports): the same calls with
  * the same byte offsets into the same shared memory, so the pool tasks do not know which ones run.
  */
-import type { GemmExports, SpmmExports } from '../wasm/tasks';
+import type { GemmExports, SpmmExports } from '../wasm/kernel-exports';
 import type { NativeAddon } from './addon';
 
 /** A Uint8Array over the whole memory, renewed when the memory has grown (its base address never changes). */
