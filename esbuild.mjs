@@ -4,6 +4,7 @@ import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import path from 'node:path';
 import { watPlugin } from './scripts/wat-plugin.mjs';
+import { buildNative } from './scripts/build-native.mjs';
 
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
@@ -63,6 +64,7 @@ if (Object.keys(web).length) {
 }
 
 copyAssets();
+buildNative(); // the native kernels (native/, node-gyp): dist/native/reclab-kernels.node
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
   console.log('esbuild: watching');

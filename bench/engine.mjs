@@ -1,6 +1,6 @@
 // Engine benchmark: the rows of issue 9's table — SSM step (2048 × 1024 shared, cosine), CCL step (512 × 800 shared,
 // dense Adam), MF-BPR epoch and full evaluation (K = 20) — plus peak RSS.
-// Usage: npm run bench -- [--data ../shared/data/yelp2018] [--epochs 3] [--rows ssm,ccl,bpr,eval] [--threads 0]
+// Usage: npm run bench -- [--data ../shared/data/yelp2018] [--epochs 3] [--rows ssm,ccl,bpr,eval] [--threads 0] [--kernels native|wasm]
 //                         [--dim 64] [--batch 2048] [--negatives 1] [--fast-path false] [--workers 0] [--backend auto]
 //                         [--loss bpr] [--sampler uniform] [--model mf|lightgcn] [--layers 3]
 // Without --data (or when the folder is missing) the epoch and evaluation run on the built-in synthetic default.
@@ -20,11 +20,12 @@ if (dataArg && !useData) console.warn(`warning: ${dataDir}/train.txt not found; 
 const epochs = Number(arg('epochs', '3'));
 const rows = arg('rows', 'ssm,ccl,bpr,eval').split(',');
 const threads = arg('threads', '0');
+const kernels = arg('kernels', 'native'); // train.kernels
 const out = [];
 const row = (name, wall, cpu, unit) => out.push(`ROW ${name} ${wall.toPrecision(4)} ${unit} cpu ${cpu.toPrecision(4)} ${unit}`);
 for (const [name, flags] of [['ssm', ['--loss', 'ssm']], ['ccl', ['--loss', 'ccl', '--batch', '512', '--negatives', '800', '--lazy', 'false']]]) {
   if (!rows.includes(name)) continue;
-  const text = execFileSync(process.execPath, [path.join(root, 'bench/step.mjs'), ...flags, '--threads', threads, '--steps', arg('steps', '20')], { encoding: 'utf8' });
+  const text = execFileSync(process.execPath, [path.join(root, 'bench/step.mjs'), ...flags, '--threads', threads, '--kernels', kernels, '--steps', arg('steps', '20')], { encoding: 'utf8' });
   const m = /step median ([\d.]+) ms.*CPU median ([\d.]+) ms/.exec(text);
   if (!m) throw new Error(`bench/step.mjs printed no step median:\n${text}`);
   console.log(`${name.padEnd(9)} ${text.split('\n')[0]}`);
@@ -45,7 +46,7 @@ const config = resolveConfig({
   loss: { kind: arg('loss', 'bpr') },
   sampler: { kind: arg('sampler', 'uniform'), negatives: Number(arg('negatives', '1')) },
   optimizer: { kind: 'adam', lr: 1e-3, l2: 1e-4, ...(arg('model', 'mf') === 'lightgcn' ? { lazy: false } : {}) },
-  train: { epochs, batchSize: Number(arg('batch', '2048')), backend: arg('backend', 'auto'), logEvery: 50, threads: Number(threads) },
+  train: { epochs, batchSize: Number(arg('batch', '2048')), backend: arg('backend', 'auto'), logEvery: 50, threads: Number(threads), kernels },
   eval: { every: 1, ks: [20], metrics: ['recall', 'ndcg'], selectMetric: 'recall@20', selectOn: 'test', patience: 0, workers: Number(arg('workers', '0')), popularityGroups: 0 },
 });
 const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-bench-'));

@@ -5,6 +5,8 @@
 //                                [--products 10] [--reference true] [--threads 1] [--message-dropout 0] [--edge-dropout 0]
 //                                [--drop-passes 0] (> 0: one layer's pass without / with dropout, interleaved)
 //                                [--pooling mean|sum|concat|final]
+//                                [--kernels native|wasm|alternate] (train.kernels; alternate: --rounds rounds of the product
+//                                and the step on each implementation in turn, medians per implementation, nothing else)
 // Without --data (or when the folder is missing) it runs on the built-in synthetic default.
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,11 +29,13 @@ const config = m.resolveConfig({
 });
 const ds = await m.loadDataset(config, process.cwd());
 await m.initBackend('auto');
-const threads = m.KernelPool.configure(Number(arg('threads', '1'))).threads;
+const kernelsArg = arg('kernels', 'native');
+const threads = m.KernelPool.configure(Number(arg('threads', '1')), kernelsArg === 'alternate' ? 'native' : kernelsArg).threads;
 const median = (a) => { const s = [...a].sort((x, y) => x - y); const k = s.length >> 1; return s.length % 2 ? s[k] : (s[k - 1] + s[k]) / 2; };
 const a = m.normalizedAdjacency(ds.train);
 console.log(`graph     ${ds.name}: ${a.nodes} nodes, ${a.indices.length} non-zeros, D ${D} · ${threads} thread(s) of ${os.availableParallelism()} cores · load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 
+if (kernelsArg === 'alternate') await alternate();
 const products = Number(arg('products', '10'));
 const g = m.graphBuffers(a, D, 2);
 const rng = new m.Rng(1);
@@ -44,7 +48,7 @@ for (let k = 0; k < products + 2; k++) {
   g.spmm(g.buffers[0], g.buffers[1]);
   if (k >= 2) kernelMs.push(performance.now() - t), kernelCpu.push(cpuMs() - c);
 }
-console.log(`Â·X       ${g.engine}: median ${median(kernelMs).toFixed(1)} ms (cpu ${median(kernelCpu).toFixed(1)} ms) over ${kernelMs.length}`);
+console.log(`Â·X       ${g.engine === "reference" ? "reference" : `${m.KernelPool.get().kernels} kernels`}: median ${median(kernelMs).toFixed(1)} ms (cpu ${median(kernelCpu).toFixed(1)} ms) over ${kernelMs.length}`);
 if (arg('reference', 'true') !== 'false') {
   const y = new Float32Array(a.nodes * D);
   const refMs = [];
@@ -123,3 +127,50 @@ m.KernelPool.get().close();
 const drop = config.model.messageDropout || config.model.edgeDropout ? ` message dropout ${config.model.messageDropout}, edge dropout ${config.model.edgeDropout}` : '';
 console.log(`step      every row (no batch-row shortcuts): median ${median(every.ms).toFixed(1)} ms (cpu ${median(every.cpu).toFixed(1)} ms) over ${every.ms.length}`);
 console.log(`step      LightGCN-${L}${drop} BPR B=${B}: median ${median(stepMs).toFixed(1)} ms (cpu ${median(stepCpu).toFixed(1)} ms) over ${stepMs.length} (${2 * L} products + dense Adam; cpu ${(median(stepCpu) / median(every.cpu)).toFixed(2)}× of every row's); epoch of ${Math.ceil(rows / B)} steps ≈ ${epochS.toFixed(1)} s  goal ≤ 60 s  ratio ${(epochS / 60).toFixed(2)}`);
+
+/**
+ * --kernels alternate: the product Â·X and the training step on the native and the wasm kernels in turn (a new pool for
+ * each; its first two products and steps are not timed), --rounds times, so both see the same load; then exits.
+ */
+async function alternate() {
+  const rounds = Number(arg('rounds', '3')), products = Number(arg('products', '10')), steps = Number(arg('steps', '10'));
+  const g = m.graphBuffers(a, D, 2);
+  const rng = new m.Rng(1);
+  g.buffers[0].set(Float32Array.from({ length: a.nodes * D }, () => rng.normal()));
+  const model = new m.LightGcnModel(ds.train, config.model, config.optimizer, new m.Rng(2));
+  const step = m.createStep(model, config.model, config.optimizer);
+  const loss = m.lossSpec('bpr').create({ form: 'mean', reduction: 'mean' });
+  const nnz = ds.train.indptr[ds.nUsers];
+  const userOf = (k) => { let lo = 0, hi = ds.nUsers; while (hi - lo > 1) { const mid = (lo + hi) >> 1; if (ds.train.indptr[mid] <= k) lo = mid; else hi = mid; } return lo; };
+  const ints = (n, max) => Int32Array.from({ length: n }, () => rng.int(max));
+  const cpuMs = () => { const c = process.cpuUsage(); return (c.user + c.system) / 1000; };
+  const res = { native: { prod: [], prodCpu: [], step: [], stepCpu: [] }, wasm: { prod: [], prodCpu: [], step: [], stepCpu: [] } };
+  for (let round = 0; round < rounds; round++) {
+    for (const kernels of ['native', 'wasm']) {
+      m.KernelPool.configure(threads, kernels);
+      const r = res[kernels];
+      for (let k = 0; k < products + 2; k++) {
+        const t = performance.now(), c = cpuMs();
+        g.spmm(g.buffers[0], g.buffers[1]);
+        if (k >= 2) r.prod.push(performance.now() - t), r.prodCpu.push(cpuMs() - c);
+      }
+      for (let s = 0; s < steps + 2; s++) {
+        const ks = ints(B, nnz);
+        const batch = { users: Int32Array.from(ks, userOf), pos: Int32Array.from(ks, (k) => ds.train.indices[k]), positivesPerRow: 1, neg: { layout: 'per-row', n: 1, items: ints(B, ds.nItems) } };
+        const t = performance.now(), c = cpuMs();
+        step.run(batch, loss, { tau: 1 }, rng);
+        if (s >= 2) r.step.push(performance.now() - t), r.stepCpu.push(cpuMs() - c);
+      }
+    }
+  }
+  const rows = ds.train.indptr[ds.nUsers], stepsPerEpoch = Math.ceil(rows / B);
+  for (const kernels of ['native', 'wasm']) {
+    const r = res[kernels];
+    const epochS = (stepsPerEpoch * median(r.step)) / 1000;
+    console.log(`Â·X       ${kernels.padEnd(6)} ${threads} thread(s): median ${median(r.prod).toFixed(1)} ms (cpu ${median(r.prodCpu).toFixed(1)} ms) over ${r.prod.length}`);
+    console.log(`step      ${kernels.padEnd(6)} LightGCN-${L} BPR B=${B}: median ${median(r.step).toFixed(1)} ms (cpu ${median(r.stepCpu).toFixed(1)} ms) over ${r.step.length}; epoch of ${stepsPerEpoch} steps ≈ ${epochS.toFixed(1)} s  goal ≤ 60 s  ratio ${(epochS / 60).toFixed(2)}`);
+  }
+  console.log(`load      ${os.loadavg().map((x) => x.toFixed(1)).join(' ')} (at the end; ${rounds} rounds of ${products} products and ${steps} steps per implementation)`);
+  m.KernelPool.get().close();
+  process.exit(0);
+}

@@ -2,7 +2,7 @@
 // for each pair and row, RecLab's run and the peer's run back to back (alternating which goes first), the ratio
 // RecLab / PyTorch of their medians, then the median ratio over the pairs — wall time and process CPU time, with the
 // load average of each pair (the machine is shared; CPU-time ratios are the less load-sensitive ones).
-// Usage: npm run bench:peers -- [--rows ssm,ccl,bpr,eval] [--pairs 3] [--data ../shared/data/yelp2018] [--threads 0]
+// Usage: npm run bench:peers -- [--rows ssm,ccl,bpr,eval] [--pairs 3] [--data ../shared/data/yelp2018] [--threads 0] [--kernels native|wasm]
 // Needs python3-torch (Debian); bench/peers/setup.sh gives it Debian's OpenBLAS and jemalloc, one intra-op thread.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -15,6 +15,7 @@ const pairs = Number(arg('pairs', '3'));
 const defaultData = path.join(root, '../shared/data/yelp2018');
 const data = arg('data', fs.existsSync(path.join(defaultData, 'train.txt')) ? defaultData : '');
 const threads = arg('threads', '0');
+const kernels = arg('kernels', 'native'); // RecLab's train.kernels
 const GOAL = { ssm: 0.4, ccl: 0.4, bpr: 0.25, eval: 0.5 };
 
 let env;
@@ -27,11 +28,11 @@ try {
 }
 
 const parse = (text) => Object.fromEntries([...text.matchAll(/^ROW (\w+) ([\d.e+]+) (\w+) cpu ([\d.e+]+) \w+$/gm)].map((m) => [m[1], { wall: Number(m[2]), cpu: Number(m[4]), unit: m[3] }]));
-const ours = (row) => parse(execFileSync(process.execPath, [path.join(root, 'bench/engine.mjs'), '--rows', row, '--threads', threads, '--epochs', '2', ...(data ? ['--data', data] : [])], { encoding: 'utf8' }))[row];
+const ours = (row) => parse(execFileSync(process.execPath, [path.join(root, 'bench/engine.mjs'), '--rows', row, '--threads', threads, '--kernels', kernels, '--epochs', '2', ...(data ? ['--data', data] : [])], { encoding: 'utf8' }))[row];
 const peer = (row) => parse(execFileSync('/usr/bin/python3', [path.join(root, 'bench/peers/torch_bench.py'), '--rows', row, ...(data ? ['--data', data] : [])], { encoding: 'utf8', env }))[row];
 const median = (a) => { const s = [...a].sort((x, y) => x - y); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 
-console.log(`RecLab (${threads === '0' ? os.availableParallelism() : threads} threads) vs PyTorch ${execFileSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env }).trim()} (1 thread, OpenBLAS, jemalloc); ${pairs} interleaved pairs; data ${data || 'random, Yelp2018-shaped'}`);
+console.log(`RecLab (${threads === '0' ? os.availableParallelism() : threads} threads, ${kernels} kernels) vs PyTorch ${execFileSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8', env }).trim()} (1 thread, OpenBLAS, jemalloc); ${pairs} interleaved pairs; data ${data || 'random, Yelp2018-shaped'}`);
 const result = {};
 for (let p = 0; p < pairs; p++) {
   for (const row of rows) {

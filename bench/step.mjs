@@ -3,11 +3,16 @@
 //                            [--dim 64] [--temp fixed|adaptive] [--score cosine|dot] [--dropout 0.1] [--fast-path false] [--lazy false]
 //                            [--threads 0 (= every core)] [--logq true (SSM with a logQ correction: random log q per column)]
 //                            [--positives 1 (positives per row, for losses with that option: gdns-hinge, mscl)]
+//                            [--kernels native|wasm|alternate (train.kernels; alternate: rounds of both in turn, one line each)]
+//                            [--rounds 3 (alternate: rounds of --steps steps per implementation)]
 // Prints the median step time and the implied Yelp2018 epoch time (1,237,259 interactions).
 import { arg, loadBundle } from './bundle.mjs';
 
 const { MfModel, TrainStep, lossSpec, initBackend, Rng, tf, KernelPool } = await loadBundle('step', 'bench/step-entry.ts');
-const threads = KernelPool.configure(Number(arg('threads', '0'))).threads; // train.threads: 0 = every core
+const kernelsArg = arg('kernels', 'native');
+const kernelsList = kernelsArg === 'alternate' ? ['native', 'wasm'] : [kernelsArg];
+const rounds = kernelsArg === 'alternate' ? Number(arg('rounds', '3')) : 1;
+const threads = KernelPool.configure(Number(arg('threads', '0')), kernelsList[0]).threads; // train.threads: 0 = every core
 const backend = await initBackend(arg('backend', 'auto'));
 const B = Number(arg('batch', '2048'));
 const N = Number(arg('negatives', '1024'));
@@ -31,8 +36,12 @@ if (P > 1) opts.positives = P;
 const loss = spec.create(opts);
 const adaptive = arg('temp', 'fixed') === 'adaptive';
 const ints = (n, max) => Int32Array.from({ length: n }, () => rng.int(max));
-const times = [];
-const cpu = []; // CPU time of the process per step: less sensitive than wall time to other jobs on a shared machine
+// per implementation: wall and CPU time of the process per step (CPU: less sensitive to other jobs on a shared machine)
+const timesOf = Object.fromEntries(kernelsList.map((k) => [k, []]));
+const cpuOf = Object.fromEntries(kernelsList.map((k) => [k, []]));
+for (let round = 0; round < rounds; round++) for (const kernels of kernelsList) {
+const times = timesOf[kernels], cpu = cpuOf[kernels];
+KernelPool.configure(threads, kernels); // a new pool when the implementation changes; its first steps are not timed
 for (let s = 0; s < steps + 3; s++) {
   const users = ints(B, nUsers);
   const pos = ints(B * P, nItems);
@@ -50,10 +59,12 @@ for (let s = 0; s < steps + 3; s++) {
   const c1 = process.cpuUsage(c0);
   if (s >= 3) times.push(performance.now() - t0), cpu.push((c1.user + c1.system) / 1000);
 }
-times.sort((a, b) => a - b);
-cpu.sort((a, b) => a - b);
-const med = times[times.length >> 1];
-const epoch = (1237259 / B) * med / 1000;
-console.log(`${backend} ${threads} thread${threads > 1 ? 's' : ''} ${lossName}${logQ ? ' logQ' : ''}${P > 1 ? ` ${P} positives` : ''} ${score} ${layout} B=${B} N=${N} D=${D}: step median ${med.toFixed(1)} ms (min ${times[0].toFixed(1)}), Yelp2018 epoch ≈ ${epoch.toFixed(1)} s; CPU median ${cpu[cpu.length >> 1].toFixed(1)} ms; load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+}
+for (const kernels of kernelsList) {
+  const times = timesOf[kernels].sort((a, b) => a - b), cpu = cpuOf[kernels].sort((a, b) => a - b);
+  const med = times[times.length >> 1];
+  const epoch = (1237259 / B) * med / 1000;
+  console.log(`${backend} ${threads} thread${threads > 1 ? 's' : ''} ${kernels} kernels ${lossName}${logQ ? ' logQ' : ''}${P > 1 ? ` ${P} positives` : ''} ${score} ${layout} B=${B} N=${N} D=${D}: step median ${med.toFixed(1)} ms (min ${times[0].toFixed(1)}), Yelp2018 epoch ≈ ${epoch.toFixed(1)} s; CPU median ${cpu[cpu.length >> 1].toFixed(1)} ms; load ${(await import('node:os')).loadavg()[0].toFixed(1)}`);
+}
 const mem = tf.memory();
 console.log(`tfjs after the run: ${mem.numTensors} tensors, ${(mem.numBytes / 1e6).toFixed(1)} MB; process RSS peak ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The reclab CLI. In a source checkout (src/ present) the bundle is built first when dist/cli.js is missing or older
-// than any source file, so `node bin/reclab.js …` and `npx reclab …` work right after `npm ci` (which also builds,
+// than any source file (or the native kernels' addon older than native/src), so `node bin/reclab.js …` and `npx reclab …` work right after `npm ci` (which also builds,
 // through the `prepare` script). An installed extension ships only dist/ and runs it as is.
 const fs = require('node:fs');
 const path = require('node:path');
@@ -22,7 +22,11 @@ function needsBuild() {
   const src = path.join(root, 'src');
   if (!fs.existsSync(path.join(root, 'esbuild.mjs')) || !fs.existsSync(src)) return false;
   if (!fs.existsSync(bundle)) return true;
-  return newestSource(src) > fs.statSync(bundle).mtimeMs;
+  if (newestSource(src) > fs.statSync(bundle).mtimeMs) return true;
+  // the native kernels (native/, built by the same build): missing, or older than their sources
+  const native = path.join(root, 'native', 'src'), addon = path.join(root, 'dist', 'native', 'reclab-kernels.node');
+  if (!fs.existsSync(native) || process.env.RECLAB_SKIP_NATIVE === '1') return false;
+  return !fs.existsSync(addon) || newestSource(native) > fs.statSync(addon).mtimeMs;
 }
 
 if (needsBuild()) {

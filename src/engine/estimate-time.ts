@@ -154,7 +154,7 @@ export async function measureTime(c: ExperimentConfig, ds: Dataset, baseDir: str
   const t0 = now();
   const check = (): void => o.signal?.throwIfAborted();
   const backend = await initBackend(c.train.backend);
-  const threads = KernelPool.configure(o.threads ?? c.train.threads).threads;
+  const threads = KernelPool.configure(o.threads ?? c.train.threads, c.train.kernels).threads;
   const popularity = itemPopularity(ds.train);
   const trains = c.model.kind !== 'mostpop';
   const warmupSteps = trains ? Math.max(0, o.warmupSteps ?? 2) : 0;

@@ -14,6 +14,7 @@ import { Evaluator } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend } from './tensor/backend';
 import { KernelPool } from './wasm/pool';
+import { nativeAddon } from './native/addon';
 import { backboneSpec } from './models/registry';
 import { scoreWidth } from './models/types';
 import { Rng } from './rng';
@@ -111,8 +112,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const stats = datasetStats(ds);
     checkMemory(estimateMemory(c, stats), machineMemory(process.memoryUsage().rss)); // before the tables are allocated
     const backend = await initBackend(c.train.backend);
-    const threads = KernelPool.configure(c.train.threads).threads;
-    rec.writer.updateInfo({ backend, dataset: stats.name, threads });
+    const pool = KernelPool.configure(c.train.threads, c.train.kernels);
+    const threads = pool.threads;
+    rec.writer.updateInfo({ backend, dataset: stats.name, threads, kernels: pool.kernels });
     const popularity = itemPopularity(ds.train);
     const rng = new Rng(c.seed);
     const isMostPop = c.model.kind === 'mostpop';
@@ -125,6 +127,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     });
     log('info', `${describeConfig(c)} on ${stats.name} (${stats.users} users, ${stats.items} items, ${stats.train} train) · backend ${backend}`);
     if (c.eval.selectOn === 'test') log('info', 'model selection on the test set (the papers\' protocol)');
+    if (pool.kernels === 'native') {
+      // which variant runs: AVX-512 / AVX2 (3–5× the wasm kernels), or the portable C on a CPU without AVX2 + FMA (about wasm's speed)
+      const isa = nativeAddon().isa();
+      log('info', `native kernels (${isa}${isa === 'scalar' ? ': this CPU lacks AVX2 + FMA, the portable C variant runs, about the speed of train.kernels "wasm"' : ''}) on ${threads} thread(s)`);
+    }
 
     evaluator ??= new Evaluator({ workers: c.eval.workers });
     const evalScore = c.model.evalScore === 'same' ? c.model.score : c.model.evalScore;

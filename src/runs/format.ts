@@ -46,6 +46,8 @@ export interface RunInfo {
   backend?: string;
   /** threads of the training kernels (train.threads resolved: 0 = one per core) */
   threads?: number;
+  /** the SpMM / gemm kernels' implementation (train.kernels: native or wasm) */
+  kernels?: string;
   versions: { reclab: string; node: string; tfjs?: string };
   progress?: { epoch: number; epochs: number; etaSeconds?: number };
   /** user annotations */

@@ -7,6 +7,7 @@ import type { JsonSchema } from './json-schema';
 import { LOSSES } from '../losses/registry';
 import { SAMPLERS } from '../samplers/registry';
 import { TEMPERATURES } from '../temperature';
+import { DEFAULT_KERNELS, KERNEL_IMPLS } from '../wasm/kernel-impl';
 
 const num = (description: string, def: number, extra: Partial<JsonSchema> = {}): JsonSchema => ({ type: 'number', description, default: def, ...extra });
 const int = (description: string, def: number, extra: Partial<JsonSchema> = {}): JsonSchema => ({ type: 'integer', description, default: def, ...extra });
@@ -176,6 +177,7 @@ export function topLevelSchema(): JsonSchema {
         sampling: { enum: ['interaction', 'user'], default: 'interaction', description: 'interaction: one pass over shuffled (u,i) pairs; user: ⌊|R|/|U|⌋ rows per user (LightGCN-PyTorch)' },
         backend: { enum: ['auto', 'tensorflow', 'wasm', 'cpu'], default: 'auto', description: 'tfjs backend (auto: tfjs-node when installed, then wasm, then cpu)' },
         threads: int('threads of the training kernels (the fused many-negative step, dense Adam); 0 = one per core. Results do not depend on it', 0, { minimum: 0, maximum: 256 }),
+        kernels: { enum: [...KERNEL_IMPLS], default: DEFAULT_KERNELS, description: 'implementation of the sparse product (graph backbones) and the dense products of the fused many-negative step: native (C with AVX2 / AVX-512, built at install time; an addon that cannot load is an error) or wasm (WebAssembly SIMD). Results agree to float rounding' },
         logEvery: int('emit a step event every N steps', 10, { minimum: 1, maximum: 1e9 }),
         lrDecayOnPlateau: num('multiply lr by this when the selection metric plateaus for patience evaluations, and keep going (0 = stop instead)', 0, { minimum: 0, exclusiveMaximum: 1 }),
         reloadBestOnPlateau: { type: 'boolean', default: false, description: 'with lrDecayOnPlateau: reload the best epoch\'s embeddings when the lr decays (RecZoo / SimpleX protocol; the optimiser state is kept)' },

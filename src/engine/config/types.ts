@@ -145,6 +145,8 @@ export interface TrainConfig {
   backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
   /** threads of the training kernels; 0 = one per core */
   threads: number;
+  /** the sparse product's and the fused step's gemm implementation (wasm/tasks.ts KernelImpl) */
+  kernels: 'native' | 'wasm';
   /** emit a step event every N steps */
   logEvery: number;
   /** learning-rate decay ×factor when the selection metric plateaus `patience` evaluations (0 = off) */

@@ -3,10 +3,12 @@
  * kernels to each heap's memory it is given, and runs its share of each task.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { BoundKernels, TASKS, TASK_NAMES } from './tasks';
+import { BoundKernels, TASKS, TASK_NAMES, type KernelImpl } from './tasks';
 import { CTRL, OP } from './pool';
 
-const { control, args, port, index, threads, tasks } = workerData as { control: SharedArrayBuffer; args: SharedArrayBuffer; port: MessagePort; index: number; threads: number; tasks: string[] };
+const { control, args, port, index, threads, tasks, kernels } = workerData as {
+  control: SharedArrayBuffer; args: SharedArrayBuffer; port: MessagePort; index: number; threads: number; tasks: string[]; kernels: KernelImpl;
+};
 // the caller's task list must be this worker's (a stale dist/kernel-worker.js would run the wrong task)
 const stale = tasks.join(',') !== TASK_NAMES.join(',') ? `the kernel worker is stale (its tasks: ${TASK_NAMES.join(', ')}; the caller's: ${tasks.join(', ')}); run \`npm run build\`` : null;
 const ctrl = new Int32Array(control);
@@ -29,7 +31,7 @@ for (;;) {
     if (op === OP.attach) {
       const m = receiveMessageOnPort(port)?.message as { id: number; memory: WebAssembly.Memory } | undefined;
       if (!m) throw new Error('attach: no memory was sent');
-      heaps.set(m.id, new BoundKernels(m.memory));
+      heaps.set(m.id, new BoundKernels(m.memory, kernels));
     } else if (op === OP.detach) {
       heaps.delete(ctrl[CTRL.heap]);
     } else {

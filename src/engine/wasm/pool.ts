@@ -8,7 +8,8 @@
 import os from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { requireDistFile } from '../paths';
-import { BoundKernels, TASKS, TASK_NAMES, type TaskName } from './tasks';
+import { BoundKernels, DEFAULT_KERNELS, TASKS, TASK_NAMES, type KernelImpl, type TaskName } from './tasks';
+import { nativeAddon } from '../native/addon';
 import type { Heap } from './heap';
 
 /** control block (Int32): generation, workers still running, op, task, heap id, error flag */
@@ -19,17 +20,21 @@ export const MAX_ARGS = 32;
 export class KernelPool {
   private static current: KernelPool | null = null;
 
-  /** The process's pool, with `threads` threads in all (0 = one per core); replaces a pool of another size. */
-  static configure(threads = 0): KernelPool {
+  /**
+   * The process's pool, with `threads` threads in all (0 = one per core) running the SpMM and gemm kernels of `kernels`
+   * (train.kernels); replaces a pool of another size or kind. Native kernels that cannot load throw here, naming why.
+   */
+  static configure(threads = 0, kernels: KernelImpl = DEFAULT_KERNELS): KernelPool {
     const T = threads > 0 ? threads : os.availableParallelism();
-    if (KernelPool.current?.threads !== T) {
+    if (kernels === 'native') nativeAddon();
+    if (KernelPool.current?.threads !== T || KernelPool.current.kernels !== kernels) {
       KernelPool.current?.close();
-      KernelPool.current = new KernelPool(T);
+      KernelPool.current = new KernelPool(T, kernels);
     }
     return KernelPool.current;
   }
 
-  /** The process's pool (one thread until configured). */
+  /** The process's pool (one thread and the default kernels until configured). */
   static get(): KernelPool {
     return KernelPool.current ?? KernelPool.configure(1);
   }
@@ -40,14 +45,14 @@ export class KernelPool {
   private readonly bound = new Map<number, BoundKernels>();
   private readonly attached = new Set<number>();
 
-  private constructor(readonly threads: number) {
+  private constructor(readonly threads: number, readonly kernels: KernelImpl) {
     this.ctrl = new Int32Array(new SharedArrayBuffer(8 * 4));
     this.args = new Float64Array(new SharedArrayBuffer(MAX_ARGS * 8));
     if (threads > 1) {
       const script = requireDistFile('kernel-worker.js');
       for (let i = 1; i < threads; i++) {
         const { port1, port2 } = new MessageChannel();
-        const worker = new Worker(script, { workerData: { control: this.ctrl.buffer, args: this.args.buffer, port: port2, index: i, threads, tasks: TASK_NAMES }, transferList: [port2] });
+        const worker = new Worker(script, { workerData: { control: this.ctrl.buffer, args: this.args.buffer, port: port2, index: i, threads, tasks: TASK_NAMES, kernels }, transferList: [port2] });
         worker.unref();
         port1.unref();
         this.workers.push({ worker, port: port1 });
@@ -58,7 +63,7 @@ export class KernelPool {
   /** Runs a task on every thread (this one as thread 0) over the heap's memory; returns when all are done. */
   run(task: TaskName, heap: Heap, args: ArrayLike<number>): void {
     if (args.length > MAX_ARGS) throw new Error(`kernel task ${task}: ${args.length} arguments, at most ${MAX_ARGS}`);
-    const k = this.kernels(heap);
+    const k = this.bind(heap);
     this.args.set(args);
     if (this.threads === 1) {
       TASKS[task](k, this.args, 0, 1);
@@ -93,9 +98,9 @@ export class KernelPool {
     if (KernelPool.current === this) KernelPool.current = null;
   }
 
-  private kernels(heap: Heap): BoundKernels {
+  private bind(heap: Heap): BoundKernels {
     let k = this.bound.get(heap.id);
-    if (!k) this.bound.set(heap.id, (k = new BoundKernels(heap.memory)));
+    if (!k) this.bound.set(heap.id, (k = new BoundKernels(heap.memory, this.kernels)));
     return k;
   }
 

@@ -5,10 +5,14 @@
  * reductions across rows (the loss) are summed afterwards by the caller in row order.
  */
 import { instantiate, type KernelName } from './modules';
+import { nativeAddon } from '../native/addon';
+import { nativeGemm, nativeSpmm } from '../native/bind';
+import { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
 
-export interface GemmExports {
-  gemm(a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
-}
+export { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
+import type { GemmExports, SpmmExports } from './kernel-exports';
+export type { GemmExports, SpmmExports } from './kernel-exports';
+
 export interface ScoreRowExports {
   /** max of s·z − off over the kept lanes (off = 0: no offset row) */
   rowMax(z: number, mask: number, bytes: number, s: number, off: number): number;
@@ -39,14 +43,6 @@ export interface MfDotExports {
     dPos: number, dNeg: number, B: number, N: number, rb: number, c: number, u0: number, u1: number, i0: number, i1: number): void;
 }
 
-export interface SpmmExports {
-  spmm(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number): void;
-  spmm64(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number): void;
-  spmmFused(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number, z: number, zs: number, f: number, fs: number, list: number, mask: number): void;
-  spmmDrop(indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number, z: number, zs: number, f: number, fs: number,
-    ekey: number, ethr: number, es: number, etrans: number, mkey: number, mthr: number, ms: number, list: number, mask: number): void;
-  dropRows(x: number, r0: number, r1: number, rb: number, mkey: number, mthr: number, ms: number): void;
-}
 
 /** The kernels bound to one memory, and float views of it. */
 export class BoundKernels {
@@ -56,13 +52,14 @@ export class BoundKernels {
   readonly rows: RowExports;
   readonly adam: AdamExports;
   readonly mfdot: MfDotExports;
-  constructor(readonly memory: WebAssembly.Memory) {
+  constructor(readonly memory: WebAssembly.Memory, readonly impl: KernelImpl = DEFAULT_KERNELS) {
     const k = <T>(n: KernelName): T => instantiate<T>(n, memory);
-    this.gemm = k('gemm');
+    const native = impl === 'native' ? nativeAddon() : null;
+    this.gemm = native ? nativeGemm(memory, native) : k('gemm');
     this.scores = k('scores');
     this.rows = k('rows');
     this.adam = k('adam');
-    this.spmm = k('spmm');
+    this.spmm = native ? nativeSpmm(memory, native) : k('spmm');
     this.mfdot = k('mfdot');
   }
   f32(at: number, n: number): Float32Array {

@@ -1,0 +1,173 @@
+/*
+ * The N-API layer of the native kernels (loaded by src/engine/native/addon.ts, in the main thread and in every kernel
+ * pool worker). Each kernel takes first a Uint8Array over the whole shared WebAssembly memory of a heap — its data
+ * pointer is the memory's base, the same address in every thread (a shared memory grows in place, it never moves) —
+ * then the wasm kernel's own arguments: byte offsets into that memory and numbers. Integers arrive as JS numbers and
+ * are converted as WebAssembly converts an i32 argument (ToInt32), floats are rounded to float32 as for an f32.
+ */
+#include <node_api.h>
+#include <stdio.h>
+#include <string.h>
+#include "kernels.h"
+
+#define CHECK(call)                                                                                                    \
+  do {                                                                                                                 \
+    if ((call) != napi_ok) return fail(env, "reclab-kernels: N-API call failed: " #call);                              \
+  } while (0)
+
+static napi_value fail(napi_env env, const char *message) {
+  napi_throw_error(env, NULL, message);
+  return NULL;
+}
+
+/* the arguments: argv[0] a Uint8Array over the memory (its base and length), then `count` numbers */
+typedef struct {
+  uint8_t *mem;
+  size_t bytes;
+  double num[32];
+} call_args;
+
+static int read_args(napi_env env, napi_callback_info info, size_t count, call_args *out, const char *name) {
+  napi_value argv[33];
+  size_t argc = 33;
+  char message[160];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count + 1) {
+    snprintf(message, sizeof message, "reclab-kernels %s: %zu arguments expected (a Uint8Array over the memory, then %zu numbers), got %zu", name, count + 1, count, argc);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  bool typed = false;
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_is_typedarray(env, argv[0], &typed) != napi_ok || !typed ||
+      napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    snprintf(message, sizeof message, "reclab-kernels %s: the first argument must be a Uint8Array over the heap's memory", name);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  out->mem = data;
+  out->bytes = length;
+  for (size_t i = 0; i < count; i++) {
+    if (napi_get_value_double(env, argv[i + 1], &out->num[i]) != napi_ok) {
+      snprintf(message, sizeof message, "reclab-kernels %s: argument %zu must be a number", name, i + 1);
+      napi_throw_type_error(env, NULL, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* ToInt32 of a JS number, as an unsigned bit pattern (byte offsets up to 4 GiB, hash keys, thresholds) */
+static uint32_t u32(double v) {
+  if (!(v == v) || v == 1.0 / 0.0 || v == -1.0 / 0.0) return 0;
+  double t = v < 0 ? -__builtin_floor(-v) : __builtin_floor(v);
+  t = __builtin_fmod(t, 4294967296.0);
+  if (t < 0) t += 4294967296.0;
+  return (uint32_t)t;
+}
+
+/* an offset range that must lie inside the memory */
+static int inside(napi_env env, const call_args *a, double from, double bytes, const char *what) {
+  if (from < 0 || from + bytes > (double)a->bytes) {
+    char message[160];
+    snprintf(message, sizeof message, "reclab-kernels: %s [%.0f, %.0f) lies outside the memory (%zu bytes)", what, from, from + bytes, a->bytes);
+    napi_throw_range_error(env, NULL, message);
+    return 0;
+  }
+  return 1;
+}
+
+/* address(view): the memory's base address (tests: the same in every thread, unchanged when the memory grows) */
+static napi_value address(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 0, &a, "address")) return NULL;
+  napi_value out;
+  CHECK(napi_create_bigint_uint64(env, (uint64_t)(uintptr_t)a.mem, &out));
+  return out;
+}
+
+/* spmmPass(view, indptr indices values x y r0 r1 rb z zs f fs ekey ethr es etrans mkey mthr ms list mask) */
+static napi_value spmm_pass_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 21, &a, "spmmPass")) return NULL;
+  const double *v = a.num;
+  spmm_pass p = {
+    .mem = a.mem, .indptr = u32(v[0]), .indices = u32(v[1]), .values = u32(v[2]), .x = u32(v[3]), .y = u32(v[4]),
+    .r0 = u32(v[5]), .r1 = u32(v[6]), .rb = u32(v[7]), .z = u32(v[8]), .zs = (float)v[9], .f = u32(v[10]), .fs = (float)v[11],
+    .ekey = u32(v[12]), .ethr = u32(v[13]), .es = (float)v[14], .etrans = u32(v[15]) != 0,
+    .mkey = u32(v[16]), .mthr = u32(v[17]), .ms = (float)v[18], .list = u32(v[19]), .mask = u32(v[20]),
+  };
+  if (p.rb % 16 != 0 || p.rb == 0) return fail(env, "reclab-kernels spmmPass: the row width must be a positive multiple of 16 bytes");
+  if (!inside(env, &a, p.indptr, 4, "indptr") || !inside(env, &a, p.x, p.rb, "x") || !inside(env, &a, p.y, p.rb, "y") ||
+      (p.list && !inside(env, &a, p.list, 4.0 * p.r1, "the row list"))) return NULL;
+  if (p.r1 > p.r0) spmm_pass_run(&p);
+  return NULL;
+}
+
+/* dropRows(view, x r0 r1 rb mkey mthr ms) */
+static napi_value drop_rows_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 7, &a, "dropRows")) return NULL;
+  const double *v = a.num;
+  const uint32_t x = u32(v[0]), r0 = u32(v[1]), r1 = u32(v[2]), rb = u32(v[3]);
+  if (r1 > r0 && !inside(env, &a, x + (double)r0 * rb, (double)(r1 - r0) * rb, "the rows of x")) return NULL;
+  if (r1 > r0) drop_rows(a.mem, x, r0, r1, rb, u32(v[4]), u32(v[5]), (float)v[6]);
+  return NULL;
+}
+
+/* gemm(view, a ai ak b ldb c ldc m n k acc) */
+static napi_value gemm_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 11, &a, "gemm")) return NULL;
+  const double *v = a.num;
+  const uint32_t m = u32(v[7]), n = u32(v[8]), k = u32(v[9]);
+  if (n % 8 != 0) return fail(env, "reclab-kernels gemm: the number of columns must be a multiple of 8");
+  if (m == 0 || n == 0) return NULL;
+  if (!inside(env, &a, v[5], (m - 1) * v[6] + n * 4.0, "C") ||
+      (k > 0 && (!inside(env, &a, v[3], (k - 1) * v[4] + n * 4.0, "B") || !inside(env, &a, v[0], (m - 1) * v[1] + (k - 1) * v[2] + 4.0, "A"))))
+    return NULL;
+  gemm_run(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), u32(v[4]), u32(v[5]), u32(v[6]), m, n, k, u32(v[10]) != 0);
+  return NULL;
+}
+
+/* isa(): the instruction set in use; setIsa(name): choose one ("scalar", "avx2", "avx512"), false if unsupported */
+static napi_value isa_js(napi_env env, napi_callback_info info) {
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, isa_name(isa_current()), NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+static napi_value best_isa_js(napi_env env, napi_callback_info info) {
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, isa_name(isa_best()), NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
+static napi_value set_isa_js(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  size_t argc = 1, len = 0;
+  char name[16] = { 0 };
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof name, &len) != napi_ok)
+    return fail(env, "reclab-kernels setIsa: one string argument expected (scalar, avx2 or avx512)");
+  int isa = strcmp(name, "scalar") == 0 ? ISA_SCALAR : strcmp(name, "avx2") == 0 ? ISA_AVX2 : strcmp(name, "avx512") == 0 ? ISA_AVX512 : -1;
+  if (isa < 0) return fail(env, "reclab-kernels setIsa: scalar, avx2 or avx512 expected");
+  napi_value out;
+  CHECK(napi_get_boolean(env, isa_set((isa_t)isa), &out));
+  return out;
+}
+
+NAPI_MODULE_INIT() {
+  const napi_property_descriptor props[] = {
+    { "address", NULL, address, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "spmmPass", NULL, spmm_pass_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "dropRows", NULL, drop_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "gemm", NULL, gemm_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "isa", NULL, isa_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "bestIsa", NULL, best_isa_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "setIsa", NULL, set_isa_js, NULL, NULL, NULL, napi_enumerable, NULL },
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok) return NULL;
+  return exports;
+}

@@ -1,0 +1,42 @@
+/*
+ * The native kernels: the same products as the WebAssembly kernels of src/engine/wasm/kernels/spmm.wat and gemm.wat,
+ * with the same arguments — byte offsets into one shared WebAssembly memory, whose base address the N-API layer
+ * (addon.c) passes in. Each kernel exists as portable C (the reference: it rounds exactly as the wasm kernel) and as
+ * AVX2+FMA (and, for the gemm, AVX-512) variants chosen at run time (isa.c).
+ */
+#ifndef RECLAB_KERNELS_H
+#define RECLAB_KERNELS_H
+#include <stdint.h>
+
+typedef enum { ISA_SCALAR = 0, ISA_AVX2 = 1, ISA_AVX512 = 2 } isa_t;
+
+/* the instruction set the kernels use now (the best the CPU has, or what isa_set chose) */
+isa_t isa_current(void);
+/* the best this CPU supports */
+isa_t isa_best(void);
+/* choose a variant (tests, benchmarks); returns 0 when the CPU does not support it */
+int isa_set(isa_t isa);
+const char *isa_name(isa_t isa);
+
+/* One pass of Y = A·X over a CSR matrix with LightGCN's epilogue and dropout (spmm.wat spmmDrop's arguments). */
+typedef struct {
+  uint8_t *mem;            /* base of the shared memory: every offset below is relative to it */
+  uint32_t indptr, indices, values, x, y;
+  uint32_t r0, r1, rb;     /* rows [r0, r1) (of the list when list ≠ 0); rb bytes a row, a multiple of 16 */
+  uint32_t z; float zs;    /* y += zs·z (z ≠ 0) */
+  uint32_t f; float fs;    /* f = (f + y)·fs (f ≠ 0) */
+  uint32_t ekey, ethr; float es; int etrans; /* edge dropout (ethr ≠ 0) */
+  uint32_t mkey, mthr; float ms;             /* message dropout (mthr ≠ 0) */
+  uint32_t list, mask;     /* row list (i32 ids), column mask (a byte per column, 0 = skip) */
+} spmm_pass;
+
+/* spmm / spmm64 / spmmFused / spmmDrop of spmm.wat are all this pass with some parts off */
+void spmm_pass_run(const spmm_pass *p);
+/* dropRows: message dropout in place over rows [r0, r1) of x */
+void drop_rows(uint8_t *mem, uint32_t x, uint32_t r0, uint32_t r1, uint32_t rb, uint32_t mkey, uint32_t mthr, float ms);
+
+/* gemm.wat's gemm: C[i, j] = (acc ? C[i, j] : 0) + Σ_k A(i, k)·B[k, j], A(i, k) at a + i·ai + k·ak (bytes) */
+void gemm_run(uint8_t *mem, uint32_t a, uint32_t ai, uint32_t ak, uint32_t b, uint32_t ldb, uint32_t c, uint32_t ldc,
+              uint32_t m, uint32_t n, uint32_t k, int acc);
+
+#endif

@@ -1,0 +1,48 @@
+/**
+ * The native kernels (native/src/*.c, an N-API addon built by node-gyp at `npm ci` / `npm run build` time and copied to
+ * dist/native/reclab-kernels.node): the SpMM family and the gemm of the WebAssembly kernels, compiled for AVX2+FMA /
+ * AVX-512 with a portable C variant, chosen at run time by the CPU. They work directly on a heap's shared
+ * WebAssembly memory, at the same byte offsets as the wasm kernels, so the pool tasks (wasm/tasks.ts) call either
+ * through the same interface (`train.kernels`). A missing or unloadable addon is an error that names its cause and the
+ * setting — never a silent fallback to wasm.
+ */
+import { findDistFile } from '../paths';
+
+/** the addon's exports (native/src/addon.c) */
+export interface NativeAddon {
+  /** the memory's base address (the same in every thread) */
+  address(view: Uint8Array): bigint;
+  spmmPass(view: Uint8Array, indptr: number, indices: number, values: number, x: number, y: number, r0: number, r1: number, rb: number,
+    z: number, zs: number, f: number, fs: number, ekey: number, ethr: number, es: number, etrans: number, mkey: number, mthr: number, ms: number,
+    list: number, mask: number): void;
+  dropRows(view: Uint8Array, x: number, r0: number, r1: number, rb: number, mkey: number, mthr: number, ms: number): void;
+  gemm(view: Uint8Array, a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
+  /** the instruction set in use: scalar, avx2 or avx512 */
+  isa(): string;
+  /** the best the CPU supports */
+  bestIsa(): string;
+  /** choose a variant for the whole process (tests, benchmarks); false when the CPU lacks it */
+  setIsa(isa: 'scalar' | 'avx2' | 'avx512'): boolean;
+}
+
+export const ADDON_FILE = 'native/reclab-kernels.node';
+
+let loaded: NativeAddon | null = null;
+
+/** The addon (loaded once per thread); throws an error naming the cause and `train.kernels` when it cannot load. */
+export function nativeAddon(): NativeAddon {
+  if (loaded) return loaded;
+  const file = findDistFile(ADDON_FILE);
+  const hint = 'rebuild it with `npm run build` (needs a C compiler: node-gyp), or set train.kernels to "wasm"';
+  if (!file) throw new Error(`native kernels (train.kernels = "native") are not built: dist/${ADDON_FILE} is missing; ${hint}`);
+  const mod = { exports: {} as NativeAddon };
+  try {
+    process.dlopen(mod, file);
+  } catch (e) {
+    throw new Error(`native kernels (train.kernels = "native") failed to load from ${file}: ${(e as Error).message}; ${hint}`);
+  }
+  for (const name of ['spmmPass', 'dropRows', 'gemm', 'isa'] as const) {
+    if (typeof mod.exports[name] !== 'function') throw new Error(`native kernels at ${file} lack ${name}() (a stale build); ${hint}`);
+  }
+  return (loaded = mod.exports);
+}

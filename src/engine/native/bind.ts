@@ -1,0 +1,34 @@
+/**
+ * The native kernels behind the wasm kernels' interfaces (wasm/tasks.ts SpmmExports, GemmExports): the same calls with
+ * the same byte offsets into the same shared memory, so the pool tasks do not know which ones run.
+ */
+import type { GemmExports, SpmmExports } from '../wasm/kernel-exports';
+import type { NativeAddon } from './addon';
+
+/** A Uint8Array over the whole memory, renewed when the memory has grown (its base address never changes). */
+function memoryView(memory: WebAssembly.Memory): () => Uint8Array {
+  let buffer = memory.buffer;
+  let view = new Uint8Array(buffer);
+  return () => {
+    if (memory.buffer.byteLength !== buffer.byteLength) view = new Uint8Array((buffer = memory.buffer));
+    return view;
+  };
+}
+
+export function nativeSpmm(memory: WebAssembly.Memory, n: NativeAddon): SpmmExports {
+  const v = memoryView(memory);
+  return {
+    spmm: (indptr, indices, values, x, y, r0, r1, rb) => n.spmmPass(v(), indptr, indices, values, x, y, r0, r1, rb, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0),
+    spmm64: (indptr, indices, values, x, y, r0, r1) => n.spmmPass(v(), indptr, indices, values, x, y, r0, r1, 256, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0),
+    spmmFused: (indptr, indices, values, x, y, r0, r1, rb, z, zs, f, fs, list, mask) =>
+      n.spmmPass(v(), indptr, indices, values, x, y, r0, r1, rb, z, zs, f, fs, 0, 0, 1, 0, 0, 0, 1, list, mask),
+    spmmDrop: (indptr, indices, values, x, y, r0, r1, rb, z, zs, f, fs, ekey, ethr, es, etrans, mkey, mthr, ms, list, mask) =>
+      n.spmmPass(v(), indptr, indices, values, x, y, r0, r1, rb, z, zs, f, fs, ekey, ethr, es, etrans, mkey, mthr, ms, list, mask),
+    dropRows: (x, r0, r1, rb, mkey, mthr, ms) => n.dropRows(v(), x, r0, r1, rb, mkey, mthr, ms),
+  };
+}
+
+export function nativeGemm(memory: WebAssembly.Memory, n: NativeAddon): GemmExports {
+  const v = memoryView(memory);
+  return { gemm: (a, ai, ak, b, ldb, c, ldc, m, nn, k, acc) => n.gemm(v(), a, ai, ak, b, ldb, c, ldc, m, nn, k, acc) };
+}
