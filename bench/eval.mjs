@@ -1,6 +1,6 @@
 // Benchmark of the full-ranking evaluator on a LightGCN-format split with random N(0, 0.1²) embeddings.
 // Usage: node bench/eval.mjs [--data ../shared/data/yelp2018] [--workers 2,1] [--runs 5] [--block 256]
-//        [--backend wasm|cpu] [--scan auto|js] [--score dot|cosine] [--dim 64] [--k 20] [--users N] [--sync]
+//        [--backend native|wasm|cpu] [--scan auto|js] [--score dot|cosine] [--dim 64] [--k 20] [--users N] [--sync]
 // Bundles src/engine/eval (and its worker) into .bench/eval/ with esbuild, so it always measures the current source.
 import * as esbuild from 'esbuild';
 import { watPlugin } from '../scripts/wat-plugin.mjs';

@@ -16,7 +16,7 @@ import { configReferenceMarkdown } from '../engine/config/reference';
 import { train, type TrainResult, describeConfig } from '../engine/train';
 import { itemPopularity } from '../engine/data/csr';
 import { loadDataset, datasetStats } from '../engine/data';
-import { Evaluator, withSampledMetrics } from '../engine/eval';
+import { Evaluator, evaluatorOptionsFor, withSampledMetrics } from '../engine/eval';
 import { initBackend } from '../engine/tensor/backend';
 import type { RunEvent } from '../protocol/events';
 import { inspectRun, readConfig, readEventsReport, scanRuns, skippedLinesText, type RunRecord } from '../runs/reader';
@@ -272,7 +272,7 @@ export async function evalCommand(runDir: string, which: 'best' | 'last' = 'best
   const baseDir = info.configPath ? path.dirname(info.configPath) : process.cwd();
   const ds = await loadDataset(config, baseDir);
   await initBackend(config.train.backend);
-  const ev = new Evaluator({ workers: config.eval.workers });
+  const ev = new Evaluator(evaluatorOptionsFor(config));
   try {
     const score = config.model.evalScore === 'same' ? config.model.score : config.model.evalScore;
     const req = {

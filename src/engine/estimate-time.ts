@@ -17,7 +17,7 @@ import type { ExperimentConfig } from './config/types';
 import type { Dataset, Interactions } from './data/types';
 import { itemPopularity } from './data/csr';
 import { loadDataset } from './data';
-import { Evaluator } from './eval';
+import { Evaluator, evaluatorOptionsFor } from './eval';
 import { scoreWidth } from './models/types';
 import { initBackend } from './tensor/backend';
 import { KernelPool } from './wasm/pool';
@@ -215,7 +215,7 @@ export async function measureTime(c: ExperimentConfig, ds: Dataset, baseDir: str
   check();
 
   // one evaluation: a block of users of the first evaluated split (two blocks a worker), scaled to every evaluated user
-  const evaluator = o.evaluator ?? new Evaluator({ workers: c.eval.workers });
+  const evaluator = o.evaluator ?? new Evaluator(evaluatorOptionsFor(c));
   try {
     const splits = evaluatedSplits(c);
     const splitTarget = (s: 'test' | 'valid'): Interactions => (s === 'test' ? ds.test : ds.valid!);

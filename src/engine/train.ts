@@ -10,7 +10,7 @@ import type { Dataset } from './data/types';
 import { nnz } from './data/types';
 import { loadDataset, datasetStats } from './data';
 import { itemPopularity } from './data/csr';
-import { Evaluator } from './eval';
+import { Evaluator, evaluatorOptionsFor } from './eval';
 import type { EvalResult } from './eval/types';
 import { initBackend } from './tensor/backend';
 import { KernelPool } from './wasm/pool';
@@ -133,7 +133,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       log('info', `native kernels (${isa}${isa === 'scalar' ? ': this CPU lacks AVX2 + FMA, the portable C variant runs, about the speed of train.kernels "wasm"' : ''}) on ${threads} thread(s)`);
     }
 
-    evaluator ??= new Evaluator({ workers: c.eval.workers });
+    evaluator ??= new Evaluator(evaluatorOptionsFor(c));
     const evalScore = c.model.evalScore === 'same' ? c.model.score : c.model.evalScore;
     const evaluate = splitEvaluation(c, ds, evaluator, popularity);
     /** evaluates on the selection split (and on test when selecting on valid), emits events; true when a new best */

@@ -5,7 +5,7 @@
 import type { RunEvent } from '../protocol/events';
 import { ConfigError, resolveConfig } from '../engine/config/validate';
 import { loadDataset } from '../engine/data';
-import { Evaluator } from '../engine/eval';
+import { Evaluator, evaluatorOptionsFor } from '../engine/eval';
 import { train, type TrainResult } from '../engine/train';
 import { makeRunId } from '../runs/writer';
 import { groupFile, RECORD_FORMAT_VERSION, updateGroup, writeRecord, type GroupRecord } from '../runs/records';
@@ -59,7 +59,7 @@ export async function trainGroup(o: GroupLaunch): Promise<{ group: GroupRecord; 
   const file = groupFile(o.runsDir, group.id);
   writeRecord(file, group);
   const results: TrainResult[] = [];
-  const evaluator = new Evaluator({ workers: configs[0].eval.workers });
+  const evaluator = new Evaluator(evaluatorOptionsFor(configs[0]));
   try {
     const dataset = await loadDataset(configs[0], o.baseDir);
     for (let i = 0; i < configs.length; i++) {

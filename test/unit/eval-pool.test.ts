@@ -104,6 +104,20 @@ describe('eval worker pool', () => {
     }
   });
 
+  it('the native gemm (train.kernels "native") gives the same result: tails of nItems % 8, block sizes, MostPop, masks', async () => {
+    for (const workers of [1, 2]) {
+      const ev = evaluator(workers, 'native');
+      assert.deepEqual(await ev.workerInfo(), Array(workers).fill({ backend: 'native', scan: 'simd' }));
+      const reqs = [randomRequest(11), randomRequest(12, 60, 40, 4), randomRequest(13, 33, 5, 16)];
+      for (const req of reqs) for (const blockUsers of [1, 7, 1000]) assertSame(await ev.evaluate({ ...req, blockUsers }), evaluateSync(req));
+      const req = randomRequest(14);
+      const mostPop: EvalRequest = { ...req, users: new Float32Array(req.target.nUsers).fill(1), items: Float32Array.from(req.popularity!.counts), dim: 1 };
+      assertSame(await ev.evaluate(mostPop), evaluateSync(mostPop));
+      const masked = await ev.evaluate({ ...req, mask: [...req.mask, req.target] });
+      for (const [key, v] of Object.entries(masked.metrics)) assert.equal(v, 0, key);
+    }
+  });
+
   it('reports progress up to 1', async () => {
     const seen: number[] = [];
     await evaluator(2).evaluate({ ...randomRequest(9), blockUsers: 10 }, { onProgress: (f) => seen.push(f) });

@@ -3,7 +3,7 @@
  * are excluded, and Recall/NDCG/Precision/HitRate/MRR@K are averaged over users with held-out items.
  * `Evaluator` runs on a pool of worker threads (tfjs wasm); `evaluateSync` is the in-process reference.
  */
-export { Evaluator, type EvaluatorOptions } from './pool';
+export { Evaluator, evaluatorOptionsFor, type EvaluatorOptions } from './pool';
 export { evaluateSync } from './sync';
 export { popularityGroups, type PopularityGroups } from './popularity';
 export { selectTopK } from './topk';

@@ -21,6 +21,14 @@ export interface EvaluatorOptions {
   workerScript?: string;
 }
 
+/**
+ * The evaluator a run's config asks for: its eval.workers, and the native gemm for the score blocks when the run's
+ * kernels are native (train.kernels), tfjs-wasm's matMul otherwise.
+ */
+export function evaluatorOptionsFor(c: { eval: { workers: number }; train: { kernels: 'native' | 'wasm' } }): EvaluatorOptions {
+  return { workers: c.eval.workers, backend: c.train.kernels === 'native' ? 'native' : 'wasm' };
+}
+
 /** Blocks kept queued per worker, so a worker never idles waiting for the next message. */
 const IN_FLIGHT_PER_WORKER = 2;
 

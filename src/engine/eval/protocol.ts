@@ -2,8 +2,11 @@ import type { EvalTables } from './tables';
 
 /** Messages between the Evaluator (main thread) and its eval workers. */
 
-/** tfjs backends for the matMul, or 'js': the plain-JS kernel of js-matmul.ts, no tfjs at all */
-export type WorkerBackend = 'wasm' | 'cpu' | 'js';
+/**
+ * What computes the score block: a tfjs backend's matMul (wasm, cpu), 'native': the native gemm of train.kernels
+ * "native" (native-scores.ts, no tfjs), or 'js': the plain-JS kernel of js-matmul.ts
+ */
+export type WorkerBackend = 'wasm' | 'cpu' | 'js' | 'native';
 
 export interface WorkerInfo {
   /** tfjs backend of the matMul */

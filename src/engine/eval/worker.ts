@@ -9,6 +9,7 @@ import { MetricAccumulator } from './accumulate';
 import { gatherUsers, rankBlock, RankScratch } from './block';
 import { matMulInto } from './js-matmul';
 import { createScanAbove, type ScanAbove } from './simd-scan';
+import { NativeScores } from './native-scores';
 import type { EvalWorkerData, FromWorker, ToWorker } from './protocol';
 import type { EvalTables } from './tables';
 
@@ -17,6 +18,8 @@ interface Loaded {
   tables: EvalTables;
   /** the item matrix on the tfjs backend; null with the plain-JS kernel, which reads tables.itemsT */
   itemsT: tf.Tensor2D | null;
+  /** the native gemm's memory (backend 'native'): items, user block, score block */
+  native: NativeScores | null;
   /** score buffer of the plain-JS kernel */
   scores: Float32Array;
   acc: MetricAccumulator;
@@ -36,6 +39,12 @@ const send = (m: FromWorker): void => port.postMessage(m);
 
 async function init(): Promise<void> {
   let warning: string | undefined;
+  if (data.backend === 'native') {
+    // no tfjs: the native gemm writes the scores into a memory of this worker, the SIMD scan reads them there
+    backend = 'native';
+    send({ type: 'ready', info: { backend, scan: 'simd' } });
+    return;
+  }
   if (data.backend !== 'js') {
     try {
       backend = await initBackend(data.backend);
@@ -60,18 +69,25 @@ function wasmScanner(): ScanAbove | null {
 
 function load(evalId: number, tables: EvalTables): void {
   current?.itemsT?.dispose();
+  const native = backend === 'native' ? new NativeScores(tables) : null;
   current = {
     evalId,
     tables,
-    itemsT: backend === 'js' ? null : tf.tensor2d(tables.itemsT, [tables.dim, tables.nItems]),
+    itemsT: backend === 'js' || native ? null : tf.tensor2d(tables.itemsT, [tables.dim, tables.nItems]),
+    native,
     scores: new Float32Array(0),
     acc: new MetricAccumulator(tables.layout, tables.itemGroup, tables.perUser),
-    scratch: new RankScratch(tables.layout.maxK, scan),
+    scratch: new RankScratch(tables.layout.maxK, native ? native.scan : scan),
     userBuf: new Float32Array(0),
   };
 }
 
 function scoreBlock(c: Loaded, start: number, end: number): void {
+  if (c.native) {
+    c.acc.reset();
+    rankBlock(c.tables, c.native.score(start, end), start, end, c.acc, c.scratch);
+    return;
+  }
   const rows = end - start;
   if (c.userBuf.length < rows * c.tables.dim) c.userBuf = new Float32Array(rows * c.tables.dim);
   const users = gatherUsers(c.tables, start, end, c.userBuf);

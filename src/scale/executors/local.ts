@@ -5,7 +5,7 @@
  */
 import { loadDataset } from '../../engine/data';
 import type { Dataset } from '../../engine/data/types';
-import { Evaluator } from '../../engine/eval';
+import { Evaluator, evaluatorOptionsFor } from '../../engine/eval';
 import { resolveConfig } from '../../engine/config/validate';
 import { readSweep } from '../../runs/records';
 import { runLocalJobs } from '../jobs/local';
@@ -30,7 +30,7 @@ export const local: Executor = {
           dataset = await loadDataset(config, record.baseDir);
           datasetKey = key;
         }
-        evaluator ??= new Evaluator({ workers: config.eval.workers });
+        evaluator ??= new Evaluator(evaluatorOptionsFor(config));
         o.onTrialStart?.(trial);
         try {
           await runTrial(ctl.file, trial.index, { signal: o.signal, onEvent: o.onEvent, dataset, evaluator });
