@@ -62,10 +62,11 @@ export async function reproduceCommand(suiteFile: string, o: ReproduceOptions): 
   const before = settleUnfinished(readResults(json)); // rows of earlier runs that are not run now are kept
   let backend = 'unknown';
   let threads: number | undefined;
+  let kernels: string | undefined;
   const cores = os.availableParallelism?.() ?? os.cpus().length;
   const write = (rowsNow: ResultRow[]): SuiteResults => {
     const environment: Environment = {
-      reclab: VERSION, node: process.version, backend, threads: threads ?? cores, cores,
+      reclab: VERSION, node: process.version, backend, threads: threads ?? cores, cores, ...(kernels ? { kernels } : {}),
       cpu: os.cpus()[0]?.model?.trim() ?? 'unknown', os: `${os.type()} ${os.release()} ${os.arch()}`, loadAverage: os.loadavg()[0],
     };
     const results = mergeResults(before, suite, rowsNow, environment);
@@ -93,6 +94,7 @@ export async function reproduceCommand(suiteFile: string, o: ReproduceOptions): 
       const r = collectRow(suite, row, dir, u.code, u.detail ?? '');
       if (r.backend) backend = r.backend;
       if (r.threads) threads = r.threads;
+      if (r.kernels) kernels = r.kernels;
       current.set(key, { ...r.row, ...(job ? { job } : {}) });
       log(`   ${key}: ${r.row.status}${r.row.error ? `: ${r.row.error}` : ''}`);
     } else {
@@ -175,7 +177,7 @@ function writeAtomic(file: string, text: string): void {
 }
 
 /** A row's result, read from its run folder once its job ended (the run's summary is the truth; the exit status and output say why when there is none). */
-function collectRow(suite: Suite, row: SuiteRow, dir: string, code: number | null, detail: string): { row: ResultRow; backend?: string; threads?: number } {
+function collectRow(suite: Suite, row: SuiteRow, dir: string, code: number | null, detail: string): { row: ResultRow; backend?: string; threads?: number; kernels?: string } {
   const summary = readSummary(dir);
   const info = readRunInfo(dir);
   const base: ResultRow = {
@@ -193,6 +195,7 @@ function collectRow(suite: Suite, row: SuiteRow, dir: string, code: number | nul
   return {
     backend: info.backend,
     threads: info.threads,
+    kernels: info.kernels,
     row: {
       ...base, status, ours, ...(Object.keys(beyond).length ? { beyond } : {}), epochs: summary.epochsRun, bestEpoch: summary.bestEpoch ?? null, wallSeconds: summary.wallSeconds,
       ...(status === 'failed' ? { error: info.reason ?? detail } : {}),

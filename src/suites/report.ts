@@ -10,6 +10,8 @@ export interface Environment {
   threads: number;
   /** the machine's cores (absent in results written before it was recorded) */
   cores?: number;
+  /** the SpMM / gemm kernels of the rows' runs (run.json's train.kernels: native or wasm; absent before session 6) */
+  kernels?: string;
   cpu: string;
   os: string;
   /** 1-minute load average when the suite finished (shared machines) */
@@ -103,7 +105,7 @@ function cells(r: SuiteResults, row: ResultRow): string[] {
 
 export function environmentLine(env: Environment | null): string {
   if (!env) return 'environment: not recorded';
-  return `RecLab ${env.reclab} · Node ${env.node} · backend ${env.backend} · ${env.threads} threads${env.cores !== undefined ? ` of ${env.cores} cores` : ''} · ${env.cpu} · ${env.os}` +
+  return `RecLab ${env.reclab} · Node ${env.node} · backend ${env.backend} · ${env.threads} threads${env.cores !== undefined ? ` of ${env.cores} cores` : ''}${env.kernels ? ` · ${env.kernels} kernels` : ''} · ${env.cpu} · ${env.os}` +
     (env.loadAverage !== undefined ? ` · load ${env.loadAverage.toFixed(2)}` : '');
 }
 

@@ -41,6 +41,9 @@ test('reclab reproduce runs a tiny synthetic suite end to end: ours vs published
     const runThreads = JSON.parse(fs.readFileSync(path.join(results.rows[0].runDir!, 'run.json'), 'utf8')).threads;
     assert.equal(runThreads, 1);
     assert.equal(results.environment!.threads, 1);
+    // … and so are the kernels (train.kernels, native by default)
+    assert.equal(results.environment!.kernels, JSON.parse(fs.readFileSync(path.join(results.rows[0].runDir!, 'run.json'), 'utf8')).kernels);
+    assert.equal(results.environment!.kernels, 'native');
     assert.notEqual(results.environment!.backend, 'unknown');
     const t = results.rows[0];
     const md = fs.readFileSync(path.join(out, 'tiny.md'), 'utf8');

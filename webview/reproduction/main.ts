@@ -77,7 +77,8 @@ function renderEnvironment(d: ReproductionViewData): void {
     return;
   }
   const facts: [string, string][] = [
-    ['RecLab', env.reclab], ['Node', env.node], ['backend', env.backend], ['threads', String(env.threads)], ...(env.cores !== undefined ? [['cores', String(env.cores)] as [string, string]] : []), ['CPU', env.cpu], ['OS', env.os],
+    ['RecLab', env.reclab], ['Node', env.node], ['backend', env.backend], ['threads', String(env.threads)], ...(env.cores !== undefined ? [['cores', String(env.cores)] as [string, string]] : []),
+    ...(env.kernels ? [['kernels', env.kernels] as [string, string]] : []), ['CPU', env.cpu], ['OS', env.os],
     ...(env.loadAverage !== undefined ? [['load', env.loadAverage.toFixed(2)] as [string, string]] : []),
   ];
   for (const [k, val] of facts) envEl.append(h('div', { class: 'fact', 'data-env': k }, h('dt', {}, k), h('dd', {}, val)));
