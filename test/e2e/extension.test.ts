@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import {
-  missingPrerequisites, packageExtension, pick, pickMany, ROOT, runCommand, runRow, runsOnDisk, screenshot, sleep, startSession,
+  missingPrerequisites, openRecLabContainer, packageExtension, pick, pickMany, ROOT, runCommand, runRow, runsOnDisk, screenshot, sleep, startSession,
   waitForRow, type Session,
 } from './harness';
 
@@ -67,7 +67,7 @@ describe('RecLab extension in code-server', { skip, timeout: 40 * 60_000 }, () =
   it('shows the RecLab container with the welcome view', async () => {
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'quick.reclab.json' }).first().waitFor({ timeout: 60_000 });
     await runCommand(page, 'RecLab: Refresh Runs'); // activates the extension (and retries until its commands exist)
-    await page.locator('.activitybar .action-item a[aria-label^="RecLab"]').first().click();
+    await openRecLabContainer(page);
     await page.getByText('No runs yet.').first().waitFor({ timeout: 90_000 });
     await screenshot(page, 'e2e-01-welcome');
   });

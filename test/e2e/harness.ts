@@ -251,3 +251,14 @@ export function runsOnDisk(workspace: string): { id: string; name: string; statu
     }
   });
 }
+
+/**
+ * Shows the RecLab view container unless it is shown already: a click on the icon of the container that is open
+ * closes the side bar (a clean-clone CI run of the Restricted Mode test found the Runs view already showing, clicked,
+ * and waited 120 s for a row in a closed side bar).
+ */
+export async function openRecLabContainer(page: Page): Promise<void> {
+  const container = page.locator('.activitybar .action-item', { has: page.locator('a[aria-label^="RecLab"]') }).first();
+  await container.waitFor({ timeout: 60_000 });
+  if (!((await container.getAttribute('class')) ?? '').split(/\s+/).includes('checked')) await container.locator('a').first().click();
+}

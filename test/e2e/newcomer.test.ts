@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import {
-  missingPrerequisites, packageExtension, pick, pickMany, runCommand as paletteCommand, runRow, runsOnDisk, screenshot, sleep, startSession, waitForRow, type Session,
+  missingPrerequisites, openRecLabContainer, packageExtension, pick, pickMany, runCommand as paletteCommand, runRow, runsOnDisk, screenshot, sleep, startSession, waitForRow, type Session,
 } from './harness';
 
 /** The palette (harness.runCommand); a modal that blocks it is saved as a screenshot for the report. */
@@ -77,9 +77,7 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
   it('welcome view: plain words, no literal backticks, a way to a terminal with reclab', async () => {
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'README.md' }).first().waitFor({ timeout: 60_000 });
     await runCommand(page, 'RecLab: Refresh Runs');
-    // open the RecLab container unless it is open already (a click on the open container's icon would close it)
-    const container = page.locator('.activitybar .action-item', { has: page.locator('a[aria-label^="RecLab"]') }).first();
-    if (!((await container.getAttribute('class')) ?? '').split(/\s+/).includes('checked')) await container.locator('a').first().click();
+    await openRecLabContainer(page);
     const welcome = page.locator('.welcome-view-content').first();
     await welcome.getByText('No runs yet.').waitFor({ timeout: 30_000 });
     const text = (await welcome.textContent()) ?? '';

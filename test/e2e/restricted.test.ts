@@ -16,7 +16,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_pr
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { missingPrerequisites, packageExtension, ROOT, runCommand, runRow, screenshot, startSession, waitForRow, type Session } from './harness';
+import { missingPrerequisites, openRecLabContainer, packageExtension, ROOT, runCommand, runRow, screenshot, startSession, waitForRow, type Session } from './harness';
 import { currentLease, procStat } from '../../src/runs/lease';
 import type { RunInfo } from '../../src/runs/format';
 import { alive } from '../fixtures/processes';
@@ -126,7 +126,7 @@ describe('RecLab in Restricted Mode (untrusted workspace) in code-server', { ski
     await page.locator('.statusbar-item', { hasText: 'Restricted Mode' }).first().waitFor({ timeout: 120_000 });
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'small.reclab.json' }).first().waitFor({ timeout: 60_000 });
     await runCommand(page, 'RecLab: Refresh Runs', 120_000); // activates the extension
-    await page.locator('.activitybar .action-item a[aria-label^="RecLab"]').first().click();
+    await openRecLabContainer(page);
     await waitForRow(page, ['small-done', 'finished'], 120_000);
     await waitForRow(page, ['sleeper-run', 'running'], 60_000);
     // the dead run is shown failed (liveness), without being recorded on disk

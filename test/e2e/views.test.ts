@@ -11,7 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { missingPrerequisites, packageExtension, quickInputBox, ROOT, runCommand, runRow, runsOnDisk, screenshot, sleep, startSession, type Session } from './harness';
+import { missingPrerequisites, openRecLabContainer, packageExtension, quickInputBox, ROOT, runCommand, runRow, runsOnDisk, screenshot, sleep, startSession, type Session } from './harness';
 
 const tiny = (name: string, extra: Record<string, unknown> = {}) => JSON.stringify({
   name, seed: 1,
@@ -114,7 +114,7 @@ describe('the sidebar views in light and dark, wide and narrow', { skip, timeout
   it('the welcome view of an empty workspace', async () => {
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'tiny.reclab.json' }).first().waitFor({ timeout: 60_000 });
     await runCommand(page, 'RecLab: Refresh Runs');
-    await page.locator('.activitybar .action-item a[aria-label^="RecLab"]').first().click();
+    await openRecLabContainer(page);
     const welcome = page.locator('.welcome-view-content').first();
     await shots('welcome', async () => {
       await welcome.getByText('No runs yet.').waitFor({ timeout: 30_000 });
