@@ -6,6 +6,7 @@
  * Measured against tfjs-wasm's matMul in docs/benchmarks.md (session 6).
  */
 import { nativeAddon, type NativeAddon } from '../native/addon';
+import { memoryView } from '../native/bind';
 import { createScanAbove, type ScanAbove } from './simd-scan';
 import type { EvalTables } from './tables';
 
@@ -14,6 +15,8 @@ const PAGE = 65536;
 export class NativeScores {
   private readonly addon: NativeAddon = nativeAddon();
   private readonly memory = new WebAssembly.Memory({ initial: 1, maximum: 65536 });
+  /** the memory as the addon takes it (made again only after the memory grew) */
+  private readonly view = memoryView(this.memory);
   /** the top-K scan over this memory */
   readonly scan: ScanAbove = createScanAbove(this.memory);
   private itemsAt = 0;
@@ -36,7 +39,7 @@ export class NativeScores {
     for (let b = 0; b < rows; b++) u.set(users.subarray(evalUsers[start + b] * dim, (evalUsers[start + b] + 1) * dim), b * dim);
     const main = nItems - (nItems % 8);
     if (main > 0) {
-      this.addon.gemm(new Uint8Array(this.memory.buffer), this.usersAt, dim * 4, 4, this.itemsAt, nItems * 4, this.scoresAt, nItems * 4, rows, main, dim, 0);
+      this.addon.gemm(this.view(), this.usersAt, dim * 4, 4, this.itemsAt, nItems * 4, this.scoresAt, nItems * 4, rows, main, dim, 0);
     }
     const s = this.f32(this.scoresAt, rows * nItems);
     if (main < nItems) {

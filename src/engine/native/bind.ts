@@ -6,7 +6,7 @@ import type { GemmExports, SpmmExports } from '../wasm/kernel-exports';
 import type { NativeAddon } from './addon';
 
 /** A Uint8Array over the whole memory, renewed when the memory has grown (its base address never changes). */
-function memoryView(memory: WebAssembly.Memory): () => Uint8Array {
+export function memoryView(memory: WebAssembly.Memory): () => Uint8Array {
   let buffer = memory.buffer;
   let view = new Uint8Array(buffer);
   return () => {
