@@ -116,6 +116,109 @@ static napi_value drop_rows_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* ---- Adam and MF's fused dot step (adam.c, mfdot.c) ---- */
+
+static int row_width(napi_env env, uint32_t rb, const char *name) {
+  if (rb % 16 == 0) return 1;
+  char message[120];
+  snprintf(message, sizeof message, "reclab-kernels %s: the row width must be a multiple of 16 bytes", name);
+  napi_throw_error(env, NULL, message);
+  return 0;
+}
+
+/* adamRows(view, w m v g rows n rb b1 b2 step eps) */
+static napi_value adam_rows_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 11, &a, "adamRows")) return NULL;
+  const double *v = a.num;
+  const uint32_t n = u32(v[5]), rb = u32(v[6]);
+  if (!row_width(env, rb, "adamRows")) return NULL;
+  if (n == 0 || rb == 0) return NULL;
+  if (!inside(env, &a, v[4], 4.0 * n, "the row ids") || !inside(env, &a, v[3], (double)n * rb, "the gradient rows")) return NULL;
+  adam_rows(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), u32(v[4]), n, rb, (float)v[7], (float)v[8], (float)v[9], (float)v[10]);
+  return NULL;
+}
+
+/* adamDense(view, w m v g slots first n rb b1 b2 step eps) */
+static napi_value adam_dense_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 12, &a, "adamDense")) return NULL;
+  const double *v = a.num;
+  const uint32_t first = u32(v[5]), n = u32(v[6]), rb = u32(v[7]);
+  if (!row_width(env, rb, "adamDense")) return NULL;
+  if (n == 0 || rb == 0) return NULL;
+  const double end = (double)first + n;
+  if (!inside(env, &a, v[4], 4.0 * end, "the slots") || !inside(env, &a, v[0], end * rb, "w") ||
+      !inside(env, &a, v[1], end * rb, "m") || !inside(env, &a, v[2], end * rb, "v")) return NULL;
+  adam_dense(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), u32(v[4]), first, n, rb, (float)v[8], (float)v[9], (float)v[10], (float)v[11]);
+  return NULL;
+}
+
+/* adamFull(view, w m v g first n rb b1 b2 step eps) */
+static napi_value adam_full_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 11, &a, "adamFull")) return NULL;
+  const double *v = a.num;
+  const uint32_t first = u32(v[4]), n = u32(v[5]), rb = u32(v[6]);
+  if (!row_width(env, rb, "adamFull")) return NULL;
+  if (n == 0 || rb == 0) return NULL;
+  const double end = ((double)first + n) * rb;
+  if (!inside(env, &a, v[0], end, "w") || !inside(env, &a, v[1], end, "m") || !inside(env, &a, v[2], end, "v") || !inside(env, &a, v[3], end, "g"))
+    return NULL;
+  adam_full(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), first, n, rb, (float)v[7], (float)v[8], (float)v[9], (float)v[10]);
+  return NULL;
+}
+
+/* mfScores(view, U I users pos negs sPos sNeg sq b0 b1 N rb) */
+static napi_value mf_scores_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 12, &a, "mfScores")) return NULL;
+  const double *v = a.num;
+  const mf_scores s = { u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), u32(v[4]), u32(v[5]), u32(v[6]), u32(v[7]), u32(v[8]), u32(v[9]), u32(v[10]), u32(v[11]) };
+  if (!row_width(env, s.rb, "mfScores")) return NULL;
+  if (s.b1 <= s.b0 || s.rb == 0) return NULL;
+  if (!inside(env, &a, s.users, 4.0 * s.b1, "the users") || !inside(env, &a, s.pos, 4.0 * s.b1, "the positives") ||
+      !inside(env, &a, s.sPos, 4.0 * s.b1, "sPos") || (s.sq && !inside(env, &a, s.sq, 4.0 * s.b1, "sq")) ||
+      (s.N && (!inside(env, &a, s.negs, 4.0 * s.b1 * s.N, "the negatives") || !inside(env, &a, s.sNeg, 4.0 * s.b1 * s.N, "sNeg"))))
+    return NULL;
+  mf_scores_run(a.mem, &s);
+  return NULL;
+}
+
+/* mfGrads(view, U I gU gI users pos negs slotU slotP slotN dPos dNeg B N rb c u0 u1 i0 i1) */
+static napi_value mf_grads_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 20, &a, "mfGrads")) return NULL;
+  const double *v = a.num;
+  const mf_grads g = { u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), u32(v[4]), u32(v[5]), u32(v[6]), u32(v[7]), u32(v[8]), u32(v[9]),
+                       u32(v[10]), u32(v[11]), u32(v[12]), u32(v[13]), u32(v[14]), (float)v[15], u32(v[16]), u32(v[17]), u32(v[18]), u32(v[19]) };
+  if (!row_width(env, g.rb, "mfGrads")) return NULL;
+  if (g.B == 0 || g.rb == 0) return NULL;
+  const double B = g.B, BN = (double)g.B * g.N;
+  if (!inside(env, &a, g.users, 4 * B, "the users") || !inside(env, &a, g.pos, 4 * B, "the positives") || !inside(env, &a, g.slotU, 4 * B, "slotU") ||
+      !inside(env, &a, g.slotP, 4 * B, "slotP") || !inside(env, &a, g.dPos, 4 * B, "dPos") ||
+      (g.N && (!inside(env, &a, g.negs, 4 * BN, "the negatives") || !inside(env, &a, g.slotN, 4 * BN, "slotN") || !inside(env, &a, g.dNeg, 4 * BN, "dNeg"))) ||
+      (g.u1 > g.u0 && !inside(env, &a, g.gU, (double)g.u1 * g.rb, "gU")) || (g.i1 > g.i0 && !inside(env, &a, g.gI, (double)g.i1 * g.rb, "gI")))
+    return NULL;
+  mf_grads_run(a.mem, &g);
+  return NULL;
+}
+
+/* mfSlots(view, slots rowIds sums used rb a b B N outA outB) → the slots in use after these occurrences */
+static napi_value mf_slots_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 11, &a, "mfSlots")) return NULL;
+  const double *v = a.num;
+  const uint32_t used = u32(v[3]), rb = u32(v[4]), B = u32(v[7]), N = u32(v[6]) ? u32(v[8]) : 0;
+  if (!row_width(env, rb, "mfSlots")) return NULL;
+  if (!inside(env, &a, v[5], 4.0 * B, "the rows") || !inside(env, &a, v[9], 4.0 * B, "outA") ||
+      (N && (!inside(env, &a, v[6], 4.0 * B * N, "the second rows") || !inside(env, &a, v[10], 4.0 * B * N, "outB"))))
+    return NULL;
+  napi_value out;
+  CHECK(napi_create_uint32(env, mf_slots(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), used, rb, u32(v[5]), N ? u32(v[6]) : 0, B, N, u32(v[9]), N ? u32(v[10]) : 0), &out));
+  return out;
+}
+
 /* gemm(view, a ai ak b ldb c ldc m n k acc) */
 static napi_value gemm_js(napi_env env, napi_callback_info info) {
   call_args a;
@@ -163,6 +266,13 @@ NAPI_MODULE_INIT() {
     { "address", NULL, address, NULL, NULL, NULL, napi_enumerable, NULL },
     { "spmmPass", NULL, spmm_pass_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "dropRows", NULL, drop_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    /* adam.c, mfdot.c */
+    { "adamRows", NULL, adam_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "adamDense", NULL, adam_dense_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "adamFull", NULL, adam_full_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "mfScores", NULL, mf_scores_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "mfGrads", NULL, mf_grads_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "mfSlots", NULL, mf_slots_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "gemm", NULL, gemm_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "isa", NULL, isa_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "bestIsa", NULL, best_isa_js, NULL, NULL, NULL, napi_enumerable, NULL },

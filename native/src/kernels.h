@@ -39,4 +39,18 @@ void drop_rows(uint8_t *mem, uint32_t x, uint32_t r0, uint32_t r1, uint32_t rb, 
 void gemm_run(uint8_t *mem, uint32_t a, uint32_t ai, uint32_t ak, uint32_t b, uint32_t ldb, uint32_t c, uint32_t ldc,
               uint32_t m, uint32_t n, uint32_t k, int acc);
 
+/* ---- Adam and MF's fused dot step (adam.c, mfdot.c): adam.wat's and mfdot.wat's kernels, same arguments ---- */
+void adam_rows(uint8_t *mem, uint32_t w, uint32_t m, uint32_t v, uint32_t g, uint32_t rows, uint32_t n, uint32_t rb,
+               float b1, float b2, float step, float eps);
+void adam_dense(uint8_t *mem, uint32_t w, uint32_t m, uint32_t v, uint32_t g, uint32_t slots, uint32_t first, uint32_t n,
+                uint32_t rb, float b1, float b2, float step, float eps);
+void adam_full(uint8_t *mem, uint32_t w, uint32_t m, uint32_t v, uint32_t g, uint32_t first, uint32_t n, uint32_t rb,
+               float b1, float b2, float step, float eps);
+typedef struct { uint32_t U, I, users, pos, negs, sPos, sNeg, sq, b0, b1, N, rb; } mf_scores;
+typedef struct { uint32_t U, I, gU, gI, users, pos, negs, slotU, slotP, slotN, dPos, dNeg, B, N, rb; float c; uint32_t u0, u1, i0, i1; } mf_grads;
+void mf_scores_run(uint8_t *mem, const mf_scores *a);
+void mf_grads_run(uint8_t *mem, const mf_grads *a);
+uint32_t mf_slots(uint8_t *mem, uint32_t slots, uint32_t rowIds, uint32_t sums, uint32_t used, uint32_t rb, uint32_t a,
+                  uint32_t b, uint32_t B, uint32_t N, uint32_t outA, uint32_t outB);
+
 #endif

@@ -138,8 +138,8 @@ export class MfModel implements Backbone {
 
   /**
    * The fused dot-product step on the kernels (Adam, D a multiple of 4): the same computation as stepDot below, the
-   * scores and the chain rule as SIMD kernels over the pool's threads (kernels/mfdot.wat), the loss's closed form and
-   * the slot bookkeeping in JS. Scores in float32 (stepDot sums in float64): equal within float rounding.
+   * scores and the chain rule as SIMD kernels over the pool's threads (native/src/mfdot.c or kernels/mfdot.wat), the
+   * loss's closed form in JS, the slot bookkeeping natively (mfSlots) or in JS (wasm kernels). Scores in float32 (stepDot sums in float64): equal within float rounding.
    */
   private stepDotKernels(k: NonNullable<MfModel['kernels']>, users: Int32Array, pos: Int32Array, negs: Int32Array, N: number, scoreGrads: NonNullable<Loss['scoreGrads']>): StepResult {
     const B = users.length;
@@ -174,11 +174,18 @@ export class MfModel implements Backbone {
     // each occurrence's slot in its optimiser's sums, in stepDot's order (so the unique rows come out the same)
     this.userOpt.beginAccumulate(B);
     this.itemOpt.beginAccumulate(B * (1 + N));
-    const slotU = h.i32(sc.slotU, B), slotP = h.i32(sc.slotP, B), slotN = h.i32(sc.slotN, B * N);
-    for (let b = 0; b < B; b++) {
-      slotU[b] = this.userOpt.accumulate(users[b]) / D;
-      slotP[b] = this.itemOpt.accumulate(pos[b]) / D;
-      for (let j = b * N; j < (b + 1) * N; j++) slotN[j] = this.itemOpt.accumulate(negs[j]) / D;
+    const slotKernel = pool.kernelsFor(h).mfSlots;
+    if (slotKernel) {
+      // natively (train.kernels = "native"): the same loop over the storages' slot tables
+      this.userOpt.accumulateWith((used) => slotKernel(U.slots, U.rows, U.g, used, rb, sc.users, 0, B, 0, sc.slotU, 0));
+      this.itemOpt.accumulateWith((used) => slotKernel(I.slots, I.rows, I.g, used, rb, sc.pos, sc.negs, B, N, sc.slotP, sc.slotN));
+    } else {
+      const slotU = h.i32(sc.slotU, B), slotP = h.i32(sc.slotP, B), slotN = h.i32(sc.slotN, B * N);
+      for (let b = 0; b < B; b++) {
+        slotU[b] = this.userOpt.accumulate(users[b]) / D;
+        slotP[b] = this.itemOpt.accumulate(pos[b]) / D;
+        for (let j = b * N; j < (b + 1) * N; j++) slotN[j] = this.itemOpt.accumulate(negs[j]) / D;
+      }
     }
     pool.run('mfGrads', h, [
       U.w, I.w, U.g, I.g, sc.users, sc.pos, sc.negs, sc.slotU, sc.slotP, sc.slotN, sc.dPos, sc.dNeg, B, N, rb, c,

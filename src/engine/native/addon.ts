@@ -1,7 +1,7 @@
 /**
  * The native kernels (native/src/*.c, an N-API addon built by node-gyp at `npm ci` / `npm run build` time and copied to
- * dist/native/reclab-kernels.node): the SpMM family and the gemm of the WebAssembly kernels, compiled for AVX2+FMA /
- * AVX-512 with a portable C variant, chosen at run time by the CPU. They work directly on a heap's shared
+ * dist/native/reclab-kernels.node): the SpMM family, the gemm, Adam and MF's fused dot step of the WebAssembly
+ * kernels, compiled for AVX2+FMA / AVX-512 with a portable C variant, chosen at run time by the CPU. They work directly on a heap's shared
  * WebAssembly memory, at the same byte offsets as the wasm kernels, so the pool tasks (wasm/tasks.ts) call either
  * through the same interface (`train.kernels`). A missing or unloadable addon is an error that names its cause and the
  * setting — never a silent fallback to wasm.
@@ -17,6 +17,14 @@ export interface NativeAddon {
     list: number, mask: number): void;
   dropRows(view: Uint8Array, x: number, r0: number, r1: number, rb: number, mkey: number, mthr: number, ms: number): void;
   gemm(view: Uint8Array, a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
+  // adam.c, mfdot.c: adam.wat's and mfdot.wat's kernels; mfSlots: SparseOptimizer.accumulate over a batch (returns the slots in use)
+  adamRows(view: Uint8Array, w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+  adamDense(view: Uint8Array, w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+  adamFull(view: Uint8Array, w: number, m: number, v: number, g: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+  mfScores(view: Uint8Array, U: number, I: number, users: number, pos: number, negs: number, sPos: number, sNeg: number, sq: number, b0: number, b1: number, N: number, rb: number): void;
+  mfGrads(view: Uint8Array, U: number, I: number, gU: number, gI: number, users: number, pos: number, negs: number, slotU: number, slotP: number, slotN: number,
+    dPos: number, dNeg: number, B: number, N: number, rb: number, c: number, u0: number, u1: number, i0: number, i1: number): void;
+  mfSlots(view: Uint8Array, slots: number, rowIds: number, sums: number, used: number, rb: number, a: number, b: number, B: number, N: number, outA: number, outB: number): number;
   /** the instruction set in use: scalar, avx2 or avx512 */
   isa(): string;
   /** the best the CPU supports */
@@ -41,7 +49,7 @@ export function nativeAddon(): NativeAddon {
   } catch (e) {
     throw new Error(`native kernels (train.kernels = "native") failed to load from ${file}: ${(e as Error).message}; ${hint}`);
   }
-  for (const name of ['spmmPass', 'dropRows', 'gemm', 'isa'] as const) {
+  for (const name of ['spmmPass', 'dropRows', 'gemm', 'adamRows', 'mfScores', 'mfSlots', 'isa'] as const) {
     if (typeof mod.exports[name] !== 'function') throw new Error(`native kernels at ${file} lack ${name}() (a stale build); ${hint}`);
   }
   return (loaded = mod.exports);

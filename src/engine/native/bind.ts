@@ -2,7 +2,7 @@
  * The native kernels behind the wasm kernels' interfaces (wasm/tasks.ts SpmmExports, GemmExports): the same calls with
  * the same byte offsets into the same shared memory, so the pool tasks do not know which ones run.
  */
-import type { GemmExports, SpmmExports } from '../wasm/kernel-exports';
+import type { AdamExports, GemmExports, MfDotExports, MfSlots, SpmmExports } from '../wasm/kernel-exports';
 import type { NativeAddon } from './addon';
 
 /** A Uint8Array over the whole memory, renewed when the memory has grown (its base address never changes). */
@@ -31,4 +31,27 @@ export function nativeSpmm(memory: WebAssembly.Memory, n: NativeAddon): SpmmExpo
 export function nativeGemm(memory: WebAssembly.Memory, n: NativeAddon): GemmExports {
   const v = memoryView(memory);
   return { gemm: (a, ai, ak, b, ldb, c, ldc, m, nn, k, acc) => n.gemm(v(), a, ai, ak, b, ldb, c, ldc, m, nn, k, acc) };
+}
+
+export function nativeAdam(memory: WebAssembly.Memory, n: NativeAddon): AdamExports {
+  const v = memoryView(memory);
+  return {
+    adamRows: (w, m, vv, g, rows, count, rb, b1, b2, step, eps) => n.adamRows(v(), w, m, vv, g, rows, count, rb, b1, b2, step, eps),
+    adamDense: (w, m, vv, g, slots, first, count, rb, b1, b2, step, eps) => n.adamDense(v(), w, m, vv, g, slots, first, count, rb, b1, b2, step, eps),
+    adamFull: (w, m, vv, g, first, count, rb, b1, b2, step, eps) => n.adamFull(v(), w, m, vv, g, first, count, rb, b1, b2, step, eps),
+  };
+}
+
+export function nativeMfDot(memory: WebAssembly.Memory, n: NativeAddon): MfDotExports {
+  const v = memoryView(memory);
+  return {
+    scores: (U, I, users, pos, negs, sPos, sNeg, sq, b0, b1, N, rb) => n.mfScores(v(), U, I, users, pos, negs, sPos, sNeg, sq, b0, b1, N, rb),
+    grads: (U, I, gU, gI, users, pos, negs, slotU, slotP, slotN, dPos, dNeg, B, N, rb, c, u0, u1, i0, i1) =>
+      n.mfGrads(v(), U, I, gU, gI, users, pos, negs, slotU, slotP, slotN, dPos, dNeg, B, N, rb, c, u0, u1, i0, i1),
+  };
+}
+
+export function nativeMfSlots(memory: WebAssembly.Memory, n: NativeAddon): MfSlots {
+  const v = memoryView(memory);
+  return (slots, rowIds, sums, used, rb, a, b, B, N, outA, outB) => n.mfSlots(v(), slots, rowIds, sums, used, rb, a, b, B, N, outA, outB);
 }

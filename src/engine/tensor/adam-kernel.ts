@@ -1,5 +1,6 @@
 /**
- * Adam's storage for one table in a WebAssembly heap, with the SIMD update kernel (wasm/kernels/adam.wat) bound to it.
+ * Adam's storage for one table in a WebAssembly heap, updated by the kernel pool's Adam kernels (train.kernels: native
+ * native/src/adam.c, or wasm/kernels/adam.wat) — shares of the rows on the pool's threads, or directly on this one.
  *
  * Why: the update does a square root and a division per coordinate; on Yelp2018 (4,096 item rows + 2,048 user rows of
  * 64 floats per step, 604 steps an epoch) the plain-JS loop cost about a third of the epoch (docs/benchmarks.md).
@@ -11,7 +12,6 @@
  */
 import { Heap } from '../wasm/heap';
 import { KernelPool } from '../wasm/pool';
-import type { AdamExports } from '../wasm/tasks';
 
 export class AdamKernelStorage {
   readonly heap: Heap;
@@ -25,7 +25,6 @@ export class AdamKernelStorage {
   readonly slots: Int32Array;
   /** byte offsets of the regions in the heap */
   readonly at: { w: number; m: number; v: number; g: number; rows: number; slots: number };
-  private readonly k: AdamExports;
 
   private constructor(readonly rows: number, readonly dim: number, heap?: Heap) {
     const bytes = rows * dim * 4;
@@ -39,7 +38,6 @@ export class AdamKernelStorage {
     this.grads = h.f32(this.at.g, n);
     this.rowIds = h.i32(this.at.rows, rows);
     this.slots = h.i32(this.at.slots, rows).fill(-1);
-    this.k = h.kernel<AdamExports>('adam');
   }
 
   /** null when the row width is not a multiple of 4 floats (the SIMD lanes); the caller then runs the JS loops */
@@ -56,7 +54,7 @@ export class AdamKernelStorage {
     const a = this.at;
     const pool = KernelPool.get();
     if (pool.threads > 1 && n >= 256) pool.run('adamRows', this.heap, [a.w, a.m, a.v, a.g, a.rows, n, this.dim * 4, beta1, beta2, stepSize, epsHat]);
-    else this.k.adamRows(a.w, a.m, a.v, a.g, a.rows, n, this.dim * 4, beta1, beta2, stepSize, epsHat);
+    else pool.kernelsFor(this.heap).adam.adamRows(a.w, a.m, a.v, a.g, a.rows, n, this.dim * 4, beta1, beta2, stepSize, epsHat);
   }
 
   /**

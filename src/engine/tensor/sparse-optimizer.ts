@@ -111,6 +111,18 @@ export class SparseOptimizer {
     return s * D;
   }
 
+  /**
+   * Accumulation by a kernel that assigns the slots itself (the native MF step: wasm/kernel-exports.ts MfSlots), on
+   * the Adam kernel storage's slots, rowIds and grads: it gets the number of rows accumulated so far and returns the
+   * number after — the same as accumulate() for each of its occurrences in order.
+   */
+  accumulateWith(kernel: (used: number) => number): void {
+    if (!this.kernel) throw new Error('accumulateWith needs the Adam kernel storage');
+    const n = kernel(this.pending);
+    if (!(n >= this.pending && n <= this.table.rows)) throw new Error(`accumulateWith: the kernel reported ${n} rows (had ${this.pending}, table ${this.table.rows})`);
+    this.pending = n;
+  }
+
   /** unique rows accumulated since beginAccumulate (their slots are 0 .. this − 1) */
   get accumulatedRows(): number {
     return this.pending;

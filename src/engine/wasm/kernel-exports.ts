@@ -1,5 +1,5 @@
 /**
- * The interfaces of the two kernels that have a native twin (kernels/gemm.wat, kernels/spmm.wat; native/src/*.c through
+ * The interfaces of the kernels that have a native twin (kernels/gemm.wat, spmm.wat, adam.wat, mfdot.wat; native/src/*.c through
  * ../native/bind.ts): the wasm exports and the native binding both implement them, so the pool tasks (./tasks.ts) call
  * either. Byte offsets into the heap's shared memory throughout.
  */
@@ -15,3 +15,23 @@ export interface SpmmExports {
     ekey: number, ethr: number, es: number, etrans: number, mkey: number, mthr: number, ms: number, list: number, mask: number): void;
   dropRows(x: number, r0: number, r1: number, rb: number, mkey: number, mthr: number, ms: number): void;
 }
+
+export interface AdamExports {
+  adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+  adamDense(w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+  adamFull(w: number, m: number, v: number, g: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
+}
+
+export interface MfDotExports {
+  scores(U: number, I: number, users: number, pos: number, negs: number, sPos: number, sNeg: number, sq: number, b0: number, b1: number, N: number, rb: number): void;
+  grads(U: number, I: number, gU: number, gI: number, users: number, pos: number, negs: number, slotU: number, slotP: number, slotN: number,
+    dPos: number, dNeg: number, B: number, N: number, rb: number, c: number, u0: number, u1: number, i0: number, i1: number): void;
+}
+
+/**
+ * SparseOptimizer.accumulate for a batch of occurrences, natively (native/src/mfdot.c mf_slots): the occurrences are
+ * a[r], then b[r·N .. r·N + N) for r < B (b = 0: a only); a row new this step gets the next slot (slots[row], its id at
+ * rowIds[slot], its sum row at sums + slot·rb zeroed); outA / outB get each occurrence's slot. `used` slots were taken
+ * before; returns the slots taken after.
+ */
+export type MfSlots = (slots: number, rowIds: number, sums: number, used: number, rb: number, a: number, b: number, B: number, N: number, outA: number, outB: number) => number;

@@ -63,7 +63,7 @@ export class KernelPool {
   /** Runs a task on every thread (this one as thread 0) over the heap's memory; returns when all are done. */
   run(task: TaskName, heap: Heap, args: ArrayLike<number>): void {
     if (args.length > MAX_ARGS) throw new Error(`kernel task ${task}: ${args.length} arguments, at most ${MAX_ARGS}`);
-    const k = this.bind(heap);
+    const k = this.kernelsFor(heap);
     this.args.set(args);
     if (this.threads === 1) {
       TASKS[task](k, this.args, 0, 1);
@@ -98,7 +98,8 @@ export class KernelPool {
     if (KernelPool.current === this) KernelPool.current = null;
   }
 
-  private bind(heap: Heap): BoundKernels {
+  /** The pool's kernels (train.kernels: native or wasm) bound to a heap's memory, for direct calls on this thread. */
+  kernelsFor(heap: Heap): BoundKernels {
     let k = this.bound.get(heap.id);
     if (!k) this.bound.set(heap.id, (k = new BoundKernels(heap.memory, this.kernels)));
     return k;

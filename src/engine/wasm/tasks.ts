@@ -6,12 +6,12 @@
  */
 import { instantiate, type KernelName } from './modules';
 import { nativeAddon } from '../native/addon';
-import { nativeGemm, nativeSpmm } from '../native/bind';
+import { nativeAdam, nativeGemm, nativeMfDot, nativeMfSlots, nativeSpmm } from '../native/bind';
 import { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
 
 export { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
-import type { GemmExports, SpmmExports } from './kernel-exports';
-export type { GemmExports, SpmmExports } from './kernel-exports';
+import type { AdamExports, GemmExports, MfDotExports, MfSlots, SpmmExports } from './kernel-exports';
+export type { AdamExports, GemmExports, MfDotExports, MfSlots, SpmmExports } from './kernel-exports';
 
 export interface ScoreRowExports {
   /** max of s·z − off over the kept lanes (off = 0: no offset row) */
@@ -31,19 +31,6 @@ export interface RowExports {
   groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
   indexDots(U: number, X: number, users: number, idx: number, S: number, b0: number, b1: number, K: number, rb: number): void;
 }
-export interface AdamExports {
-  adamRows(w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
-  adamDense(w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
-  adamFull(w: number, m: number, v: number, g: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
-}
-
-export interface MfDotExports {
-  scores(U: number, I: number, users: number, pos: number, negs: number, sPos: number, sNeg: number, sq: number, b0: number, b1: number, N: number, rb: number): void;
-  grads(U: number, I: number, gU: number, gI: number, users: number, pos: number, negs: number, slotU: number, slotP: number, slotN: number,
-    dPos: number, dNeg: number, B: number, N: number, rb: number, c: number, u0: number, u1: number, i0: number, i1: number): void;
-}
-
-
 /** The kernels bound to one memory, and float views of it. */
 export class BoundKernels {
   readonly gemm: GemmExports;
@@ -52,15 +39,18 @@ export class BoundKernels {
   readonly rows: RowExports;
   readonly adam: AdamExports;
   readonly mfdot: MfDotExports;
+  /** the optimisers' slot bookkeeping of MF's fused step as a kernel: native only (null: the JS loop) */
+  readonly mfSlots: MfSlots | null;
   constructor(readonly memory: WebAssembly.Memory, readonly impl: KernelImpl = DEFAULT_KERNELS) {
     const k = <T>(n: KernelName): T => instantiate<T>(n, memory);
     const native = impl === 'native' ? nativeAddon() : null;
     this.gemm = native ? nativeGemm(memory, native) : k('gemm');
     this.scores = k('scores');
     this.rows = k('rows');
-    this.adam = k('adam');
+    this.adam = native ? nativeAdam(memory, native) : k('adam');
     this.spmm = native ? nativeSpmm(memory, native) : k('spmm');
-    this.mfdot = k('mfdot');
+    this.mfdot = native ? nativeMfDot(memory, native) : k('mfdot');
+    this.mfSlots = native ? nativeMfSlots(memory, native) : null;
   }
   f32(at: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, n);
