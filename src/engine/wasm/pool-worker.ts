@@ -4,7 +4,7 @@
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { BoundKernels, TASKS, TASK_NAMES, type KernelImpl } from './tasks';
-import { CTRL, OP } from './pool';
+import { awaitChange, CTRL, OP } from './pool';
 
 const { control, args, port, index, threads, tasks, kernels } = workerData as {
   control: SharedArrayBuffer; args: SharedArrayBuffer; port: MessagePort; index: number; threads: number; tasks: string[]; kernels: KernelImpl;
@@ -21,9 +21,8 @@ for (;;) {
   // can arrive after this worker already saw the new generation, ran the task and came back to wait — that late wake
   // would run the task twice, drive `pending` below zero and leave the caller waiting forever (a training run hung
   // this way: test/integration/pool-stress.test.ts).
-  let gen: number;
-  while ((gen = Atomics.load(ctrl, CTRL.gen)) === seen) Atomics.wait(ctrl, CTRL.gen, seen);
-  seen = gen;
+  // (awaitChange returns only once the value differs, spinning first: a hand-off within a step meets this thread awake)
+  seen = awaitChange(ctrl, CTRL.gen, seen);
   const op = ctrl[CTRL.op];
   if (op === OP.exit) break;
   try {
