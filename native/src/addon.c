@@ -116,7 +116,7 @@ static napi_value drop_rows_js(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
-/* ---- Adam and MF's fused dot step (adam.c, mfdot.c) ---- */
+/* ---- Adam, MF's fused dot step and its uniform sampler (adam.c, mfdot.c, sample.c) ---- */
 
 static int row_width(napi_env env, uint32_t rb, const char *name) {
   if (rb % 16 == 0) return 1;
@@ -219,6 +219,37 @@ static napi_value mf_slots_js(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* a typed array argument of the given type: its data and element count */
+static int typed_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *length) {
+  bool typed = false;
+  napi_typedarray_type type;
+  return napi_is_typedarray(env, v, &typed) == napi_ok && typed &&
+         napi_get_typedarray_info(env, v, &type, length, data, NULL, NULL) == napi_ok && type == want;
+}
+
+/* uniformRows(indptr: Int32Array, indices: Int32Array, users: Int32Array, out: Int32Array, state: Uint32Array(4), nItems, n, reject) */
+static napi_value uniform_rows_js(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  size_t argc = 8, nIndptr, nIndices, nUsers, nOut, nState;
+  void *indptr, *indices, *users, *out, *state;
+  double num[3];
+  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc != 8 || !typed_arg(env, argv[0], napi_int32_array, &indptr, &nIndptr) || !typed_arg(env, argv[1], napi_int32_array, &indices, &nIndices) ||
+      !typed_arg(env, argv[2], napi_int32_array, &users, &nUsers) || !typed_arg(env, argv[3], napi_int32_array, &out, &nOut) ||
+      !typed_arg(env, argv[4], napi_uint32_array, &state, &nState) || nState != 4 || napi_get_value_double(env, argv[5], &num[0]) != napi_ok ||
+      napi_get_value_double(env, argv[6], &num[1]) != napi_ok || napi_get_value_double(env, argv[7], &num[2]) != napi_ok)
+    return fail(env, "reclab-kernels uniformRows: (indptr, indices, users: Int32Array, out: Int32Array, state: Uint32Array(4), nItems, n, reject) expected");
+  const uint32_t nItems = u32(num[0]), n = u32(num[1]);
+  if (nOut < (double)nUsers * n) return fail(env, "reclab-kernels uniformRows: out is shorter than users × n");
+  const int32_t *ip = indptr, *us = users;
+  for (size_t b = 0; b < nUsers; b++) /* every user's row must lie inside indices */
+    if (us[b] < 0 || (size_t)us[b] + 1 >= nIndptr || ip[us[b]] < 0 || ip[us[b]] > ip[us[b] + 1] || (size_t)ip[us[b] + 1] > nIndices)
+      return fail(env, "reclab-kernels uniformRows: a user outside the CSR matrix");
+  if (nItems == 0 && n > 0 && nUsers > 0) return fail(env, "reclab-kernels uniformRows: no items to draw from");
+  uniform_rows(indptr, indices, nItems, users, (uint32_t)nUsers, n, u32(num[2]) != 0, state, out);
+  return NULL;
+}
+
 /* gemm(view, a ai ak b ldb c ldc m n k acc) */
 static napi_value gemm_js(napi_env env, napi_callback_info info) {
   call_args a;
@@ -266,13 +297,14 @@ NAPI_MODULE_INIT() {
     { "address", NULL, address, NULL, NULL, NULL, napi_enumerable, NULL },
     { "spmmPass", NULL, spmm_pass_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "dropRows", NULL, drop_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
-    /* adam.c, mfdot.c */
+    /* adam.c, mfdot.c, sample.c */
     { "adamRows", NULL, adam_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "adamDense", NULL, adam_dense_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "adamFull", NULL, adam_full_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "mfScores", NULL, mf_scores_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "mfGrads", NULL, mf_grads_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "mfSlots", NULL, mf_slots_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "uniformRows", NULL, uniform_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "gemm", NULL, gemm_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "isa", NULL, isa_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "bestIsa", NULL, best_isa_js, NULL, NULL, NULL, napi_enumerable, NULL },

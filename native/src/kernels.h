@@ -52,5 +52,8 @@ void mf_scores_run(uint8_t *mem, const mf_scores *a);
 void mf_grads_run(uint8_t *mem, const mf_grads *a);
 uint32_t mf_slots(uint8_t *mem, uint32_t slots, uint32_t rowIds, uint32_t sums, uint32_t used, uint32_t rb, uint32_t a,
                   uint32_t b, uint32_t B, uint32_t N, uint32_t outA, uint32_t outB);
+/* sample.c: samplers/uniform.ts's per-row draws (xoshiro128** state in and out) */
+void uniform_rows(const int32_t *indptr, const int32_t *indices, uint32_t n_items, const int32_t *users, uint32_t B, uint32_t n,
+                  int reject, uint32_t *state, int32_t *out);
 
 #endif

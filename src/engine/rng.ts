@@ -78,6 +78,22 @@ export class Rng {
     return arr;
   }
 
+  /** The state (xoshiro128**: four 32-bit words), for a native kernel that continues the stream (native/src/sample.c). */
+  saveState(into: Uint32Array): void {
+    into[0] = this.a;
+    into[1] = this.b;
+    into[2] = this.c;
+    into[3] = this.d;
+  }
+
+  /** Continues from a state saveState gave (and a native kernel advanced). */
+  loadState(from: Uint32Array): void {
+    this.a = from[0];
+    this.b = from[1];
+    this.c = from[2];
+    this.d = from[3];
+  }
+
   /** a new independent generator derived from this one (for sub-components) */
   fork(): Rng {
     return new Rng(this.nextU32());

@@ -7,8 +7,9 @@
  * wasm kernel's floats bit for bit (tolerance 0), and so does a TypeScript reference that rounds to float32 after each
  * operation. The dot products of the portable variant are the wasm kernel's bit for bit; the AVX2 / AVX-512 dot
  * products sum in 8 / 16 lanes with fused multiply-adds: within 1e-5·(1 + |s|) of a float64 sum.
- * Also: the slot bookkeeping (mfSlots) against SparseOptimizer.accumulate's rule, the pool tasks on 1 and 2 threads,
- * and MF-BPR training (lazy and dense Adam) on native vs wasm kernels.
+ * Also: the slot bookkeeping (mfSlots) against SparseOptimizer.accumulate's rule, the native uniform sampler against
+ * the JS draws (the same items from the same Rng stream), the pool tasks on 1 and 2 threads, and MF-BPR training
+ * (lazy and dense Adam) on native vs wasm kernels.
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -22,12 +23,16 @@ import type { AdamExports, MfDotExports } from '../../src/engine/wasm/tasks';
 import { nativeAddon } from '../../src/engine/native/addon';
 import { nativeAdam, nativeMfDot, nativeMfSlots } from '../../src/engine/native/bind';
 import { Rng } from '../../src/engine/rng';
+import { drawUniformRejecting } from '../../src/engine/samplers/reject';
+import { uniform } from '../../src/engine/samplers/uniform';
+import { nativeUniformRows } from '../../src/engine/native/sampling';
+import { csrFromRows } from '../fixtures/data/helpers';
 import { train } from '../../src/engine/train';
 import { resolveConfig } from '../../src/engine/config/validate';
 import type { RunEvent } from '../../src/protocol/events';
 
 const addon = nativeAddon();
-const best = addon.bestIsa() as 'scalar';
+const best = addon.bestIsa() as 'scalar' | 'avx2' | 'avx512';
 const ISAS = (['scalar', 'avx2', 'avx512'] as const).filter((i) => i === 'scalar' || (i === 'avx2' ? best !== 'scalar' : best === 'avx512'));
 after(() => addon.setIsa(best));
 
@@ -314,6 +319,37 @@ test('the Adam and MF pool tasks on native kernels: 1 and 2 threads give the sam
     else sameBits(one[i], wasm[i], `native vs wasm: ${what}`);
   });
   KernelPool.configure(1);
+});
+
+test('the native uniform sampler draws the JS loop\'s items from the same Rng stream (rejection, the complement draw, empty rows, n = 0)', () => {
+  const nItems = 50;
+  // user 0 has every item but two (the complement path after 32 failed draws), user 1 none, the rest a few
+  const rows = [Array.from({ length: nItems }, (_, i) => i).filter((i) => i !== 7 && i !== 31), [], ...Array.from({ length: 30 }, () => [...new Set(Array.from({ length: 1 + rng.int(20) }, () => rng.int(nItems)))])];
+  const train = csrFromRows(rows, nItems);
+  const users = Int32Array.from({ length: 300 }, (_, b) => (b % 5 === 0 ? 0 : rng.int(rows.length)));
+  const native = nativeUniformRows();
+  assert.ok(native, 'the default pool runs native kernels');
+  for (const reject of [true, false]) {
+    for (const n of [0, 1, 3]) {
+      const a = new Rng(77), b = new Rng(77);
+      const want = new Int32Array(users.length * n);
+      for (let r = 0; r < users.length; r++) for (let k = 0; k < n; k++) want[r * n + k] = drawUniformRejecting(a, train, nItems, users[r], reject);
+      const got = new Int32Array(users.length * n).fill(-1);
+      native(b, train, nItems, users, n, reject, got);
+      assert.deepEqual([...got], [...want], `reject=${reject} n=${n}`);
+      assert.equal(b.nextU32(), a.nextU32(), 'the Rng continues where the JS draws left it');
+      if (reject) for (let r = 0; r < users.length; r++) for (let k = 0; k < n; k++) assert.ok(!rows[users[r]].includes(got[r * n + k]), `a training item drawn for user ${users[r]}`);
+    }
+  }
+  // through the sampler plug-in, on native and on wasm kernels: the same batch
+  const batches = (['native', 'wasm'] as const).map((kernels) => {
+    KernelPool.configure(1, kernels);
+    const s = uniform.create({ negatives: 2, rejectPositives: true } as never, { train, nItems, nUsers: rows.length } as never);
+    return s.sample(users, users, { rng: new Rng(5) } as never);
+  });
+  KernelPool.configure(1);
+  assert.deepEqual(batches[0], batches[1]);
+  assert.throws(() => addon.uniformRows(train.indptr, train.indices, Int32Array.from([rows.length]), new Int32Array(1), new Uint32Array(4), nItems, 1, 1), /outside the CSR/);
 });
 
 const runs = fs.mkdtempSync(path.join(os.tmpdir(), 'reclab-native-mf-'));

@@ -24,6 +24,8 @@ export interface NativeAddon {
   mfScores(view: Uint8Array, U: number, I: number, users: number, pos: number, negs: number, sPos: number, sNeg: number, sq: number, b0: number, b1: number, N: number, rb: number): void;
   mfGrads(view: Uint8Array, U: number, I: number, gU: number, gI: number, users: number, pos: number, negs: number, slotU: number, slotP: number, slotN: number,
     dPos: number, dNeg: number, B: number, N: number, rb: number, c: number, u0: number, u1: number, i0: number, i1: number): void;
+  /** samplers/uniform.ts's per-row draws with state = the Rng's xoshiro128** state (read and advanced) */
+  uniformRows(indptr: Int32Array, indices: Int32Array, users: Int32Array, out: Int32Array, state: Uint32Array, nItems: number, n: number, reject: number): void;
   mfSlots(view: Uint8Array, slots: number, rowIds: number, sums: number, used: number, rb: number, a: number, b: number, B: number, N: number, outA: number, outB: number): number;
   /** the instruction set in use: scalar, avx2 or avx512 */
   isa(): string;
@@ -49,7 +51,7 @@ export function nativeAddon(): NativeAddon {
   } catch (e) {
     throw new Error(`native kernels (train.kernels = "native") failed to load from ${file}: ${(e as Error).message}; ${hint}`);
   }
-  for (const name of ['spmmPass', 'dropRows', 'gemm', 'adamRows', 'mfScores', 'mfSlots', 'isa'] as const) {
+  for (const name of ['spmmPass', 'dropRows', 'gemm', 'adamRows', 'mfScores', 'mfSlots', 'uniformRows', 'isa'] as const) {
     if (typeof mod.exports[name] !== 'function') throw new Error(`native kernels at ${file} lack ${name}() (a stale build); ${hint}`);
   }
   return (loaded = mod.exports);

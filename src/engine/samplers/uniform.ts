@@ -5,6 +5,7 @@
  */
 import type { SamplerSpec } from './types';
 import { drawUniformRejecting } from './reject';
+import { nativeUniformRows } from '../native/sampling';
 
 export { drawUniformRejecting } from './reject';
 
@@ -17,6 +18,11 @@ export const uniform: SamplerSpec = {
     sample: (users, _pos, ctx) => {
       const n = o.negatives;
       const out = new Int32Array(users.length * n);
+      const native = nativeUniformRows(); // train.kernels = "native": the same draws in C
+      if (native) {
+        native(ctx.rng, data.train, data.nItems, users, n, o.rejectPositives, out);
+        return { layout: 'per-row', n, items: out };
+      }
       for (let b = 0; b < users.length; b++) {
         const u = users[b];
         for (let k = 0; k < n; k++) out[b * n + k] = drawUniformRejecting(ctx.rng, data.train, data.nItems, u, o.rejectPositives);
