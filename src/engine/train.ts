@@ -181,6 +181,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     let earlyStop: string | undefined;
     let globalStep = 0;
     const B = c.train.batchSize;
+    let lastRows: { users: Int32Array; items: Int32Array } | undefined; // the previous epoch's rows: their arrays are reused
 
     for (epoch = 1; epoch <= c.train.epochs; ) {
       checkStop();
@@ -188,7 +189,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       ctx.epoch = epoch;
       temperature.startEpoch({ epoch, data: ds, ...asTables(model) });
       emit({ t: Date.now(), kind: 'phase', phase: 'train', progress: 0, message: `epoch ${epoch}` });
-      const allRows = epochRows(ds, c.train.sampling, sampleRng);
+      const allRows = (lastRows = epochRows(ds, c.train.sampling, sampleRng, lastRows));
       const rows = sampler.filterRows?.(allRows, ctx) ?? allRows;
       const n = rows.users.length;
       const steps = Math.ceil(n / B);
