@@ -1,8 +1,8 @@
 /**
  * The fused dot-product step (model.fastPath) against the tfjs autograd step: from the same tables, several Adam
  * steps with duplicate users and items, L2 and both BPR forms leave the same tables (up to float rounding), report
- * the same loss, and the fused step runs no tfjs kernel at all. With Adam it runs on the kernels (kernels/mfdot.wat,
- * 1 and 2 threads bit-identical); with SGD on the plain JS loops.
+ * the same loss, and the fused step runs no tfjs kernel at all. With Adam it runs on the kernels (native/src/mfdot.c
+ * or kernels/mfdot.wat; 1 and 2 threads bit-identical on both); with SGD on the plain JS loops.
  */
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -63,28 +63,30 @@ test('the fused path steps aside when the step needs tfjs (a loss without closed
   assert.ok(Number.isFinite(r.loss) && r.loss > 0);
 });
 
-test('the fused dot-product step on the kernels: 1 and 2 threads give bit-identical losses and tables (≥ 256 unique rows)', () => {
-  const run = (threads: number): { losses: number[]; users: Float32Array; items: Float32Array } => {
-    KernelPool.configure(threads);
-    try {
-      const m = makeModel(true, 'batch', 'adam', [700, 900]);
-      const loss = bpr.create({ form: 'mean', reduction: 'mean' });
-      const rng = new Rng(11);
-      const losses: number[] = [];
-      for (let s = 0; s < 4; s++) {
-        const users = Int32Array.from({ length: 512 }, () => rng.int(700));
-        const pos = Int32Array.from({ length: 512 }, () => rng.int(900));
-        const items = Int32Array.from({ length: 512 * 2 }, () => rng.int(900));
-        losses.push(m.step.run({ users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 2, items } }, loss, { tau: 1 }, rng).loss);
+for (const kernels of ['native', 'wasm'] as const) {
+  test(`the fused dot-product step on the ${kernels} kernels: 1 and 2 threads give bit-identical losses and tables (≥ 256 unique rows)`, () => {
+    const run = (threads: number): { losses: number[]; users: Float32Array; items: Float32Array } => {
+      KernelPool.configure(threads, kernels);
+      try {
+        const m = makeModel(true, 'batch', 'adam', [700, 900]);
+        const loss = bpr.create({ form: 'mean', reduction: 'mean' });
+        const rng = new Rng(11);
+        const losses: number[] = [];
+        for (let s = 0; s < 4; s++) {
+          const users = Int32Array.from({ length: 512 }, () => rng.int(700));
+          const pos = Int32Array.from({ length: 512 }, () => rng.int(900));
+          const items = Int32Array.from({ length: 512 * 2 }, () => rng.int(900));
+          losses.push(m.step.run({ users, pos, positivesPerRow: 1, neg: { layout: 'per-row', n: 2, items } }, loss, { tau: 1 }, rng).loss);
+        }
+        return { losses, users: Float32Array.from(m.users.data), items: Float32Array.from(m.items.data) };
+      } finally {
+        KernelPool.configure(1);
       }
-      return { losses, users: Float32Array.from(m.users.data), items: Float32Array.from(m.items.data) };
-    } finally {
-      KernelPool.configure(1);
-    }
-  };
-  const one = run(1), two = run(2);
-  assert.ok(one.losses.every(Number.isFinite));
-  assert.deepEqual(two.losses, one.losses);
-  assert.deepEqual(two.users, one.users);
-  assert.deepEqual(two.items, one.items);
-});
+    };
+    const one = run(1), two = run(2);
+    assert.ok(one.losses.every(Number.isFinite));
+    assert.deepEqual(two.losses, one.losses);
+    assert.deepEqual(two.users, one.users);
+    assert.deepEqual(two.items, one.items);
+  });
+}

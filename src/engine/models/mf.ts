@@ -160,9 +160,14 @@ export class MfModel implements Backbone {
     const { l2, l2Mode } = this.opt;
     const c = l2 > 0 && l2Mode !== 'none' ? (l2Mode === 'batch' ? l2 / B : l2) : 0;
     const pool = KernelPool.get();
+    // Native kernels run the whole step on this thread: it is memory-latency bound, and spreading its ≈ 2k-row tasks
+    // over the pool's two threads cost more (hand-offs, rows written by one core and read by the other next step) than
+    // it saved — Yelp2018 epoch 0.58–0.62 s inline against 0.61–0.86 s on two threads, interleaved runs, load 1.7–2.9
+    // (docs/benchmarks.md, session 7). The wasm kernels, 2–3× slower per row, keep the split.
+    const inline = pool.kernels === 'native';
     const rb = D * 4;
     const U = k.users.at, I = k.items.at;
-    pool.run('mfScores', h, [U.w, I.w, sc.users, sc.pos, sc.negs, sc.sPos, sc.sNeg, c ? sc.sq : 0, B, N, rb]);
+    pool.run('mfScores', h, [U.w, I.w, sc.users, sc.pos, sc.negs, sc.sPos, sc.sNeg, c ? sc.sq : 0, B, N, rb], inline);
     const dPos = h.f32(sc.dPos, B), dNeg = h.f32(sc.dNeg, B * N);
     let lossValue = scoreGrads(h.f32(sc.sPos, B), h.f32(sc.sNeg, B * N), B, N, dPos, dNeg);
     if (c) {
@@ -190,9 +195,9 @@ export class MfModel implements Backbone {
     pool.run('mfGrads', h, [
       U.w, I.w, U.g, I.g, sc.users, sc.pos, sc.negs, sc.slotU, sc.slotP, sc.slotN, sc.dPos, sc.dNeg, B, N, rb, c,
       this.userOpt.accumulatedRows, this.itemOpt.accumulatedRows,
-    ]);
-    this.userOpt.applyAccumulated();
-    this.itemOpt.applyAccumulated();
+    ], inline);
+    this.userOpt.applyAccumulated(inline);
+    this.itemOpt.applyAccumulated(inline);
     return { loss: lossValue };
   }
 

@@ -48,12 +48,13 @@ export class AdamKernelStorage {
 
   /**
    * Lazy Adam on the first n rows listed in rowIds (unique), whose summed gradients are in grads; shares of the rows
-   * run on the kernel pool's threads when there are enough of them to pay for the hand-off.
+   * run on the kernel pool's threads when there are enough of them to pay for the hand-off (and the caller does not
+   * ask for `inline`: all on this thread).
    */
-  update(n: number, beta1: number, beta2: number, stepSize: number, epsHat: number): void {
+  update(n: number, beta1: number, beta2: number, stepSize: number, epsHat: number, inline = false): void {
     const a = this.at;
     const pool = KernelPool.get();
-    if (pool.threads > 1 && n >= 256) pool.run('adamRows', this.heap, [a.w, a.m, a.v, a.g, a.rows, n, this.dim * 4, beta1, beta2, stepSize, epsHat]);
+    if (pool.threads > 1 && n >= 256 && !inline) pool.run('adamRows', this.heap, [a.w, a.m, a.v, a.g, a.rows, n, this.dim * 4, beta1, beta2, stepSize, epsHat]);
     else pool.kernelsFor(this.heap).adam.adamRows(a.w, a.m, a.v, a.g, a.rows, n, this.dim * 4, beta1, beta2, stepSize, epsHat);
   }
 

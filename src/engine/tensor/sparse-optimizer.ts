@@ -128,10 +128,11 @@ export class SparseOptimizer {
     return this.pending;
   }
 
-  applyAccumulated(): void {
+  /** `inline`: the Adam kernel runs on this thread alone (KernelPool.run's `inline`) */
+  applyAccumulated(inline = false): void {
     const n = this.pending;
     this.pending = 0;
-    this.update(n);
+    this.update(n, inline);
     this.release(n);
   }
 
@@ -149,7 +150,7 @@ export class SparseOptimizer {
   }
 
   /** Updates the first n rows of uniqueRows with their summed gradients in sums. */
-  private update(n: number): void {
+  private update(n: number, inline = false): void {
     const D = this.table.dim;
     const w = this.table.data;
     const uniq = this.uniqueRows;
@@ -183,7 +184,7 @@ export class SparseOptimizer {
         return;
       }
       if (this.kernel) {
-        this.kernel.update(n, b1, b2, stepSize, epsHat);
+        this.kernel.update(n, b1, b2, stepSize, epsHat, inline);
         return;
       }
       for (let r = 0; r < n; r++) {

@@ -77,12 +77,16 @@ export class KernelPool {
     }
   }
 
-  /** Runs a task on every thread (this one as thread 0) over the heap's memory; returns when all are done. */
-  run(task: TaskName, heap: Heap, args: ArrayLike<number>): void {
+  /**
+   * Runs a task on every thread (this one as thread 0) over the heap's memory; returns when all are done. `inline`:
+   * this thread alone runs all of it (no hand-off; the same result — tasks do not depend on the split), for work too
+   * small or too latency-bound to gain from a second core.
+   */
+  run(task: TaskName, heap: Heap, args: ArrayLike<number>, inline = false): void {
     if (args.length > MAX_ARGS) throw new Error(`kernel task ${task}: ${args.length} arguments, at most ${MAX_ARGS}`);
     const k = this.kernelsFor(heap);
     this.args.set(args);
-    if (this.threads === 1) {
+    if (this.threads === 1 || inline) {
       TASKS[task](k, this.args, 0, 1);
       return;
     }
