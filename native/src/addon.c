@@ -126,14 +126,22 @@ static int row_width(napi_env env, uint32_t rb, const char *name) {
   return 0;
 }
 
+/* the Adam wrappers' common start: `count` numbers with the row count at v[at] and the row width after it; 0 when
+ * the call returns here (an error was thrown, or there is nothing to do) */
+static int adam_args(napi_env env, napi_callback_info info, size_t count, const char *name, int at, call_args *a, uint32_t *n, uint32_t *rb) {
+  if (!read_args(env, info, count, a, name)) return 0;
+  *n = u32(a->num[at]);
+  *rb = u32(a->num[at + 1]);
+  if (!row_width(env, *rb, name)) return 0;
+  return *n != 0 && *rb != 0;
+}
+
 /* adamRows(view, w m v g rows n rb b1 b2 step eps) */
 static napi_value adam_rows_js(napi_env env, napi_callback_info info) {
   call_args a;
-  if (!read_args(env, info, 11, &a, "adamRows")) return NULL;
+  uint32_t n, rb;
+  if (!adam_args(env, info, 11, "adamRows", 5, &a, &n, &rb)) return NULL;
   const double *v = a.num;
-  const uint32_t n = u32(v[5]), rb = u32(v[6]);
-  if (!row_width(env, rb, "adamRows")) return NULL;
-  if (n == 0 || rb == 0) return NULL;
   if (!inside(env, &a, v[4], 4.0 * n, "the row ids") || !inside(env, &a, v[3], (double)n * rb, "the gradient rows")) return NULL;
   adam_rows(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), u32(v[4]), n, rb, (float)v[7], (float)v[8], (float)v[9], (float)v[10]);
   return NULL;
@@ -142,11 +150,10 @@ static napi_value adam_rows_js(napi_env env, napi_callback_info info) {
 /* adamDense(view, w m v g slots first n rb b1 b2 step eps) */
 static napi_value adam_dense_js(napi_env env, napi_callback_info info) {
   call_args a;
-  if (!read_args(env, info, 12, &a, "adamDense")) return NULL;
+  uint32_t n, rb;
+  if (!adam_args(env, info, 12, "adamDense", 6, &a, &n, &rb)) return NULL;
   const double *v = a.num;
-  const uint32_t first = u32(v[5]), n = u32(v[6]), rb = u32(v[7]);
-  if (!row_width(env, rb, "adamDense")) return NULL;
-  if (n == 0 || rb == 0) return NULL;
+  const uint32_t first = u32(v[5]);
   const double end = (double)first + n;
   if (!inside(env, &a, v[4], 4.0 * end, "the slots") || !inside(env, &a, v[0], end * rb, "w") ||
       !inside(env, &a, v[1], end * rb, "m") || !inside(env, &a, v[2], end * rb, "v")) return NULL;
@@ -157,11 +164,10 @@ static napi_value adam_dense_js(napi_env env, napi_callback_info info) {
 /* adamFull(view, w m v g first n rb b1 b2 step eps) */
 static napi_value adam_full_js(napi_env env, napi_callback_info info) {
   call_args a;
-  if (!read_args(env, info, 11, &a, "adamFull")) return NULL;
+  uint32_t n, rb;
+  if (!adam_args(env, info, 11, "adamFull", 5, &a, &n, &rb)) return NULL;
   const double *v = a.num;
-  const uint32_t first = u32(v[4]), n = u32(v[5]), rb = u32(v[6]);
-  if (!row_width(env, rb, "adamFull")) return NULL;
-  if (n == 0 || rb == 0) return NULL;
+  const uint32_t first = u32(v[4]);
   const double end = ((double)first + n) * rb;
   if (!inside(env, &a, v[0], end, "w") || !inside(env, &a, v[1], end, "m") || !inside(env, &a, v[2], end, "v") || !inside(env, &a, v[3], end, "g"))
     return NULL;
