@@ -138,8 +138,9 @@ export class MfModel implements Backbone {
 
   /**
    * The fused dot-product step on the kernels (Adam, D a multiple of 4): the same computation as stepDot below, the
-   * scores and the chain rule as SIMD kernels over the pool's threads (native/src/mfdot.c or kernels/mfdot.wat), the
-   * loss's closed form in JS, the slot bookkeeping natively (mfSlots) or in JS (wasm kernels). Scores in float32 (stepDot sums in float64): equal within float rounding.
+   * scores and the chain rule as SIMD kernels (native/src/mfdot.c on this thread, or kernels/mfdot.wat over the pool's
+   * threads), the loss's closed form in JS, the slot bookkeeping natively (mfSlots) or in JS (wasm kernels). Scores in
+   * float32 (stepDot sums in float64): equal within float rounding.
    */
   private stepDotKernels(k: NonNullable<MfModel['kernels']>, users: Int32Array, pos: Int32Array, negs: Int32Array, N: number, scoreGrads: NonNullable<Loss['scoreGrads']>): StepResult {
     const B = users.length;
