@@ -84,31 +84,37 @@ __attribute__((target("avx2"))) static inline __attribute__((always_inline)) voi
   coast_c(w + d, m + d, v + d, n - d, k);
 }
 
-/* 16 lanes, the tail (n mod 16: 0, 4, 8 or 12 floats) under a mask */
-__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void row_avx512(float *w, float *m, float *v, const float *g, uint32_t n, coef_t k) {
-  const __m512 b1 = _mm512_set1_ps(k.b1), b2 = _mm512_set1_ps(k.b2), c1 = _mm512_set1_ps(k.c1), c2 = _mm512_set1_ps(k.c2);
-  const __m512 step = _mm512_set1_ps(k.step), eps = _mm512_set1_ps(k.eps);
-  for (uint32_t d = 0; d < n; d += 16) {
-    const __mmask16 l = n - d >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - d)) - 1);
-    const __m512 gk = _mm512_maskz_loadu_ps(l, g + d);
-    const __m512 mk = _mm512_add_ps(_mm512_mul_ps(b1, _mm512_maskz_loadu_ps(l, m + d)), _mm512_mul_ps(c1, gk));
-    const __m512 vk = _mm512_add_ps(_mm512_mul_ps(b2, _mm512_maskz_loadu_ps(l, v + d)), _mm512_mul_ps(c2, _mm512_mul_ps(gk, gk)));
-    _mm512_mask_storeu_ps(m + d, l, mk);
-    _mm512_mask_storeu_ps(v + d, l, vk);
-    _mm512_mask_storeu_ps(w + d, l, _mm512_sub_ps(_mm512_maskz_loadu_ps(l, w + d), _mm512_div_ps(_mm512_mul_ps(step, mk), _mm512_add_ps(_mm512_sqrt_ps(vk), eps))));
+/* 16 lanes; the tail (n mod 16: 4, 8 or 12 floats) under a mask, only there (masked stores cost more on some cores) */
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void lanes_avx512(float *w, float *m, float *v, const float *g, __mmask16 l, coef_t k, int coast) {
+  const __m512 b1 = _mm512_set1_ps(k.b1), b2 = _mm512_set1_ps(k.b2), step = _mm512_set1_ps(k.step), eps = _mm512_set1_ps(k.eps);
+  __m512 mk = _mm512_mul_ps(b1, _mm512_maskz_loadu_ps(l, m)), vk = _mm512_mul_ps(b2, _mm512_maskz_loadu_ps(l, v));
+  if (!coast) {
+    const __m512 gk = _mm512_maskz_loadu_ps(l, g);
+    mk = _mm512_add_ps(mk, _mm512_mul_ps(_mm512_set1_ps(k.c1), gk));
+    vk = _mm512_add_ps(vk, _mm512_mul_ps(_mm512_set1_ps(k.c2), _mm512_mul_ps(gk, gk)));
+  }
+  const __m512 wk = _mm512_sub_ps(_mm512_maskz_loadu_ps(l, w), _mm512_div_ps(_mm512_mul_ps(step, mk), _mm512_add_ps(_mm512_sqrt_ps(vk), eps)));
+  if (l == (__mmask16)0xFFFF) {
+    _mm512_storeu_ps(m, mk);
+    _mm512_storeu_ps(v, vk);
+    _mm512_storeu_ps(w, wk);
+  } else {
+    _mm512_mask_storeu_ps(m, l, mk);
+    _mm512_mask_storeu_ps(v, l, vk);
+    _mm512_mask_storeu_ps(w, l, wk);
   }
 }
 
+__attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void row_avx512(float *w, float *m, float *v, const float *g, uint32_t n, coef_t k) {
+  uint32_t d = 0;
+  for (; d + 16 <= n; d += 16) lanes_avx512(w + d, m + d, v + d, g + d, 0xFFFF, k, 0);
+  if (d < n) lanes_avx512(w + d, m + d, v + d, g + d, (__mmask16)((1u << (n - d)) - 1), k, 0);
+}
+
 __attribute__((target("avx512f"))) static inline __attribute__((always_inline)) void coast_avx512(float *w, float *m, float *v, uint32_t n, coef_t k) {
-  const __m512 b1 = _mm512_set1_ps(k.b1), b2 = _mm512_set1_ps(k.b2), step = _mm512_set1_ps(k.step), eps = _mm512_set1_ps(k.eps);
-  for (uint32_t d = 0; d < n; d += 16) {
-    const __mmask16 l = n - d >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - d)) - 1);
-    const __m512 mk = _mm512_mul_ps(b1, _mm512_maskz_loadu_ps(l, m + d));
-    const __m512 vk = _mm512_mul_ps(b2, _mm512_maskz_loadu_ps(l, v + d));
-    _mm512_mask_storeu_ps(m + d, l, mk);
-    _mm512_mask_storeu_ps(v + d, l, vk);
-    _mm512_mask_storeu_ps(w + d, l, _mm512_sub_ps(_mm512_maskz_loadu_ps(l, w + d), _mm512_div_ps(_mm512_mul_ps(step, mk), _mm512_add_ps(_mm512_sqrt_ps(vk), eps))));
-  }
+  uint32_t d = 0;
+  for (; d + 16 <= n; d += 16) lanes_avx512(w + d, m + d, v + d, NULL, 0xFFFF, k, 1);
+  if (d < n) lanes_avx512(w + d, m + d, v + d, NULL, (__mmask16)((1u << (n - d)) - 1), k, 1);
 }
 #endif
 
