@@ -170,39 +170,15 @@ ADAM_KERNELS(avx512, __attribute__((target("avx512f"))), row_avx512, coast_avx51
 
 void adam_rows(uint8_t *mem, uint32_t w, uint32_t m, uint32_t v, uint32_t g, uint32_t rows, uint32_t n, uint32_t rb,
                float b1, float b2, float step, float eps) {
-  const coef_t k = coef(b1, b2, step, eps);
-#ifdef X86
-  switch (isa_current()) {
-    case ISA_AVX512: rows_avx512(mem, w, m, v, g, rows, n, rb, k); return;
-    case ISA_AVX2: rows_avx2(mem, w, m, v, g, rows, n, rb, k); return;
-    default: break;
-  }
-#endif
-  rows_scalar(mem, w, m, v, g, rows, n, rb, k);
+  ISA_CALL(rows, mem, w, m, v, g, rows, n, rb, coef(b1, b2, step, eps));
 }
 
 void adam_dense(uint8_t *mem, uint32_t w, uint32_t m, uint32_t v, uint32_t g, uint32_t slots, uint32_t first, uint32_t n,
                 uint32_t rb, float b1, float b2, float step, float eps) {
-  const coef_t k = coef(b1, b2, step, eps);
-#ifdef X86
-  switch (isa_current()) {
-    case ISA_AVX512: dense_avx512(mem, w, m, v, g, slots, first, n, rb, k); return;
-    case ISA_AVX2: dense_avx2(mem, w, m, v, g, slots, first, n, rb, k); return;
-    default: break;
-  }
-#endif
-  dense_scalar(mem, w, m, v, g, slots, first, n, rb, k);
+  ISA_CALL(dense, mem, w, m, v, g, slots, first, n, rb, coef(b1, b2, step, eps));
 }
 
 void adam_full(uint8_t *mem, uint32_t w, uint32_t m, uint32_t v, uint32_t g, uint32_t first, uint32_t n, uint32_t rb,
                float b1, float b2, float step, float eps) {
-  const coef_t k = coef(b1, b2, step, eps);
-#ifdef X86
-  switch (isa_current()) {
-    case ISA_AVX512: full_avx512(mem, w, m, v, g, first, n, rb, k); return;
-    case ISA_AVX2: full_avx2(mem, w, m, v, g, first, n, rb, k); return;
-    default: break;
-  }
-#endif
-  full_scalar(mem, w, m, v, g, first, n, rb, k);
+  ISA_CALL(full, mem, w, m, v, g, first, n, rb, coef(b1, b2, step, eps));
 }

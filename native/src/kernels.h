@@ -40,6 +40,19 @@ void gemm_run(uint8_t *mem, uint32_t a, uint32_t ai, uint32_t ak, uint32_t b, ui
               uint32_t m, uint32_t n, uint32_t k, int acc);
 
 /* ---- Adam and MF's fused dot step (adam.c, mfdot.c): adam.wat's and mfdot.wat's kernels, same arguments ---- */
+/* fn_avx512, fn_avx2 or fn_scalar(args), by the instruction set in use (fn_scalar off x86) */
+#if defined(__x86_64__) || defined(__i386__)
+#define ISA_CALL(fn, ...)                                                                                                      \
+  do {                                                                                                                         \
+    switch (isa_current()) {                                                                                                   \
+      case ISA_AVX512: fn##_avx512(__VA_ARGS__); break;                                                                        \
+      case ISA_AVX2: fn##_avx2(__VA_ARGS__); break;                                                                            \
+      default: fn##_scalar(__VA_ARGS__); break;                                                                                \
+    }                                                                                                                          \
+  } while (0)
+#else
+#define ISA_CALL(fn, ...) fn##_scalar(__VA_ARGS__)
+#endif
 void adam_rows(uint8_t *mem, uint32_t w, uint32_t m, uint32_t v, uint32_t g, uint32_t rows, uint32_t n, uint32_t rb,
                float b1, float b2, float step, float eps);
 void adam_dense(uint8_t *mem, uint32_t w, uint32_t m, uint32_t v, uint32_t g, uint32_t slots, uint32_t first, uint32_t n,

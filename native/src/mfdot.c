@@ -153,27 +153,9 @@ MF_KERNELS(avx2, __attribute__((target("avx2,fma"))), dot_avx2)
 MF_KERNELS(avx512, __attribute__((target("avx512f,avx2,fma"))), dot_avx512)
 #endif
 
-void mf_scores_run(uint8_t *mem, const mf_scores *a) {
-#ifdef X86
-  switch (isa_current()) {
-    case ISA_AVX512: scores_avx512(mem, a); return;
-    case ISA_AVX2: scores_avx2(mem, a); return;
-    default: break;
-  }
-#endif
-  scores_scalar(mem, a);
-}
+void mf_scores_run(uint8_t *mem, const mf_scores *a) { ISA_CALL(scores, mem, a); }
 
-void mf_grads_run(uint8_t *mem, const mf_grads *a) {
-#ifdef X86
-  switch (isa_current()) {
-    case ISA_AVX512: grads_avx512(mem, a); return;
-    case ISA_AVX2: grads_avx2(mem, a); return;
-    default: break;
-  }
-#endif
-  grads_scalar(mem, a);
-}
+void mf_grads_run(uint8_t *mem, const mf_grads *a) { ISA_CALL(grads, mem, a); }
 
 /*
  * SparseOptimizer.accumulate for every occurrence, in order: the occurrences are a[r] and then b[r·N .. r·N + N) for
