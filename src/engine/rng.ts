@@ -26,6 +26,17 @@ export class Rng {
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
   }
 
+  /** the generator's state (a, b, c, d) into out: for a native loop that draws as this generator does (rng.ts twin in native/src/gather.c) */
+  saveState(out: Uint32Array): Uint32Array {
+    out[0] = this.a, out[1] = this.b, out[2] = this.c, out[3] = this.d;
+    return out;
+  }
+
+  /** continues from a state saveState gave and a native loop advanced */
+  loadState(s: Uint32Array): void {
+    this.a = s[0] | 0, this.b = s[1] | 0, this.c = s[2] | 0, this.d = s[3] | 0;
+  }
+
   /** uniform 32-bit unsigned integer */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;

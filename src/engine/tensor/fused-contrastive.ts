@@ -157,14 +157,19 @@ export class FusedContrastiveStep {
       negIds.set(x.negItems, B);
     } else negIds.set(x.negItems);
     L.itemIds.set(x.pos);
-    gatherRows(x.userTable, x.users, D, view(L.u, B * D));
-    gatherRows(x.itemTable, x.pos, D, view(L.p, BP * D));
-    gatherRows(x.itemTable, negIds, D, view(L.n, R * D)); // shared: padding rows N..Np stay 0 (masked below)
+    const native = pool.native; // the row loops below in native code when the pool runs native kernels (native/src/gather.c)
+    const gather = native ? native.gatherRows : gatherRows;
+    gather(view(L.u, B * D), x.userTable, x.users, D);
+    gather(view(L.p, BP * D), x.itemTable, x.pos, D);
+    gather(view(L.n, R * D), x.itemTable, negIds, D); // shared: padding rows N..Np stay 0 (masked below)
 
     // user dropout (inverted, as the tfjs step: same draws in the same order)
     const dropMask = x.dropout > 0 ? view(L.drop, B * D) : null;
     const uIn = x.dropout > 0 ? L.uh : L.u;
-    if (dropMask) {
+    if (dropMask && native) {
+      native.dropoutRows(x.rng.saveState(this.rngState), view(L.u, B * D), view(L.uh, B * D), dropMask, x.dropout);
+      x.rng.loadState(this.rngState);
+    } else if (dropMask) {
       const keep = 1 / (1 - x.dropout);
       const u = view(L.u, B * D), ud = view(L.uh, B * D);
       for (let k = 0; k < dropMask.length; k++) ud[k] = u[k] * (dropMask[k] = x.rng.float() < x.dropout ? 0 : keep);
@@ -276,12 +281,13 @@ export class FusedContrastiveStep {
     return true;
   }
 
+  private readonly rngState = new Uint32Array(4);
   private maskKind: 'ones' | 'diag' | 'blocks' | 'sampler' | null = null;
   private maskOf: Layout | null = null;
 }
 
 /** Copies table rows ids[·] into out (row-major), two floats per move through Float64 views (tensor/embedding.ts). */
-function gatherRows(table: Float32Array, ids: Int32Array, D: number, out: Float32Array): void {
+function gatherRows(out: Float32Array, table: Float32Array, ids: Int32Array, D: number): void {
   const H = D >> 1;
   const src = new Float64Array(table.buffer, table.byteOffset, table.length >> 1);
   const dst = new Float64Array(out.buffer, out.byteOffset, ids.length * H);

@@ -6,7 +6,8 @@
  */
 import { instantiate, type KernelName } from './modules';
 import { nativeAddon } from '../native/addon';
-import { nativeGemm, nativeSpmm } from '../native/bind';
+import { nativeGemm, nativeLossRows, nativeSpmm } from '../native/bind';
+import { wasmLossRows, type LossRowExports } from './loss-rows';
 import { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
 
 export { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
@@ -52,6 +53,7 @@ export class BoundKernels {
   readonly rows: RowExports;
   readonly adam: AdamExports;
   readonly mfdot: MfDotExports;
+  readonly lossRows: LossRowExports;
   constructor(readonly memory: WebAssembly.Memory, readonly impl: KernelImpl = DEFAULT_KERNELS) {
     const k = <T>(n: KernelName): T => instantiate<T>(n, memory);
     const native = impl === 'native' ? nativeAddon() : null;
@@ -61,6 +63,7 @@ export class BoundKernels {
     this.adam = k('adam');
     this.spmm = native ? nativeSpmm(memory, native) : k('spmm');
     this.mfdot = k('mfdot');
+    this.lossRows = native ? nativeLossRows(memory, native) : wasmLossRows(this.scores, memory);
   }
   f32(at: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, n);
@@ -114,77 +117,31 @@ export const TASKS: Record<string, Task> = {
     const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt,
       P, blockBytes, numW, denW, logEps] = a;
     const [from, to] = share(B, t, T);
+    if (to <= from) return;
+    if (P === 1 && blockBytes === 0 && numW === 1 && denW === 1 && logEps === -Infinity) {
+      // the plain form: on the kernels in use (./loss-rows.ts), a scratch row per thread
+      k.lossRows.softmaxRows(S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp + t * rowBytes, from, to, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt);
+      return;
+    }
     const sc = k.scores;
     const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
-    const perRow = perRowAt ? k.f32(perRowAt, B) : null;
     const tauRow = tauAt ? k.f32(tauAt, B) : null;
-    const posOff = posOffAt ? k.f32(posOffAt, B) : null;
-    const tmpAt = tmp + t * rowBytes; // one scratch row per thread
-    const plain = P === 1 && blockBytes === 0 && numW === 1 && denW === 1 && logEps === -Infinity;
     for (let b = from; b < to; b++) {
-      const S = S0 + b * rowBytes, M = M0 + b * maskStride, off = off0 ? off0 + b * offStride : 0;
       const s = unit ? 1 : 1 / (tauRow ? tauRow[b] : tau);
       const ps = unit ? 1 : Number.isNaN(posInvTau) ? s : posInvTau;
-      if (!plain) {
-        multisampleRow(sc, S, M, rowBytes, s, ps, sPos, dPos, b, P, blockBytes, incl, numW, denW, logEps, r, rowLoss);
-        continue;
-      }
-      const sp = sPos[b];
-      const zmax = sc.rowMax(S, M, rowBytes, s, off); // max of the corrected logits s·S − log q
-      if (perRow) {
-        // the per-row loss at scale 1 without correction (Adap-τ's detached loss_), before S is overwritten
-        const zmax1 = off ? sc.rowMax(S, M, rowBytes, 1, 0) : zmax / s;
-        const mx1 = incl ? Math.max(zmax1, sp) : zmax1;
-        const sum1 = sc.rowExp(S, M, tmpAt, rowBytes, 1, mx1, 0) + (incl ? Math.exp(sp - mx1) : 0);
-        perRow[b] = mx1 + Math.log(sum1) - sp;
-      }
-      const zp = ps * sp - (posOff ? posOff[b] : 0);
-      const mx = incl ? Math.max(zmax, zp) : zmax;
-      const eLead = incl ? Math.exp(zp - mx) : 0;
-      const sum = sc.rowExp(S, M, S, rowBytes, s, mx, off) + eLead;
-      rowLoss[b] = mx + Math.log(sum) - zp;
-      sc.rowScale(S, rowBytes, sum > 0 ? (r * s) / sum : 0); // (a row with nothing to contrast: loss −∞, no gradient)
-      dPos[b] = r * ps * (eLead / sum - 1);
+      multisampleRow(sc, S0 + b * rowBytes, M0 + b * maskStride, rowBytes, s, ps, sPos, dPos, b, P, blockBytes, incl, numW, denW, logEps, r, rowLoss);
     }
   },
 
   /**
-   * The hinge form, in place (tensor/fused-contrastive.ts has the formula), over rows with P positives each:
-   * S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin(NaN = no positive term) terms T mean relative r
-   * scratch(6·P·T floats a thread) P. A relative margin is folded into the terms row by row — (m_t + S⁺_bi, w_t) for
-   * every positive i — and each positive's gradient is minus the sum of its terms' coefficients.
+   * The hinge form, in place (tensor/fused-contrastive.ts has the formula; ./loss-rows.ts the loop), over rows with P
+   * positives each: S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin(NaN = no positive term) terms T mean
+   * relative r scratch(6·P·T floats a thread) P.
    */
   hingeRows(k, a, t, T) {
     const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, B, rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, scratch, P] = a;
     const [from, to] = share(B, t, T);
-    const sc = k.scores;
-    const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
-    const rowTermsAt = scratch + t * 24 * P * nTerms, coefAt = rowTermsAt + 8 * P * nTerms; // this thread's scratch
-    const terms = k.f32(termsAt, 2 * nTerms), rowTerms = k.f32(rowTermsAt, 2 * P * nTerms), coefs = k.f32(coefAt, 4 * P * nTerms);
-    const posTerm = !Number.isNaN(posMargin);
-    for (let b = from; b < to; b++) {
-      const S = S0 + b * rowBytes, M = M0 + b * maskStride;
-      const c = mean ? 1 / (Math.max(maskStride === 0 ? N : sc.rowCount(M, rowBytes), 1) * P) : 1;
-      if (relative) {
-        for (let i = 0; i < P; i++) {
-          for (let q = 0; q < nTerms; q++) {
-            rowTerms[2 * (i * nTerms + q)] = terms[2 * q] + sPos[b * P + i];
-            rowTerms[2 * (i * nTerms + q) + 1] = terms[2 * q + 1];
-          }
-        }
-        rowLoss[b] = c * sc.rowHinge(S, M, rowBytes, rowTermsAt, P * nTerms, r * c, coefAt);
-        for (let i = 0; i < P; i++) {
-          let g = 0;
-          for (let q = 0; q < nTerms; q++) g += coefs[4 * (i * nTerms + q)];
-          dPos[b * P + i] = -g;
-        }
-      } else {
-        const hinge = sc.rowHinge(S, M, rowBytes, termsAt, nTerms, r * c, 0);
-        const posGap = posTerm ? posMargin - sPos[b] : 0;
-        rowLoss[b] = (posGap > 0 ? posGap : 0) + c * hinge;
-        dPos[b] = posGap > 0 ? -r : 0;
-      }
-    }
+    if (to > from) k.lossRows.hingeRows(S0, M0, maskStride, sPosAt, dPosAt, lossAt, from, to, rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, P, scratch + t * 24 * P * nTerms);
   },
 
   /** lazy Adam over a share of the step's unique rows: w m v g rowIds n rb b1 b2 step eps */

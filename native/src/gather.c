@@ -1,0 +1,72 @@
+/*
+ * Moving rows between the tables and a step, in native code (the fused many-negative step's gather, the backbones'
+ * sparse accumulation into the optimiser's per-row sums, the user-row dropout): loops that were JavaScript, each the
+ * same arithmetic in the same order, so results are bit for bit those of the JavaScript they replace.
+ */
+#include <string.h>
+#include "kernels.h"
+
+void gather_rows(float *out, const float *table, const int32_t *ids, uint32_t n, uint32_t D) {
+  for (uint32_t r = 0; r < n; r++) {
+    if (r + 4 < n) __builtin_prefetch(table + (size_t)ids[r + 4] * D);
+    memcpy(out + (size_t)r * D, table + (size_t)ids[r] * D, (size_t)D * 4);
+  }
+}
+
+static inline uint32_t slot_of(int32_t *slots, int32_t *unique, uint32_t *pending, float *sums, int32_t row, uint32_t D) {
+  int32_t s = slots[row];
+  if (s < 0) {
+    s = slots[row] = (int32_t)(*pending)++;
+    unique[s] = row;
+    memset(sums + (size_t)s * D, 0, (size_t)D * 4);
+  }
+  return (uint32_t)s;
+}
+
+uint32_t accumulate_rows(int32_t *slots, int32_t *unique, uint32_t pending, float *sums, const int32_t *rows, uint32_t n,
+                         const float *grads, uint32_t D) {
+  for (uint32_t r = 0; r < n; r++) {
+    float *o = sums + (size_t)slot_of(slots, unique, &pending, sums, rows[r], D) * D;
+    const float *g = grads + (size_t)r * D;
+    for (uint32_t d = 0; d < D; d++) o[d] += g[d];
+  }
+  return pending;
+}
+
+uint32_t accumulate_l2(int32_t *slots, int32_t *unique, uint32_t pending, float *sums, const int32_t *rows, uint32_t n,
+                       const float *table, uint32_t D, double c, double *sq) {
+  double q = *sq;
+  for (uint32_t r = 0; r < n; r++) {
+    float *o = sums + (size_t)slot_of(slots, unique, &pending, sums, rows[r], D) * D;
+    const float *w = table + (size_t)rows[r] * D;
+    for (uint32_t d = 0; d < D; d++) {
+      const double x = w[d];
+      q += x * x;
+      o[d] = (float)((double)o[d] + c * x);
+    }
+  }
+  *sq = q;
+  return pending;
+}
+
+static inline uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }
+
+void dropout_rows(uint32_t st[4], const float *x, float *out, float *mask, uint32_t n, double p) {
+  uint32_t a = st[0], b = st[1], c = st[2], d = st[3];
+  const double keep = 1 / (1 - p);
+  const float keepF = (float)keep;
+  for (uint32_t k = 0; k < n; k++) {
+    const uint32_t u = rotl(b * 5, 7) * 9;
+    const uint32_t t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = rotl(d, 11);
+    const int drop = (double)u / 4294967296.0 < p;
+    mask[k] = drop ? 0.0f : keepF;
+    out[k] = (float)((double)x[k] * (drop ? 0.0 : keep));
+  }
+  st[0] = a, st[1] = b, st[2] = c, st[3] = d;
+}
