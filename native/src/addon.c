@@ -280,6 +280,17 @@ static napi_value accumulate_l2_js(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* transposeRows(out: Float32Array, x: Float32Array, R, D): out [D × R] = xᵀ */
+static napi_value transpose_rows_js(napi_env env, napi_callback_info info) {
+  static const int types[] = { F32A, F32A, NUM, NUM };
+  void *d[4]; size_t n[4]; double num[4];
+  if (!typed_args(env, info, 4, types, d, n, num, "transposeRows")) return NULL;
+  const uint32_t R = u32(num[2]), D = u32(num[3]);
+  if ((double)R * D > n[1] || (double)R * D > n[0]) return fail(env, "reclab-kernels transposeRows: x and out must hold R × D floats");
+  transpose_rows(d[0], d[1], R, D);
+  return NULL;
+}
+
 /* dropoutRows(state: Uint32Array(4), x: Float32Array, out: Float32Array, mask: Float32Array, p) over x's length */
 static napi_value dropout_rows_js(napi_env env, napi_callback_info info) {
   static const int types[] = { napi_uint32_array, F32A, F32A, F32A, NUM };
@@ -329,6 +340,7 @@ NAPI_MODULE_INIT() {
     { "gatherRows", NULL, gather_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "accumulateRows", NULL, accumulate_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "accumulateL2", NULL, accumulate_l2_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "transposeRows", NULL, transpose_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "dropoutRows", NULL, dropout_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "isa", NULL, isa_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "bestIsa", NULL, best_isa_js, NULL, NULL, NULL, napi_enumerable, NULL },

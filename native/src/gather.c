@@ -35,18 +35,38 @@ uint32_t accumulate_rows(int32_t *slots, int32_t *unique, uint32_t pending, floa
 
 uint32_t accumulate_l2(int32_t *slots, int32_t *unique, uint32_t pending, float *sums, const int32_t *rows, uint32_t n,
                        const float *table, uint32_t D, double c, double *sq) {
-  double q = *sq;
+  /* Σ w² in 8 partial sums (a single chain of dependent double adds was the loop's bound; the L2 value only enters
+   * the reported loss), the rows fetched a few ahead: they are scattered over the table */
+  double q[8] = { 0 };
   for (uint32_t r = 0; r < n; r++) {
+    if (r + 4 < n) __builtin_prefetch(table + (size_t)rows[r + 4] * D);
     float *o = sums + (size_t)slot_of(slots, unique, &pending, sums, rows[r], D) * D;
     const float *w = table + (size_t)rows[r] * D;
-    for (uint32_t d = 0; d < D; d++) {
+    uint32_t d = 0;
+    for (; d + 8 <= D; d += 8)
+      for (int l = 0; l < 8; l++) {
+        const double x = w[d + l];
+        q[l] += x * x;
+        o[d + l] = (float)((double)o[d + l] + c * x);
+      }
+    for (; d < D; d++) {
       const double x = w[d];
-      q += x * x;
+      q[0] += x * x;
       o[d] = (float)((double)o[d] + c * x);
     }
   }
-  *sq = q;
+  *sq += ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]));
   return pending;
+}
+
+void transpose_rows(float *out, const float *x, uint32_t R, uint32_t D) {
+  /* blocks of 8 rows: each output row gets 8 consecutive floats per pass */
+  uint32_t r0 = 0;
+  for (; r0 + 8 <= R; r0 += 8)
+    for (uint32_t d = 0; d < D; d++)
+      for (uint32_t l = 0; l < 8; l++) out[(size_t)d * R + r0 + l] = x[(size_t)(r0 + l) * D + d];
+  for (; r0 < R; r0++)
+    for (uint32_t d = 0; d < D; d++) out[(size_t)d * R + r0] = x[(size_t)r0 * D + d];
 }
 
 static inline uint32_t rotl(uint32_t x, int k) { return (x << k) | (x >> (32 - k)); }

@@ -1,10 +1,10 @@
 /**
  * The native row loops of the fused many-negative step (native/src/rows.c, gather.c): the softmax and hinge forms over
- * score rows against their wasm form (wasm/loss-rows.ts over kernels/scores.wat) for every variant this CPU has, on
- * widths with and without a whole AVX-512 vector at the end (the portable variant exactly, the others within 2e-5), masks,
- * fully masked rows, NaN, temperatures per row,
- * the logQ correction, the per-row loss, relative margins with several positives; 1 and 2 threads; the gather, the
- * optimisers' accumulation and the dropout bit for bit against the JavaScript they replace; MF-CCL and MF-SSM with
+ * score rows against their wasm form (wasm/loss-rows.ts over kernels/scores.wat) for every variant this CPU has (the
+ * portable one exactly, the others within 2e-5), on widths with and without a whole AVX-512 vector at the end, masks,
+ * fully masked rows, NaN, temperatures per row, the logQ correction, the per-row loss, relative margins with several
+ * positives; 1 and 2 threads; the gather, the optimisers' accumulation (its L2 value within rounding: summed in another
+ * order), the transpose and the dropout bit for bit against the JavaScript they replace; MF-CCL and MF-SSM with
  * dropout trained on native and wasm kernels.
  */
 import { test, after } from 'node:test';
@@ -190,9 +190,17 @@ test('the optimisers\' accumulation (sums, slots, unique rows, L2) on native ker
     tables[kernels] = table.data.slice();
   }
   assert.deepEqual(new Uint32Array(tables.native.buffer), new Uint32Array(tables.wasm.buffer));
-  assert.deepEqual(sq.native, sq.wasm);
+  near(sq.native, sq.wasm, 1e-12, 'Σ w² of the L2 rows (native: in 8 partial sums)');
   assert.ok(tables.native.some((x, i) => x !== init[i]));
   KernelPool.configure(1);
+});
+
+test('transposeRows gives xᵀ', () => {
+  for (const [R, D] of [[1024, 64], [13, 8], [3, 5]]) {
+    const x = randn(R * D), out = new Float32Array(R * D);
+    addon.transposeRows(out, x, R, D);
+    for (let r = 0; r < R; r++) for (let d = 0; d < D; d++) assert.equal(out[d * R + r], x[r * D + d], `${R}×${D} [${r}, ${d}]`);
+  }
 });
 
 test('dropoutRows draws as Rng does: the same mask, the same dropped rows, the same generator state after', () => {

@@ -29,6 +29,8 @@ export interface NativeAddon {
   accumulateRows(slots: Int32Array, unique: Int32Array, pending: number, sums: Float32Array, rows: Int32Array, grads: Float32Array, D: number): number;
   /** the same for an L2 term c·w of the rows' weights; adds Σ w² to sq[0] */
   accumulateL2(slots: Int32Array, unique: Int32Array, pending: number, sums: Float32Array, rows: Int32Array, table: Float32Array, D: number, c: number, sq: Float64Array): number;
+  /** out [D × R] = xᵀ for x [R × D] */
+  transposeRows(out: Float32Array, x: Float32Array, R: number, D: number): void;
   /** inverted dropout drawn by xoshiro128** from state (rng.ts, draw for draw), over x's length */
   dropoutRows(state: Uint32Array, x: Float32Array, out: Float32Array, mask: Float32Array, p: number): void;
   /** the instruction set in use: scalar, avx2 or avx512 */
@@ -55,7 +57,7 @@ export function nativeAddon(): NativeAddon {
   } catch (e) {
     throw new Error(`native kernels (train.kernels = "native") failed to load from ${file}: ${(e as Error).message}; ${hint}`);
   }
-  for (const name of ['spmmPass', 'dropRows', 'gemm', 'softmaxRows', 'hingeRows', 'gatherRows', 'accumulateRows', 'accumulateL2', 'dropoutRows', 'isa'] as const) {
+  for (const name of ['spmmPass', 'dropRows', 'gemm', 'softmaxRows', 'hingeRows', 'gatherRows', 'accumulateRows', 'accumulateL2', 'transposeRows', 'dropoutRows', 'isa'] as const) {
     if (typeof mod.exports[name] !== 'function') throw new Error(`native kernels at ${file} lack ${name}() (a stale build); ${hint}`);
   }
   return (loaded = mod.exports);

@@ -182,7 +182,7 @@ export class FusedContrastiveStep {
       rows.normalize(L.n, L.nh, L.nn, K ? R : Np, rb);
       uh = L.uh; ph = L.ph; nh = L.nh;
     }
-    if (!K) transposeInto(view(nh, Np * D), Np, D, view(L.nT, D * Np));
+    if (!K) (native ? native.transposeRows : transposeInto)(view(L.nT, D * Np), view(nh, Np * D), Np, D);
 
     // masks: sampler mask (padded to Np columns), else one row of ones (0 on padding) or the in-batch off-diagonal
     const mask = view(L.mask, B * Np);
@@ -299,7 +299,7 @@ function gatherRows(out: Float32Array, table: Float32Array, ids: Int32Array, D: 
 }
 
 /** out [D × R] = xᵀ for x [R × D] (the small negative operand, not the score block). */
-function transposeInto(x: Float32Array, R: number, D: number, out: Float32Array): void {
+function transposeInto(out: Float32Array, x: Float32Array, R: number, D: number): void {
   for (let r = 0; r < R; r++) {
     const o = r * D;
     for (let d = 0; d < D; d++) out[d * R + r] = x[o + d];
