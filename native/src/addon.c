@@ -195,7 +195,7 @@ static int typed_arg(napi_env env, napi_value value, napi_typedarray_type want, 
 /* the arguments of a typed-array function: `types` gives each one's type, or -1 for a number */
 static int typed_args(napi_env env, napi_callback_info info, size_t count, const int *types, void **data, size_t *length, double *num, const char *fn) {
   napi_value argv[12];
-  size_t argc = 12;
+  size_t argc = 12; /* (count ≤ 12) */
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) {
     char message[120];
     snprintf(message, sizeof message, "reclab-kernels %s: %zu arguments expected, got %zu", fn, count, argc);
@@ -267,16 +267,18 @@ static napi_value accumulate_rows_js(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* accumulateL2(slots, unique, pending, sums, rows, table: Float32Array, D, c, sq: Float64Array(1)) → pending; sq[0] += Σ w² */
+/* accumulateL2(slots, unique, pending, sums, rows, table: Float32Array, D, c, sq: Float64Array(1), listed) → pending;
+ * sq[0] += Σ w²; listed ≠ 0: table holds the rows in list order (row r at r·D), else it is indexed by row id */
 static napi_value accumulate_l2_js(napi_env env, napi_callback_info info) {
-  static const int types[] = { I32, I32, NUM, F32A, I32, F32A, NUM, NUM, napi_float64_array };
-  void *d[9]; size_t n[9]; double num[9];
-  if (!typed_args(env, info, 9, types, d, n, num, "accumulateL2")) return NULL;
+  static const int types[] = { I32, I32, NUM, F32A, I32, F32A, NUM, NUM, napi_float64_array, NUM };
+  void *d[10]; size_t n[10]; double num[10];
+  if (!typed_args(env, info, 10, types, d, n, num, "accumulateL2")) return NULL;
   const uint32_t D = u32(num[6]);
+  const int listed = num[9] != 0;
   if (!accumulation_ok(env, n[0], n[1], num[2], n[3], d[4], n[4], D, "accumulateL2")) return NULL;
-  if (n[5] < n[0] * (size_t)D || n[8] < 1) return fail(env, "reclab-kernels accumulateL2: the table must hold every slot's row, sq one float64");
+  if (n[5] < (listed ? n[4] : n[0]) * (size_t)D || n[8] < 1) return fail(env, "reclab-kernels accumulateL2: the table must hold every row (listed: every listed row), sq one float64");
   napi_value out;
-  CHECK(napi_create_uint32(env, accumulate_l2(d[0], d[1], u32(num[2]), d[3], d[4], (uint32_t)n[4], d[5], D, num[7], d[8]), &out));
+  CHECK(napi_create_uint32(env, accumulate_l2(d[0], d[1], u32(num[2]), d[3], d[4], (uint32_t)n[4], d[5], listed, D, num[7], d[8]), &out));
   return out;
 }
 

@@ -6,9 +6,19 @@
 #include <string.h>
 #include "kernels.h"
 
+/* rows this far ahead are fetched while the current one is worked on (they are scattered over tables far larger than
+ * the caches); every 64-byte line of the row, the hardware fetching at most the adjacent one by itself */
+#define AHEAD 8
+
+static inline void prefetch_row(const float *table, const int32_t *ids, uint32_t r, uint32_t n, uint32_t D) {
+  if (r + AHEAD >= n) return;
+  const char *row = (const char *)(table + (size_t)ids[r + AHEAD] * D);
+  for (uint32_t b = 0; b < D * 4; b += 64) __builtin_prefetch(row + b);
+}
+
 void gather_rows(float *out, const float *table, const int32_t *ids, uint32_t n, uint32_t D) {
   for (uint32_t r = 0; r < n; r++) {
-    if (r + 4 < n) __builtin_prefetch(table + (size_t)ids[r + 4] * D);
+    prefetch_row(table, ids, r, n, D);
     memcpy(out + (size_t)r * D, table + (size_t)ids[r] * D, (size_t)D * 4);
   }
 }
@@ -26,6 +36,7 @@ static inline uint32_t slot_of(int32_t *slots, int32_t *unique, uint32_t *pendin
 uint32_t accumulate_rows(int32_t *slots, int32_t *unique, uint32_t pending, float *sums, const int32_t *rows, uint32_t n,
                          const float *grads, uint32_t D) {
   for (uint32_t r = 0; r < n; r++) {
+    if (r + AHEAD < n) __builtin_prefetch(slots + rows[r + AHEAD]);
     float *o = sums + (size_t)slot_of(slots, unique, &pending, sums, rows[r], D) * D;
     const float *g = grads + (size_t)r * D;
     for (uint32_t d = 0; d < D; d++) o[d] += g[d];
@@ -33,29 +44,35 @@ uint32_t accumulate_rows(int32_t *slots, int32_t *unique, uint32_t pending, floa
   return pending;
 }
 
+typedef float v8f __attribute__((vector_size(32), aligned(4)));
+typedef double v8d __attribute__((vector_size(64)));
+
+/* Σ w² in 8 partial sums (a single chain of dependent double adds would bound the loop; the L2 value only enters the
+ * reported loss), 8 floats at a time through double vectors: the sums' rounding is JavaScript's (double, then float),
+ * whatever the ISA the clone runs on */
+__attribute__((target_clones("avx512f", "avx2", "default")))
 uint32_t accumulate_l2(int32_t *slots, int32_t *unique, uint32_t pending, float *sums, const int32_t *rows, uint32_t n,
-                       const float *table, uint32_t D, double c, double *sq) {
-  /* Σ w² in 8 partial sums (a single chain of dependent double adds was the loop's bound; the L2 value only enters
-   * the reported loss), the rows fetched a few ahead: they are scattered over the table */
-  double q[8] = { 0 };
+                       const float *table, int listed, uint32_t D, double c, double *sq) {
+  v8d q = { 0 };
+  double tail = 0;
   for (uint32_t r = 0; r < n; r++) {
-    if (r + 4 < n) __builtin_prefetch(table + (size_t)rows[r + 4] * D);
+    if (!listed) prefetch_row(table, rows, r, n, D);
+    if (r + AHEAD < n) __builtin_prefetch(slots + rows[r + AHEAD]);
     float *o = sums + (size_t)slot_of(slots, unique, &pending, sums, rows[r], D) * D;
-    const float *w = table + (size_t)rows[r] * D;
+    const float *w = table + (size_t)(listed ? (int32_t)r : rows[r]) * D;
     uint32_t d = 0;
-    for (; d + 8 <= D; d += 8)
-      for (int l = 0; l < 8; l++) {
-        const double x = w[d + l];
-        q[l] += x * x;
-        o[d + l] = (float)((double)o[d + l] + c * x);
-      }
+    for (; d + 8 <= D; d += 8) {
+      const v8d x = __builtin_convertvector(*(const v8f *)(w + d), v8d);
+      q += x * x;
+      *(v8f *)(o + d) = __builtin_convertvector(__builtin_convertvector(*(v8f *)(o + d), v8d) + c * x, v8f);
+    }
     for (; d < D; d++) {
       const double x = w[d];
-      q[0] += x * x;
+      tail += x * x;
       o[d] = (float)((double)o[d] + c * x);
     }
   }
-  *sq += ((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]));
+  *sq += (((q[0] + q[1]) + (q[2] + q[3])) + ((q[4] + q[5]) + (q[6] + q[7]))) + tail;
   return pending;
 }
 

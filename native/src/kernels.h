@@ -69,10 +69,10 @@ void gather_rows(float *out, const float *table, const int32_t *ids, uint32_t n,
  * zeroed, on its first use: slots[row] = pending++, unique[slot] = row), then sums[slot] += grads[r]. Returns pending. */
 uint32_t accumulate_rows(int32_t *slots, int32_t *unique, uint32_t pending, float *sums, const int32_t *rows, uint32_t n,
                          const float *grads, uint32_t D);
-/* The same for an L2 term: sums[slot(rows[r])] += c·table[rows[r]]; returns pending and adds Σ table[rows[r]]² to *sq
- * (summed in 8 partial sums: not JavaScript's order). */
+/* The same for an L2 term: sums[slot(rows[r])] += c·w_r with w_r = table[rows[r]] (listed: table[r], a copy of the
+ * rows in list order); returns pending and adds Σ w_r² to *sq (summed in 8 partial sums: not JavaScript's order). */
 uint32_t accumulate_l2(int32_t *slots, int32_t *unique, uint32_t pending, float *sums, const int32_t *rows, uint32_t n,
-                       const float *table, uint32_t D, double c, double *sq);
+                       const float *table, int listed, uint32_t D, double c, double *sq);
 /* out [D × R] = xᵀ for x [R × D] */
 void transpose_rows(float *out, const float *x, uint32_t R, uint32_t D);
 /* Inverted dropout with xoshiro128** (rng.ts, draw for draw): mask[k] = u < p ? 0 : keep, out[k] = x[k]·keep as a

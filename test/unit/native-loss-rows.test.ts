@@ -174,24 +174,34 @@ test('the optimisers\' accumulation (sums, slots, unique rows, L2) on native ker
     return { ids, grads: randn(ids.length * D), l2: Int32Array.from({ length: 10 }, () => rng.int(rows)) };
   });
   const tables: Record<string, Float32Array> = {};
-  const sq: Record<string, number[]> = { native: [], wasm: [] };
+  const sq: Record<string, number[]> = {};
   for (const kernels of ['native', 'wasm'] as const) {
-    KernelPool.configure(1, kernels);
-    const table = new EmbeddingTable(rows, D);
-    table.data.set(init);
-    const opt = new SparseOptimizer(table, { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
-    for (const s of steps) {
-      opt.beginAccumulate(s.ids.length + s.l2.length);
-      opt.accumulateRows(s.ids.subarray(0, 30), s.grads.subarray(0, 30 * D));
-      sq[kernels].push(opt.accumulateL2(s.l2, 1e-3));
-      opt.accumulateRows(s.ids.subarray(30), s.grads.subarray(30 * D));
-      opt.applyAccumulated();
+    for (const listed of [false, true]) {
+      // listed: the L2 rows' weights handed over in list order (as the fused step gathered them), not read from the table
+      KernelPool.configure(1, kernels);
+      const table = new EmbeddingTable(rows, D);
+      table.data.set(init);
+      const opt = new SparseOptimizer(table, { kind: 'adam', lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8 });
+      const key = `${kernels}${listed ? ' listed' : ''}`;
+      sq[key] = [];
+      for (const s of steps) {
+        const values = listed ? new Float32Array(s.l2.length * D) : undefined;
+        if (values) s.l2.forEach((id, r) => values.set(table.data.subarray(id * D, (id + 1) * D), r * D));
+        opt.beginAccumulate(s.ids.length + s.l2.length);
+        opt.accumulateRows(s.ids.subarray(0, 30), s.grads.subarray(0, 30 * D));
+        sq[key].push(opt.accumulateL2(s.l2, 1e-3, values));
+        opt.accumulateRows(s.ids.subarray(30), s.grads.subarray(30 * D));
+        opt.applyAccumulated();
+      }
+      tables[key] = table.data.slice();
     }
-    tables[kernels] = table.data.slice();
   }
-  assert.deepEqual(new Uint32Array(tables.native.buffer), new Uint32Array(tables.wasm.buffer));
-  near(sq.native, sq.wasm, 1e-12, 'Σ w² of the L2 rows (native: in 8 partial sums)');
+  for (const key of ['native', 'native listed', 'wasm listed']) {
+    assert.deepEqual(new Uint32Array(tables[key].buffer), new Uint32Array(tables.wasm.buffer), key);
+    near(sq[key], sq.wasm, 1e-12, `${key}: Σ w² of the L2 rows (native: in 8 partial sums)`);
+  }
   assert.ok(tables.native.some((x, i) => x !== init[i]));
+  assert.throws(() => addon.accumulateL2(new Int32Array(4).fill(-1), new Int32Array(4), 0, new Float32Array(64), Int32Array.from([1, 2]), new Float32Array(16), 16, 1, new Float64Array(1), 1), /every listed row/);
   KernelPool.configure(1);
 });
 

@@ -84,7 +84,8 @@ export class MfModel implements Backbone {
       }
       opt.beginAccumulate(occurrences);
       for (const g of grads) if (g.source === name) opt.accumulateRows(g.rows, g.grads);
-      if (l2 && l2Rows) sq += opt.accumulateL2(l2Rows, l2.c);
+      // the L2 rows' weights as the step gathered them when it lists the same rows (the table rows, read in order)
+      if (l2 && l2Rows) sq += opt.accumulateL2(l2Rows, l2.c, grads.find((g) => g.source === name && g.rows === l2Rows && g.values)?.values);
       opt.applyAccumulated();
     }
     return l2 ? 0.5 * l2.c * sq : 0;

@@ -27,8 +27,8 @@ export interface NativeAddon {
   gatherRows(out: Float32Array, table: Float32Array, ids: Int32Array, D: number): void;
   /** an optimiser's per-row sums += grads of rows (tensor/sparse-optimizer.ts accumulate); returns the new pending count */
   accumulateRows(slots: Int32Array, unique: Int32Array, pending: number, sums: Float32Array, rows: Int32Array, grads: Float32Array, D: number): number;
-  /** the same for an L2 term c·w of the rows' weights; adds Σ w² to sq[0] */
-  accumulateL2(slots: Int32Array, unique: Int32Array, pending: number, sums: Float32Array, rows: Int32Array, table: Float32Array, D: number, c: number, sq: Float64Array): number;
+  /** the same for an L2 term c·w of the rows' weights (table rows by id, or listed: row r at r·D); adds Σ w² to sq[0] */
+  accumulateL2(slots: Int32Array, unique: Int32Array, pending: number, sums: Float32Array, rows: Int32Array, table: Float32Array, D: number, c: number, sq: Float64Array, listed: number): number;
   /** out [D × R] = xᵀ for x [R × D] */
   transposeRows(out: Float32Array, x: Float32Array, R: number, D: number): void;
   /** inverted dropout drawn by xoshiro128** from state (rng.ts, draw for draw), over x's length */

@@ -67,6 +67,9 @@ export interface FusedStepOutput {
   /** the item rows the step touched — the positives then the negative columns — and their gradients [· × D] */
   itemIds: Int32Array;
   itemGrads: Float32Array;
+  /** the user and item rows as gathered from the tables (before dropout and normalisation), in the same order */
+  userRows: Float32Array;
+  itemRows: Float32Array;
 }
 
 /**
@@ -115,13 +118,16 @@ export class FusedContrastiveStep {
     const a = (floats: number): number => heap.alloc(floats * f);
     const L: Layout = {
       B, P, N, Np, R, K, D, inBatch, threads, terms, heap,
-      u: a(B * D), uh: a(B * D), un: a(B), p: a(BP * D), ph: a(BP * D), pn: a(BP),
-      n: a(Math.max(R, Np) * D), nh: a(Math.max(R, Np) * D), nT: K ? 0 : a(D * Np), nn: a(Math.max(R, Np)),
+      u: a(B * D), uh: a(B * D), un: a(B), p: 0, ph: a(BP * D), pn: a(BP),
+      n: 0, nh: a(Math.max(R, Np) * D), nT: K ? 0 : a(D * Np), nn: a(Math.max(R, Np)),
       S: a(B * Np), mask: a(B * Np), sPos: a(BP), dPos: a(BP), dU: a(B * D), dI: a((BP + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
       rowLoss: a(B), perRow: a(B), tau: a(B), off: a(offRows * Np), posOff: a(BP), hingeTerms: a(Math.max(2 * terms, 1)),
       hingeScratch: a(Math.max(threads * 6 * P * terms, 1)),
       itemIds: new Int32Array(BP + R),
     };
+    // the positives' rows and the negatives' in one block, in the order of itemIds (the rows' values for the L2)
+    L.p = heap.alloc((BP + Math.max(R, Np)) * D * f);
+    L.n = L.p + BP * D * f;
     this.L = L;
     return L;
   }
@@ -267,7 +273,7 @@ export class FusedContrastiveStep {
     const userGrads = view(L.dU, B * D);
     if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];
     const itemGrads = view(L.dI, (BP + R) * D);
-    return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads };
+    return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads, userRows: view(L.u, B * D), itemRows: view(L.p, (BP + R) * D) };
   }
 
   /** Copies log q into the heap: the columns (padding 0: masked anyway) and the positives. */

@@ -127,21 +127,25 @@ export class SparseOptimizer {
     for (let r = 0; r < rows.length; r++) addRow(sums, this.accumulate(rows[r]), grads, r * D, D);
   }
 
-  /** An L2 term: accumulate() for every row of `rows` with c·(its weights) added; returns Σ of their squared weights. */
-  accumulateL2(rows: Int32Array, c: number): number {
+  /**
+   * An L2 term: accumulate() for every row of `rows` with c·(its weights) added; returns Σ of their squared weights.
+   * `values`: the rows' weights in list order (row r at r·D, a copy the caller gathered), read instead of the table.
+   */
+  accumulateL2(rows: Int32Array, c: number, values?: Float32Array): number {
     const D = this.table.dim;
-    const w = this.table.data;
+    const w = values ?? this.table.data;
+    if (values && values.length < rows.length * D) throw new Error(`accumulateL2: ${rows.length} rows need ${rows.length * D} values, got ${values.length}`);
     const native = KernelPool.get().native;
     if (native) {
       this.sq[0] = 0;
-      this.pending = native.accumulateL2(this.slot, this.uniqueRows as Int32Array, this.pending, this.sums as Float32Array, rows, w, D, c, this.sq);
+      this.pending = native.accumulateL2(this.slot, this.uniqueRows as Int32Array, this.pending, this.sums as Float32Array, rows, w, D, c, this.sq, values ? 1 : 0);
       return this.sq[0];
     }
     const sums = this.sums;
     let sq = 0;
     for (let r = 0; r < rows.length; r++) {
       const o = this.accumulate(rows[r]);
-      const wo = rows[r] * D;
+      const wo = values ? r * D : rows[r] * D;
       for (let d = 0; d < D; d++) {
         const x = w[wo + d];
         sq += x * x;
