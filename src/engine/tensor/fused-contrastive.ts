@@ -118,16 +118,18 @@ export class FusedContrastiveStep {
     const a = (floats: number): number => heap.alloc(floats * f);
     const L: Layout = {
       B, P, N, Np, R, K, D, inBatch, threads, terms, heap,
-      u: a(B * D), uh: a(B * D), un: a(B), p: 0, ph: a(BP * D), pn: a(BP),
-      n: 0, nh: a(Math.max(R, Np) * D), nT: K ? 0 : a(D * Np), nn: a(Math.max(R, Np)),
+      u: a(B * D), uh: a(B * D), un: a(B), p: 0, ph: 0, pn: 0,
+      n: 0, nh: 0, nT: K ? 0 : a(D * Np), nn: 0,
       S: a(B * Np), mask: a(B * Np), sPos: a(BP), dPos: a(BP), dU: a(B * D), dI: a((BP + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
       rowLoss: a(B), perRow: a(B), tau: a(B), off: a(offRows * Np), posOff: a(BP), hingeTerms: a(Math.max(2 * terms, 1)),
       hingeScratch: a(Math.max(threads * 6 * P * terms, 1)),
       itemIds: new Int32Array(BP + R),
     };
-    // the positives' rows and the negatives' in one block, in the order of itemIds (the rows' values for the L2)
-    L.p = heap.alloc((BP + Math.max(R, Np)) * D * f);
-    L.n = L.p + BP * D * f;
+    // the positives' rows and the negatives' in one block each (raw, normalised, norms), in the order of itemIds: one
+    // pass of a row kernel covers both, and the raw rows are the values for the L2
+    const items = BP + Math.max(R, Np);
+    [L.p, L.ph, L.pn] = [a(items * D), a(items * D), a(items)];
+    [L.n, L.nh, L.nn] = [L.p + BP * D * f, L.ph + BP * D * f, L.pn + BP * f];
     this.L = L;
     return L;
   }
@@ -183,9 +185,9 @@ export class FusedContrastiveStep {
     // the rows the scores see: normalised (cosine) or as they are (dot)
     let uh = uIn, ph = L.p, nh = L.n;
     if (x.cosine) {
-      rows.normalize(uIn, L.uh, L.un, B, rb);
-      rows.normalize(L.p, L.ph, L.pn, BP, rb);
-      rows.normalize(L.n, L.nh, L.nn, K ? R : Np, rb);
+      pool.run('normalize', heap, [uIn, L.uh, L.un, B, rb]);
+      pool.run('normalize', heap, [L.p, L.ph, L.pn, BP + (K ? R : Np), rb]); // the positives and the negatives
+
       uh = L.uh; ph = L.ph; nh = L.nh;
     }
     if (!K) (native ? native.transposeRows : transposeInto)(view(L.nT, D * Np), view(nh, Np * D), Np, D);
@@ -266,9 +268,8 @@ export class FusedContrastiveStep {
     else pool.run('gemm2', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0, L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
     pool.run('groupBack', heap, [uh, ph, L.dPos, L.dU, dP, B, P, P * 4, rb, 1]);
     if (x.cosine) {
-      rows.normalizeBack(L.uh, L.dU, L.un, B, rb);
-      rows.normalizeBack(L.ph, dP, L.pn, BP, rb);
-      rows.normalizeBack(L.nh, dN, L.nn, R, rb);
+      pool.run('normalizeBack', heap, [L.uh, L.dU, L.un, B, rb]);
+      pool.run('normalizeBack', heap, [L.ph, dP, L.pn, BP + R, rb]); // dN follows dP
     }
     const userGrads = view(L.dU, B * D);
     if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];

@@ -196,6 +196,20 @@ export const TASKS: Record<string, Task> = {
     if (to > from) k.spmm.dropRows(a[0], from, to, a[2], a[3], a[4], a[5]);
   },
 
+  /** L2 normalisation of a share of the rows (kernels/rows.wat normalize): x out norms n rb */
+  normalize(k, a, t, T) {
+    const [x, out, norms, n, rb] = a;
+    const [from, to] = share(n, t, T);
+    if (to > from) k.rows.normalize(x + from * rb, out + from * rb, norms + from * 4, to - from, rb);
+  },
+
+  /** its backward in place on the gradient over a share of the rows (normalizeBack): xhat g norms n rb */
+  normalizeBack(k, a, t, T) {
+    const [xhat, g, norms, n, rb] = a;
+    const [from, to] = share(n, t, T);
+    if (to > from) k.rows.normalizeBack(xhat + from * rb, g + from * rb, norms + from * 4, to - from, rb);
+  },
+
   /** per-row negatives' scores over a share of the batch rows (kernels/rows.wat groupDots): u n S B K sb rb */
   groupDots(k, a, t, T) {
     const [from, to] = share(a[3], t, T);
