@@ -231,41 +231,47 @@ export class FusedContrastiveStep {
     if (P === 1) rows.rowDots(uh, ph, L.sPos, B, rb);
     else pool.run('groupDots', heap, [uh, ph, L.sPos, B, P, P * 4, rb]);
     if (K) pool.run('groupDots', heap, [uh, nh, L.S, B, K, Np * 4, rb]);
-    else pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0, 0]);
 
-    // the loss's reduction per row (wasm/tasks.ts): its value, ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos
+    // the loss's reduction per row (wasm/tasks.ts): its value, ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos; without per-row
+    // negatives, in one task with the product before it and ∂Û = ∂S·N̂ after it (contrastRows: a chunk of rows in cache)
     const form = x.form;
     const r = form.reduction === 'sum' ? 1 : 1 / B;
     const rowBytes = Np * 4;
+    let args: number[];
     if (form.kind === 'softmax') {
       if (x.tauPerRow) view(L.tau, B).set(x.tauPerRow);
       const logQ = x.logQ ? this.logQ(x.logQ, L) : null;
-      pool.run('softmaxRows', heap, [
+      args = [
         L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, x.wantPerRow ? L.perRow : 0, L.tmp, B, rowBytes,
         form.includePositive ? 1 : 0, form.scale === 'unit' ? 1 : 0, x.tau, x.tauPerRow ? L.tau : 0, x.posInvTau ?? NaN, r,
         logQ ? L.off : 0, logQ && K ? rowBytes : 0, logQ ? L.posOff : 0,
         P, blocks ? B * 4 : 0, form.multisample ? form.multisample.alpha : 1, form.multisample ? 1 - form.multisample.alpha : 1,
         form.multisample && form.multisample.epsilon > 0 ? Math.log(form.multisample.epsilon) : -Infinity,
-      ]);
+      ];
     } else {
       const terms = view(L.hingeTerms, 2 * form.terms.length);
       form.terms.forEach((t, p) => ((terms[2 * p] = t.margin), (terms[2 * p + 1] = t.weight)));
-      pool.run('hingeRows', heap, [
+      args = [
         L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, B, rowBytes, N, form.posMargin ?? NaN, L.hingeTerms, form.terms.length,
         form.average === 'mean' ? 1 : 0, form.relative ? 1 : 0, r, L.hingeScratch, P,
-      ]);
+      ];
     }
+    const OLD = process.env.RECLAB_AB === 'old';
+    if (OLD && !K) pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0, 0]);
+    if (K || OLD) pool.run(form.kind === 'softmax' ? 'softmaxRows' : 'hingeRows', heap, args);
+    if (OLD && !K) pool.run('gemm', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0]);
+    else if (!K) pool.run('contrastRows', heap, [form.kind === 'softmax' ? 0 : 1, uh, L.nT, nh, L.dU, D, ...args]);
     const rowLoss = view(L.rowLoss, B);
     let total = 0;
     for (let b = 0; b < B; b++) total += rowLoss[b]; // in row order: the same sum whatever the thread count
     const loss = total * r;
     const perRow = x.wantPerRow && form.kind === 'softmax' ? Float32Array.from(view(L.perRow, B)) : undefined;
 
-    // backward through the products: ∂Û = ∂S·N̂ + Σ_i ∂S⁺_i·P̂_i, ∂N̂ = ∂Sᵀ·Û, ∂P̂_i = ∂S⁺_i·Û (the positives as a
-    // group of P per row, added to ∂Û)
+    // backward through the products: ∂Û = ∂S·N̂ (done above without per-row negatives) + Σ_i ∂S⁺_i·P̂_i, ∂N̂ = ∂Sᵀ·Û,
+    // ∂P̂_i = ∂S⁺_i·Û (the positives as a group of P per row, added to ∂Û)
     const dP = L.dI, dN = L.dI + BP * rb;
     if (K) pool.run('groupBack', heap, [uh, nh, L.S, L.dU, dN, B, K, Np * 4, rb, 0]);
-    else pool.run('gemm2', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0, L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
+    else pool.run('gemm', heap, [L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
     pool.run('groupBack', heap, [uh, ph, L.dPos, L.dU, dP, B, P, P * 4, rb, 1]);
     if (x.cosine) {
       pool.run('normalizeBack', heap, [L.uh, L.dU, L.un, B, rb]);

@@ -114,23 +114,8 @@ export const TASKS: Record<string, Task> = {
    * numW = denW = 1 and no ε is the plain softmax form.
    */
   softmaxRows(k, a, t, T) {
-    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt,
-      P, blockBytes, numW, denW, logEps] = a;
-    const [from, to] = share(B, t, T);
-    if (to <= from) return;
-    if (P === 1 && blockBytes === 0 && numW === 1 && denW === 1 && logEps === -Infinity) {
-      // the plain form: on the kernels in use (./loss-rows.ts), a scratch row per thread
-      k.lossRows.softmaxRows(S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp + t * rowBytes, from, to, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt);
-      return;
-    }
-    const sc = k.scores;
-    const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
-    const tauRow = tauAt ? k.f32(tauAt, B) : null;
-    for (let b = from; b < to; b++) {
-      const s = unit ? 1 : 1 / (tauRow ? tauRow[b] : tau);
-      const ps = unit ? 1 : Number.isNaN(posInvTau) ? s : posInvTau;
-      multisampleRow(sc, S0 + b * rowBytes, M0 + b * maskStride, rowBytes, s, ps, sPos, dPos, b, P, blockBytes, incl, numW, denW, logEps, r, rowLoss);
-    }
+    const [from, to] = share(a[8], t, T);
+    if (to > from) softmaxRange(k, a, from, to, t);
   },
 
   /**
@@ -139,9 +124,30 @@ export const TASKS: Record<string, Task> = {
    * relative r scratch(6·P·T floats a thread) P.
    */
   hingeRows(k, a, t, T) {
-    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, B, rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, scratch, P] = a;
-    const [from, to] = share(B, t, T);
-    if (to > from) k.lossRows.hingeRows(S0, M0, maskStride, sPosAt, dPosAt, lossAt, from, to, rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, P, scratch + t * 24 * P * nTerms);
+    const [from, to] = share(a[6], t, T);
+    if (to > from) hingeRange(k, a, from, to, t);
+  },
+
+  /**
+   * The score block, the loss and ∂Û of the shared and in-batch layouts in one pass over each thread's rows, a chunk of
+   * CONTRAST_CHUNK rows at a time, so that the chunk's scores stay in cache from the product to the loss to ∂Û = ∂S·N̂:
+   * form(0 softmax, 1 hinge) Û N̂ᵀ N̂ ∂Û D, then softmaxRows' or hingeRows' arguments (S rows of Np = rowBytes / 4
+   * columns). Each row is computed by the same instructions as by the three tasks in turn (gemm, the loss, gemm): the
+   * same floats, whatever the chunk or the thread count.
+   */
+  contrastRows(k, a, t, T) {
+    const [form, uh, nT, nh, dU, D] = a;
+    const loss = a.subarray(6);
+    const [S, rowBytes, B] = [loss[0], form === 0 ? loss[9] : loss[7], form === 0 ? loss[8] : loss[6]];
+    const Np = rowBytes / 4, rb = D * 4;
+    const [from, to] = share(B, t, T, 4);
+    for (let c0 = from; c0 < to; c0 += CONTRAST_CHUNK) {
+      const c1 = Math.min(to, c0 + CONTRAST_CHUNK);
+      k.gemm.gemm(uh + c0 * rb, rb, 4, nT, rowBytes, S + c0 * rowBytes, rowBytes, c1 - c0, Np, D, 0);
+      if (form === 0) softmaxRange(k, loss, c0, c1, t);
+      else hingeRange(k, loss, c0, c1, t);
+      k.gemm.gemm(S + c0 * rowBytes, rowBytes, 4, nh, rb, dU + c0 * rb, rb, c1 - c0, D, Np, 0);
+    }
   },
 
   /** lazy Adam over a share of the step's unique rows: w m v g rowIds n rb b1 b2 step eps */
@@ -250,6 +256,34 @@ export const TASKS: Record<string, Task> = {
     if (to > from) k.adam.adamFull(a[0], a[1], a[2], a[3], from, to - from, a[5], a[6], a[7], a[8], a[9]);
   },
 };
+
+/** rows of a chunk in contrastRows: 32 rows of 1,024 scores are 128 KB, in L2 from the product to ∂Û */
+const CONTRAST_CHUNK = 32;
+
+/** softmaxRows over rows [from, to) (thread t's scratch row) */
+function softmaxRange(k: BoundKernels, a: Float64Array, from: number, to: number, t: number): void {
+  const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt,
+    P, blockBytes, numW, denW, logEps] = a;
+  if (P === 1 && blockBytes === 0 && numW === 1 && denW === 1 && logEps === -Infinity) {
+    // the plain form: on the kernels in use (./loss-rows.ts), a scratch row per thread
+    k.lossRows.softmaxRows(S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp + t * rowBytes, from, to, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt);
+    return;
+  }
+  const sc = k.scores;
+  const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
+  const tauRow = tauAt ? k.f32(tauAt, B) : null;
+  for (let b = from; b < to; b++) {
+    const s = unit ? 1 : 1 / (tauRow ? tauRow[b] : tau);
+    const ps = unit ? 1 : Number.isNaN(posInvTau) ? s : posInvTau;
+    multisampleRow(sc, S0 + b * rowBytes, M0 + b * maskStride, rowBytes, s, ps, sPos, dPos, b, P, blockBytes, incl, numW, denW, logEps, r, rowLoss);
+  }
+}
+
+/** hingeRows over rows [from, to) (thread t's scratch) */
+function hingeRange(k: BoundKernels, a: Float64Array, from: number, to: number, t: number): void {
+  const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, , rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, scratch, P] = a;
+  k.lossRows.hingeRows(S0, M0, maskStride, sPosAt, dPosAt, lossAt, from, to, rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, P, scratch + t * 24 * P * nTerms);
+}
 
 /**
  * One row of the multisample softmax (softmaxRows): the tail's exponentials once (shift: its own max), then per
