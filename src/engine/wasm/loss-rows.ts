@@ -5,7 +5,7 @@
  * kernels/scores.wat, and the native one (native/src/rows.c through ../native/bind.ts), the same loop in C — one call
  * for the whole share, since a call per row costs more than the row. Byte offsets into the heap's memory throughout.
  */
-import type { ScoreRowExports } from './tasks';
+import type { ScoreRowExports } from './kernel-exports';
 
 export interface LossRowExports {
   /**

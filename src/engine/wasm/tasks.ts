@@ -11,19 +11,9 @@ import { wasmLossRows, type LossRowExports } from './loss-rows';
 import { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
 
 export { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
-import type { GemmExports, SpmmExports } from './kernel-exports';
-export type { GemmExports, SpmmExports } from './kernel-exports';
+import type { GemmExports, ScoreRowExports, SpmmExports } from './kernel-exports';
+export type { GemmExports, ScoreRowExports, SpmmExports } from './kernel-exports';
 
-export interface ScoreRowExports {
-  /** max of s·z − off over the kept lanes (off = 0: no offset row) */
-  rowMax(z: number, mask: number, bytes: number, s: number, off: number): number;
-  /** out = e^{s·z − off − shift} on the kept lanes (off = 0: no offset row); returns Σ out */
-  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number, off: number): number;
-  rowScale(x: number, bytes: number, c: number): void;
-  /** Σ_p w_p·relu(z − m_p) over kept lanes; z ← its gradient coefficient ×c; coefSums ≠ 0: each term's Σ at +16·p */
-  rowHinge(z: number, mask: number, bytes: number, terms: number, P: number, c: number, coefSums: number): number;
-  rowCount(mask: number, bytes: number): number;
-}
 export interface RowExports {
   normalize(x: number, out: number, norms: number, n: number, rb: number): void;
   normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
