@@ -6,7 +6,7 @@
   "targets": [
     {
       "target_name": "reclab_kernels",
-      "sources": ["src/addon.c", "src/spmm.c", "src/gemm.c", "src/isa.c",
+      "sources": ["src/addon.c", "src/spmm.c", "src/gemm.c", "src/isa.c", "src/rows.c", "src/gather.c",
                   "src/adam.c", "src/mfdot.c", "src/sample.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": [

@@ -225,37 +225,6 @@ static napi_value mf_slots_js(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* a typed array argument of the given type: its data and element count */
-static int typed_arg(napi_env env, napi_value v, napi_typedarray_type want, void **data, size_t *length) {
-  bool typed = false;
-  napi_typedarray_type type;
-  return napi_is_typedarray(env, v, &typed) == napi_ok && typed &&
-         napi_get_typedarray_info(env, v, &type, length, data, NULL, NULL) == napi_ok && type == want;
-}
-
-/* uniformRows(indptr: Int32Array, indices: Int32Array, users: Int32Array, out: Int32Array, state: Uint32Array(4), nItems, n, reject) */
-static napi_value uniform_rows_js(napi_env env, napi_callback_info info) {
-  napi_value argv[8];
-  size_t argc = 8, nIndptr, nIndices, nUsers, nOut, nState;
-  void *indptr, *indices, *users, *out, *state;
-  double num[3];
-  CHECK(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  if (argc != 8 || !typed_arg(env, argv[0], napi_int32_array, &indptr, &nIndptr) || !typed_arg(env, argv[1], napi_int32_array, &indices, &nIndices) ||
-      !typed_arg(env, argv[2], napi_int32_array, &users, &nUsers) || !typed_arg(env, argv[3], napi_int32_array, &out, &nOut) ||
-      !typed_arg(env, argv[4], napi_uint32_array, &state, &nState) || nState != 4 || napi_get_value_double(env, argv[5], &num[0]) != napi_ok ||
-      napi_get_value_double(env, argv[6], &num[1]) != napi_ok || napi_get_value_double(env, argv[7], &num[2]) != napi_ok)
-    return fail(env, "reclab-kernels uniformRows: (indptr, indices, users: Int32Array, out: Int32Array, state: Uint32Array(4), nItems, n, reject) expected");
-  const uint32_t nItems = u32(num[0]), n = u32(num[1]);
-  if (nOut < (double)nUsers * n) return fail(env, "reclab-kernels uniformRows: out is shorter than users × n");
-  const int32_t *ip = indptr, *us = users;
-  for (size_t b = 0; b < nUsers; b++) /* every user's row must lie inside indices */
-    if (us[b] < 0 || (size_t)us[b] + 1 >= nIndptr || ip[us[b]] < 0 || ip[us[b]] > ip[us[b] + 1] || (size_t)ip[us[b] + 1] > nIndices)
-      return fail(env, "reclab-kernels uniformRows: a user outside the CSR matrix");
-  if (nItems == 0 && n > 0 && nUsers > 0) return fail(env, "reclab-kernels uniformRows: no items to draw from");
-  uniform_rows(indptr, indices, nItems, users, (uint32_t)nUsers, n, u32(num[2]) != 0, state, out);
-  return NULL;
-}
-
 /* gemm(view, a ai ak b ldb c ldc m n k acc) */
 static napi_value gemm_js(napi_env env, napi_callback_info info) {
   call_args a;
@@ -268,6 +237,179 @@ static napi_value gemm_js(napi_env env, napi_callback_info info) {
       (k > 0 && (!inside(env, &a, v[3], (k - 1) * v[4] + n * 4.0, "B") || !inside(env, &a, v[0], (m - 1) * v[1] + (k - 1) * v[2] + 4.0, "A"))))
     return NULL;
   gemm_run(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), u32(v[4]), u32(v[5]), u32(v[6]), m, n, k, u32(v[10]) != 0);
+  return NULL;
+}
+
+
+/* softmaxRows(view, S mask maskStride sPos dPos rowLoss perRow tmp from to rowBytes incl unit tau tauRow posInvTau r
+ * off offStride posOff): rows.c, the plain softmax form over rows [from, to) */
+static napi_value softmax_rows_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 20, &a, "softmaxRows")) return NULL;
+  const double *v = a.num;
+  softmax_rows p = {
+    .mem = a.mem, .S = u32(v[0]), .mask = u32(v[1]), .maskStride = u32(v[2]), .sPos = u32(v[3]), .dPos = u32(v[4]), .rowLoss = u32(v[5]),
+    .perRow = u32(v[6]), .tmp = u32(v[7]), .from = u32(v[8]), .to = u32(v[9]), .rowBytes = u32(v[10]), .incl = v[11] != 0, .unit = v[12] != 0,
+    .tau = v[13], .tauRow = u32(v[14]), .posInvTau = v[15], .r = v[16], .off = u32(v[17]), .offStride = u32(v[18]), .posOff = u32(v[19]),
+  };
+  if (p.rowBytes % 16 != 0) return fail(env, "reclab-kernels softmaxRows: the row width must be a multiple of 16 bytes");
+  if (p.to <= p.from) return NULL;
+  const double rows = p.to, last = rows - 1;
+  if (!inside(env, &a, p.S, rows * p.rowBytes, "the score rows") || !inside(env, &a, p.mask, last * p.maskStride + p.rowBytes, "the mask rows") ||
+      !inside(env, &a, p.sPos, rows * 4, "sPos") || !inside(env, &a, p.dPos, rows * 4, "dPos") || !inside(env, &a, p.rowLoss, rows * 4, "rowLoss") ||
+      (p.perRow && (!inside(env, &a, p.perRow, rows * 4, "perRow") || !inside(env, &a, p.tmp, p.rowBytes, "the scratch row"))) ||
+      (p.tauRow && !inside(env, &a, p.tauRow, rows * 4, "tau")) || (p.posOff && !inside(env, &a, p.posOff, rows * 4, "the positives' log q")) ||
+      (p.off && !inside(env, &a, p.off, last * p.offStride + p.rowBytes, "the columns' log q")))
+    return NULL;
+  softmax_rows_run(&p);
+  return NULL;
+}
+
+/* hingeRows(view, S mask maskStride sPos dPos rowLoss from to rowBytes N posMargin terms nTerms mean relative r P):
+ * rows.c, the hinge form over rows [from, to) */
+static napi_value hinge_rows_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 17, &a, "hingeRows")) return NULL;
+  const double *v = a.num;
+  hinge_rows p = {
+    .mem = a.mem, .S = u32(v[0]), .mask = u32(v[1]), .maskStride = u32(v[2]), .sPos = u32(v[3]), .dPos = u32(v[4]), .rowLoss = u32(v[5]),
+    .from = u32(v[6]), .to = u32(v[7]), .rowBytes = u32(v[8]), .N = u32(v[9]), .posMargin = v[10], .terms = u32(v[11]), .nTerms = u32(v[12]),
+    .mean = v[13] != 0, .relative = v[14] != 0, .r = v[15], .P = u32(v[16]),
+  };
+  if (p.rowBytes % 16 != 0) return fail(env, "reclab-kernels hingeRows: the row width must be a multiple of 16 bytes");
+  if (p.to <= p.from) return NULL;
+  const double rows = p.to, last = rows - 1;
+  if (!inside(env, &a, p.S, rows * p.rowBytes, "the score rows") || !inside(env, &a, p.mask, last * p.maskStride + p.rowBytes, "the mask rows") ||
+      !inside(env, &a, p.sPos, rows * p.P * 4, "sPos") || !inside(env, &a, p.dPos, rows * p.P * 4, "dPos") || !inside(env, &a, p.rowLoss, rows * 4, "rowLoss") ||
+      !inside(env, &a, p.terms, 8.0 * p.nTerms, "the terms"))
+    return NULL;
+  if (!hinge_rows_run(&p)) return fail(env, "reclab-kernels hingeRows: between 1 and 64 hinge terms × positives a row");
+  return NULL;
+}
+
+/* a typed array argument of the wanted type: its data and length (elements) */
+static int typed_arg(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length, const char *fn, int index) {
+  bool typed = false;
+  napi_typedarray_type type;
+  if (napi_is_typedarray(env, value, &typed) != napi_ok || !typed || napi_get_typedarray_info(env, value, &type, length, data, NULL, NULL) != napi_ok || type != want) {
+    static const char *names[] = { [napi_int32_array] = "an Int32Array", [napi_uint32_array] = "a Uint32Array", [napi_float32_array] = "a Float32Array", [napi_float64_array] = "a Float64Array" };
+    char message[160];
+    snprintf(message, sizeof message, "reclab-kernels %s: argument %d must be %s", fn, index + 1, want <= napi_float64_array && names[want] ? names[want] : "a typed array");
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  return 1;
+}
+
+/* the arguments of a typed-array function: `types` gives each one's type, or -1 for a number */
+static int typed_args(napi_env env, napi_callback_info info, size_t count, const int *types, void **data, size_t *length, double *num, const char *fn) {
+  napi_value argv[12];
+  size_t argc = 12; /* (count ≤ 12) */
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) {
+    char message[120];
+    snprintf(message, sizeof message, "reclab-kernels %s: %zu arguments expected, got %zu", fn, count, argc);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  for (size_t i = 0; i < count; i++) {
+    if (types[i] >= 0) {
+      if (!typed_arg(env, argv[i], (napi_typedarray_type)types[i], &data[i], &length[i], fn, (int)i)) return 0;
+    } else if (napi_get_value_double(env, argv[i], &num[i]) != napi_ok) {
+      char message[120];
+      snprintf(message, sizeof message, "reclab-kernels %s: argument %zu must be a number", fn, i + 1);
+      napi_throw_type_error(env, NULL, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* every id in [0, rows), else a RangeError naming the first that is not */
+static int ids_inside(napi_env env, const int32_t *ids, size_t n, size_t rows, const char *fn) {
+  for (size_t r = 0; r < n; r++) {
+    if (ids[r] < 0 || (size_t)ids[r] >= rows) {
+      char message[160];
+      snprintf(message, sizeof message, "reclab-kernels %s: row id %d (at %zu) lies outside the table's %zu rows", fn, ids[r], r, rows);
+      napi_throw_range_error(env, NULL, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+#define I32 napi_int32_array
+#define F32A napi_float32_array
+#define NUM -1
+
+/* gatherRows(out: Float32Array, table: Float32Array, ids: Int32Array, D) */
+static napi_value gather_rows_js(napi_env env, napi_callback_info info) {
+  static const int types[] = { F32A, F32A, I32, NUM };
+  void *d[4]; size_t n[4]; double num[4];
+  if (!typed_args(env, info, 4, types, d, n, num, "gatherRows")) return NULL;
+  const uint32_t D = u32(num[3]);
+  if (D == 0 || n[1] % D != 0 || n[0] < n[2] * D) return fail(env, "reclab-kernels gatherRows: the table must be rows of D floats and out hold ids × D");
+  if (!ids_inside(env, d[2], n[2], n[1] / D, "gatherRows")) return NULL;
+  gather_rows(d[0], d[1], d[2], (uint32_t)n[2], D);
+  return NULL;
+}
+
+/* the slots, unique rows and sums of an optimiser's accumulation, checked for the rows about to be added */
+static int accumulation_ok(napi_env env, size_t slots, size_t unique, double pending, size_t sums, const int32_t *rows, size_t n, uint32_t D, const char *fn) {
+  const double need = pending + n < slots ? pending + n : slots;
+  if (D == 0 || pending < 0 || unique < need || sums < need * D) {
+    fail(env, "reclab-kernels: the optimiser's unique rows and sums are too small for these rows");
+    return 0;
+  }
+  return ids_inside(env, rows, n, slots, fn);
+}
+
+/* accumulateRows(slots: Int32Array, unique: Int32Array, pending, sums: Float32Array, rows: Int32Array, grads: Float32Array, D) → pending */
+static napi_value accumulate_rows_js(napi_env env, napi_callback_info info) {
+  static const int types[] = { I32, I32, NUM, F32A, I32, F32A, NUM };
+  void *d[7]; size_t n[7]; double num[7];
+  if (!typed_args(env, info, 7, types, d, n, num, "accumulateRows")) return NULL;
+  const uint32_t D = u32(num[6]);
+  if (!accumulation_ok(env, n[0], n[1], num[2], n[3], d[4], n[4], D, "accumulateRows")) return NULL;
+  if (n[5] < n[4] * D) return fail(env, "reclab-kernels accumulateRows: grads must hold rows × D floats");
+  napi_value out;
+  CHECK(napi_create_uint32(env, accumulate_rows(d[0], d[1], u32(num[2]), d[3], d[4], (uint32_t)n[4], d[5], D), &out));
+  return out;
+}
+
+/* accumulateL2(slots, unique, pending, sums, rows, table: Float32Array, D, c, sq: Float64Array(1), listed) → pending;
+ * sq[0] += Σ w²; listed ≠ 0: table holds the rows in list order (row r at r·D), else it is indexed by row id */
+static napi_value accumulate_l2_js(napi_env env, napi_callback_info info) {
+  static const int types[] = { I32, I32, NUM, F32A, I32, F32A, NUM, NUM, napi_float64_array, NUM };
+  void *d[10]; size_t n[10]; double num[10];
+  if (!typed_args(env, info, 10, types, d, n, num, "accumulateL2")) return NULL;
+  const uint32_t D = u32(num[6]);
+  const int listed = num[9] != 0;
+  if (!accumulation_ok(env, n[0], n[1], num[2], n[3], d[4], n[4], D, "accumulateL2")) return NULL;
+  if (n[5] < (listed ? n[4] : n[0]) * (size_t)D || n[8] < 1) return fail(env, "reclab-kernels accumulateL2: the table must hold every row (listed: every listed row), sq one float64");
+  napi_value out;
+  CHECK(napi_create_uint32(env, accumulate_l2(d[0], d[1], u32(num[2]), d[3], d[4], (uint32_t)n[4], d[5], listed, D, num[7], d[8]), &out));
+  return out;
+}
+
+/* transposeRows(out: Float32Array, x: Float32Array, R, D): out [D × R] = xᵀ */
+static napi_value transpose_rows_js(napi_env env, napi_callback_info info) {
+  static const int types[] = { F32A, F32A, NUM, NUM };
+  void *d[4]; size_t n[4]; double num[4];
+  if (!typed_args(env, info, 4, types, d, n, num, "transposeRows")) return NULL;
+  const uint32_t R = u32(num[2]), D = u32(num[3]);
+  if ((double)R * D > n[1] || (double)R * D > n[0]) return fail(env, "reclab-kernels transposeRows: x and out must hold R × D floats");
+  transpose_rows(d[0], d[1], R, D);
+  return NULL;
+}
+
+/* dropoutRows(state: Uint32Array(4), x: Float32Array, out: Float32Array, mask: Float32Array, p) over x's length */
+static napi_value dropout_rows_js(napi_env env, napi_callback_info info) {
+  static const int types[] = { napi_uint32_array, F32A, F32A, F32A, NUM };
+  void *d[5]; size_t n[5]; double num[5];
+  if (!typed_args(env, info, 5, types, d, n, num, "dropoutRows")) return NULL;
+  if (n[0] != 4 || n[2] < n[1] || n[3] < n[1]) return fail(env, "reclab-kernels dropoutRows: a state of 4 words, and out and mask as long as x");
+  if (!(num[4] >= 0 && num[4] < 1)) return fail(env, "reclab-kernels dropoutRows: p must lie in [0, 1)");
+  dropout_rows(d[0], d[1], d[2], d[3], (uint32_t)n[1], num[4]);
   return NULL;
 }
 
@@ -298,6 +440,24 @@ static napi_value set_isa_js(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* uniformRows(indptr: Int32Array, indices: Int32Array, users: Int32Array, out: Int32Array, state: Uint32Array(4), nItems, n, reject)
+ * (sample.c: samplers/uniform.ts's per-row draws; state is the Rng's, read and advanced) */
+static napi_value uniform_rows_js(napi_env env, napi_callback_info info) {
+  static const int types[] = { I32, I32, I32, I32, napi_uint32_array, NUM, NUM, NUM };
+  void *d[8]; size_t n[8]; double num[8];
+  if (!typed_args(env, info, 8, types, d, n, num, "uniformRows")) return NULL;
+  const int32_t *indptr = d[0], *users = d[2];
+  const uint32_t nItems = u32(num[5]), per = u32(num[6]);
+  if (n[4] != 4) return fail(env, "reclab-kernels uniformRows: the state must be a Uint32Array of 4");
+  if (n[3] < (double)n[2] * per) return fail(env, "reclab-kernels uniformRows: out is shorter than users × n");
+  for (size_t b = 0; b < n[2]; b++) /* every user's row must lie inside indices */
+    if (users[b] < 0 || (size_t)users[b] + 1 >= n[0] || indptr[users[b]] < 0 || indptr[users[b]] > indptr[users[b] + 1] || (size_t)indptr[users[b] + 1] > n[1])
+      return fail(env, "reclab-kernels uniformRows: a user outside the CSR matrix");
+  if (nItems == 0 && per > 0 && n[2] > 0) return fail(env, "reclab-kernels uniformRows: no items to draw from");
+  uniform_rows(indptr, d[1], nItems, users, (uint32_t)n[2], per, u32(num[7]) != 0, d[4], d[3]);
+  return NULL;
+}
+
 NAPI_MODULE_INIT() {
   const napi_property_descriptor props[] = {
     { "address", NULL, address, NULL, NULL, NULL, napi_enumerable, NULL },
@@ -312,6 +472,13 @@ NAPI_MODULE_INIT() {
     { "mfSlots", NULL, mf_slots_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "uniformRows", NULL, uniform_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "gemm", NULL, gemm_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "softmaxRows", NULL, softmax_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "hingeRows", NULL, hinge_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "gatherRows", NULL, gather_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "accumulateRows", NULL, accumulate_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "accumulateL2", NULL, accumulate_l2_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "transposeRows", NULL, transpose_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "dropoutRows", NULL, dropout_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "isa", NULL, isa_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "bestIsa", NULL, best_isa_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "setIsa", NULL, set_isa_js, NULL, NULL, NULL, napi_enumerable, NULL },

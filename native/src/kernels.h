@@ -68,5 +68,44 @@ uint32_t mf_slots(uint8_t *mem, uint32_t slots, uint32_t rowIds, uint32_t sums, 
 /* sample.c: samplers/uniform.ts's per-row draws (xoshiro128** state in and out) */
 void uniform_rows(const int32_t *indptr, const int32_t *indices, uint32_t n_items, const int32_t *users, uint32_t B, uint32_t n,
                   int reject, uint32_t *state, int32_t *out);
+/* The softmax form over rows [from, to) of a score block, one positive per row (rows.c; wasm/tasks.ts softmaxRows'
+ * plain branch). Offsets are bytes into mem; tauRow, perRow, off and posOff are 0 when absent, posInvTau NaN. */
+typedef struct {
+  uint8_t *mem;
+  uint32_t S, mask, maskStride, sPos, dPos, rowLoss, perRow, tmp, from, to, rowBytes;
+  int incl, unit;
+  double tau; uint32_t tauRow; double posInvTau, r;
+  uint32_t off, offStride, posOff;
+} softmax_rows;
+void softmax_rows_run(const softmax_rows *a);
+
+/* The hinge form over rows [from, to) with P positives a row (wasm/tasks.ts hingeRows); posMargin NaN: no positive
+ * term. Returns 0 when P × nTerms exceeds the kernel's limit (64). */
+typedef struct {
+  uint8_t *mem;
+  uint32_t S, mask, maskStride, sPos, dPos, rowLoss, from, to, rowBytes, N;
+  double posMargin;
+  uint32_t terms, nTerms;
+  int mean, relative;
+  double r;
+  uint32_t P;
+} hinge_rows;
+int hinge_rows_run(const hinge_rows *a);
+
+/* Rows between a table and a step (gather.c). out[r] = table[ids[r]] for r < n, D floats a row. */
+void gather_rows(float *out, const float *table, const int32_t *ids, uint32_t n, uint32_t D);
+/* The optimiser's per-row sums (tensor/sparse-optimizer.ts accumulate): for each r, the slot of rows[r] (a new one,
+ * zeroed, on its first use: slots[row] = pending++, unique[slot] = row), then sums[slot] += grads[r]. Returns pending. */
+uint32_t accumulate_rows(int32_t *slots, int32_t *unique, uint32_t pending, float *sums, const int32_t *rows, uint32_t n,
+                         const float *grads, uint32_t D);
+/* The same for an L2 term: sums[slot(rows[r])] += c·w_r with w_r = table[rows[r]] (listed: table[r], a copy of the
+ * rows in list order); returns pending and adds Σ w_r² to *sq (summed in 8 partial sums: not JavaScript's order). */
+uint32_t accumulate_l2(int32_t *slots, int32_t *unique, uint32_t pending, float *sums, const int32_t *rows, uint32_t n,
+                       const float *table, int listed, uint32_t D, double c, double *sq);
+/* out [D × R] = xᵀ for x [R × D] */
+void transpose_rows(float *out, const float *x, uint32_t R, uint32_t D);
+/* Inverted dropout with xoshiro128** (rng.ts, draw for draw): mask[k] = u < p ? 0 : keep, out[k] = x[k]·keep as a
+ * double rounded to float; state is the generator's (a, b, c, d), advanced by n draws. */
+void dropout_rows(uint32_t state[4], const float *x, float *out, float *mask, uint32_t n, double p);
 
 #endif

@@ -26,6 +26,17 @@ export class Rng {
     if ((this.a | this.b | this.c | this.d) === 0) this.a = 1;
   }
 
+  /** the generator's state (a, b, c, d) into out: for a native loop that draws as this generator does (native/src/gather.c, sample.c) */
+  saveState(out: Uint32Array): Uint32Array {
+    out[0] = this.a, out[1] = this.b, out[2] = this.c, out[3] = this.d;
+    return out;
+  }
+
+  /** continues from a state saveState gave and a native loop advanced */
+  loadState(s: Uint32Array): void {
+    this.a = s[0] | 0, this.b = s[1] | 0, this.c = s[2] | 0, this.d = s[3] | 0;
+  }
+
   /** uniform 32-bit unsigned integer */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;
@@ -76,22 +87,6 @@ export class Rng {
       arr[j] = t;
     }
     return arr;
-  }
-
-  /** The state (xoshiro128**: four 32-bit words), for a native kernel that continues the stream (native/src/sample.c). */
-  saveState(into: Uint32Array): void {
-    into[0] = this.a;
-    into[1] = this.b;
-    into[2] = this.c;
-    into[3] = this.d;
-  }
-
-  /** Continues from a state saveState gave (and a native kernel advanced). */
-  loadState(from: Uint32Array): void {
-    this.a = from[0];
-    this.b = from[1];
-    this.c = from[2];
-    this.d = from[3];
   }
 
   /** a new independent generator derived from this one (for sub-components) */

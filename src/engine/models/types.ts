@@ -39,6 +39,11 @@ export interface RowGradients {
   source: string;
   rows: Int32Array;
   grads: Float32Array;
+  /**
+   * the source rows themselves as the step read them (row r at r·D), when it has them at hand: a backbone whose
+   * source is its own table (MF) takes the L2 of these rows from here — read in order — instead of from the table
+   */
+  values?: Float32Array;
 }
 
 /**

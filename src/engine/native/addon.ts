@@ -17,6 +17,22 @@ export interface NativeAddon {
     list: number, mask: number): void;
   dropRows(view: Uint8Array, x: number, r0: number, r1: number, rb: number, mkey: number, mthr: number, ms: number): void;
   gemm(view: Uint8Array, a: number, ai: number, ak: number, b: number, ldb: number, c: number, ldc: number, m: number, n: number, k: number, acc: number): void;
+  /** the loss rows of the fused many-negative step (native/src/rows.c; wasm/loss-rows.ts has the arguments) */
+  softmaxRows(view: Uint8Array, S: number, mask: number, maskStride: number, sPos: number, dPos: number, rowLoss: number, perRow: number, tmp: number,
+    from: number, to: number, rowBytes: number, incl: number, unit: number, tau: number, tauRow: number, posInvTau: number, r: number,
+    off: number, offStride: number, posOff: number): void;
+  hingeRows(view: Uint8Array, S: number, mask: number, maskStride: number, sPos: number, dPos: number, rowLoss: number, from: number, to: number,
+    rowBytes: number, N: number, posMargin: number, terms: number, nTerms: number, mean: number, relative: number, r: number, P: number): void;
+  /** out[r] = table[ids[r]] (rows of D floats; native/src/gather.c) */
+  gatherRows(out: Float32Array, table: Float32Array, ids: Int32Array, D: number): void;
+  /** an optimiser's per-row sums += grads of rows (tensor/sparse-optimizer.ts accumulate); returns the new pending count */
+  accumulateRows(slots: Int32Array, unique: Int32Array, pending: number, sums: Float32Array, rows: Int32Array, grads: Float32Array, D: number): number;
+  /** the same for an L2 term c·w of the rows' weights (table rows by id, or listed: row r at r·D); adds Σ w² to sq[0] */
+  accumulateL2(slots: Int32Array, unique: Int32Array, pending: number, sums: Float32Array, rows: Int32Array, table: Float32Array, D: number, c: number, sq: Float64Array, listed: number): number;
+  /** out [D × R] = xᵀ for x [R × D] */
+  transposeRows(out: Float32Array, x: Float32Array, R: number, D: number): void;
+  /** inverted dropout drawn by xoshiro128** from state (rng.ts, draw for draw), over x's length */
+  dropoutRows(state: Uint32Array, x: Float32Array, out: Float32Array, mask: Float32Array, p: number): void;
   // adam.c, mfdot.c: adam.wat's and mfdot.wat's kernels; mfSlots: SparseOptimizer.accumulate over a batch (returns the slots in use)
   adamRows(view: Uint8Array, w: number, m: number, v: number, g: number, rows: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
   adamDense(view: Uint8Array, w: number, m: number, v: number, g: number, slots: number, first: number, n: number, rb: number, b1: number, b2: number, step: number, eps: number): void;
@@ -51,8 +67,10 @@ export function nativeAddon(): NativeAddon {
   } catch (e) {
     throw new Error(`native kernels (train.kernels = "native") failed to load from ${file}: ${(e as Error).message}; ${hint}`);
   }
-  for (const name of ['spmmPass', 'dropRows', 'gemm', 'adamRows', 'mfScores', 'mfSlots', 'uniformRows', 'isa'] as const) {
+  for (const name of ['spmmPass', 'dropRows', 'gemm', 'softmaxRows', 'hingeRows', 'gatherRows', 'accumulateRows', 'accumulateL2', 'transposeRows', 'dropoutRows',
+    'adamRows', 'mfScores', 'mfSlots', 'uniformRows', 'isa'] as const) {
     if (typeof mod.exports[name] !== 'function') throw new Error(`native kernels at ${file} lack ${name}() (a stale build); ${hint}`);
   }
   return (loaded = mod.exports);
 }
+

@@ -3,6 +3,7 @@
  * the same byte offsets into the same shared memory, so the pool tasks do not know which ones run.
  */
 import type { AdamExports, GemmExports, MfDotExports, MfSlots, SpmmExports } from '../wasm/kernel-exports';
+import type { LossRowExports } from '../wasm/loss-rows';
 import type { NativeAddon } from './addon';
 
 /** A Uint8Array over the whole memory, renewed when the memory has grown (its base address never changes). */
@@ -31,6 +32,17 @@ export function nativeSpmm(memory: WebAssembly.Memory, n: NativeAddon): SpmmExpo
 export function nativeGemm(memory: WebAssembly.Memory, n: NativeAddon): GemmExports {
   const v = memoryView(memory);
   return { gemm: (a, ai, ak, b, ldb, c, ldc, m, nn, k, acc) => n.gemm(v(), a, ai, ak, b, ldb, c, ldc, m, nn, k, acc) };
+}
+
+export function nativeLossRows(memory: WebAssembly.Memory, n: NativeAddon): LossRowExports {
+  const v = memoryView(memory);
+  return {
+    softmaxRows: (S, mask, maskStride, sPos, dPos, rowLoss, perRow, tmp, from, to, rowBytes, incl, unit, tau, tauRow, posInvTau, r, off, offStride, posOff) =>
+      n.softmaxRows(v(), S, mask, maskStride, sPos, dPos, rowLoss, perRow, tmp, from, to, rowBytes, incl, unit, tau, tauRow, posInvTau, r, off, offStride, posOff),
+    // (the scratch is the wasm form's: rows.c keeps a row's terms on its stack)
+    hingeRows: (S, mask, maskStride, sPos, dPos, rowLoss, from, to, rowBytes, N, posMargin, terms, nTerms, mean, relative, r, P) =>
+      n.hingeRows(v(), S, mask, maskStride, sPos, dPos, rowLoss, from, to, rowBytes, N, posMargin, terms, nTerms, mean, relative, r, P),
+  };
 }
 
 export function nativeAdam(memory: WebAssembly.Memory, n: NativeAddon): AdamExports {

@@ -20,5 +20,5 @@ const uniformRows: UniformRows = (rng, train, nItems, users, n, reject, out) => 
 
 /** The native draws when the pool's kernels are native, else null (the caller's JS loop). */
 export function nativeUniformRows(): UniformRows | null {
-  return KernelPool.get().kernels === 'native' ? uniformRows : null;
+  return KernelPool.get().native ? uniformRows : null;
 }

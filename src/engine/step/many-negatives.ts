@@ -48,7 +48,10 @@ export class ManyNegativeStep {
       this.l2Items.set(negItems, BP);
       items = this.l2Items;
     }
-    const grads: RowGradients[] = [{ source: 'users', rows: batch.users, grads: out.userGrads }, { source: 'items', rows: out.itemIds, grads: out.itemGrads }];
+    const grads: RowGradients[] = [
+      { source: 'users', rows: batch.users, grads: out.userGrads, values: out.userRows },
+      { source: 'items', rows: out.itemIds, grads: out.itemGrads, values: out.itemRows },
+    ];
     const hops = c && this.s.l2Hops ? hopL2(src, c, batch.users, items) : null;
     if (hops) grads.push(...hops.grads);
     const l2Loss = this.backbone.backward(grads, c ? { c, users: batch.users, items } : null);

@@ -67,6 +67,9 @@ export interface FusedStepOutput {
   /** the item rows the step touched — the positives then the negative columns — and their gradients [· × D] */
   itemIds: Int32Array;
   itemGrads: Float32Array;
+  /** the user and item rows as gathered from the tables (before dropout and normalisation), in the same order */
+  userRows: Float32Array;
+  itemRows: Float32Array;
 }
 
 /**
@@ -115,13 +118,18 @@ export class FusedContrastiveStep {
     const a = (floats: number): number => heap.alloc(floats * f);
     const L: Layout = {
       B, P, N, Np, R, K, D, inBatch, threads, terms, heap,
-      u: a(B * D), uh: a(B * D), un: a(B), p: a(BP * D), ph: a(BP * D), pn: a(BP),
-      n: a(Math.max(R, Np) * D), nh: a(Math.max(R, Np) * D), nT: K ? 0 : a(D * Np), nn: a(Math.max(R, Np)),
+      u: a(B * D), uh: a(B * D), un: a(B), p: 0, ph: 0, pn: 0,
+      n: 0, nh: 0, nT: K ? 0 : a(D * Np), nn: 0,
       S: a(B * Np), mask: a(B * Np), sPos: a(BP), dPos: a(BP), dU: a(B * D), dI: a((BP + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
       rowLoss: a(B), perRow: a(B), tau: a(B), off: a(offRows * Np), posOff: a(BP), hingeTerms: a(Math.max(2 * terms, 1)),
       hingeScratch: a(Math.max(threads * 6 * P * terms, 1)),
       itemIds: new Int32Array(BP + R),
     };
+    // the positives' rows and the negatives' in one block each (raw, normalised, norms), in the order of itemIds: one
+    // pass of a row kernel covers both, and the raw rows are the values for the L2
+    const items = BP + Math.max(R, Np);
+    [L.p, L.ph, L.pn] = [a(items * D), a(items * D), a(items)];
+    [L.n, L.nh, L.nn] = [L.p + BP * D * f, L.ph + BP * D * f, L.pn + BP * f];
     this.L = L;
     return L;
   }
@@ -157,14 +165,19 @@ export class FusedContrastiveStep {
       negIds.set(x.negItems, B);
     } else negIds.set(x.negItems);
     L.itemIds.set(x.pos);
-    gatherRows(x.userTable, x.users, D, view(L.u, B * D));
-    gatherRows(x.itemTable, x.pos, D, view(L.p, BP * D));
-    gatherRows(x.itemTable, negIds, D, view(L.n, R * D)); // shared: padding rows N..Np stay 0 (masked below)
+    const native = pool.native; // the row loops below in native code when the pool runs native kernels (native/src/gather.c)
+    const gather = native ? native.gatherRows : gatherRows;
+    gather(view(L.u, B * D), x.userTable, x.users, D);
+    gather(view(L.p, BP * D), x.itemTable, x.pos, D);
+    gather(view(L.n, R * D), x.itemTable, negIds, D); // shared: padding rows N..Np stay 0 (masked below)
 
     // user dropout (inverted, as the tfjs step: same draws in the same order)
     const dropMask = x.dropout > 0 ? view(L.drop, B * D) : null;
     const uIn = x.dropout > 0 ? L.uh : L.u;
-    if (dropMask) {
+    if (dropMask && native) {
+      native.dropoutRows(x.rng.saveState(this.rngState), view(L.u, B * D), view(L.uh, B * D), dropMask, x.dropout);
+      x.rng.loadState(this.rngState);
+    } else if (dropMask) {
       const keep = 1 / (1 - x.dropout);
       const u = view(L.u, B * D), ud = view(L.uh, B * D);
       for (let k = 0; k < dropMask.length; k++) ud[k] = u[k] * (dropMask[k] = x.rng.float() < x.dropout ? 0 : keep);
@@ -172,12 +185,12 @@ export class FusedContrastiveStep {
     // the rows the scores see: normalised (cosine) or as they are (dot)
     let uh = uIn, ph = L.p, nh = L.n;
     if (x.cosine) {
-      rows.normalize(uIn, L.uh, L.un, B, rb);
-      rows.normalize(L.p, L.ph, L.pn, BP, rb);
-      rows.normalize(L.n, L.nh, L.nn, K ? R : Np, rb);
+      pool.run('normalize', heap, [uIn, L.uh, L.un, B, rb]);
+      pool.run('normalize', heap, [L.p, L.ph, L.pn, BP + (K ? R : Np), rb]); // the positives and the negatives
+
       uh = L.uh; ph = L.ph; nh = L.nh;
     }
-    if (!K) transposeInto(view(nh, Np * D), Np, D, view(L.nT, D * Np));
+    if (!K) (native ? native.transposeRows : transposeInto)(view(L.nT, D * Np), view(nh, Np * D), Np, D);
 
     // masks: sampler mask (padded to Np columns), else one row of ones (0 on padding) or the in-batch off-diagonal
     const mask = view(L.mask, B * Np);
@@ -218,51 +231,56 @@ export class FusedContrastiveStep {
     if (P === 1) rows.rowDots(uh, ph, L.sPos, B, rb);
     else pool.run('groupDots', heap, [uh, ph, L.sPos, B, P, P * 4, rb]);
     if (K) pool.run('groupDots', heap, [uh, nh, L.S, B, K, Np * 4, rb]);
-    else pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0, 0]);
 
-    // the loss's reduction per row (wasm/tasks.ts): its value, ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos
+    // the loss's reduction per row (wasm/tasks.ts): its value, ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos; without per-row
+    // negatives, in one task with the product before it and ∂Û = ∂S·N̂ after it (contrastRows: a chunk of rows in cache)
     const form = x.form;
     const r = form.reduction === 'sum' ? 1 : 1 / B;
     const rowBytes = Np * 4;
+    let args: number[];
     if (form.kind === 'softmax') {
       if (x.tauPerRow) view(L.tau, B).set(x.tauPerRow);
       const logQ = x.logQ ? this.logQ(x.logQ, L) : null;
-      pool.run('softmaxRows', heap, [
+      args = [
         L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, x.wantPerRow ? L.perRow : 0, L.tmp, B, rowBytes,
         form.includePositive ? 1 : 0, form.scale === 'unit' ? 1 : 0, x.tau, x.tauPerRow ? L.tau : 0, x.posInvTau ?? NaN, r,
         logQ ? L.off : 0, logQ && K ? rowBytes : 0, logQ ? L.posOff : 0,
         P, blocks ? B * 4 : 0, form.multisample ? form.multisample.alpha : 1, form.multisample ? 1 - form.multisample.alpha : 1,
         form.multisample && form.multisample.epsilon > 0 ? Math.log(form.multisample.epsilon) : -Infinity,
-      ]);
+      ];
     } else {
       const terms = view(L.hingeTerms, 2 * form.terms.length);
       form.terms.forEach((t, p) => ((terms[2 * p] = t.margin), (terms[2 * p + 1] = t.weight)));
-      pool.run('hingeRows', heap, [
+      args = [
         L.S, L.mask, maskStride, L.sPos, L.dPos, L.rowLoss, B, rowBytes, N, form.posMargin ?? NaN, L.hingeTerms, form.terms.length,
         form.average === 'mean' ? 1 : 0, form.relative ? 1 : 0, r, L.hingeScratch, P,
-      ]);
+      ];
     }
+    const OLD = process.env.RECLAB_AB === 'old';
+    if (OLD && !K) pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0, 0]);
+    if (K || OLD) pool.run(form.kind === 'softmax' ? 'softmaxRows' : 'hingeRows', heap, args);
+    if (OLD && !K) pool.run('gemm', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0]);
+    else if (!K) pool.run('contrastRows', heap, [form.kind === 'softmax' ? 0 : 1, uh, L.nT, nh, L.dU, D, ...args]);
     const rowLoss = view(L.rowLoss, B);
     let total = 0;
     for (let b = 0; b < B; b++) total += rowLoss[b]; // in row order: the same sum whatever the thread count
     const loss = total * r;
     const perRow = x.wantPerRow && form.kind === 'softmax' ? Float32Array.from(view(L.perRow, B)) : undefined;
 
-    // backward through the products: ∂Û = ∂S·N̂ + Σ_i ∂S⁺_i·P̂_i, ∂N̂ = ∂Sᵀ·Û, ∂P̂_i = ∂S⁺_i·Û (the positives as a
-    // group of P per row, added to ∂Û)
+    // backward through the products: ∂Û = ∂S·N̂ (done above without per-row negatives) + Σ_i ∂S⁺_i·P̂_i, ∂N̂ = ∂Sᵀ·Û,
+    // ∂P̂_i = ∂S⁺_i·Û (the positives as a group of P per row, added to ∂Û)
     const dP = L.dI, dN = L.dI + BP * rb;
     if (K) pool.run('groupBack', heap, [uh, nh, L.S, L.dU, dN, B, K, Np * 4, rb, 0]);
-    else pool.run('gemm2', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0, L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
+    else pool.run('gemm', heap, [L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
     pool.run('groupBack', heap, [uh, ph, L.dPos, L.dU, dP, B, P, P * 4, rb, 1]);
     if (x.cosine) {
-      rows.normalizeBack(L.uh, L.dU, L.un, B, rb);
-      rows.normalizeBack(L.ph, dP, L.pn, BP, rb);
-      rows.normalizeBack(L.nh, dN, L.nn, R, rb);
+      pool.run('normalizeBack', heap, [L.uh, L.dU, L.un, B, rb]);
+      pool.run('normalizeBack', heap, [L.ph, dP, L.pn, BP + R, rb]); // dN follows dP
     }
     const userGrads = view(L.dU, B * D);
     if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];
     const itemGrads = view(L.dI, (BP + R) * D);
-    return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads };
+    return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads, userRows: view(L.u, B * D), itemRows: view(L.p, (BP + R) * D) };
   }
 
   /** Copies log q into the heap: the columns (padding 0: masked anyway) and the positives. */
@@ -276,12 +294,13 @@ export class FusedContrastiveStep {
     return true;
   }
 
+  private readonly rngState = new Uint32Array(4);
   private maskKind: 'ones' | 'diag' | 'blocks' | 'sampler' | null = null;
   private maskOf: Layout | null = null;
 }
 
 /** Copies table rows ids[·] into out (row-major), two floats per move through Float64 views (tensor/embedding.ts). */
-function gatherRows(table: Float32Array, ids: Int32Array, D: number, out: Float32Array): void {
+function gatherRows(out: Float32Array, table: Float32Array, ids: Int32Array, D: number): void {
   const H = D >> 1;
   const src = new Float64Array(table.buffer, table.byteOffset, table.length >> 1);
   const dst = new Float64Array(out.buffer, out.byteOffset, ids.length * H);
@@ -293,7 +312,7 @@ function gatherRows(table: Float32Array, ids: Int32Array, D: number, out: Float3
 }
 
 /** out [D × R] = xᵀ for x [R × D] (the small negative operand, not the score block). */
-function transposeInto(x: Float32Array, R: number, D: number, out: Float32Array): void {
+function transposeInto(out: Float32Array, x: Float32Array, R: number, D: number): void {
   for (let r = 0; r < R; r++) {
     const o = r * D;
     for (let d = 0; d < D; d++) out[d * R + r] = x[o + d];

@@ -9,7 +9,7 @@ import os from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { requireDistFile } from '../paths';
 import { BoundKernels, DEFAULT_KERNELS, TASKS, TASK_NAMES, type KernelImpl, type TaskName } from './tasks';
-import { nativeAddon } from '../native/addon';
+import { nativeAddon, type NativeAddon } from '../native/addon';
 import type { Heap } from './heap';
 
 /** control block (Int32): generation, workers still running, op, task, heap id, error flag */
@@ -54,6 +54,14 @@ export class KernelPool {
   /** The process's pool (one thread and the default kernels until configured). */
   static get(): KernelPool {
     return KernelPool.current ?? KernelPool.configure(1);
+  }
+
+  /**
+   * The addon when this pool runs the native kernels (train.kernels = "native"), else null: for the main thread's row
+   * loops that have a native form (the step's gather and dropout, the optimisers' accumulation).
+   */
+  get native(): NativeAddon | null {
+    return this.kernels === 'native' ? nativeAddon() : null;
   }
 
   private readonly ctrl: Int32Array;

@@ -6,23 +6,14 @@
  */
 import { instantiate, type KernelName } from './modules';
 import { nativeAddon } from '../native/addon';
-import { nativeAdam, nativeGemm, nativeMfDot, nativeMfSlots, nativeSpmm } from '../native/bind';
+import { nativeAdam, nativeGemm, nativeLossRows, nativeMfDot, nativeMfSlots, nativeSpmm } from '../native/bind';
+import { wasmLossRows, type LossRowExports } from './loss-rows';
 import { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
 
 export { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
-import type { AdamExports, GemmExports, MfDotExports, MfSlots, SpmmExports } from './kernel-exports';
-export type { AdamExports, GemmExports, MfDotExports, MfSlots, SpmmExports } from './kernel-exports';
+import type { AdamExports, GemmExports, MfDotExports, MfSlots, ScoreRowExports, SpmmExports } from './kernel-exports';
+export type { AdamExports, GemmExports, MfDotExports, MfSlots, ScoreRowExports, SpmmExports } from './kernel-exports';
 
-export interface ScoreRowExports {
-  /** max of s·z − off over the kept lanes (off = 0: no offset row) */
-  rowMax(z: number, mask: number, bytes: number, s: number, off: number): number;
-  /** out = e^{s·z − off − shift} on the kept lanes (off = 0: no offset row); returns Σ out */
-  rowExp(z: number, mask: number, out: number, bytes: number, s: number, shift: number, off: number): number;
-  rowScale(x: number, bytes: number, c: number): void;
-  /** Σ_p w_p·relu(z − m_p) over kept lanes; z ← its gradient coefficient ×c; coefSums ≠ 0: each term's Σ at +16·p */
-  rowHinge(z: number, mask: number, bytes: number, terms: number, P: number, c: number, coefSums: number): number;
-  rowCount(mask: number, bytes: number): number;
-}
 export interface RowExports {
   normalize(x: number, out: number, norms: number, n: number, rb: number): void;
   normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
@@ -39,6 +30,7 @@ export class BoundKernels {
   readonly rows: RowExports;
   readonly adam: AdamExports;
   readonly mfdot: MfDotExports;
+  readonly lossRows: LossRowExports;
   /** the optimisers' slot bookkeeping of MF's fused step as a kernel: native only (null: the JS loop) */
   readonly mfSlots: MfSlots | null;
   constructor(readonly memory: WebAssembly.Memory, readonly impl: KernelImpl = DEFAULT_KERNELS) {
@@ -51,6 +43,7 @@ export class BoundKernels {
     this.spmm = native ? nativeSpmm(memory, native) : k('spmm');
     this.mfdot = native ? nativeMfDot(memory, native) : k('mfdot');
     this.mfSlots = native ? nativeMfSlots(memory, native) : null;
+    this.lossRows = native ? nativeLossRows(memory, native) : wasmLossRows(this.scores, memory);
   }
   f32(at: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, at, n);
@@ -101,79 +94,39 @@ export const TASKS: Record<string, Task> = {
    * numW = denW = 1 and no ε is the plain softmax form.
    */
   softmaxRows(k, a, t, T) {
-    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt,
-      P, blockBytes, numW, denW, logEps] = a;
-    const [from, to] = share(B, t, T);
-    const sc = k.scores;
-    const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
-    const perRow = perRowAt ? k.f32(perRowAt, B) : null;
-    const tauRow = tauAt ? k.f32(tauAt, B) : null;
-    const posOff = posOffAt ? k.f32(posOffAt, B) : null;
-    const tmpAt = tmp + t * rowBytes; // one scratch row per thread
-    const plain = P === 1 && blockBytes === 0 && numW === 1 && denW === 1 && logEps === -Infinity;
-    for (let b = from; b < to; b++) {
-      const S = S0 + b * rowBytes, M = M0 + b * maskStride, off = off0 ? off0 + b * offStride : 0;
-      const s = unit ? 1 : 1 / (tauRow ? tauRow[b] : tau);
-      const ps = unit ? 1 : Number.isNaN(posInvTau) ? s : posInvTau;
-      if (!plain) {
-        multisampleRow(sc, S, M, rowBytes, s, ps, sPos, dPos, b, P, blockBytes, incl, numW, denW, logEps, r, rowLoss);
-        continue;
-      }
-      const sp = sPos[b];
-      const zmax = sc.rowMax(S, M, rowBytes, s, off); // max of the corrected logits s·S − log q
-      if (perRow) {
-        // the per-row loss at scale 1 without correction (Adap-τ's detached loss_), before S is overwritten
-        const zmax1 = off ? sc.rowMax(S, M, rowBytes, 1, 0) : zmax / s;
-        const mx1 = incl ? Math.max(zmax1, sp) : zmax1;
-        const sum1 = sc.rowExp(S, M, tmpAt, rowBytes, 1, mx1, 0) + (incl ? Math.exp(sp - mx1) : 0);
-        perRow[b] = mx1 + Math.log(sum1) - sp;
-      }
-      const zp = ps * sp - (posOff ? posOff[b] : 0);
-      const mx = incl ? Math.max(zmax, zp) : zmax;
-      const eLead = incl ? Math.exp(zp - mx) : 0;
-      const sum = sc.rowExp(S, M, S, rowBytes, s, mx, off) + eLead;
-      rowLoss[b] = mx + Math.log(sum) - zp;
-      sc.rowScale(S, rowBytes, sum > 0 ? (r * s) / sum : 0); // (a row with nothing to contrast: loss −∞, no gradient)
-      dPos[b] = r * ps * (eLead / sum - 1);
-    }
+    const [from, to] = share(a[8], t, T);
+    if (to > from) softmaxRange(k, a, from, to, t);
   },
 
   /**
-   * The hinge form, in place (tensor/fused-contrastive.ts has the formula), over rows with P positives each:
-   * S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin(NaN = no positive term) terms T mean relative r
-   * scratch(6·P·T floats a thread) P. A relative margin is folded into the terms row by row — (m_t + S⁺_bi, w_t) for
-   * every positive i — and each positive's gradient is minus the sum of its terms' coefficients.
+   * The hinge form, in place (tensor/fused-contrastive.ts has the formula; ./loss-rows.ts the loop), over rows with P
+   * positives each: S mask maskStride sPos dPos rowLoss rows rowBytes N posMargin(NaN = no positive term) terms T mean
+   * relative r scratch(6·P·T floats a thread) P.
    */
   hingeRows(k, a, t, T) {
-    const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, B, rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, scratch, P] = a;
-    const [from, to] = share(B, t, T);
-    const sc = k.scores;
-    const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
-    const rowTermsAt = scratch + t * 24 * P * nTerms, coefAt = rowTermsAt + 8 * P * nTerms; // this thread's scratch
-    const terms = k.f32(termsAt, 2 * nTerms), rowTerms = k.f32(rowTermsAt, 2 * P * nTerms), coefs = k.f32(coefAt, 4 * P * nTerms);
-    const posTerm = !Number.isNaN(posMargin);
-    for (let b = from; b < to; b++) {
-      const S = S0 + b * rowBytes, M = M0 + b * maskStride;
-      const c = mean ? 1 / (Math.max(maskStride === 0 ? N : sc.rowCount(M, rowBytes), 1) * P) : 1;
-      if (relative) {
-        for (let i = 0; i < P; i++) {
-          for (let q = 0; q < nTerms; q++) {
-            rowTerms[2 * (i * nTerms + q)] = terms[2 * q] + sPos[b * P + i];
-            rowTerms[2 * (i * nTerms + q) + 1] = terms[2 * q + 1];
-          }
-        }
-        rowLoss[b] = c * sc.rowHinge(S, M, rowBytes, rowTermsAt, P * nTerms, r * c, coefAt);
-        for (let i = 0; i < P; i++) {
-          let g = 0;
-          for (let q = 0; q < nTerms; q++) g += coefs[4 * (i * nTerms + q)];
-          dPos[b * P + i] = -g;
-        }
-      } else {
-        const hinge = sc.rowHinge(S, M, rowBytes, termsAt, nTerms, r * c, 0);
-        const posGap = posTerm ? posMargin - sPos[b] : 0;
-        rowLoss[b] = (posGap > 0 ? posGap : 0) + c * hinge;
-        dPos[b] = posGap > 0 ? -r : 0;
-      }
+    const [from, to] = share(a[6], t, T);
+    if (to > from) hingeRange(k, a, from, to, t);
+  },
+
+  /**
+   * The score block, the loss and ∂Û of the shared and in-batch layouts in one pass over each thread's rows, a chunk of
+   * CONTRAST_CHUNK rows at a time, so that the chunk's scores stay in cache from the product to the loss to ∂Û = ∂S·N̂:
+   * form(0 softmax, 1 hinge) Û N̂ᵀ N̂ ∂Û D, then softmaxRows' or hingeRows' arguments (S rows of Np = rowBytes / 4
+   * columns). Each row is computed by the same instructions as by the three tasks in turn (gemm, the loss, gemm): the
+   * same floats, whatever the chunk or the thread count.
+   */
+  contrastRows(k, a, t, T) {
+    const [form, uh, nT, nh, dU, D] = a;
+    const loss = a.subarray(6);
+    const [S, rowBytes, B] = [loss[0], form === 0 ? loss[9] : loss[7], form === 0 ? loss[8] : loss[6]];
+    const Np = rowBytes / 4, rb = D * 4;
+    const [from, to] = share(B, t, T, 4);
+    for (let c0 = from; c0 < to; c0 += CONTRAST_CHUNK) {
+      const c1 = Math.min(to, c0 + CONTRAST_CHUNK);
+      k.gemm.gemm(uh + c0 * rb, rb, 4, nT, rowBytes, S + c0 * rowBytes, rowBytes, c1 - c0, Np, D, 0);
+      if (form === 0) softmaxRange(k, loss, c0, c1, t);
+      else hingeRange(k, loss, c0, c1, t);
+      k.gemm.gemm(S + c0 * rowBytes, rowBytes, 4, nh, rb, dU + c0 * rb, rb, c1 - c0, D, Np, 0);
     }
   },
 
@@ -229,6 +182,20 @@ export const TASKS: Record<string, Task> = {
     if (to > from) k.spmm.dropRows(a[0], from, to, a[2], a[3], a[4], a[5]);
   },
 
+  /** L2 normalisation of a share of the rows (kernels/rows.wat normalize): x out norms n rb */
+  normalize(k, a, t, T) {
+    const [x, out, norms, n, rb] = a;
+    const [from, to] = share(n, t, T);
+    if (to > from) k.rows.normalize(x + from * rb, out + from * rb, norms + from * 4, to - from, rb);
+  },
+
+  /** its backward in place on the gradient over a share of the rows (normalizeBack): xhat g norms n rb */
+  normalizeBack(k, a, t, T) {
+    const [xhat, g, norms, n, rb] = a;
+    const [from, to] = share(n, t, T);
+    if (to > from) k.rows.normalizeBack(xhat + from * rb, g + from * rb, norms + from * 4, to - from, rb);
+  },
+
   /** per-row negatives' scores over a share of the batch rows (kernels/rows.wat groupDots): u n S B K sb rb */
   groupDots(k, a, t, T) {
     const [from, to] = share(a[3], t, T);
@@ -269,6 +236,34 @@ export const TASKS: Record<string, Task> = {
     if (to > from) k.adam.adamFull(a[0], a[1], a[2], a[3], from, to - from, a[5], a[6], a[7], a[8], a[9]);
   },
 };
+
+/** rows of a chunk in contrastRows: 32 rows of 1,024 scores are 128 KB, in L2 from the product to ∂Û */
+const CONTRAST_CHUNK = 32;
+
+/** softmaxRows over rows [from, to) (thread t's scratch row) */
+function softmaxRange(k: BoundKernels, a: Float64Array, from: number, to: number, t: number): void {
+  const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp, B, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt,
+    P, blockBytes, numW, denW, logEps] = a;
+  if (P === 1 && blockBytes === 0 && numW === 1 && denW === 1 && logEps === -Infinity) {
+    // the plain form: on the kernels in use (./loss-rows.ts), a scratch row per thread
+    k.lossRows.softmaxRows(S0, M0, maskStride, sPosAt, dPosAt, lossAt, perRowAt, tmp + t * rowBytes, from, to, rowBytes, incl, unit, tau, tauAt, posInvTau, r, off0, offStride, posOffAt);
+    return;
+  }
+  const sc = k.scores;
+  const sPos = k.f32(sPosAt, B * P), dPos = k.f32(dPosAt, B * P), rowLoss = k.f32(lossAt, B);
+  const tauRow = tauAt ? k.f32(tauAt, B) : null;
+  for (let b = from; b < to; b++) {
+    const s = unit ? 1 : 1 / (tauRow ? tauRow[b] : tau);
+    const ps = unit ? 1 : Number.isNaN(posInvTau) ? s : posInvTau;
+    multisampleRow(sc, S0 + b * rowBytes, M0 + b * maskStride, rowBytes, s, ps, sPos, dPos, b, P, blockBytes, incl, numW, denW, logEps, r, rowLoss);
+  }
+}
+
+/** hingeRows over rows [from, to) (thread t's scratch) */
+function hingeRange(k: BoundKernels, a: Float64Array, from: number, to: number, t: number): void {
+  const [S0, M0, maskStride, sPosAt, dPosAt, lossAt, , rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, scratch, P] = a;
+  k.lossRows.hingeRows(S0, M0, maskStride, sPosAt, dPosAt, lossAt, from, to, rowBytes, N, posMargin, termsAt, nTerms, mean, relative, r, P, scratch + t * 24 * P * nTerms);
+}
 
 /**
  * One row of the multisample softmax (softmaxRows): the tail's exponentials once (shift: its own max), then per
