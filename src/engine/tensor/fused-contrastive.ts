@@ -256,11 +256,8 @@ export class FusedContrastiveStep {
         form.average === 'mean' ? 1 : 0, form.relative ? 1 : 0, r, L.hingeScratch, P,
       ];
     }
-    const OLD = process.env.RECLAB_AB === 'old';
-    if (OLD && !K) pool.run('gemm', heap, [uh, rb, 4, L.nT, Np * 4, L.S, Np * 4, B, Np, D, 0, 0]);
-    if (K || OLD) pool.run(form.kind === 'softmax' ? 'softmaxRows' : 'hingeRows', heap, args);
-    if (OLD && !K) pool.run('gemm', heap, [L.S, Np * 4, 4, nh, rb, L.dU, rb, B, D, Np, 0, 0]);
-    else if (!K) pool.run('contrastRows', heap, [form.kind === 'softmax' ? 0 : 1, uh, L.nT, nh, L.dU, D, ...args]);
+    if (K) pool.run(form.kind === 'softmax' ? 'softmaxRows' : 'hingeRows', heap, args);
+    else pool.run('contrastRows', heap, [form.kind === 'softmax' ? 0 : 1, uh, L.nT, nh, L.dU, D, ...args]);
     const rowLoss = view(L.rowLoss, B);
     let total = 0;
     for (let b = 0; b < B; b++) total += rowLoss[b]; // in row order: the same sum whatever the thread count

@@ -76,12 +76,6 @@ export const TASKS: Record<string, Task> = {
     }
   },
 
-  /** two gemms in one pass (the backward's ∂U and ∂N): 12 arguments each */
-  gemm2(k, a, t, T) {
-    TASKS.gemm(k, a.subarray(0, 12), t, T);
-    TASKS.gemm(k, a.subarray(12, 24), t, T);
-  },
-
   /**
    * The softmax form over rows of a score block, in place (tensor/fused-contrastive.ts has the formulas):
    * S mask maskStride sPos dPos rowLoss perRow(0 = none) tmp rows rowBytes incl unit tau tauPerRow(0 = none) posInvTau(NaN = none) r
