@@ -185,8 +185,8 @@ export class FusedContrastiveStep {
     // the rows the scores see: normalised (cosine) or as they are (dot)
     let uh = uIn, ph = L.p, nh = L.n;
     if (x.cosine) {
-      pool.run('normalize', heap, [uIn, L.uh, L.un, B, rb]);
-      pool.run('normalize', heap, [L.p, L.ph, L.pn, BP + (K ? R : Np), rb]); // the positives and the negatives
+      rowTask(pool, heap, 'normalize', [uIn, L.uh, L.un, B, rb], D);
+      rowTask(pool, heap, 'normalize', [L.p, L.ph, L.pn, BP + (K ? R : Np), rb], D); // the positives and the negatives
 
       uh = L.uh; ph = L.ph; nh = L.nh;
     }
@@ -271,8 +271,8 @@ export class FusedContrastiveStep {
     else pool.run('gemm', heap, [L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
     pool.run('groupBack', heap, [uh, ph, L.dPos, L.dU, dP, B, P, P * 4, rb, 1]);
     if (x.cosine) {
-      pool.run('normalizeBack', heap, [L.uh, L.dU, L.un, B, rb]);
-      pool.run('normalizeBack', heap, [L.ph, dP, L.pn, BP + R, rb]); // dN follows dP
+      rowTask(pool, heap, 'normalizeBack', [L.uh, L.dU, L.un, B, rb], D);
+      rowTask(pool, heap, 'normalizeBack', [L.ph, dP, L.pn, BP + R, rb], D); // dN follows dP
     }
     const userGrads = view(L.dU, B * D);
     if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];
@@ -295,6 +295,18 @@ export class FusedContrastiveStep {
   private maskKind: 'ones' | 'diag' | 'blocks' | 'sampler' | null = null;
   private maskOf: Layout | null = null;
 }
+
+/**
+ * A row-wise pool task (args[3] rows of D floats) on the pool's threads when it is large enough to pay for waking
+ * them — per-row negatives' B·K rows —, else on this thread: measured, a hand-off after the step's serial part costs
+ * about 0.1 ms, more than normalising the few thousand rows of a shared-negative step.
+ */
+function rowTask(pool: KernelPool, heap: Heap, task: 'normalize' | 'normalizeBack', args: number[], D: number): void {
+  pool.run(task, heap, args, args[3] * D < ROW_TASK_POOLED);
+}
+
+/** floats of a row task from which it is shared over the pool's threads */
+const ROW_TASK_POOLED = 1 << 20;
 
 /** Copies table rows ids[·] into out (row-major), two floats per move through Float64 views (tensor/embedding.ts). */
 function gatherRows(out: Float32Array, table: Float32Array, ids: Int32Array, D: number): void {
