@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import {
   missingPrerequisites, openRecLabContainer, packageExtension, pick, pickMany, ROOT, runCommand, runRow, runsOnDisk, screenshot, sleep, startSession,
-  waitForRow, type Session,
+  waitForRow, type Session, runCommandPicking,
 } from './harness';
 
 const config = (name: string, epochs: number, users = 600) => JSON.stringify({
@@ -73,8 +73,7 @@ describe('RecLab extension in code-server', { skip, timeout: 40 * 60_000 }, () =
   });
 
   it('trains a config from the command palette: queued/running → finished', async () => {
-    await runCommand(page, 'RecLab: Train a Config…');
-    await pick(page, 'quick.reclab.json');
+    await runCommandPicking(page, 'RecLab: Train a Config…', 'quick.reclab.json');
     await waitForRow(page, ['quick-bpr', 'running', 'epoch'], 90_000);
     await screenshot(page, 'e2e-02-running');
     await waitForRow(page, ['quick-bpr', 'finished', 'ndcg@20'], 600_000);
@@ -99,8 +98,7 @@ describe('RecLab extension in code-server', { skip, timeout: 40 * 60_000 }, () =
   });
 
   it('stops a run: it ends as stopped', async () => {
-    await runCommand(page, 'RecLab: Train a Config…');
-    await pick(page, 'long.reclab.json');
+    await runCommandPicking(page, 'RecLab: Train a Config…', 'long.reclab.json');
     await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
     await runCommand(page, 'RecLab: Stop Run');
     await pickMany(page, 'long-bpr');
@@ -112,8 +110,7 @@ describe('RecLab extension in code-server', { skip, timeout: 40 * 60_000 }, () =
   });
 
   it('re-attaches to a running run after a window reload, and can still stop it', async () => {
-    await runCommand(page, 'RecLab: Train a Config…');
-    await pick(page, 'long.reclab.json');
+    await runCommandPicking(page, 'RecLab: Train a Config…', 'long.reclab.json');
     await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
     const before = runsOnDisk(s.workspace).find((r) => r.name === 'long-bpr' && r.status === 'running');
     assert.ok(before?.pid, 'running run with a pid');
@@ -145,8 +142,7 @@ describe('RecLab extension in code-server', { skip, timeout: 40 * 60_000 }, () =
   });
 
   it('opens the dashboard of a live run and sees its loss curve grow', async () => {
-    await runCommand(page, 'RecLab: Train a Config…');
-    await pick(page, 'long.reclab.json');
+    await runCommandPicking(page, 'RecLab: Train a Config…', 'long.reclab.json');
     await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
     // the run picker lists runs newest first: the running one; retried because the palette can race the extension
     // host's command registration and the picker's first render on a loaded machine

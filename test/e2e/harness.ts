@@ -209,7 +209,38 @@ export async function pick(page: Page, text: string): Promise<void> {
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: text }).first();
   // generous: a quick pick filled from a file search renders late on a loaded machine (a condition, not a delay)
   await row.waitFor({ timeout: 90_000 });
-  await row.click();
+  try {
+    await row.click({ timeout: 15_000 });
+  } catch (e) {
+    // VS Code hides a quick pick when the focus moves (a webview or terminal finishing its load); the command then
+    // got `undefined` and ended, so nothing was picked
+    if (!(await quickInputBox(page).isVisible())) throw new QuickPickClosed(text, e as Error);
+    throw e;
+  }
+}
+
+/** The quick pick closed (the focus moved) before the entry could be clicked: nothing was picked. */
+export class QuickPickClosed extends Error {
+  constructor(readonly entry: string, cause: Error) {
+    super(`the quick pick closed before "${entry}" was clicked: ${cause.message.split('\n')[0]}`);
+  }
+}
+
+/**
+ * Runs a palette command and clicks `entries` in its quick picks, one after another. When a pick closes under the
+ * test (the focus moved; the command ended without a choice) the command runs again, at most three times.
+ */
+export async function runCommandPicking(page: Page, title: string, ...entries: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    await runCommand(page, title);
+    try {
+      for (const entry of entries) await pick(page, entry);
+      return;
+    } catch (e) {
+      if (!(e instanceof QuickPickClosed) || attempt >= 3) throw e;
+      console.log(`# "${title}": ${e.message}; running the command again (attempt ${attempt + 1})`);
+    }
+  }
 }
 
 /** Checks the entries containing each of `texts` in a multi-select quick pick, then accepts it. */

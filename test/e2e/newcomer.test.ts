@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import {
-  missingPrerequisites, openRecLabContainer, packageExtension, pick, pickMany, runCommand as paletteCommand, runRow, runsOnDisk, screenshot, sleep, startSession, waitForRow, type Session,
+  missingPrerequisites, openRecLabContainer, packageExtension, pick, pickMany, runCommand as paletteCommand, runRow, runsOnDisk, screenshot, sleep, startSession, waitForRow, type Session, runCommandPicking,
 } from './harness';
 
 /** The palette (harness.runCommand); a modal that blocks it is saved as a screenshot for the report. */
@@ -124,8 +124,7 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
     await lens.waitFor({ timeout: 30_000 });
     assert.equal(RESULT.exec((await lens.textContent()) ?? '')?.[0], tree[0], 'CodeLens = tree');
     // compare: this run and a second (the long run, stopped after a few epochs)
-    await runCommand(page, 'RecLab: Train a Config…');
-    await pick(page, 'long.reclab.json');
+    await runCommandPicking(page, 'RecLab: Train a Config…', 'long.reclab.json');
     await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
     await waitUntil(() => runsOnDisk(s.workspace).some((r) => r.name === 'long-bpr' && ((r as { progress?: { epoch: number } }).progress?.epoch ?? 0) >= 2), 120_000, 'long run at epoch 2');
     await runCommand(page, 'RecLab: Stop All Runs');
@@ -149,8 +148,7 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
 
   it('during a run: ten status-bar clicks open the dashboard without an error; a tree tooltip shows the progress while it trains', async () => {
     await runCommand(page, 'View: Close All Editors');
-    await runCommand(page, 'RecLab: Train a Config…');
-    await pick(page, 'long.reclab.json');
+    await runCommandPicking(page, 'RecLab: Train a Config…', 'long.reclab.json');
     await waitForRow(page, ['long-bpr', 'running', 'epoch'], 90_000);
     const item = page.locator('.statusbar-item', { hasText: 'long-bpr' }).first();
     await item.waitFor({ timeout: 30_000 });
@@ -215,8 +213,7 @@ describe('RecLab for a new user, in code-server', { skip, timeout: 20 * 60_000 }
 
   it('an example opened from the palette keeps completion (no relative $schema)', async () => {
     await runCommand(page, 'View: Close All Editors');
-    await runCommand(page, 'RecLab: Open Example…');
-    await pick(page, 'gdns');
+    await runCommandPicking(page, 'RecLab: Open Example…', 'gdns');
     await page.locator('.tab', { hasText: 'gdns.reclab.json' }).first().waitFor({ timeout: 30_000 });
     const copy = fs.readFileSync(path.join(s.workspace, 'gdns.reclab.json'), 'utf8');
     assert.doesNotMatch(copy, /\$schema/);

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { missingPrerequisites, packageExtension, pick, ROOT, runCommand, screenshot, startSession, type Session } from './harness';
+import { missingPrerequisites, packageExtension, ROOT, runCommand, screenshot, startSession, type Session, runCommandPicking } from './harness';
 import { waitUntil } from '../fixtures/until';
 import type { SuiteResults } from '../../src/suites/report';
 
@@ -38,9 +38,7 @@ describe('the reproduction view in code-server', { skip, timeout: 10 * 60_000 },
   it('Reproduce a Paper Table opens the reproduction view beside the terminal; it fills in as the rows finish', async () => {
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'tiny.suite.json' }).first().waitFor({ timeout: 90_000 });
     await runCommand(page, 'RecLab: Refresh Runs'); // activates the extension
-    await runCommand(page, 'RecLab: Reproduce a Paper Table…');
-    await pick(page, 'tiny.suite.json');
-    await pick(page, 'On this machine'); // where the rows run (Slurm is offered when sbatch is on PATH, as in CI)
+    await runCommandPicking(page, 'RecLab: Reproduce a Paper Table…', 'tiny.suite.json', 'On this machine'); // where the rows run (Slurm is offered when sbatch is on PATH, as in CI)
     // the suite runs in a terminal (kept: the view opens beside it, not in its place)
     await page.locator('.terminal-wrapper .xterm').first().waitFor({ timeout: 90_000 });
     const frame = page.frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');
@@ -63,8 +61,7 @@ describe('the reproduction view in code-server', { skip, timeout: 10 * 60_000 },
   });
 
   it('Open Reproduction Results… offers the workspace\'s docs/reproductions and opens the view on the pick', async () => {
-    await runCommand(page, 'RecLab: Open Reproduction Results…');
-    await pick(page, 'yelp2018-mf');
+    await runCommandPicking(page, 'RecLab: Open Reproduction Results…', 'yelp2018-mf');
     const frame = page.frameLocator('iframe.webview.ready >> nth=-1').frameLocator('#active-frame');
     await frame.locator('.rows-table tbody tr[data-row="mf-ccl-shared"]').waitFor({ timeout: 60_000 });
     assert.equal(await frame.locator('.rows-table tbody tr').count(), 4);

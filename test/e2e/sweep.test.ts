@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { missingPrerequisites, packageExtension, pick, ROOT, runCommand, screenshot, startSession, type Session } from './harness';
+import { missingPrerequisites, packageExtension, ROOT, runCommand, screenshot, startSession, type Session, runCommandPicking } from './harness';
 import { waitUntil } from '../fixtures/until';
 import type { SweepRecord } from '../../src/runs/records';
 
@@ -53,8 +53,7 @@ describe('a searching sweep from the palette in code-server', { skip, timeout: 1
   it('random search of 12 points with ASHA: launched from the palette, the sweep view draws and marks stopped trials', async () => {
     await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'tiny-search.reclab.json' }).first().waitFor({ timeout: 90_000 });
     await runCommand(page, 'RecLab: Refresh Runs'); // activates the extension
-    await runCommand(page, 'RecLab: Start a Searching Sweep');
-    await pick(page, 'tiny-search.reclab.json');
+    await runCommandPicking(page, 'RecLab: Start a Searching Sweep', 'tiny-search.reclab.json');
     // the record is the sweep's state: wait until the search reached its budget and every trial ended
     await waitUntil('the sweep to finish', () => sweepOnDisk(s.workspace)?.status === 'finished', 5 * 60_000);
     const rec = sweepOnDisk(s.workspace)!;
@@ -85,8 +84,7 @@ describe('a searching sweep from the palette in code-server', { skip, timeout: 1
   });
 
   it('"Run Sweep of Config" on a plain grid: a sweep record in the runs folder, driven point by point to the end', async () => {
-    await runCommand(page, 'RecLab: Run Sweep of Config');
-    await pick(page, 'tiny-grid.reclab.json');
+    await runCommandPicking(page, 'RecLab: Run Sweep of Config', 'tiny-grid.reclab.json');
     // not an in-memory launch queue: the grid is a sweep record (resumable after a reload), run by the controller
     await waitUntil('the grid sweep to finish', () => sweepOnDisk(s.workspace, 'tiny-grid')?.status === 'finished', 5 * 60_000);
     const rec = sweepOnDisk(s.workspace, 'tiny-grid')!;
