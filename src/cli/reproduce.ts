@@ -151,14 +151,19 @@ function placeholder(row: SuiteRow, status: 'pending' | 'queued' | 'running', ru
   };
 }
 
-/** Earlier results of the same suite keep the rows not run now (run rows one at a time, get one table). */
+/**
+ * Earlier results of the same suite keep the rows not run now (run rows one at a time, get one table), and the note a
+ * person wrote into the file about how the rows were run (a re-run does not erase it; its author updates it).
+ */
 function mergeResults(prev: SuiteResults | null, suite: Suite, rows: ResultRow[], environment: Environment): SuiteResults {
-  const byId = new Map((prev?.suite === suite.name ? prev.rows : []).map((r) => [r.id, r]));
+  const same = prev?.suite === suite.name ? prev : null;
+  const byId = new Map((same?.rows ?? []).map((r) => [r.id, r]));
   for (const r of rows) byId.set(r.id, r);
   const order = suite.rows.map((r) => r.id);
   return {
     suite: suite.name, title: suite.title, metrics: suite.metrics, generatedAt: new Date().toISOString(), environment,
     rows: [...byId.values()].filter((r) => order.includes(r.id)).sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id)),
+    ...(same?.note ? { note: same.note } : {}),
   };
 }
 

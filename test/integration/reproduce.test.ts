@@ -64,11 +64,15 @@ test('reclab reproduce runs a tiny synthetic suite end to end: ours vs published
     assert.ok(csv[1].includes(`,${t.ours['recall@20']},0.25,${t.ours['recall@20'] - 0.25},`), csv[1]);
     assert.match(r.stdout, /bpr-test +MF-BPR +synthetic/);
 
-    // --rows reruns one row; the results keep the other one
+    // --rows reruns one row; the results keep the other one, and the note someone wrote about how the rows were run
+    const written = JSON.parse(fs.readFileSync(path.join(out, 'tiny.results.json'), 'utf8')) as SuiteResults;
+    fs.writeFileSync(path.join(out, 'tiny.results.json'), JSON.stringify({ ...written, note: 'bpr-test ran on a quiet machine.' }));
     const again = spawnSync(process.execPath, [cli, 'reproduce', suiteFile, '--rows', 'bpr-valid', '--runs-dir', runs, '--out', out], { encoding: 'utf8' });
     assert.equal(again.status, 0, again.stderr);
     const merged = JSON.parse(fs.readFileSync(path.join(out, 'tiny.results.json'), 'utf8')) as SuiteResults;
     assert.deepEqual(merged.rows.map((x) => x.id), ['bpr-test', 'bpr-valid']);
+    assert.equal(merged.note, 'bpr-test ran on a quiet machine.');
+    assert.match(fs.readFileSync(path.join(out, 'tiny.md'), 'utf8'), /bpr-test ran on a quiet machine\./);
     assert.equal(merged.rows[0].runDir, t.runDir);
     assert.notEqual(merged.rows[1].runDir, results.rows[1].runDir);
     assert.equal(fs.readdirSync(runs).length, 3);

@@ -23,6 +23,9 @@ import type { Interactions } from '../../src/engine/data/types';
 import { csrFromRows } from '../fixtures/data/helpers';
 import { dropoutKey, dropoutThreshold, edgeDropped, messageKept } from '../../src/engine/models/dropout';
 
+/** the label graphBuffers gives its kernel path: the pool's kernels (native C where the addon loads, else WebAssembly) */
+const kernelEngine = () => (KernelPool.get().kernels === 'native' ? 'native' : 'wasm-simd');
+
 before(async () => {
   await initBackend('auto');
 });
@@ -130,7 +133,7 @@ test('the SpMM kernel = the plain reference: random graphs with empty rows, D = 
     const a = normalizedAdjacency(csrFromRows(r, nI));
     for (const D of [4, 8, 12, 64]) {
       const g = graphBuffers(a, D, 3);
-      assert.equal(g.engine, 'wasm-simd');
+      assert.equal(g.engine, kernelEngine());
       const [x, y] = g.buffers;
       x.set(Float32Array.from({ length: x.length }, () => rng.normal()));
       x[D + 1] = Number.NaN;
@@ -173,7 +176,7 @@ test('the fused SpMM pass (y = Â·x; y += zs·z; f = (f + y)·fs) = the referen
       KernelPool.configure(threads);
       try {
         const g = graphBuffers(a, D, 4);
-        assert.equal(g.engine, D % 4 === 0 ? 'wasm-simd' : 'reference');
+        assert.equal(g.engine, D % 4 === 0 ? kernelEngine() : 'reference');
         const [x, y, z, f] = g.buffers;
         for (const b of [x, z, f]) b.set(Float32Array.from({ length: b.length }, () => rng.normal()));
         for (const [useZ, useF] of [[true, false], [false, true], [true, true], [false, false]]) {
@@ -325,7 +328,7 @@ test('LightGCN with Adam on the kernel (ego table, moments and gradient in the g
     KernelPool.configure(threads);
     try {
       const m = new LightGcnModel(graph(), modelCfg(2, 'dot', D), opt, new Rng(4), engine);
-      assert.equal(m.spmmEngine, engine === 'auto' ? 'wasm-simd' : 'reference');
+      assert.equal(m.spmmEngine, engine === 'auto' ? kernelEngine() : 'reference');
       const step = createStep(m, modelCfg(2, 'dot', D), opt);
       const loss = bpr.create({ form: 'mean', reduction: 'mean' });
       const rng = new Rng(8);
@@ -389,7 +392,7 @@ test('model.pooling "sum": final = Σ_l Â^l·E0 (dense reference), hops unchang
 for (const [D, L, drop] of [[3, 2, { edge: 0.3, message: 0.2 }], [4, 3, { edge: 0, message: 0.5 }], [8, 2, { edge: 0.4, message: 0 }], [64, 3, { edge: 0.2, message: 0.1 }]] as const) {
   test(`dropout ${JSON.stringify(drop)}, D=${D}, ${L} layers: training hops = the dense masked reference, evaluation without dropout, new masks every propagation`, () => {
     const m = new LightGcnModel(graph(), modelCfg(L, 'dot', D, 'mean', drop), sgd(0), new Rng(2));
-    assert.equal(m.spmmEngine, D % 4 === 0 ? 'wasm-simd' : 'reference');
+    assert.equal(m.spmmEngine, D % 4 === 0 ? kernelEngine() : 'reference');
     const A = denseAdjacency(rows, nItems);
     const E0 = new Float64Array([...m.users.data, ...m.items.data]);
     const s = m.forward();
@@ -566,7 +569,7 @@ for (const c of gradCases) {
     const cfg = modelCfg(c.L, c.score, D, c.pooling, c.drop);
     const opt = { ...sgd(c.l2), ...(c.l2Hops ? { l2Layers: 'all' as const } : {}) };
     const m = new LightGcnModel(graph(), cfg, opt, rng);
-    assert.equal(m.spmmEngine, D % 4 === 0 ? 'wasm-simd' : 'reference');
+    assert.equal(m.spmmEngine, D % 4 === 0 ? kernelEngine() : 'reference');
     const A = denseAdjacency(rows, nItems);
     const users = [0, 2, 2, 4, 1];
     const pos = [1, 4, 5, 5, 3];

@@ -37,8 +37,8 @@ export interface GraphBuffers {
   readonly columnMask: Uint8Array;
   /** x = message mask ⊙ x·ms, in place */
   dropRows(x: Float32Array, drop: HopDropout): void;
-  /** kernel or reference, for logs and benchmarks */
-  readonly engine: 'wasm-simd' | 'reference';
+  /** the pool's kernels (native C or WebAssembly SIMD) or the plain reference, for logs and benchmarks */
+  readonly engine: 'native' | 'wasm-simd' | 'reference';
 }
 
 export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, engine: 'auto' | 'reference' = 'auto', reserveBytes = 0): GraphBuffers {
@@ -126,7 +126,7 @@ export function graphBuffers(a: NormalizedAdjacency, D: number, count: number, e
     },
     rowList: heap.i32(at.rowList, a.nodes),
     columnMask: new Uint8Array(heap.memory.buffer, at.columnMask, a.nodes),
-    engine: 'wasm-simd',
+    engine: KernelPool.get().kernels === 'native' ? 'native' : 'wasm-simd',
   };
 }
 
