@@ -10,6 +10,7 @@
  */
 import os from 'node:os';
 import type { ExperimentConfig } from './config/types';
+import { DEFAULT_TILE_ITEMS } from './eval/types';
 
 /** The dataset's shape: the counts the allocations depend on. */
 export interface DatasetShape {
@@ -144,15 +145,17 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
   }
 
   // --- evaluation (MostPop evaluates once; a model at every evaluation): shared copies of the tables and masks, and
-  // per worker its own itemsᵀ tensor and one block of scores (blockUsers × items float32, ranked in place)
+  // per worker its own itemsᵀ tensor and one block of scores (blockUsers × items float32, ranked in place; with the
+  // native kernels a tile of DEFAULT_TILE_ITEMS items at a time, eval/block.ts rankBlockTiled)
   if (trains || mostPop) {
     const evalRows = Math.min(config.eval.blockUsers, Math.max(1, U));
+    const scoreCols = config.train.kernels === 'native' ? Math.min(I, DEFAULT_TILE_ITEMS) : I;
     const evalD = mostPop ? 1 : W;
     add('evaluation tables (users, itemsᵀ, masks)', (U + I) * evalD * 4 + nnz * 4 + (U + 1) * 4 * 3, `(${fmtInt(U)} + ${fmtInt(I)}) × ${evalD} × 4 B + masks`);
     add(
       `evaluation workers (${workers})`,
-      workers * (WORKER_BYTES + evalRows * I * 4 + I * evalD * 4 + evalRows * evalD * 4),
-      `${workers} × (${fmtBytes(WORKER_BYTES)} + ${fmtInt(evalRows)} users × ${fmtInt(I)} items × 4 B + itemsᵀ)`,
+      workers * (WORKER_BYTES + evalRows * scoreCols * 4 + I * evalD * 4 + evalRows * evalD * 4),
+      `${workers} × (${fmtBytes(WORKER_BYTES)} + ${fmtInt(evalRows)} users × ${fmtInt(scoreCols)} ${scoreCols < I ? 'items a tile' : 'items'} × 4 B + itemsᵀ)`,
     );
   }
 

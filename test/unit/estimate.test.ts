@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkMemory, estimateMemory, formatEstimate, MemoryLimitError, shapeFromConfig } from '../../src/engine/estimate';
 import { resolveConfig } from '../../src/engine/config/validate';
+import { DEFAULT_TILE_ITEMS } from '../../src/engine/eval/types';
 import { evaluationCount, formatTime, measurementKey, planTime, stepsPerEpoch, type TimeMeasurement } from '../../src/engine/estimate-time';
 import { rowsPerEpochOf } from '../../src/engine/training/rows';
 import { formatSlurmTime, parseSlurmTime, sbatchOptions, slurmTimeMinutes, TIME_FACTOR, TIME_MARGIN_MINUTES } from '../../src/scale/slurm/commands';
@@ -24,8 +25,12 @@ test('estimateMemory: tables and optimiser state follow users, items, dim and th
 });
 
 test('estimateMemory: evaluation blocks scale with blockUsers × items × workers; the shape can be given', () => {
-  const a = estimateMemory(resolveConfig(base), undefined, { cores: 2 });
-  const b = estimateMemory(resolveConfig({ ...base, eval: { workers: 4, blockUsers: 4096 } }), undefined, { cores: 2 });
+  // the WebAssembly kernels score blockUsers × items at once; the native ones a tile of DEFAULT_TILE_ITEMS items
+  const wasm = { ...base, train: { kernels: 'wasm' as const } };
+  const a = estimateMemory(resolveConfig(wasm), undefined, { cores: 2 });
+  const b = estimateMemory(resolveConfig({ ...wasm, eval: { workers: 4, blockUsers: 4096 } }), undefined, { cores: 2 });
+  const tiled = estimateMemory(resolveConfig({ ...wasm, train: { kernels: 'native' } }), undefined, { cores: 2 });
+  assert.ok(Math.abs(part(a, /evaluation workers/) - part(tiled, /evaluation workers/) - 2 * 1024 * (20_000 - DEFAULT_TILE_ITEMS) * 4) < 1024);
   const blockA = 2 * 1024 * 20_000 * 4;
   const blockB = 4 * 4096 * 20_000 * 4;
   assert.ok(Math.abs(part(b, /evaluation workers/) - part(a, /evaluation workers/) - (blockB - blockA)) < 4 * 40 * 2 ** 20);

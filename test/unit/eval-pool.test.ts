@@ -43,8 +43,8 @@ function assertSame(a: EvalResult, b: EvalResult, tolerance = 0): void {
 }
 
 const evaluators: Evaluator[] = [];
-function evaluator(workers: number, backend?: WorkerBackend): Evaluator {
-  const e = new Evaluator({ workers, backend });
+function evaluator(workers: number, backend?: WorkerBackend, tileItems?: number): Evaluator {
+  const e = new Evaluator({ workers, backend, tileItems });
   evaluators.push(e);
   return e;
 }
@@ -104,9 +104,11 @@ describe('eval worker pool', () => {
     }
   });
 
-  it('the native gemm (train.kernels "native") gives the same result: tails of nItems % 8, block sizes, MostPop, masks', async () => {
-    for (const workers of [1, 2]) {
-      const ev = evaluator(workers, 'native');
+  it('the native gemm (train.kernels "native") gives the same result: tails of nItems % 8, block sizes, item tiles, MostPop, masks', async () => {
+    // tiles of 1, 8 and 13 items: each user's list is carried across many tiles (ties — the embeddings are multiples of 1/4 — and masked items at tile
+    // edges included); the default tile is wider than these items
+    for (const [workers, tileItems] of [[1, undefined], [2, undefined], [1, 13], [2, 8], [1, 1]] as const) {
+      const ev = evaluator(workers, 'native', tileItems);
       assert.deepEqual(await ev.workerInfo(), Array(workers).fill({ backend: 'native', scan: 'simd' }));
       const reqs = [randomRequest(11), randomRequest(12, 60, 40, 4), randomRequest(13, 33, 5, 16)];
       for (const req of reqs) for (const blockUsers of [1, 7, 1000]) assertSame(await ev.evaluate({ ...req, blockUsers }), evaluateSync(req));

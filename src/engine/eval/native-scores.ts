@@ -1,7 +1,8 @@
 /**
  * The evaluation's score block on the native gemm (train.kernels "native"; native/src/gemm.c, AVX-512 / AVX2): an eval
  * worker keeps the item matrix, a user block and its score block in one WebAssembly memory of its own, the native
- * gemm writes S = U·Iᵀ there, and the top-K scan kernel (kernels/scan.wat) reads S in place — no tfjs in the loop.
+ * gemm writes S = U·Iᵀ there a tile of items at a time, and the top-K scan kernel (kernels/scan.wat) reads the tile in
+ * place while it is in cache (block.ts rankBlockTiled) — no tfjs in the loop.
  * The gemm takes the columns in multiples of 8; the last nItems % 8 columns of each row are plain dot products.
  * Measured against tfjs-wasm's matMul in docs/benchmarks.md (session 6).
  */
@@ -24,31 +25,42 @@ export class NativeScores {
   private scoresAt = 0;
   private rowsCap = 0;
 
-  constructor(private readonly tables: EvalTables) {
+  constructor(private readonly tables: EvalTables, private readonly tileItems: number) {
     this.layout(0);
     this.f32(this.itemsAt, tables.itemsT.length).set(tables.itemsT);
   }
 
-  /** The score rows of evalUsers[start..end) ([rows × nItems], a view of this memory that the next call overwrites). */
-  score(start: number, end: number): Float32Array {
-    const t = this.tables;
-    const { dim, nItems, users, evalUsers } = t;
+  /**
+   * The users evalUsers[start..end) into this memory, for the tiles that follow (scoreTile). Returns their count.
+   */
+  loadUsers(start: number, end: number): number {
+    const { dim, users, evalUsers } = this.tables;
     const rows = end - start;
     if (rows > this.rowsCap) this.layout(rows);
     const u = this.f32(this.usersAt, rows * dim);
     for (let b = 0; b < rows; b++) u.set(users.subarray(evalUsers[start + b] * dim, (evalUsers[start + b] + 1) * dim), b * dim);
-    const main = nItems - (nItems % 8);
+    return rows;
+  }
+
+  /**
+   * The scores of the loaded users for items first..first + width ([rows × width], a view of this memory that the next
+   * call overwrites). A tile small enough to stay in the core's L2 is ranked while it is there (block.ts).
+   */
+  scoreTile(rows: number, first: number, width: number): Float32Array {
+    const { dim, nItems } = this.tables;
+    const main = width - (width % 8);
     if (main > 0) {
-      this.addon.gemm(this.view(), this.usersAt, dim * 4, 4, this.itemsAt, nItems * 4, this.scoresAt, nItems * 4, rows, main, dim, 0);
+      this.addon.gemm(this.view(), this.usersAt, dim * 4, 4, this.itemsAt + first * 4, nItems * 4, this.scoresAt, width * 4, rows, main, dim, 0);
     }
-    const s = this.f32(this.scoresAt, rows * nItems);
-    if (main < nItems) {
+    const s = this.f32(this.scoresAt, rows * width);
+    if (main < width) {
+      const u = this.f32(this.usersAt, rows * dim);
       const it = this.f32(this.itemsAt, dim * nItems);
       for (let b = 0; b < rows; b++) {
-        for (let j = main; j < nItems; j++) {
+        for (let j = main; j < width; j++) {
           let acc = 0;
-          for (let k = 0; k < dim; k++) acc += u[b * dim + k] * it[k * nItems + j];
-          s[b * nItems + j] = acc;
+          for (let k = 0; k < dim; k++) acc += u[b * dim + k] * it[k * nItems + first + j];
+          s[b * width + j] = acc;
         }
       }
     }
@@ -62,7 +74,7 @@ export class NativeScores {
     this.itemsAt = 0;
     this.usersAt = align(dim * nItems * 4);
     this.scoresAt = this.usersAt + align(rows * dim * 4);
-    const bytes = this.scoresAt + rows * nItems * 4;
+    const bytes = this.scoresAt + rows * Math.min(nItems, this.tileItems) * 4;
     const have = this.memory.buffer.byteLength;
     if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
     this.rowsCap = rows;

@@ -6,7 +6,7 @@ import { sumsLength } from './layout';
 import { targetsPerGroup } from './popularity';
 import type { EvalWorkerData, FromWorker, ToWorker, WorkerBackend, WorkerInfo } from './protocol';
 import { prepareEval } from './tables';
-import { DEFAULT_BLOCK_USERS, type EvalRequest, type EvalResult, type EvaluateOptions } from './types';
+import { DEFAULT_BLOCK_USERS, DEFAULT_TILE_ITEMS, type EvalRequest, type EvalResult, type EvaluateOptions } from './types';
 
 export interface EvaluatorOptions {
   /** worker threads; 0 or absent = one per core */
@@ -15,6 +15,11 @@ export interface EvaluatorOptions {
   backend?: WorkerBackend;
   /** top-K scan of the workers: the wasm SIMD kernel when available (auto), or plain JS (for measurements) */
   scan?: 'auto' | 'js';
+  /**
+   * native backend: items per score tile (default DEFAULT_TILE_ITEMS: with 256 users a 1 MB tile, half the L2 of a
+   * core here); smaller in tests, so that a few dozen items span several tiles
+   */
+  tileItems?: number;
   /** receives warnings such as the cpu fallback (default: console.warn) */
   onWarning?: (message: string) => void;
   /** path of the bundled worker (default: eval-worker.js of the built dist/ folder) */
@@ -55,6 +60,7 @@ export class Evaluator {
   private readonly size: number;
   private readonly backend: WorkerBackend;
   private readonly scan: 'auto' | 'js';
+  private readonly tileItems: number;
   private readonly warn: (message: string) => void;
   private readonly script: string | undefined;
 
@@ -63,6 +69,8 @@ export class Evaluator {
     this.size = opts.workers && opts.workers > 0 ? Math.floor(opts.workers) : Math.max(1, cores);
     this.backend = opts.backend ?? 'wasm';
     this.scan = opts.scan ?? 'auto';
+    this.tileItems = opts.tileItems ?? DEFAULT_TILE_ITEMS;
+    if (!Number.isInteger(this.tileItems) || this.tileItems < 1) throw new Error(`tileItems must be a positive integer, got ${opts.tileItems}`);
     this.warn = opts.onWarning ?? ((m) => console.warn(m));
     this.script = opts.workerScript;
   }
@@ -95,7 +103,7 @@ export class Evaluator {
     if (this.pool?.some((w) => w.dead)) this.discardPool();
     if (this.pool) return this.pool;
     const script = this.script ?? requireDistFile('eval-worker.js');
-    const workerData: EvalWorkerData = { backend: this.backend, scan: this.scan };
+    const workerData: EvalWorkerData = { backend: this.backend, scan: this.scan, tileItems: this.tileItems };
     this.pool = Array.from({ length: this.size }, () => {
       const worker = new Worker(script, { workerData });
       worker.unref();

@@ -19,6 +19,8 @@ export interface EvalWorkerData {
   backend: WorkerBackend;
   /** 'js' turns the SIMD scan off (for measurements) */
   scan: 'auto' | 'js';
+  /** native backend: items per score tile (ranked while in cache; block.ts rankBlockTiled) */
+  tileItems: number;
 }
 
 export type ToWorker =

@@ -80,3 +80,5 @@ export interface EvaluateOptions {
 }
 
 export const DEFAULT_BLOCK_USERS = 256;
+/** items per score tile of the native evaluation (256 users × 1024 items = 1 MB, ranked while in a core's 2 MB L2) */
+export const DEFAULT_TILE_ITEMS = 1024;

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { initBackend, tf } from '../tensor/backend';
 import { MetricAccumulator } from './accumulate';
-import { gatherUsers, rankBlock, RankScratch } from './block';
+import { gatherUsers, rankBlock, rankBlockTiled, RankScratch } from './block';
 import { matMulInto } from './js-matmul';
 import { createScanAbove, type ScanAbove } from './simd-scan';
 import { NativeScores } from './native-scores';
@@ -69,7 +69,7 @@ function wasmScanner(): ScanAbove | null {
 
 function load(evalId: number, tables: EvalTables): void {
   current?.itemsT?.dispose();
-  const native = backend === 'native' ? new NativeScores(tables) : null;
+  const native = backend === 'native' ? new NativeScores(tables, data.tileItems) : null;
   current = {
     evalId,
     tables,
@@ -85,7 +85,7 @@ function load(evalId: number, tables: EvalTables): void {
 function scoreBlock(c: Loaded, start: number, end: number): void {
   if (c.native) {
     c.acc.reset();
-    rankBlock(c.tables, c.native.score(start, end), start, end, c.acc, c.scratch);
+    rankBlockTiled(c.tables, c.native, start, end, c.acc, c.scratch, data.tileItems);
     return;
   }
   const rows = end - start;
