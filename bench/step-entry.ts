@@ -5,3 +5,4 @@ export { lossSpec } from '../src/engine/losses/registry';
 export { initBackend, tf } from '../src/engine/tensor/backend';
 export { Rng } from '../src/engine/rng';
 export { KernelPool } from '../src/engine/wasm/pool';
+export { FusedContrastiveStep } from '../src/engine/tensor/fused-contrastive';

@@ -5,10 +5,12 @@
 //                            [--positives 1 (positives per row, for losses with that option: gdns-hinge, mscl)]
 //                            [--kernels native|wasm|alternate (train.kernels; alternate: rounds of both in turn, one line each)]
 //                            [--rounds 3 (alternate: rounds of --steps steps per implementation)]
+//                            [--per-row auto|fold|gather (per-row negatives read from the table and folded, or gathered)]
 // Prints the median step time and the implied Yelp2018 epoch time (1,237,259 interactions).
 import { arg, loadBundle } from './bundle.mjs';
 
-const { MfModel, TrainStep, lossSpec, initBackend, Rng, tf, KernelPool } = await loadBundle('step', 'bench/step-entry.ts');
+const { MfModel, TrainStep, lossSpec, initBackend, Rng, tf, KernelPool, FusedContrastiveStep } = await loadBundle('step', 'bench/step-entry.ts');
+FusedContrastiveStep.perRowForm = arg('per-row', 'auto');
 const kernelsArg = arg('kernels', 'native');
 const kernelsList = kernelsArg === 'alternate' ? ['native', 'wasm'] : [kernelsArg];
 const rounds = kernelsArg === 'alternate' ? Number(arg('rounds', '3')) : 1;

@@ -11,6 +11,8 @@
 import os from 'node:os';
 import type { ExperimentConfig } from './config/types';
 import { DEFAULT_TILE_ITEMS } from './eval/types';
+import { lossSpec } from './losses/registry';
+import { perRowFolds } from './tensor/fused-contrastive';
 
 /** The dataset's shape: the counts the allocations depend on. */
 export interface DatasetShape {
@@ -138,9 +140,15 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
     const B = Math.min(config.train.batchSize, Math.max(1, s.train));
     const N = config.sampler.negatives;
     const layout = samplerLayout(config.sampler.kind);
-    const negRows = layout === 'per-row' ? B * N : layout === 'shared' ? N : B;
     const scoreCells = layout === 'per-row' ? B * N : B * (layout === 'shared' ? N : B + N);
-    add('training step (batch rows, scores, gradients)', (B + B + negRows) * W * 4 * 3 + scoreCells * 4 * 3, `batch ${fmtInt(B)}, ${fmtInt(negRows)} negative rows, ${fmtInt(scoreCells)} scores`);
+    if (layout === 'per-row' && foldsPerRow(config, B, N, I, W)) {
+      // the fused step reads the negatives from the table by row number (tensor/fused-contrastive.ts): four copies of
+      // the item table (raw, normalised, gradient, the touched rows' gradients), the row numbers and the score block
+      add('training step (batch rows, item table ×4, scores)', (B + B) * W * 4 * 3 + 4 * I * W * 4 + scoreCells * 4 * 3, `batch ${fmtInt(B)}, ${fmtInt(B * N)} negatives read from the table, ${fmtInt(scoreCells)} scores`);
+    } else {
+      const negRows = layout === 'per-row' ? B * N : layout === 'shared' ? N : B;
+      add('training step (batch rows, scores, gradients)', (B + B + negRows) * W * 4 * 3 + scoreCells * 4 * 3, `batch ${fmtInt(B)}, ${fmtInt(negRows)} negative rows, ${fmtInt(scoreCells)} scores`);
+    }
     add(...samplerPart(config, U, I));
   }
 
@@ -164,6 +172,12 @@ export function estimateMemory(config: ExperimentConfig, shape?: DatasetShape, o
   const datasetBytes = parts.filter((p) => p.name.startsWith('dataset')).reduce((a, p) => a + p.bytes, 0);
   const total = RUNTIME_BYTES + Math.max(sum('load') + datasetBytes, sum('run') - RUNTIME_BYTES);
   return { parts, total, shape: s, exactShape };
+}
+
+/** Whether the fused step folds this run's per-row negatives (tensor/fused-contrastive.ts perRowFolds). */
+function foldsPerRow(config: ExperimentConfig, B: number, N: number, I: number, W: number): boolean {
+  if (config.model.fastPath === false || W % 8 !== 0) return false;
+  return !!lossSpec(config.loss.kind).create(config.loss as never).fused && perRowFolds(B, N, I);
 }
 
 type Layout = 'per-row' | 'shared' | 'in-batch';

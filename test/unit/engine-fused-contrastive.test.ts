@@ -15,7 +15,7 @@ import { csrFromRows } from '../fixtures/data/helpers';
 import { createStep, type TrainStep } from '../../src/engine/step/step';
 import { initBackend, tf } from '../../src/engine/tensor/backend';
 import { lossSpec } from '../../src/engine/losses/registry';
-import { FusedContrastiveStep, fusedShapeSupported } from '../../src/engine/tensor/fused-contrastive';
+import { FusedContrastiveStep, fusedShapeSupported, type PerRowForm } from '../../src/engine/tensor/fused-contrastive';
 import { Rng } from '../../src/engine/rng';
 import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
 import type { Loss } from '../../src/engine/losses/types';
@@ -135,9 +135,20 @@ function makeBatchRows(c: Case, rng: Rng): Batch {
   return { users, pos, positivesPerRow: P, neg };
 }
 
+/** Runs f with the per-row negatives in the given form (gathered rows, or read from the table and folded). */
+function withPerRowForm<T>(form: PerRowForm, f: () => T): T {
+  const keep = FusedContrastiveStep.perRowForm;
+  FusedContrastiveStep.perRowForm = form;
+  try {
+    return f();
+  } finally {
+    FusedContrastiveStep.perRowForm = keep;
+  }
+}
+
 for (const c of cases) {
-  for (const dropout of c.score === 'cosine' ? [0, 0.2] : [0]) {
-    test(`fused many-negative step = tfjs step over 4 Adam steps (${c.name}${dropout ? ', user dropout 0.2' : ''})`, () => {
+  for (const dropout of c.score === 'cosine' ? [0, 0.2] : [0]) for (const form of c.layout === 'per-row' ? (['gather', 'fold'] as const) : (['auto'] as const)) {
+    test(`fused many-negative step = tfjs step over 4 Adam steps (${c.name}${dropout ? ', user dropout 0.2' : ''}${form === 'auto' ? '' : `, ${form}ed`})`, () => withPerRowForm(form, () => {
       const fast = makeModel(true, c.score, dropout, c.lazy ?? true);
       const slow = makeModel(false, c.score, dropout, c.lazy ?? true);
       const rng = new Rng(9);
@@ -159,11 +170,52 @@ for (const c of cases) {
         for (let k = 0; k < x.length; k++) worst = Math.max(worst, Math.abs(x[k] - y[k]));
         assert.ok(worst < 2e-5, `${name} differ by ${worst}`);
       }
-    });
+    }));
   }
 }
 
-test('LightGCN with the L2 on every layer (optimizer.l2Layers "all", Adap-τ\'s LGN_tau): fused step = tfjs step, and the hop L2 moves the tables', () => {
+test('folded per-row negatives: the named rows once each, ascending, their occurrence counts, the positives alone in itemIds; a row number outside the table is refused', () => {
+  const rng = new Rng(8);
+  const Dd = 8, ni = 6, b = 4, K = 5;
+  const U = Float32Array.from({ length: 5 * Dd }, () => rng.normal()), I = Float32Array.from({ length: ni * Dd }, () => rng.normal());
+  const negs = Int32Array.from({ length: b * K }, (_, e) => [5, 1, 5, 3][e % 4]);
+  const input = (negItems: Int32Array) => ({
+    users: Int32Array.from([0, 1, 2, 1]), pos: Int32Array.from([0, 1, 2, 0]), negItems, layout: 'per-row' as const, perRow: K, userTable: U, itemTable: I,
+    dim: Dd, cosine: true, dropout: 0, rng: new Rng(1), form: makeLoss('ssm').fused!, tau: 0.3,
+  });
+  const out = withPerRowForm('fold', () => new FusedContrastiveStep().step(input(negs)));
+  assert.ok(out.folded, 'the folded form');
+  assert.deepEqual([...out.folded.rows], [1, 3, 5]);
+  assert.deepEqual([...out.folded.counts], [5, 5, 10]);
+  assert.deepEqual([...out.itemIds], [0, 1, 2, 0]);
+  assert.equal(out.folded.grads.length, 3 * Dd);
+  const gathered = withPerRowForm('gather', () => new FusedContrastiveStep().step(input(negs)));
+  assert.equal(gathered.folded, undefined);
+  assert.ok(Math.abs(out.loss - gathered.loss) < 1e-6, `the same loss (${out.loss} vs ${gathered.loss})`);
+  for (const [r, row] of [1, 3, 5].entries()) {
+    for (let d = 0; d < Dd; d++) {
+      let g = 0;
+      for (let e = 0; e < b * K; e++) if (negs[e] === row) g += gathered.itemGrads[(b + e) * Dd + d];
+      assert.ok(Math.abs(out.folded.grads[r * Dd + d] - g) < 1e-5, `row ${row}[${d}]: folded ${out.folded.grads[r * Dd + d]} vs summed ${g}`);
+    }
+  }
+  const bad = Int32Array.from(negs);
+  bad[7] = ni;
+  assert.throws(() => withPerRowForm('fold', () => new FusedContrastiveStep().step(input(bad))), /negative 7 names item 6, outside the table's 6 rows/);
+});
+
+test('auto: per-row negatives are folded when the batch names more than 3 × the table\'s rows, gathered otherwise', () => {
+  const Dd = 8, rng = new Rng(2);
+  const U = Float32Array.from({ length: 4 * Dd }, () => rng.normal()), I = Float32Array.from({ length: 10 * Dd }, () => rng.normal());
+  const run = (K: number) => new FusedContrastiveStep().step({
+    users: Int32Array.from([0, 1, 2, 3]), pos: Int32Array.from([0, 1, 2, 3]), negItems: Int32Array.from({ length: 4 * K }, (_, e) => e % 10), layout: 'per-row', perRow: K,
+    userTable: U, itemTable: I, dim: Dd, cosine: false, dropout: 0, rng: new Rng(1), form: makeLoss('ssm').fused!, tau: 0.3,
+  });
+  assert.equal(run(7).folded, undefined, '28 named rows, a table of 10: gathered');
+  assert.ok(run(8).folded, '32 named rows, more than 3 × a table of 10: folded');
+});
+
+for (const [what, caseName, form] of [['in-batch', 'in-batch', 'auto'], ['per-row, folded', 'SSM, per-row 5, cosine', 'fold']] as const) test(`LightGCN with the L2 on every layer (optimizer.l2Layers "all", Adap-τ\'s LGN_tau; ${what}): fused step = tfjs step, and the hop L2 moves the tables`, () => withPerRowForm(form, () => {
   const graphRng = new Rng(21);
   const train = csrFromRows(Array.from({ length: nU }, () => Array.from({ length: 4 }, () => graphRng.int(nI))), nI);
   const make = (fastPath: boolean, l2Layers: 'ego' | 'all') => {
@@ -175,7 +227,8 @@ test('LightGCN with the L2 on every layer (optimizer.l2Layers "all", Adap-τ\'s 
   const fast = make(true, 'all');
   const slow = make(false, 'all');
   const ego = make(true, 'ego');
-  const c = cases[2]; // SSM, in-batch + 5 extra, cosine (LGN_tau's in-batch setting)
+  // SSM, in-batch + 5 extra, cosine (LGN_tau's in-batch setting); per-row: the ego and hop L2 of folded rows by count
+  const c = caseName === 'in-batch' ? cases[2] : cases.find((x) => x.name === caseName)!;
   const rng = new Rng(9);
   for (let s = 0; s < 3; s++) {
     const batch = makeBatch(c, rng);
@@ -197,7 +250,7 @@ test('LightGCN with the L2 on every layer (optimizer.l2Layers "all", Adap-τ\'s 
   }
   assert.ok(worst < 2e-5, `fused and tfjs tables differ by ${worst}`);
   assert.ok(moved > 1e-4, 'the hop L2 changes the update');
-});
+}));
 
 /** The loss with a counter of its tfjs `compute` calls (the fused path never makes one). */
 function counting(loss: Loss): Loss & { calls: number } {

@@ -45,6 +45,19 @@ test('estimateMemory: evaluation blocks scale with blockUsers × items × worker
   assert.match(formatEstimate(known), /1,000 users × 500 items/);
 });
 
+test('estimateMemory: per-row negatives the fused step folds cost four item tables, not B·K gathered rows; the tfjs path and losses without a fused form still gather', () => {
+  const perRow = (loss: string, extra: Record<string, unknown> = {}) =>
+    resolveConfig({ ...base, model: { dim: 64, score: 'cosine', ...extra }, loss: { kind: loss }, sampler: { kind: 'uniform', negatives: 1024 }, train: { batchSize: 2048 } });
+  const step = (e: ReturnType<typeof estimateMemory>): number => part(e, /^training step/);
+  const folded = estimateMemory(perRow('adap-tau'), undefined, { cores: 2 });
+  assert.match(folded.parts.find((p) => p.name.startsWith('training step'))!.name, /item table ×4/);
+  assert.equal(step(folded), 4096 * 64 * 4 * 3 + 4 * 20_000 * 64 * 4 + 2048 * 1024 * 4 * 3);
+  const gathered = estimateMemory(perRow('adap-tau', { fastPath: false }), undefined, { cores: 2 });
+  assert.equal(step(gathered), (4096 + 2048 * 1024) * 64 * 4 * 3 + 2048 * 1024 * 4 * 3);
+  assert.ok(step(gathered) > 20 * step(folded));
+  assert.equal(step(estimateMemory(perRow('nce'), undefined, { cores: 2 })), step(gathered), 'NCE has no fused form');
+});
+
 test('checkMemory refuses with the estimate and the machine memory; RECLAB_MEMORY_CHECK=off skips it', () => {
   const e = estimateMemory(resolveConfig(base), undefined, { cores: 2 });
   const GB = 2 ** 30;

@@ -29,7 +29,7 @@ function place(heap: Heap, ...arrays: (Float32Array | Int32Array)[]): number[] {
 
 test('every kernel source assembles and compiles to a module with its exports', () => {
   const want: Record<KernelName, string[]> = {
-    adam: ['adamRows', 'adamDense', 'adamFull'], gemm: ['gemm'], mfdot: ['scores', 'grads'], rows: ['normalize', 'normalizeBack', 'rowDots', 'groupDots', 'groupBack', 'indexDots'],
+    adam: ['adamRows', 'adamDense', 'adamFull'], gemm: ['gemm'], mfdot: ['scores', 'grads'], rows: ['normalize', 'normalizeBack', 'rowDots', 'groupDots', 'groupBack', 'indexDots', 'indexGroupDots', 'indexGroupBack', 'indexScatter'],
     scan: ['scan'], scores: ['rowMax', 'rowExp', 'rowScale', 'rowHinge', 'rowCount'], spmm: ['spmm', 'spmm64', 'spmmFused'],
   };
   for (const [name, exports] of Object.entries(want) as [KernelName, string[]][]) {
@@ -225,6 +225,61 @@ test('embedding rows: normalize and its backward (incl. a zero row, clamped at 1
           near(dU[r * D + d], (acc ? g[r * D + d] : 0) + c[r] * y[r * D + d], 1e-6, `groupBack acc ${acc} dU[${r},${d}]`);
           near(dN[r * D + d], c[r] * x[r * D + d], 1e-6, `groupBack dN[${r},${d}]`);
         }
+      }
+    }
+  }
+});
+
+interface IndexRows {
+  indexGroupDots(u: number, X: number, idx: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
+  indexGroupBack(X: number, idx: number, G: number, dU: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
+  indexScatter(u: number, idx: number, G: number, dX: number, i0: number, i1: number, B: number, K: number, sb: number, rb: number): void;
+}
+
+test('per-row negatives by row number (the folded per-row step): scores, the user backward and the table scatter against loops, in row shares, with repeated rows, padded score rows, K = 0 and NaN', () => {
+  for (const [B, K, I, D] of [[0, 3, 4, 4], [1, 0, 3, 4], [3, 1, 2, 8], [6, 5, 7, 8], [9, 13, 5, 64]]) {
+    const Kp = Math.max(8, Math.ceil(K / 8) * 8); // score rows padded to whole vectors, as the fused step lays them out
+    const heap = new Heap();
+    const u = randn(B * D), X = randn(I * D), G = randn(B * Kp), dU0 = randn(B * D);
+    const idx = Int32Array.from({ length: B * K }, (_, e) => (e % 4 === 0 ? I - 1 : rng.int(I))); // row I−1 repeated
+    if (B > 2 && K > 1) G[2 * Kp + 1] = NaN; // reaches dU_2 and the row it names, nothing else
+    const [up, Xp, ip, Gp, Sp, dUp, dXp] = place(heap, u, X, idx, G, new Float32Array(B * Kp).fill(-7), dU0, new Float32Array((I + 1) * D).fill(NaN).fill(5, I * D));
+    const guard = dXp + I * D * 4; // a row after the table
+    const k = heap.kernel<IndexRows>('rows');
+    const mid = B >> 1;
+    for (const [b0, b1] of [[0, mid], [mid, B]]) k.indexGroupDots(up, Xp, ip, Sp, b0, b1, K, Kp * 4, D * 4);
+    const S = heap.f32(Sp, B * Kp);
+    for (let b = 0; b < B; b++) {
+      for (let c = 0; c < Kp; c++) {
+        if (c >= K) { assert.equal(S[b * Kp + c], -7, `padding S[${b},${c}] untouched`); continue; }
+        let s = 0;
+        for (let d = 0; d < D; d++) s += u[b * D + d] * X[idx[b * K + c] * D + d];
+        near(S[b * Kp + c], s, 1e-5, `S[${b},${c}]`);
+      }
+    }
+    for (const acc of [0, 1]) {
+      heap.f32(dUp, B * D).set(dU0);
+      for (const [b0, b1] of [[0, mid], [mid, B]]) k.indexGroupBack(Xp, ip, Gp, dUp, b0, b1, K, Kp * 4, D * 4, acc);
+      const dU = heap.f32(dUp, B * D);
+      for (let b = 0; b < B; b++) {
+        for (let d = 0; d < D; d++) {
+          let want = acc ? dU0[b * D + d] : 0;
+          for (let c = 0; c < K; c++) want += G[b * Kp + c] * X[idx[b * K + c] * D + d];
+          near(dU[b * D + d], want, 1e-5, `indexGroupBack acc ${acc} dU[${b},${d}]`);
+        }
+      }
+    }
+    // the table's rows in three shares (one may be empty), the last first: each zeroed, then summed over the whole
+    // batch in order; a share that wrote past its rows would spoil the next one's, or the guard row after the table
+    const cuts = [0, Math.min(1, I), I >> 1, I];
+    for (let t = cuts.length - 2; t >= 0; t--) k.indexScatter(up, ip, Gp, dXp, cuts[t], cuts[t + 1], B, K, Kp * 4, D * 4);
+    const dX = heap.f32(dXp, I * D);
+    for (let d = 0; d < D; d++) assert.equal(heap.f32(guard, D)[d], 5, 'the row after the table is left alone');
+    for (let i = 0; i < I; i++) {
+      for (let d = 0; d < D; d++) {
+        let want = 0;
+        for (let e = 0; e < B * K; e++) if (idx[e] === i) want += G[Math.floor(e / K) * Kp + (e % K)] * u[Math.floor(e / K) * D + d];
+        near(dX[i * D + d], want, 1e-5, `indexScatter dX[${i},${d}]`);
       }
     }
   }

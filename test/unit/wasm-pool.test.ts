@@ -10,6 +10,7 @@ import { createStep } from '../../src/engine/step/step';
 import { initBackend } from '../../src/engine/tensor/backend';
 import { lossSpec } from '../../src/engine/losses/registry';
 import { KernelPool } from '../../src/engine/wasm/pool';
+import { FusedContrastiveStep } from '../../src/engine/tensor/fused-contrastive';
 import { Heap } from '../../src/engine/wasm/heap';
 import { Rng } from '../../src/engine/rng';
 import type { ModelConfig, OptimizerConfig } from '../../src/engine/config/types';
@@ -55,14 +56,20 @@ const runs: [string, boolean, 'shared' | 'per-row' | 'in-batch', Record<string, 
   ['mmcl', false, 'shared'], ['gdns-hinge', true, 'per-row', { pairs: 'mean' }], ['gdns-hinge', false, 'shared', { positives: 3 }],
   ['mscl', true, 'in-batch', { positives: 3 }], ['mscl', false, 'per-row', { positives: 2 }], ['ssm', true, 'shared', { logQ: 'exact' }], ['ssm', true, 'per-row', { logQ: 'exact' }],
 ];
-for (const [lossName, lazy, layout, lossOptions] of runs) {
-  test(`1 and 2 threads give bit-identical steps (${lossName}${lossOptions ? ' ' + JSON.stringify(lossOptions) : ''}, ${lazy ? 'lazy' : 'dense'} Adam, ${layout} negatives)`, () => {
-    const one = train(1, lossName, lazy, layout, lossOptions);
-    const two = train(2, lossName, lazy, layout, lossOptions);
-    assert.deepEqual(two.losses, one.losses);
-    assert.ok(one.losses.every(Number.isFinite));
-    assert.deepEqual(two.users, one.users);
-    assert.deepEqual(two.items, one.items);
+for (const [lossName, lazy, layout, lossOptions] of runs) for (const form of layout === 'per-row' ? (['gather', 'fold'] as const) : (['auto'] as const)) {
+  test(`1 and 2 threads give bit-identical steps (${lossName}${lossOptions ? ' ' + JSON.stringify(lossOptions) : ''}, ${lazy ? 'lazy' : 'dense'} Adam, ${layout} negatives${form === 'auto' ? '' : `, ${form}ed`})`, () => {
+    const keep = FusedContrastiveStep.perRowForm;
+    FusedContrastiveStep.perRowForm = form; // per-row: the gathered rows, or the table read by row number (its rows in thread shares)
+    try {
+      const one = train(1, lossName, lazy, layout, lossOptions);
+      const two = train(2, lossName, lazy, layout, lossOptions);
+      assert.deepEqual(two.losses, one.losses);
+      assert.ok(one.losses.every(Number.isFinite));
+      assert.deepEqual(two.users, one.users);
+      assert.deepEqual(two.items, one.items);
+    } finally {
+      FusedContrastiveStep.perRowForm = keep;
+    }
   });
 }
 

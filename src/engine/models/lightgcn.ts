@@ -394,6 +394,15 @@ export class LightGcnModel implements Backbone {
           }
         }
       }
+      const wi = l2.weightedItems;
+      for (let r = 0; wi && r < wi.rows.length; r++) {
+        const o = nUserFloats + wi.rows[r] * D, w = wi.weights[r];
+        for (let d = 0; d < D; d++) {
+          const v = this.ego.data[o + d];
+          sq += w * v * v;
+          gEgo[o + d] += l2.c * w * v;
+        }
+      }
     }
     if (this.fullGradient) this.opt.applyFullGradient();
     else applyDense(this.opt, gEgo, 0, this.nodes, D);

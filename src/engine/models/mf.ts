@@ -77,7 +77,8 @@ export class MfModel implements Backbone {
   backward(grads: RowGradients[], l2: EgoL2 | null): number {
     let sq = 0;
     for (const [name, table, opt, l2Rows] of [['users', this.users, this.userOpt, l2?.users], ['items', this.items, this.itemOpt, l2?.items]] as const) {
-      let occurrences = l2Rows?.length ?? 0;
+      const weighted = name === 'items' ? l2?.weightedItems : undefined;
+      let occurrences = (l2Rows?.length ?? 0) + (weighted?.rows.length ?? 0);
       for (const g of grads) {
         if (g.source === name) occurrences += g.rows.length;
         else if (g.source !== 'users' && g.source !== 'items') throw new Error(`MF has no source "${g.source}"`);
@@ -86,10 +87,32 @@ export class MfModel implements Backbone {
       for (const g of grads) if (g.source === name) opt.accumulateRows(g.rows, g.grads);
       // the L2 rows' weights as the step gathered them when it lists the same rows (the table rows, read in order)
       if (l2 && l2Rows) sq += opt.accumulateL2(l2Rows, l2.c, grads.find((g) => g.source === name && g.rows === l2Rows && g.values)?.values);
+      if (l2 && weighted) sq += this.weightedL2(opt, table.data, weighted.rows, weighted.weights, l2.c);
       opt.applyAccumulated();
     }
     return l2 ? 0.5 * l2.c * sq : 0;
   }
+
+  /** L2 on rows listed once with occurrence counts w: c·w·row into the sums; returns Σ w‖row‖². */
+  private weightedL2(opt: SparseOptimizer, table: Float32Array, rows: Int32Array, w: Float32Array, c: number): number {
+    const D = this.dim;
+    if (this.l2Scratch.length < rows.length * D) this.l2Scratch = new Float32Array(rows.length * D);
+    const g = this.l2Scratch.subarray(0, rows.length * D);
+    let sq = 0;
+    for (let r = 0; r < rows.length; r++) {
+      const o = rows[r] * D, cw = c * w[r];
+      let s = 0;
+      for (let d = 0; d < D; d++) {
+        const v = table[o + d];
+        s += v * v;
+        g[r * D + d] = cw * v;
+      }
+      sq += w[r] * s;
+    }
+    opt.accumulateRows(rows, g);
+    return sq;
+  }
+  private l2Scratch = new Float32Array(0);
 
   fusedStep(batch: StepBatch, loss: Loss, temp: StepTemperature): StepResult | null {
     const neg = batch.neg;

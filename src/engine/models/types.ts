@@ -55,6 +55,8 @@ export interface EgoL2 {
   c: number;
   users: Int32Array;
   items: Int32Array;
+  /** item rows listed once with their occurrence counts (a step that folded repeated rows): each counts `weights[r]` times */
+  weightedItems?: { rows: Int32Array; weights: Float32Array };
 }
 
 export interface Backbone extends Scorer {

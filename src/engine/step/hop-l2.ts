@@ -7,21 +7,25 @@
  */
 import type { RowGradients, Sources } from '../models/types';
 
-export function hopL2(src: Sources, c: number, users: Int32Array, items: Int32Array): { value: number; grads: RowGradients[] } {
+export function hopL2(
+  src: Sources, c: number, users: Int32Array, items: Int32Array, weightedItems?: { rows: Int32Array; weights: Float32Array },
+): { value: number; grads: RowGradients[] } {
   const grads: RowGradients[] = [];
   let value = 0;
   for (let l = 1; src[`users@${l}`]; l++) {
-    for (const [side, rows] of [['users', users], ['items', items]] as const) {
+    const lists = [['users', users, null], ['items', items, null]] as [string, Int32Array, Float32Array | null][];
+    if (weightedItems) lists.push(['items', weightedItems.rows, weightedItems.weights]); // rows counted w times each
+    for (const [side, rows, w] of lists) {
       const t = src[`${side}@${l}`];
       if (!t) throw new Error(`hop L2: the backbone has no source ${side}@${l}`);
       const D = t.dim;
       const g = new Float32Array(rows.length * D);
       for (let r = 0; r < rows.length; r++) {
-        const o = rows[r] * D;
+        const o = rows[r] * D, wr = w ? w[r] : 1;
         for (let d = 0; d < D; d++) {
           const x = t.data[o + d];
-          value += x * x;
-          g[r * D + d] = c * x;
+          value += wr * x * x;
+          g[r * D + d] = c * wr * x;
         }
       }
       grads.push({ source: `${side}@${l}`, rows, grads: g });

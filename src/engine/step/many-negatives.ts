@@ -52,9 +52,13 @@ export class ManyNegativeStep {
       { source: 'users', rows: batch.users, grads: out.userGrads, values: out.userRows },
       { source: 'items', rows: out.itemIds, grads: out.itemGrads, values: out.itemRows },
     ];
-    const hops = c && this.s.l2Hops ? hopL2(src, c, batch.users, items) : null;
+    // folded per-row negatives: each named row once, its gradient summed, its L2 counted as often as it was named
+    const folded = out.folded;
+    if (folded) grads.push({ source: 'items', rows: folded.rows, grads: folded.grads });
+    const weightedItems = folded ? { rows: folded.rows, weights: folded.counts } : undefined;
+    const hops = c && this.s.l2Hops ? hopL2(src, c, batch.users, items, weightedItems) : null;
     if (hops) grads.push(...hops.grads);
-    const l2Loss = this.backbone.backward(grads, c ? { c, users: batch.users, items } : null);
+    const l2Loss = this.backbone.backward(grads, c ? { c, users: batch.users, items, weightedItems } : null);
     return { loss: out.loss + l2Loss + (hops?.value ?? 0), perRow: out.perRow };
   }
 }

@@ -17,7 +17,11 @@
  *   [N × D] operand) → per row: reduction, loss and ∂ℓ/∂S in place over S → ∂Û = ∂S·N̂, ∂N̂ = ∂Sᵀ·Û (gemm reading
  *   ∂S through strides), ∂ over the positive pair → normalisation and dropout backward.
  * Per-row negatives have no shared operand: S_bk = ⟨û_b, n̂_bk⟩ and its backward are row-wise kernels (groupDots,
- * groupBack in kernels/rows.wat) over the [B·K × D] gathered rows, the same reductions in between.
+ * groupBack in kernels/rows.wat) over the [B·K × D] gathered rows, the same reductions in between. When the batch
+ * names many more negative rows than the table has (B·K > 3·I, FOLD_RATIO: the Adap-τ reference's 2048 × 1024 against
+ * Yelp2018's 38k items), the negatives are not gathered but read by row number from one copy of the table — normalised once a row —
+ * and their gradients summed into one [I × D] block (indexGroupDots, indexGroupBack, indexScatter), handed on as the
+ * touched rows with their occurrence counts (FusedStepOutput.folded): 0.5 GB of gathered rows a step become 10 MB.
  * The caller hands the row gradients (and the L2 term) to the backbone (step/many-negatives.ts). Tested against the tfjs autograd step
  * (test/unit/engine-fused-contrastive.test.ts); measured in docs/benchmarks.md.
  */
@@ -70,7 +74,16 @@ export interface FusedStepOutput {
   /** the user and item rows as gathered from the tables (before dropout and normalisation), in the same order */
   userRows: Float32Array;
   itemRows: Float32Array;
+  /**
+   * per-row negatives in the folded form (see above): the table rows they named, ascending, each once, the gradient
+   * summed over its occurrences, and how many times the batch named it (for the L2, which counts occurrences); the
+   * rows above (itemIds, itemGrads, itemRows) are then the positives only
+   */
+  folded?: { rows: Int32Array; grads: Float32Array; counts: Float32Array };
 }
+
+/** Per-row negatives: read from the table ('fold'), or gathered ('gather'); 'auto' folds when B·K > 3 × the table's rows. */
+export type PerRowForm = 'auto' | 'fold' | 'gather';
 
 /**
  * Whether a step can take the fused path with this loss form: a logQ correction only where the form takes it; several
@@ -91,6 +104,9 @@ export function fusedShapeSupported(dim: number, positivesPerRow: number, layout
  */
 interface Layout {
   B: number; P: number; N: number; Np: number; R: number; K: number; D: number; inBatch: boolean; threads: number; terms: number;
+  /** folded per-row negatives: I table rows copied (T), normalised (Th, norms Tn), their gradient dT, the indices idx */
+  fold: boolean; I: number; T: number; Th: number; Tn: number; dT: number; foldGrads: number; idx: number;
+  foldRows: Int32Array; foldCounts: Float32Array; counts: Float32Array;
   heap: Heap;
   u: number; uh: number; un: number; p: number; ph: number; pn: number; n: number; nh: number; nT: number; nn: number;
   S: number; mask: number; sPos: number; dPos: number; dU: number; dI: number; tmp: number; drop: number; rowLoss: number; perRow: number; tau: number;
@@ -101,23 +117,30 @@ interface Layout {
 
 export class FusedContrastiveStep {
   private L: Layout | null = null;
+  /** the per-row form: 'auto' but where a test or a benchmark compares the two */
+  static perRowForm: PerRowForm = 'auto';
 
-  private layout(B: number, P: number, N: number, D: number, inBatch: boolean, K: number, terms: number, pool: KernelPool): Layout {
+  private layout(B: number, P: number, N: number, D: number, inBatch: boolean, K: number, terms: number, I: number, pool: KernelPool): Layout {
     const old = this.L;
     const threads = pool.threads;
-    if (old && old.B === B && old.P === P && old.N === N && old.D === D && old.inBatch === inBatch && old.K === K && old.threads === threads && old.terms === terms) return old;
+    if (old && old.B === B && old.P === P && old.N === N && old.D === D && old.inBatch === inBatch && old.K === K && old.threads === threads && old.terms === terms && old.I === I) return old;
     if (old) pool.release(old.heap);
+    const fold = I > 0;
     const Np = Math.ceil(N / 8) * 8;
-    const R = K ? B * K : N;
+    const R = fold ? 0 : K ? B * K : N;
+    const negRows = fold ? 0 : Math.max(R, Np);
     const f = 4;
     const offRows = K ? B : 1;
     const BP = B * P;
     const hinge = 2 * terms + threads * 6 * P * terms;
-    const sizes = (B * 4 + BP * 3) * D * f + Math.max(R, Np) * D * f * 3 + (K ? 0 : Np * D * f) + B * Np * f * 2 + (B * 4 + BP * 4 + Math.max(R, Np) + Np * (1 + threads + offRows) + hinge) * f;
-    const heap = new Heap(sizes + 32 * 64);
+    const folded = fold ? (4 * I * D + I + B * K) * f : 0;
+    const sizes = (B * 4 + BP * 3) * D * f + negRows * D * f * 3 + (K ? 0 : Np * D * f) + B * Np * f * 2 + (B * 4 + BP * 4 + negRows + Np * (1 + threads + offRows) + hinge) * f + folded;
+    const heap = new Heap(sizes + 40 * 64);
     const a = (floats: number): number => heap.alloc(floats * f);
     const L: Layout = {
       B, P, N, Np, R, K, D, inBatch, threads, terms, heap,
+      fold, I, T: fold ? a(I * D) : 0, Th: fold ? a(I * D) : 0, Tn: fold ? a(I) : 0, dT: fold ? a(I * D) : 0, foldGrads: fold ? a(I * D) : 0,
+      idx: fold ? a(B * K) : 0, foldRows: new Int32Array(I), foldCounts: new Float32Array(I), counts: new Float32Array(I),
       u: a(B * D), uh: a(B * D), un: a(B), p: 0, ph: 0, pn: 0,
       n: 0, nh: 0, nT: K ? 0 : a(D * Np), nn: 0,
       S: a(B * Np), mask: a(B * Np), sPos: a(BP), dPos: a(BP), dU: a(B * D), dI: a((BP + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
@@ -127,7 +150,7 @@ export class FusedContrastiveStep {
     };
     // the positives' rows and the negatives' in one block each (raw, normalised, norms), in the order of itemIds: one
     // pass of a row kernel covers both, and the raw rows are the values for the L2
-    const items = BP + Math.max(R, Np);
+    const items = BP + negRows;
     [L.p, L.ph, L.pn] = [a(items * D), a(items * D), a(items)];
     [L.n, L.nh, L.nn] = [L.p + BP * D * f, L.ph + BP * D * f, L.pn + BP * f];
     this.L = L;
@@ -147,7 +170,9 @@ export class FusedContrastiveStep {
     if (x.pos.length !== B * P) throw new Error(`fused step: ${B} rows × ${P} positives need ${B * P} positive items, got ${x.pos.length}`);
     if (P > 1 && !fusedShapeSupported(x.dim, P, x.layout, !!x.logQ, x.form, B)) throw new Error('fused step: several positives per row only for GDNS\'s hinge and MSCL (in-batch: B a multiple of 4)');
     const pool = KernelPool.get();
-    const L = this.layout(B, P, N, D, inBatch, K, x.form.kind === 'hinge' ? x.form.terms.length : 0, pool);
+    const I = K ? x.itemTable.length / D : 0;
+    const fold = K > 0 && (FusedContrastiveStep.perRowForm === 'fold' || (FusedContrastiveStep.perRowForm === 'auto' && perRowFolds(B, K, I)));
+    const L = this.layout(B, P, N, D, inBatch, K, x.form.kind === 'hinge' ? x.form.terms.length : 0, fold ? I : 0, pool);
     const { heap, Np, R } = L;
     const BP = B * P;
     const rb = D * 4;
@@ -163,13 +188,14 @@ export class FusedContrastiveStep {
       if (P === 1) negIds.set(x.pos);
       else for (let b = 0; b < B; b++) negIds[b] = x.pos[b * P];
       negIds.set(x.negItems, B);
-    } else negIds.set(x.negItems);
+    } else if (!L.fold) negIds.set(x.negItems);
     L.itemIds.set(x.pos);
     const native = pool.native; // the row loops below in native code when the pool runs native kernels (native/src/gather.c)
     const gather = native ? native.gatherRows : gatherRows;
     gather(view(L.u, B * D), x.userTable, x.users, D);
     gather(view(L.p, BP * D), x.itemTable, x.pos, D);
-    gather(view(L.n, R * D), x.itemTable, negIds, D); // shared: padding rows N..Np stay 0 (masked below)
+    if (L.fold) this.foldInput(x.negItems, x.itemTable, L); // the table and the row numbers, no gathered rows
+    else gather(view(L.n, R * D), x.itemTable, negIds, D); // shared: padding rows N..Np stay 0 (masked below)
 
     // user dropout (inverted, as the tfjs step: same draws in the same order)
     const dropMask = x.dropout > 0 ? view(L.drop, B * D) : null;
@@ -183,12 +209,13 @@ export class FusedContrastiveStep {
       for (let k = 0; k < dropMask.length; k++) ud[k] = u[k] * (dropMask[k] = x.rng.float() < x.dropout ? 0 : keep);
     }
     // the rows the scores see: normalised (cosine) or as they are (dot)
-    let uh = uIn, ph = L.p, nh = L.n;
+    let uh = uIn, ph = L.p, nh = L.n, th = L.T;
     if (x.cosine) {
       rowTask(pool, heap, 'normalize', [uIn, L.uh, L.un, B, rb], D);
       rowTask(pool, heap, 'normalize', [L.p, L.ph, L.pn, BP + (K ? R : Np), rb], D); // the positives and the negatives
+      if (L.fold) rowTask(pool, heap, 'normalize', [L.T, L.Th, L.Tn, L.I, rb], D); // every table row once
 
-      uh = L.uh; ph = L.ph; nh = L.nh;
+      uh = L.uh; ph = L.ph; nh = L.nh; th = L.Th;
     }
     if (!K) (native ? native.transposeRows : transposeInto)(view(L.nT, D * Np), view(nh, Np * D), Np, D);
 
@@ -230,7 +257,8 @@ export class FusedContrastiveStep {
     // scores: positives, and the block S = Û·N̂ᵀ [B × Np] (row shares over the pool's threads)
     if (P === 1) rows.rowDots(uh, ph, L.sPos, B, rb);
     else pool.run('groupDots', heap, [uh, ph, L.sPos, B, P, P * 4, rb]);
-    if (K) pool.run('groupDots', heap, [uh, nh, L.S, B, K, Np * 4, rb]);
+    if (L.fold) pool.run('indexGroupDots', heap, [uh, th, L.idx, L.S, B, K, Np * 4, rb]);
+    else if (K) pool.run('groupDots', heap, [uh, nh, L.S, B, K, Np * 4, rb]);
 
     // the loss's reduction per row (wasm/tasks.ts): its value, ∂ℓ/∂S in place over S, ∂ℓ/∂S⁺ in dPos; without per-row
     // negatives, in one task with the product before it and ∂Û = ∂S·N̂ after it (contrastRows: a chunk of rows in cache)
@@ -267,17 +295,47 @@ export class FusedContrastiveStep {
     // backward through the products: ∂Û = ∂S·N̂ (done above without per-row negatives) + Σ_i ∂S⁺_i·P̂_i, ∂N̂ = ∂Sᵀ·Û,
     // ∂P̂_i = ∂S⁺_i·Û (the positives as a group of P per row, added to ∂Û)
     const dP = L.dI, dN = L.dI + BP * rb;
-    if (K) pool.run('groupBack', heap, [uh, nh, L.S, L.dU, dN, B, K, Np * 4, rb, 0]);
+    if (L.fold) {
+      pool.run('indexGroupBack', heap, [th, L.idx, L.S, L.dU, B, K, Np * 4, rb, 0]);
+      pool.run('indexScatter', heap, [uh, L.idx, L.S, L.dT, L.I, B, K, Np * 4, rb]);
+    } else if (K) pool.run('groupBack', heap, [uh, nh, L.S, L.dU, dN, B, K, Np * 4, rb, 0]);
     else pool.run('gemm', heap, [L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
     pool.run('groupBack', heap, [uh, ph, L.dPos, L.dU, dP, B, P, P * 4, rb, 1]);
     if (x.cosine) {
       rowTask(pool, heap, 'normalizeBack', [L.uh, L.dU, L.un, B, rb], D);
       rowTask(pool, heap, 'normalizeBack', [L.ph, dP, L.pn, BP + R, rb], D); // dN follows dP
+      if (L.fold) rowTask(pool, heap, 'normalizeBack', [L.Th, L.dT, L.Tn, L.I, rb], D); // rows no negative named: 0 stays 0
     }
     const userGrads = view(L.dU, B * D);
     if (dropMask) for (let k = 0; k < dropMask.length; k++) userGrads[k] *= dropMask[k];
     const itemGrads = view(L.dI, (BP + R) * D);
-    return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads, userRows: view(L.u, B * D), itemRows: view(L.p, (BP + R) * D) };
+    const folded = L.fold ? this.foldOutput(L, gather) : undefined;
+    return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads, userRows: view(L.u, B * D), itemRows: view(L.p, (BP + R) * D), folded };
+  }
+
+  /** Folded per-row negatives: the table into the heap, the row numbers checked and counted, then into the heap. */
+  private foldInput(ids: Int32Array, table: Float32Array, L: Layout): void {
+    const { I, D, counts } = L;
+    if (table.length !== I * D) throw new Error(`fused step: the item table has ${table.length} floats, not ${I} × ${D}`);
+    counts.fill(0);
+    for (let e = 0; e < ids.length; e++) {
+      const i = ids[e];
+      if (!(i >= 0 && i < I)) throw new Error(`fused step: negative ${e} names item ${i}, outside the table's ${I} rows`);
+      counts[i]++;
+    }
+    L.heap.f32(L.T, I * D).set(table);
+    L.heap.i32(L.idx, ids.length).set(ids);
+  }
+
+  /** The rows the negatives named (ascending), their summed gradients and their occurrence counts. */
+  private foldOutput(L: Layout, gather: (out: Float32Array, table: Float32Array, ids: Int32Array, D: number) => void): NonNullable<FusedStepOutput['folded']> {
+    const { I, D, counts, foldRows, foldCounts } = L;
+    let n = 0;
+    for (let i = 0; i < I; i++) if (counts[i] > 0) (foldRows[n] = i), (foldCounts[n++] = counts[i]);
+    const rows = foldRows.subarray(0, n);
+    const grads = L.heap.f32(L.foldGrads, n * D);
+    gather(grads, L.heap.f32(L.dT, I * D), rows, D);
+    return { rows, grads, counts: foldCounts.subarray(0, n) };
   }
 
   /** Copies log q into the heap: the columns (padding 0: masked anyway) and the positives. */
@@ -303,6 +361,18 @@ export class FusedContrastiveStep {
  */
 function rowTask(pool: KernelPool, heap: Heap, task: 'normalize' | 'normalizeBack', args: number[], D: number): void {
   pool.run(task, heap, args, args[3] * D < ROW_TASK_POOLED);
+}
+
+/**
+ * Per-row negatives are folded when the batch names more than this many times the table's rows: measured on Yelp2018
+ * shapes (38k items, B = 2048, SSM, cosine, 2 threads; bench/step.mjs --per-row), K = 16 (0.9×) gathered 5.6 ms
+ * against 9.7 ms folded, K = 64 (3.4×) 17.7 against 16.1 ms, K = 1024 (55×) 214 against 73 ms.
+ */
+const FOLD_RATIO = 3;
+
+/** Whether 'auto' folds B rows of K per-row negatives over a table of I rows. */
+export function perRowFolds(B: number, K: number, I: number): boolean {
+  return B * K > FOLD_RATIO * I;
 }
 
 /** floats of a row task from which it is shared over the pool's threads */

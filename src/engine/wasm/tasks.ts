@@ -21,6 +21,9 @@ export interface RowExports {
   groupDots(u: number, n: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
   groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
   indexDots(U: number, X: number, users: number, idx: number, S: number, b0: number, b1: number, K: number, rb: number): void;
+  indexGroupDots(u: number, X: number, idx: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
+  indexGroupBack(X: number, idx: number, G: number, dU: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
+  indexScatter(u: number, idx: number, G: number, dX: number, i0: number, i1: number, B: number, K: number, sb: number, rb: number): void;
 }
 /** The kernels bound to one memory, and float views of it. */
 export class BoundKernels {
@@ -206,6 +209,24 @@ export const TASKS: Record<string, Task> = {
   indexDots(k, a, t, T) {
     const [from, to] = share(a[5], t, T);
     if (to > from) k.rows.indexDots(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7]);
+  },
+
+  /** per-row negatives read from a table by row number, scores over a share of the batch rows: u X idx S B K sb rb */
+  indexGroupDots(k, a, t, T) {
+    const [from, to] = share(a[4], t, T);
+    if (to > from) k.rows.indexGroupDots(a[0], a[1], a[2], a[3], from, to, a[5], a[6], a[7]);
+  },
+
+  /** their backward into the user rows over a share of the batch rows (acc ≠ 0 adds to dU): X idx G dU B K sb rb acc */
+  indexGroupBack(k, a, t, T) {
+    const [from, to] = share(a[4], t, T);
+    if (to > from) k.rows.indexGroupBack(a[0], a[1], a[2], a[3], from, to, a[5], a[6], a[7], a[8]);
+  },
+
+  /** and into the table: each thread owns a share of the table's rows (zeroed, then summed in batch order): u idx G dX I B K sb rb */
+  indexScatter(k, a, t, T) {
+    const [from, to] = share(a[4], t, T);
+    if (to > from) k.rows.indexScatter(a[0], a[1], a[2], a[3], from, to, a[5], a[6], a[7], a[8]);
   },
 
   /** MF's fused dot-product step, scores over a share of the batch: U I users pos negs sPos sNeg sq B N rb */

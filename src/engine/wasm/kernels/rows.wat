@@ -159,4 +159,104 @@
         (br $each)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $row))))
+  ;; Per-row negatives read from a table by row number instead of gathered copies — the folded form of the per-row
+  ;; step (tensor/fused-contrastive.ts), taken when B·K gathered rows would outweigh the table. Rows [$b0, $b1):
+  ;; S[b·$sb + k] = ⟨u_b, X[idx[b·K + k]]⟩ (idx: i32 row numbers of X; the score row's padding is left alone).
+  (func (export "indexGroupDots") (param $u i32) (param $X i32) (param $idx i32) (param $S i32) (param $b0 i32) (param $b1 i32)
+                                  (param $K i32) (param $sb i32) (param $rb i32)
+    (local $b i32) (local $k i32) (local $ub i32) (local $ib i32) (local $sr i32)
+    (local.set $b (local.get $b0))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $b) (local.get $b1)))
+      (local.set $ub (i32.add (local.get $u) (i32.mul (local.get $b) (local.get $rb))))
+      (local.set $ib (i32.add (local.get $idx) (i32.shl (i32.mul (local.get $b) (local.get $K)) (i32.const 2))))
+      (local.set $sr (i32.add (local.get $S) (i32.mul (local.get $b) (local.get $sb))))
+      (local.set $k (i32.const 0))
+      (block $rowDone (loop $each
+        (br_if $rowDone (i32.ge_u (local.get $k) (local.get $K)))
+        (f32.store (i32.add (local.get $sr) (i32.shl (local.get $k) (i32.const 2)))
+          (call $dot (local.get $ub)
+            (i32.add (local.get $X) (i32.mul (i32.load (i32.add (local.get $ib) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rb)))
+            (local.get $rb)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $each)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $row))))
+
+  ;; The user half of its backward, rows [$b0, $b1): dU_b = Σ_k G[b·$sb + k]·X[idx[b·K + k]] (overwritten; $acc ≠ 0:
+  ;; added to dU_b), k in order.
+  (func (export "indexGroupBack") (param $X i32) (param $idx i32) (param $G i32) (param $dU i32) (param $b0 i32) (param $b1 i32)
+                                  (param $K i32) (param $sb i32) (param $rb i32) (param $acc i32)
+    (local $b i32) (local $k i32) (local $j i32) (local $ib i32) (local $gr i32) (local $xb i32) (local $dub i32) (local $g v128)
+    (local.set $b (local.get $b0))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $b) (local.get $b1)))
+      (local.set $dub (i32.add (local.get $dU) (i32.mul (local.get $b) (local.get $rb))))
+      (local.set $ib (i32.add (local.get $idx) (i32.shl (i32.mul (local.get $b) (local.get $K)) (i32.const 2))))
+      (local.set $gr (i32.add (local.get $G) (i32.mul (local.get $b) (local.get $sb))))
+      (local.set $j (if (result i32) (local.get $acc) (then (local.get $rb)) (else (i32.const 0)))) ;; acc: no zeroing
+      (block $zeroed (loop $zero
+        (br_if $zeroed (i32.ge_u (local.get $j) (local.get $rb)))
+        (v128.store (i32.add (local.get $dub) (local.get $j)) (v128.const i64x2 0 0))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $zero)))
+      (local.set $k (i32.const 0))
+      (block $rowDone (loop $each
+        (br_if $rowDone (i32.ge_u (local.get $k) (local.get $K)))
+        (local.set $g (v128.load32_splat (i32.add (local.get $gr) (i32.shl (local.get $k) (i32.const 2)))))
+        (local.set $xb (i32.add (local.get $X)
+          (i32.mul (i32.load (i32.add (local.get $ib) (i32.shl (local.get $k) (i32.const 2)))) (local.get $rb))))
+        (local.set $j (i32.const 0))
+        (block $lanesDone (loop $lane
+          (br_if $lanesDone (i32.ge_u (local.get $j) (local.get $rb)))
+          (v128.store (i32.add (local.get $dub) (local.get $j))
+            (f32x4.add (v128.load (i32.add (local.get $dub) (local.get $j)))
+                       (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $xb) (local.get $j))))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $lane)))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $each)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $row))))
+
+  ;; The table half: dX_i = Σ_{(b,k): idx[b·K+k] = i} G[b·$sb + k]·u_b for the table rows i in [$i0, $i1) — zeroed
+  ;; first, then every entry of the batch visited in (b, k) order, so that a row's sum has the same order whichever
+  ;; thread owns it (threads own row ranges of the table, not of the batch: no two threads write one row).
+  (func (export "indexScatter") (param $u i32) (param $idx i32) (param $G i32) (param $dX i32) (param $i0 i32) (param $i1 i32)
+                                (param $B i32) (param $K i32) (param $sb i32) (param $rb i32)
+    (local $b i32) (local $k i32) (local $j i32) (local $i i32) (local $n i32) (local $ib i32) (local $gr i32) (local $ub i32)
+    (local $xb i32) (local $g v128)
+    (local.set $j (i32.add (local.get $dX) (i32.mul (local.get $i0) (local.get $rb))))
+    (local.set $xb (i32.add (local.get $dX) (i32.mul (local.get $i1) (local.get $rb))))
+    (block $zeroed (loop $zero
+      (br_if $zeroed (i32.ge_u (local.get $j) (local.get $xb)))
+      (v128.store (local.get $j) (v128.const i64x2 0 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $zero)))
+    (local.set $n (i32.sub (local.get $i1) (local.get $i0)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $b) (local.get $B)))
+      (local.set $ub (i32.add (local.get $u) (i32.mul (local.get $b) (local.get $rb))))
+      (local.set $ib (i32.add (local.get $idx) (i32.shl (i32.mul (local.get $b) (local.get $K)) (i32.const 2))))
+      (local.set $gr (i32.add (local.get $G) (i32.mul (local.get $b) (local.get $sb))))
+      (local.set $k (i32.const 0))
+      (block $rowDone (loop $each
+        (br_if $rowDone (i32.ge_u (local.get $k) (local.get $K)))
+        (local.set $i (i32.sub (i32.load (i32.add (local.get $ib) (i32.shl (local.get $k) (i32.const 2)))) (local.get $i0)))
+        (if (i32.lt_u (local.get $i) (local.get $n)) ;; a row of this range (unsigned: below $i0 wraps above)
+          (then
+            (local.set $g (v128.load32_splat (i32.add (local.get $gr) (i32.shl (local.get $k) (i32.const 2)))))
+            (local.set $xb (i32.add (local.get $dX) (i32.mul (i32.add (local.get $i) (local.get $i0)) (local.get $rb))))
+            (local.set $j (i32.const 0))
+            (block $lanesDone (loop $lane
+              (br_if $lanesDone (i32.ge_u (local.get $j) (local.get $rb)))
+              (v128.store (i32.add (local.get $xb) (local.get $j))
+                (f32x4.add (v128.load (i32.add (local.get $xb) (local.get $j)))
+                           (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $ub) (local.get $j))))))
+              (local.set $j (i32.add (local.get $j) (i32.const 16)))
+              (br $lane)))))
+        (local.set $k (i32.add (local.get $k) (i32.const 1)))
+        (br $each)))
+      (local.set $b (i32.add (local.get $b) (i32.const 1)))
+      (br $row))))
 )
