@@ -1,6 +1,6 @@
 // Engine benchmark: the rows of issue 9's table — SSM step (2048 × 1024 shared, cosine), CCL step (512 × 800 shared,
 // dense Adam), MF-BPR epoch and full evaluation (K = 20) — plus peak RSS.
-// Usage: npm run bench -- [--data ../shared/data/yelp2018] [--epochs 3] [--rows ssm,ccl,bpr,eval] [--threads 0] [--kernels native|wasm]
+// Usage: npm run bench -- [--data ../shared/data/yelp2018] [--epochs 3] [--rows ssm,ccl,bpr,eval[,perrow]] [--threads 0] [--kernels native|wasm]
 //                         [--dim 64] [--batch 2048] [--negatives 1] [--fast-path false] [--workers 0] [--backend auto]
 //                         [--loss bpr] [--sampler uniform] [--model mf|lightgcn] [--layers 3]
 // Without --data (or when the folder is missing) the epoch and evaluation run on the built-in synthetic default.
@@ -23,7 +23,10 @@ const threads = arg('threads', '0');
 const kernels = arg('kernels', 'native'); // train.kernels
 const out = [];
 const row = (name, wall, cpu, unit) => out.push(`ROW ${name} ${wall.toPrecision(4)} ${unit} cpu ${cpu.toPrecision(4)} ${unit}`);
-for (const [name, flags] of [['ssm', ['--loss', 'ssm']], ['ccl', ['--loss', 'ccl', '--batch', '512', '--negatives', '800', '--lazy', 'false']]]) {
+// perrow (not in issue 9's table; --rows perrow): the Adap-τ reference's layout, 2048 rows × 1024 negatives of their own
+const stepRows = [['ssm', ['--loss', 'ssm']], ['ccl', ['--loss', 'ccl', '--batch', '512', '--negatives', '800', '--lazy', 'false']],
+  ['perrow', ['--loss', 'adap-tau', '--temp', 'adaptive', '--layout', 'per-row', '--negatives', '1024']]];
+for (const [name, flags] of stepRows) {
   if (!rows.includes(name)) continue;
   const text = execFileSync(process.execPath, [path.join(root, 'bench/step.mjs'), ...flags, '--threads', threads, '--kernels', kernels, '--steps', arg('steps', '20')], { encoding: 'utf8' });
   const m = /step median ([\d.]+) ms.*CPU median ([\d.]+) ms/.exec(text);

@@ -7,7 +7,7 @@
     {
       "target_name": "reclab_kernels",
       "sources": ["src/addon.c", "src/spmm.c", "src/gemm.c", "src/isa.c", "src/rows.c", "src/gather.c",
-                  "src/adam.c", "src/mfdot.c", "src/sample.c"],
+                  "src/adam.c", "src/mfdot.c", "src/sample.c", "src/index.c"],
       "defines": ["NAPI_VERSION=8"],
       "cflags_c": [
         "-std=gnu11", "-O3", "-Wall", "-Wextra", "-Wno-unused-parameter",

@@ -301,6 +301,73 @@ static int typed_arg(napi_env env, napi_value value, napi_typedarray_type want, 
   return 1;
 }
 
+/* ---- index.c: per-row negatives read from a table by row number (rows.wat's arguments after the memory) ---- */
+
+/* the row numbers idx[e0 .. e1) name rows of X inside the memory (rb bytes each) */
+static int index_rows_inside(napi_env env, const call_args *a, uint32_t idx, size_t e0, size_t e1, uint32_t X, uint32_t rb, const char *fn) {
+  const size_t rows = X < a->bytes && rb ? (a->bytes - X) / rb : 0;
+  const int32_t *ids = (const int32_t *)(a->mem + idx);
+  for (size_t e = e0; e < e1; e++) {
+    if (ids[e] < 0 || (size_t)ids[e] >= rows) {
+      char message[160];
+      snprintf(message, sizeof message, "reclab-kernels %s: row number %d (entry %zu) lies outside the memory", fn, ids[e], e);
+      napi_throw_range_error(env, NULL, message);
+      return 0;
+    }
+  }
+  return 1;
+}
+
+/* u X idx S b0 b1 K sb rb */
+static napi_value index_group_dots_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 9, &a, "indexGroupDots")) return NULL;
+  const double *v = a.num;
+  const uint32_t b0 = u32(v[4]), b1 = u32(v[5]), K = u32(v[6]), sb = u32(v[7]), rb = u32(v[8]);
+  if (b1 <= b0 || K == 0) return NULL;
+  if (rb % 16 != 0) return fail(env, "reclab-kernels indexGroupDots: rows must be a multiple of 16 bytes");
+  if (!inside(env, &a, v[0], (double)b1 * rb, "u") || !inside(env, &a, v[2], (double)b1 * K * 4, "idx") ||
+      !inside(env, &a, v[3], (double)(b1 - 1) * sb + K * 4.0, "S") ||
+      !index_rows_inside(env, &a, u32(v[2]), (size_t)b0 * K, (size_t)b1 * K, u32(v[1]), rb, "indexGroupDots"))
+    return NULL;
+  index_group_dots(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), b0, b1, K, sb, rb);
+  return NULL;
+}
+
+/* X idx G dU b0 b1 K sb rb acc */
+static napi_value index_group_back_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 10, &a, "indexGroupBack")) return NULL;
+  const double *v = a.num;
+  const uint32_t b0 = u32(v[4]), b1 = u32(v[5]), K = u32(v[6]), sb = u32(v[7]), rb = u32(v[8]);
+  if (b1 <= b0) return NULL;
+  if (rb % 16 != 0) return fail(env, "reclab-kernels indexGroupBack: rows must be a multiple of 16 bytes");
+  if (!inside(env, &a, v[3], (double)b1 * rb, "dU") || !inside(env, &a, v[1], (double)b1 * K * 4, "idx") ||
+      (K > 0 && !inside(env, &a, v[2], (double)(b1 - 1) * sb + K * 4.0, "G")) ||
+      !index_rows_inside(env, &a, u32(v[1]), (size_t)b0 * K, (size_t)b1 * K, u32(v[0]), rb, "indexGroupBack"))
+    return NULL;
+  index_group_back(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), b0, b1, K, sb, rb, u32(v[9]) != 0);
+  return NULL;
+}
+
+/* u idx G dX count i0 i1 B K sb rb list: every entry is read, so all of idx, G and u must lie in the memory, the
+ * range's rows of dX and count, and a list of B·K entries; the row numbers themselves are checked where they are used */
+static napi_value index_scatter_js(napi_env env, napi_callback_info info) {
+  call_args a;
+  if (!read_args(env, info, 12, &a, "indexScatter")) return NULL;
+  const double *v = a.num;
+  const uint32_t i0 = u32(v[5]), i1 = u32(v[6]), B = u32(v[7]), K = u32(v[8]), sb = u32(v[9]), rb = u32(v[10]);
+  if (i1 <= i0) return NULL;
+  if (rb % 16 != 0) return fail(env, "reclab-kernels indexScatter: rows must be a multiple of 16 bytes");
+  if (!inside(env, &a, v[3], (double)i1 * rb, "dX") || !inside(env, &a, v[4], (double)i1 * 4, "count")) return NULL;
+  if (B > 0 && K > 0 &&
+      (!inside(env, &a, v[0], (double)B * rb, "u") || !inside(env, &a, v[1], (double)B * K * 4, "idx") ||
+       !inside(env, &a, v[2], (double)(B - 1) * sb + K * 4.0, "G") || !inside(env, &a, v[11], (double)B * K * 4, "list")))
+    return NULL;
+  index_scatter(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), u32(v[4]), i0, i1, B, K, sb, rb, u32(v[11]));
+  return NULL;
+}
+
 /* the arguments of a typed-array function: `types` gives each one's type, or -1 for a number */
 static int typed_args(napi_env env, napi_callback_info info, size_t count, const int *types, void **data, size_t *length, double *num, const char *fn) {
   napi_value argv[12];
@@ -475,6 +542,9 @@ NAPI_MODULE_INIT() {
     { "softmaxRows", NULL, softmax_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "hingeRows", NULL, hinge_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "gatherRows", NULL, gather_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "indexGroupDots", NULL, index_group_dots_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "indexGroupBack", NULL, index_group_back_js, NULL, NULL, NULL, napi_enumerable, NULL },
+    { "indexScatter", NULL, index_scatter_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "accumulateRows", NULL, accumulate_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "accumulateL2", NULL, accumulate_l2_js, NULL, NULL, NULL, napi_enumerable, NULL },
     { "transposeRows", NULL, transpose_rows_js, NULL, NULL, NULL, napi_enumerable, NULL },

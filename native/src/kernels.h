@@ -108,4 +108,12 @@ void transpose_rows(float *out, const float *x, uint32_t R, uint32_t D);
  * double rounded to float; state is the generator's (a, b, c, d), advanced by n draws. */
 void dropout_rows(uint32_t state[4], const float *x, float *out, float *mask, uint32_t n, double p);
 
+/* index.c: rows.wat's indexGroupDots, indexGroupBack and indexScatter (same arguments, byte offsets into mem) */
+void index_group_dots(uint8_t *mem, uint32_t u, uint32_t X, uint32_t idx, uint32_t S, uint32_t b0, uint32_t b1, uint32_t K,
+                      uint32_t sb, uint32_t rb);
+void index_group_back(uint8_t *mem, uint32_t X, uint32_t idx, uint32_t G, uint32_t dU, uint32_t b0, uint32_t b1, uint32_t K,
+                      uint32_t sb, uint32_t rb, int acc);
+void index_scatter(uint8_t *mem, uint32_t u, uint32_t idx, uint32_t G, uint32_t dX, uint32_t count, uint32_t i0, uint32_t i1,
+                   uint32_t B, uint32_t K, uint32_t sb, uint32_t rb, uint32_t list);
+
 #endif

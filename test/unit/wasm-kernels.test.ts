@@ -233,7 +233,7 @@ test('embedding rows: normalize and its backward (incl. a zero row, clamped at 1
 interface IndexRows {
   indexGroupDots(u: number, X: number, idx: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
   indexGroupBack(X: number, idx: number, G: number, dU: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
-  indexScatter(u: number, idx: number, G: number, dX: number, i0: number, i1: number, B: number, K: number, sb: number, rb: number): void;
+  indexScatter(u: number, idx: number, G: number, dX: number, count: number, i0: number, i1: number, B: number, K: number, sb: number, rb: number, list: number): void;
 }
 
 test('per-row negatives by row number (the folded per-row step): scores, the user backward and the table scatter against loops, in row shares, with repeated rows, padded score rows, K = 0 and NaN', () => {
@@ -270,9 +270,12 @@ test('per-row negatives by row number (the folded per-row step): scores, the use
       }
     }
     // the table's rows in three shares (one may be empty), the last first: each zeroed, then summed over the whole
-    // batch in order; a share that wrote past its rows would spoil the next one's, or the guard row after the table
+    // batch in order, and counted; a share that wrote past its rows would spoil the next one's, or the guard row
+    const [cp, lp] = place(heap, new Int32Array(I).fill(-1), new Int32Array(Math.max(B * K, 1)));
     const cuts = [0, Math.min(1, I), I >> 1, I];
-    for (let t = cuts.length - 2; t >= 0; t--) k.indexScatter(up, ip, Gp, dXp, cuts[t], cuts[t + 1], B, K, Kp * 4, D * 4);
+    for (let t = cuts.length - 2; t >= 0; t--) k.indexScatter(up, ip, Gp, dXp, cp, cuts[t], cuts[t + 1], B, K, Kp * 4, D * 4, lp);
+    const count = heap.i32(cp, I);
+    for (let i = 0; i < I; i++) assert.equal(count[i], idx.filter((x) => x === i).length, `count[${i}]`);
     const dX = heap.f32(dXp, I * D);
     for (let d = 0; d < D; d++) assert.equal(heap.f32(guard, D)[d], 5, 'the row after the table is left alone');
     for (let i = 0; i < I; i++) {

@@ -23,6 +23,10 @@ export interface NativeAddon {
     off: number, offStride: number, posOff: number): void;
   hingeRows(view: Uint8Array, S: number, mask: number, maskStride: number, sPos: number, dPos: number, rowLoss: number, from: number, to: number,
     rowBytes: number, N: number, posMargin: number, terms: number, nTerms: number, mean: number, relative: number, r: number, P: number): void;
+  /** per-row negatives read from a table by row number (native/src/index.c; kernels/rows.wat has the arguments) */
+  indexGroupDots(view: Uint8Array, u: number, X: number, idx: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
+  indexGroupBack(view: Uint8Array, X: number, idx: number, G: number, dU: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
+  indexScatter(view: Uint8Array, u: number, idx: number, G: number, dX: number, count: number, i0: number, i1: number, B: number, K: number, sb: number, rb: number, list: number): void;
   /** out[r] = table[ids[r]] (rows of D floats; native/src/gather.c) */
   gatherRows(out: Float32Array, table: Float32Array, ids: Int32Array, D: number): void;
   /** an optimiser's per-row sums += grads of rows (tensor/sparse-optimizer.ts accumulate); returns the new pending count */
@@ -68,7 +72,7 @@ export function nativeAddon(): NativeAddon {
     throw new Error(`native kernels (train.kernels = "native") failed to load from ${file}: ${(e as Error).message}; ${hint}`);
   }
   for (const name of ['spmmPass', 'dropRows', 'gemm', 'softmaxRows', 'hingeRows', 'gatherRows', 'accumulateRows', 'accumulateL2', 'transposeRows', 'dropoutRows',
-    'adamRows', 'mfScores', 'mfSlots', 'uniformRows', 'isa'] as const) {
+    'indexGroupDots', 'indexGroupBack', 'indexScatter', 'adamRows', 'mfScores', 'mfSlots', 'uniformRows', 'isa'] as const) {
     if (typeof mod.exports[name] !== 'function') throw new Error(`native kernels at ${file} lack ${name}() (a stale build); ${hint}`);
   }
   return (loaded = mod.exports);

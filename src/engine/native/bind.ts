@@ -2,7 +2,7 @@
  * The native kernels behind the wasm kernels' interfaces (wasm/tasks.ts SpmmExports, GemmExports): the same calls with
  * the same byte offsets into the same shared memory, so the pool tasks do not know which ones run.
  */
-import type { AdamExports, GemmExports, MfDotExports, MfSlots, SpmmExports } from '../wasm/kernel-exports';
+import type { AdamExports, GemmExports, MfDotExports, MfSlots, RowExports, SpmmExports } from '../wasm/kernel-exports';
 import type { LossRowExports } from '../wasm/loss-rows';
 import type { NativeAddon } from './addon';
 
@@ -66,4 +66,15 @@ export function nativeMfDot(memory: WebAssembly.Memory, n: NativeAddon): MfDotEx
 export function nativeMfSlots(memory: WebAssembly.Memory, n: NativeAddon): MfSlots {
   const v = memoryView(memory);
   return (slots, rowIds, sums, used, rb, a, b, B, N, outA, outB) => n.mfSlots(v(), slots, rowIds, sums, used, rb, a, b, B, N, outA, outB);
+}
+
+/** The wasm row kernels with the per-row negatives' table reads (indexGroupDots, indexGroupBack, indexScatter) native. */
+export function nativeIndexRows(rows: RowExports, memory: WebAssembly.Memory, n: NativeAddon): RowExports {
+  const v = memoryView(memory);
+  return {
+    normalize: rows.normalize, normalizeBack: rows.normalizeBack, rowDots: rows.rowDots, groupDots: rows.groupDots, groupBack: rows.groupBack, indexDots: rows.indexDots,
+    indexGroupDots: (u, X, idx, S, b0, b1, K, sb, rb) => n.indexGroupDots(v(), u, X, idx, S, b0, b1, K, sb, rb),
+    indexGroupBack: (X, idx, G, dU, b0, b1, K, sb, rb, acc) => n.indexGroupBack(v(), X, idx, G, dU, b0, b1, K, sb, rb, acc),
+    indexScatter: (u, idx, G, dX, count, i0, i1, B, K, sb, rb, list) => n.indexScatter(v(), u, idx, G, dX, count, i0, i1, B, K, sb, rb, list),
+  };
 }

@@ -104,9 +104,12 @@ export function fusedShapeSupported(dim: number, positivesPerRow: number, layout
  */
 interface Layout {
   B: number; P: number; N: number; Np: number; R: number; K: number; D: number; inBatch: boolean; threads: number; terms: number;
-  /** folded per-row negatives: I table rows copied (T), normalised (Th, norms Tn), their gradient dT, the indices idx */
-  fold: boolean; I: number; T: number; Th: number; Tn: number; dT: number; foldGrads: number; idx: number;
-  foldRows: Int32Array; foldCounts: Float32Array; counts: Float32Array;
+  /**
+   * folded per-row negatives: I table rows copied (T), normalised (Th, norms Tn), their gradient dT and how many
+   * entries named each (count), the row numbers idx [B·K], a list of B·K entries for each thread
+   */
+  fold: boolean; I: number; T: number; Th: number; Tn: number; dT: number; foldGrads: number; count: number; idx: number; lists: number;
+  foldRows: Int32Array; foldCounts: Float32Array;
   heap: Heap;
   u: number; uh: number; un: number; p: number; ph: number; pn: number; n: number; nh: number; nT: number; nn: number;
   S: number; mask: number; sPos: number; dPos: number; dU: number; dI: number; tmp: number; drop: number; rowLoss: number; perRow: number; tau: number;
@@ -133,14 +136,15 @@ export class FusedContrastiveStep {
     const offRows = K ? B : 1;
     const BP = B * P;
     const hinge = 2 * terms + threads * 6 * P * terms;
-    const folded = fold ? (4 * I * D + I + B * K) * f : 0;
+    const folded = fold ? (4 * I * D + 2 * I + (1 + threads) * B * K) * f : 0;
     const sizes = (B * 4 + BP * 3) * D * f + negRows * D * f * 3 + (K ? 0 : Np * D * f) + B * Np * f * 2 + (B * 4 + BP * 4 + negRows + Np * (1 + threads + offRows) + hinge) * f + folded;
     const heap = new Heap(sizes + 40 * 64);
     const a = (floats: number): number => heap.alloc(floats * f);
     const L: Layout = {
       B, P, N, Np, R, K, D, inBatch, threads, terms, heap,
       fold, I, T: fold ? a(I * D) : 0, Th: fold ? a(I * D) : 0, Tn: fold ? a(I) : 0, dT: fold ? a(I * D) : 0, foldGrads: fold ? a(I * D) : 0,
-      idx: fold ? a(B * K) : 0, foldRows: new Int32Array(I), foldCounts: new Float32Array(I), counts: new Float32Array(I),
+      count: fold ? a(I) : 0, idx: fold ? a(B * K) : 0, lists: fold ? a(threads * B * K) : 0,
+      foldRows: new Int32Array(I), foldCounts: new Float32Array(I),
       u: a(B * D), uh: a(B * D), un: a(B), p: 0, ph: 0, pn: 0,
       n: 0, nh: 0, nT: K ? 0 : a(D * Np), nn: 0,
       S: a(B * Np), mask: a(B * Np), sPos: a(BP), dPos: a(BP), dU: a(B * D), dI: a((BP + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
@@ -297,7 +301,7 @@ export class FusedContrastiveStep {
     const dP = L.dI, dN = L.dI + BP * rb;
     if (L.fold) {
       pool.run('indexGroupBack', heap, [th, L.idx, L.S, L.dU, B, K, Np * 4, rb, 0]);
-      pool.run('indexScatter', heap, [uh, L.idx, L.S, L.dT, L.I, B, K, Np * 4, rb]);
+      pool.run('indexScatter', heap, [uh, L.idx, L.S, L.dT, L.count, L.I, B, K, Np * 4, rb, L.lists]);
     } else if (K) pool.run('groupBack', heap, [uh, nh, L.S, L.dU, dN, B, K, Np * 4, rb, 0]);
     else pool.run('gemm', heap, [L.S, 4, Np * 4, uh, rb, dN, rb, Np, D, B, 0, 64]);
     pool.run('groupBack', heap, [uh, ph, L.dPos, L.dU, dP, B, P, P * 4, rb, 1]);
@@ -313,15 +317,12 @@ export class FusedContrastiveStep {
     return { loss, perRow, userGrads, itemIds: L.itemIds, itemGrads, userRows: view(L.u, B * D), itemRows: view(L.p, (BP + R) * D), folded };
   }
 
-  /** Folded per-row negatives: the table into the heap, the row numbers checked and counted, then into the heap. */
+  /** Folded per-row negatives: the table and the row numbers (checked: the kernels read rows by them) into the heap. */
   private foldInput(ids: Int32Array, table: Float32Array, L: Layout): void {
-    const { I, D, counts } = L;
+    const { I, D } = L;
     if (table.length !== I * D) throw new Error(`fused step: the item table has ${table.length} floats, not ${I} × ${D}`);
-    counts.fill(0);
     for (let e = 0; e < ids.length; e++) {
-      const i = ids[e];
-      if (!(i >= 0 && i < I)) throw new Error(`fused step: negative ${e} names item ${i}, outside the table's ${I} rows`);
-      counts[i]++;
+      if (ids[e] >>> 0 >= I) throw new Error(`fused step: negative ${e} names item ${ids[e]}, outside the table's ${I} rows`);
     }
     L.heap.f32(L.T, I * D).set(table);
     L.heap.i32(L.idx, ids.length).set(ids);
@@ -329,9 +330,10 @@ export class FusedContrastiveStep {
 
   /** The rows the negatives named (ascending), their summed gradients and their occurrence counts. */
   private foldOutput(L: Layout, gather: (out: Float32Array, table: Float32Array, ids: Int32Array, D: number) => void): NonNullable<FusedStepOutput['folded']> {
-    const { I, D, counts, foldRows, foldCounts } = L;
+    const { I, D, foldRows, foldCounts } = L;
+    const count = L.heap.i32(L.count, I);
     let n = 0;
-    for (let i = 0; i < I; i++) if (counts[i] > 0) (foldRows[n] = i), (foldCounts[n++] = counts[i]);
+    for (let i = 0; i < I; i++) if (count[i] > 0) (foldRows[n] = i), (foldCounts[n++] = count[i]);
     const rows = foldRows.subarray(0, n);
     const grads = L.heap.f32(L.foldGrads, n * D);
     gather(grads, L.heap.f32(L.dT, I * D), rows, D);
@@ -365,8 +367,9 @@ function rowTask(pool: KernelPool, heap: Heap, task: 'normalize' | 'normalizeBac
 
 /**
  * Per-row negatives are folded when the batch names more than this many times the table's rows: measured on Yelp2018
- * shapes (38k items, B = 2048, SSM, cosine, 2 threads; bench/step.mjs --per-row), K = 16 (0.9×) gathered 5.6 ms
- * against 9.7 ms folded, K = 64 (3.4×) 17.7 against 16.1 ms, K = 1024 (55×) 214 against 73 ms.
+ * shapes (38k items, B = 2048, SSM, cosine, 2 threads, native kernels; bench/step.mjs --per-row fold|gather, pairs):
+ * K = 16 (B·K = 0.9 I) gathered 9.9–10.9 ms against 14.6–16.9 folded, K = 32 (1.7 I) 15.6–15.9 against 17.9–19.0,
+ * K = 64 (3.4 I) 24.9–26.4 against 14.7–18.0, K = 1024 (55 I, Adap-τ) 294–392 against 66–75.
  */
 const FOLD_RATIO = 3;
 

@@ -48,3 +48,16 @@ export interface MfDotExports {
  * before; returns the slots taken after.
  */
 export type MfSlots = (slots: number, rowIds: number, sums: number, used: number, rb: number, a: number, b: number, B: number, N: number, outA: number, outB: number) => number;
+
+/** kernels/rows.wat (the per-row negatives' table reads native with the native kernels: native/src/index.c) */
+export interface RowExports {
+  normalize(x: number, out: number, norms: number, n: number, rb: number): void;
+  normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
+  rowDots(x: number, y: number, out: number, n: number, rb: number): void;
+  groupDots(u: number, n: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
+  groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
+  indexDots(U: number, X: number, users: number, idx: number, S: number, b0: number, b1: number, K: number, rb: number): void;
+  indexGroupDots(u: number, X: number, idx: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
+  indexGroupBack(X: number, idx: number, G: number, dU: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
+  indexScatter(u: number, idx: number, G: number, dX: number, count: number, i0: number, i1: number, B: number, K: number, sb: number, rb: number, list: number): void;
+}

@@ -6,25 +6,14 @@
  */
 import { instantiate, type KernelName } from './modules';
 import { nativeAddon } from '../native/addon';
-import { nativeAdam, nativeGemm, nativeLossRows, nativeMfDot, nativeMfSlots, nativeSpmm } from '../native/bind';
+import { nativeAdam, nativeGemm, nativeIndexRows, nativeLossRows, nativeMfDot, nativeMfSlots, nativeSpmm } from '../native/bind';
 import { wasmLossRows, type LossRowExports } from './loss-rows';
 import { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
 
 export { DEFAULT_KERNELS, type KernelImpl } from './kernel-impl';
-import type { AdamExports, GemmExports, MfDotExports, MfSlots, ScoreRowExports, SpmmExports } from './kernel-exports';
-export type { AdamExports, GemmExports, MfDotExports, MfSlots, ScoreRowExports, SpmmExports } from './kernel-exports';
+import type { AdamExports, GemmExports, MfDotExports, MfSlots, RowExports, ScoreRowExports, SpmmExports } from './kernel-exports';
+export type { AdamExports, GemmExports, MfDotExports, MfSlots, RowExports, ScoreRowExports, SpmmExports } from './kernel-exports';
 
-export interface RowExports {
-  normalize(x: number, out: number, norms: number, n: number, rb: number): void;
-  normalizeBack(xhat: number, g: number, norms: number, n: number, rb: number): void;
-  rowDots(x: number, y: number, out: number, n: number, rb: number): void;
-  groupDots(u: number, n: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
-  groupBack(u: number, n: number, G: number, dU: number, dN: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
-  indexDots(U: number, X: number, users: number, idx: number, S: number, b0: number, b1: number, K: number, rb: number): void;
-  indexGroupDots(u: number, X: number, idx: number, S: number, b0: number, b1: number, K: number, sb: number, rb: number): void;
-  indexGroupBack(X: number, idx: number, G: number, dU: number, b0: number, b1: number, K: number, sb: number, rb: number, acc: number): void;
-  indexScatter(u: number, idx: number, G: number, dX: number, i0: number, i1: number, B: number, K: number, sb: number, rb: number): void;
-}
 /** The kernels bound to one memory, and float views of it. */
 export class BoundKernels {
   readonly gemm: GemmExports;
@@ -41,7 +30,7 @@ export class BoundKernels {
     const native = impl === 'native' ? nativeAddon() : null;
     this.gemm = native ? nativeGemm(memory, native) : k('gemm');
     this.scores = k('scores');
-    this.rows = k('rows');
+    this.rows = native ? nativeIndexRows(k('rows'), memory, native) : k('rows');
     this.adam = native ? nativeAdam(memory, native) : k('adam');
     this.spmm = native ? nativeSpmm(memory, native) : k('spmm');
     this.mfdot = native ? nativeMfDot(memory, native) : k('mfdot');
@@ -223,10 +212,13 @@ export const TASKS: Record<string, Task> = {
     if (to > from) k.rows.indexGroupBack(a[0], a[1], a[2], a[3], from, to, a[5], a[6], a[7], a[8]);
   },
 
-  /** and into the table: each thread owns a share of the table's rows (zeroed, then summed in batch order): u idx G dX I B K sb rb */
+  /**
+   * and into the table, each thread a share of its rows (summed in batch order) and its own list of B·K entries at
+   * list + t·B·K·4: u idx G dX count I B K sb rb list
+   */
   indexScatter(k, a, t, T) {
-    const [from, to] = share(a[4], t, T);
-    if (to > from) k.rows.indexScatter(a[0], a[1], a[2], a[3], from, to, a[5], a[6], a[7], a[8]);
+    const [from, to] = share(a[5], t, T);
+    if (to > from) k.rows.indexScatter(a[0], a[1], a[2], a[3], a[4], from, to, a[6], a[7], a[8], a[9], a[10] + t * a[6] * a[7] * 4);
   },
 
   /** MF's fused dot-product step, scores over a share of the batch: U I users pos negs sPos sNeg sq B N rb */

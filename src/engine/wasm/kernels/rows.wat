@@ -219,44 +219,56 @@
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $row))))
 
-  ;; The table half: dX_i = Σ_{(b,k): idx[b·K+k] = i} G[b·$sb + k]·u_b for the table rows i in [$i0, $i1) — zeroed
-  ;; first, then every entry of the batch visited in (b, k) order, so that a row's sum has the same order whichever
-  ;; thread owns it (threads own row ranges of the table, not of the batch: no two threads write one row).
-  (func (export "indexScatter") (param $u i32) (param $idx i32) (param $G i32) (param $dX i32) (param $i0 i32) (param $i1 i32)
-                                (param $B i32) (param $K i32) (param $sb i32) (param $rb i32)
-    (local $b i32) (local $k i32) (local $j i32) (local $i i32) (local $n i32) (local $ib i32) (local $gr i32) (local $ub i32)
-    (local $xb i32) (local $g v128)
-    (local.set $j (i32.add (local.get $dX) (i32.mul (local.get $i0) (local.get $rb))))
-    (local.set $xb (i32.add (local.get $dX) (i32.mul (local.get $i1) (local.get $rb))))
+  ;; The table half, for the table rows i in [$i0, $i1): dX_i = Σ G[b·$sb + k]·u_b over the entries e = b·K + k that
+  ;; name row i (idx[e] = i), in batch order, and count[i] = their number. The entries of the range are first listed
+  ;; (branch-free, into this thread's $list of up to B·K i32), then summed into rows zeroed first. Threads own row
+  ;; ranges of the table: no two write one row, and a row's sum has the same order whichever thread owns it.
+  (func (export "indexScatter") (param $u i32) (param $idx i32) (param $G i32) (param $dX i32) (param $count i32)
+                                (param $i0 i32) (param $i1 i32) (param $B i32) (param $K i32) (param $sb i32) (param $rb i32) (param $list i32)
+    (local $e i32) (local $n i32) (local $m i32) (local $i i32) (local $b i32) (local $d i32) (local $end i32) (local $xb i32)
+    (local $ub i32) (local $g v128)
+    ;; zero the range's rows and counts
+    (local.set $d (i32.add (local.get $dX) (i32.mul (local.get $i0) (local.get $rb))))
+    (local.set $end (i32.add (local.get $dX) (i32.mul (local.get $i1) (local.get $rb))))
     (block $zeroed (loop $zero
-      (br_if $zeroed (i32.ge_u (local.get $j) (local.get $xb)))
-      (v128.store (local.get $j) (v128.const i64x2 0 0))
-      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br_if $zeroed (i32.ge_u (local.get $d) (local.get $end)))
+      (v128.store (local.get $d) (v128.const i64x2 0 0))
+      (local.set $d (i32.add (local.get $d) (i32.const 16)))
       (br $zero)))
+    (memory.fill (i32.add (local.get $count) (i32.shl (local.get $i0) (i32.const 2))) (i32.const 0)
+                 (i32.shl (i32.sub (local.get $i1) (local.get $i0)) (i32.const 2)))
+    ;; list the entries naming a row of the range: always write, advance when it is one (unsigned: below $i0 wraps)
     (local.set $n (i32.sub (local.get $i1) (local.get $i0)))
-    (block $done (loop $row
-      (br_if $done (i32.ge_u (local.get $b) (local.get $B)))
+    (local.set $end (i32.mul (local.get $B) (local.get $K)))
+    (block $listed (loop $scan
+      (br_if $listed (i32.ge_u (local.get $e) (local.get $end)))
+      (i32.store (i32.add (local.get $list) (i32.shl (local.get $m) (i32.const 2))) (local.get $e))
+      (local.set $m (i32.add (local.get $m)
+        (i32.lt_u (i32.sub (i32.load (i32.add (local.get $idx) (i32.shl (local.get $e) (i32.const 2)))) (local.get $i0)) (local.get $n))))
+      (local.set $e (i32.add (local.get $e) (i32.const 1)))
+      (br $scan)))
+    ;; sum them in list (batch) order
+    (local.set $end (local.get $m))
+    (local.set $m (i32.const 0))
+    (block $done (loop $each
+      (br_if $done (i32.ge_u (local.get $m) (local.get $end)))
+      (local.set $e (i32.load (i32.add (local.get $list) (i32.shl (local.get $m) (i32.const 2)))))
+      (local.set $i (i32.load (i32.add (local.get $idx) (i32.shl (local.get $e) (i32.const 2)))))
+      (local.set $b (i32.div_u (local.get $e) (local.get $K)))
+      (i32.store (i32.add (local.get $count) (i32.shl (local.get $i) (i32.const 2)))
+        (i32.add (i32.load (i32.add (local.get $count) (i32.shl (local.get $i) (i32.const 2)))) (i32.const 1)))
+      (local.set $g (v128.load32_splat (i32.add (i32.add (local.get $G) (i32.mul (local.get $b) (local.get $sb)))
+                                                (i32.shl (i32.sub (local.get $e) (i32.mul (local.get $b) (local.get $K))) (i32.const 2)))))
       (local.set $ub (i32.add (local.get $u) (i32.mul (local.get $b) (local.get $rb))))
-      (local.set $ib (i32.add (local.get $idx) (i32.shl (i32.mul (local.get $b) (local.get $K)) (i32.const 2))))
-      (local.set $gr (i32.add (local.get $G) (i32.mul (local.get $b) (local.get $sb))))
-      (local.set $k (i32.const 0))
-      (block $rowDone (loop $each
-        (br_if $rowDone (i32.ge_u (local.get $k) (local.get $K)))
-        (local.set $i (i32.sub (i32.load (i32.add (local.get $ib) (i32.shl (local.get $k) (i32.const 2)))) (local.get $i0)))
-        (if (i32.lt_u (local.get $i) (local.get $n)) ;; a row of this range (unsigned: below $i0 wraps above)
-          (then
-            (local.set $g (v128.load32_splat (i32.add (local.get $gr) (i32.shl (local.get $k) (i32.const 2)))))
-            (local.set $xb (i32.add (local.get $dX) (i32.mul (i32.add (local.get $i) (local.get $i0)) (local.get $rb))))
-            (local.set $j (i32.const 0))
-            (block $lanesDone (loop $lane
-              (br_if $lanesDone (i32.ge_u (local.get $j) (local.get $rb)))
-              (v128.store (i32.add (local.get $xb) (local.get $j))
-                (f32x4.add (v128.load (i32.add (local.get $xb) (local.get $j)))
-                           (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $ub) (local.get $j))))))
-              (local.set $j (i32.add (local.get $j) (i32.const 16)))
-              (br $lane)))))
-        (local.set $k (i32.add (local.get $k) (i32.const 1)))
-        (br $each)))
-      (local.set $b (i32.add (local.get $b) (i32.const 1)))
-      (br $row))))
+      (local.set $xb (i32.add (local.get $dX) (i32.mul (local.get $i) (local.get $rb))))
+      (local.set $d (i32.const 0))
+      (block $lanesDone (loop $lane
+        (br_if $lanesDone (i32.ge_u (local.get $d) (local.get $rb)))
+        (v128.store (i32.add (local.get $xb) (local.get $d))
+          (f32x4.add (v128.load (i32.add (local.get $xb) (local.get $d)))
+                     (f32x4.mul (local.get $g) (v128.load (i32.add (local.get $ub) (local.get $d))))))
+        (local.set $d (i32.add (local.get $d) (i32.const 16)))
+        (br $lane)))
+      (local.set $m (i32.add (local.get $m) (i32.const 1)))
+      (br $each))))
 )
