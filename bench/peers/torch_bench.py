@@ -45,17 +45,35 @@ def tables(sparse, std=0.1):
     return u, i
 
 
+def timed_steps(steps, draw, step):
+    """Median wall and CPU time (ms) of step(*draw()) over `steps` steps after 3 untimed ones; draw() is not timed."""
+    times, cpu = [], []
+    for s in range(steps + 3):
+        args = draw()
+        t0, c0 = time.perf_counter(), time.process_time()
+        step(*args)
+        if s >= 3:
+            times.append((time.perf_counter() - t0) * 1000)
+            cpu.append((time.process_time() - c0) * 1000)
+    return median(times), median(cpu)
+
+
+def descend(opt, loss):
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+
+
 def shared_step_bench(loss_name, B, N, lazy, steps):
     users, items = tables(sparse=lazy)
     params = list(users.parameters()) + list(items.parameters())
     opt = torch.optim.SparseAdam(params, lr=1e-3) if lazy else torch.optim.Adam(params, lr=1e-3)
     tau, l2 = 0.1, 1e-3
-    times, cpu = [], []
-    for s in range(steps + 3):
-        u_ids = torch.randint(0, N_USERS, (B,))
-        p_ids = torch.randint(0, N_ITEMS, (B,))
-        n_ids = torch.randint(0, N_ITEMS, (N,))
-        t0, c0 = time.perf_counter(), time.process_time()
+
+    def draw():
+        return torch.randint(0, N_USERS, (B,)), torch.randint(0, N_ITEMS, (B,)), torch.randint(0, N_ITEMS, (N,))
+
+    def step(u_ids, p_ids, n_ids):
         u0, p0, n0 = users(u_ids), items(p_ids), items(n_ids)
         u = F.normalize(F.dropout(u0, 0.1, training=True), dim=-1)
         p, n = F.normalize(p0, dim=-1), F.normalize(n0, dim=-1)
@@ -66,27 +84,21 @@ def shared_step_bench(loss_name, B, N, lazy, steps):
             loss = (torch.logsumexp(logits, 1) - logits[:, 0]).mean()
         else:
             loss = (F.relu(1 - pos) + 150 * F.relu(neg - 0.9).mean(1)).mean()
-        loss = loss + 0.5 * l2 / B * (u0.pow(2).sum() + p0.pow(2).sum() + n0.pow(2).sum())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if s >= 3:
-            times.append((time.perf_counter() - t0) * 1000)
-            cpu.append((time.process_time() - c0) * 1000)
-    return median(times), median(cpu)
+        descend(opt, loss + 0.5 * l2 / B * (u0.pow(2).sum() + p0.pow(2).sum() + n0.pow(2).sum()))
+
+    return timed_steps(steps, draw, step)
 
 
 def perrow_step_bench(B, K, steps):
     users, items = tables(sparse=True)
     opt = torch.optim.SparseAdam(list(users.parameters()) + list(items.parameters()), lr=1e-3)
     l2, pos_inv_tau = 1e-3, 8.6
-    times, cpu = [], []
-    for s in range(steps + 3):
-        u_ids = torch.randint(0, N_USERS, (B,))
-        p_ids = torch.randint(0, N_ITEMS, (B,))
-        n_ids = torch.randint(0, N_ITEMS, (B, K))
-        tau = 0.08 + 0.04 * torch.rand(B)
-        t0, c0 = time.perf_counter(), time.process_time()
+
+    def draw():
+        return (torch.randint(0, N_USERS, (B,)), torch.randint(0, N_ITEMS, (B,)), torch.randint(0, N_ITEMS, (B, K)),
+                0.08 + 0.04 * torch.rand(B))
+
+    def step(u_ids, p_ids, n_ids, tau):
         u0, p0, n0 = users(u_ids), items(p_ids), items(n_ids)
         u = F.normalize(F.dropout(u0, 0.1, training=True), dim=-1)
         p, n = F.normalize(p0, dim=-1), F.normalize(n0, dim=-1)
@@ -94,14 +106,9 @@ def perrow_step_bench(B, K, steps):
         neg = torch.bmm(n, u.unsqueeze(2)).squeeze(2) / tau.unsqueeze(1)
         logits = torch.cat([pos.unsqueeze(1), neg], 1)
         loss = (torch.logsumexp(logits, 1) - logits[:, 0]).mean()
-        loss = loss + 0.5 * l2 / B * (u0.pow(2).sum() + p0.pow(2).sum() + n0.pow(2).sum())
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if s >= 3:
-            times.append((time.perf_counter() - t0) * 1000)
-            cpu.append((time.process_time() - c0) * 1000)
-    return median(times), median(cpu)
+        descend(opt, loss + 0.5 * l2 / B * (u0.pow(2).sum() + p0.pow(2).sum() + n0.pow(2).sum()))
+
+    return timed_steps(steps, draw, step)
 
 
 def load_split(path):
@@ -169,10 +176,7 @@ def bpr_epoch(path, epochs):
             u_ids, p_ids, n_ids = torch.from_numpy(u_np), torch.from_numpy(p_np), torch.from_numpy(n_np)
             u, p, n = users(u_ids), items(p_ids), items(n_ids)
             loss = F.softplus((u * n).sum(-1) - (u * p).sum(-1)).mean()
-            loss = loss + 0.5 * l2 / len(rows) * (u.pow(2).sum() + p.pow(2).sum() + n.pow(2).sum())
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
+            descend(opt, loss + 0.5 * l2 / len(rows) * (u.pow(2).sum() + p.pow(2).sum() + n.pow(2).sum()))
         times.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
     del indptr, indices

@@ -301,21 +301,49 @@ static int typed_arg(napi_env env, napi_value value, napi_typedarray_type want, 
   return 1;
 }
 
-/* ---- index.c: per-row negatives read from a table by row number (rows.wat's arguments after the memory) ---- */
+/* the arguments of a typed-array function: `types` gives each one's type, or -1 for a number */
+static int typed_args(napi_env env, napi_callback_info info, size_t count, const int *types, void **data, size_t *length, double *num, const char *fn) {
+  napi_value argv[12];
+  size_t argc = 12; /* (count ≤ 12) */
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) {
+    char message[120];
+    snprintf(message, sizeof message, "reclab-kernels %s: %zu arguments expected, got %zu", fn, count, argc);
+    napi_throw_type_error(env, NULL, message);
+    return 0;
+  }
+  for (size_t i = 0; i < count; i++) {
+    if (types[i] >= 0) {
+      if (!typed_arg(env, argv[i], (napi_typedarray_type)types[i], &data[i], &length[i], fn, (int)i)) return 0;
+    } else if (napi_get_value_double(env, argv[i], &num[i]) != napi_ok) {
+      char message[120];
+      snprintf(message, sizeof message, "reclab-kernels %s: argument %zu must be a number", fn, i + 1);
+      napi_throw_type_error(env, NULL, message);
+      return 0;
+    }
+  }
+  return 1;
+}
 
-/* the row numbers idx[e0 .. e1) name rows of X inside the memory (rb bytes each) */
-static int index_rows_inside(napi_env env, const call_args *a, uint32_t idx, size_t e0, size_t e1, uint32_t X, uint32_t rb, const char *fn) {
-  const size_t rows = X < a->bytes && rb ? (a->bytes - X) / rb : 0;
-  const int32_t *ids = (const int32_t *)(a->mem + idx);
-  for (size_t e = e0; e < e1; e++) {
-    if (ids[e] < 0 || (size_t)ids[e] >= rows) {
+/* every id in [0, rows), else a RangeError naming the first that is not */
+static int ids_inside(napi_env env, const int32_t *ids, size_t n, size_t rows, const char *fn) {
+  for (size_t r = 0; r < n; r++) {
+    if (ids[r] < 0 || (size_t)ids[r] >= rows) {
       char message[160];
-      snprintf(message, sizeof message, "reclab-kernels %s: row number %d (entry %zu) lies outside the memory", fn, ids[e], e);
+      snprintf(message, sizeof message, "reclab-kernels %s: row id %d (at %zu) lies outside the table's %zu rows", fn, ids[r], r, rows);
       napi_throw_range_error(env, NULL, message);
       return 0;
     }
   }
   return 1;
+}
+
+/* ---- index.c: per-row negatives read from a table by row number (rows.wat's arguments after the memory) ---- */
+
+/* the row numbers idx[e0 .. e1) name rows of X inside the memory (rb bytes each); a bad one is named by its place
+ * within [e0, e1) */
+static int index_rows_inside(napi_env env, const call_args *a, uint32_t idx, size_t e0, size_t e1, uint32_t X, uint32_t rb, const char *fn) {
+  const size_t rows = X < a->bytes && rb ? (a->bytes - X) / rb : 0;
+  return ids_inside(env, (const int32_t *)(a->mem + idx) + e0, e1 - e0, rows, fn);
 }
 
 /* u X idx S b0 b1 K sb rb */
@@ -366,42 +394,6 @@ static napi_value index_scatter_js(napi_env env, napi_callback_info info) {
     return NULL;
   index_scatter(a.mem, u32(v[0]), u32(v[1]), u32(v[2]), u32(v[3]), u32(v[4]), i0, i1, B, K, sb, rb, u32(v[11]));
   return NULL;
-}
-
-/* the arguments of a typed-array function: `types` gives each one's type, or -1 for a number */
-static int typed_args(napi_env env, napi_callback_info info, size_t count, const int *types, void **data, size_t *length, double *num, const char *fn) {
-  napi_value argv[12];
-  size_t argc = 12; /* (count ≤ 12) */
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != count) {
-    char message[120];
-    snprintf(message, sizeof message, "reclab-kernels %s: %zu arguments expected, got %zu", fn, count, argc);
-    napi_throw_type_error(env, NULL, message);
-    return 0;
-  }
-  for (size_t i = 0; i < count; i++) {
-    if (types[i] >= 0) {
-      if (!typed_arg(env, argv[i], (napi_typedarray_type)types[i], &data[i], &length[i], fn, (int)i)) return 0;
-    } else if (napi_get_value_double(env, argv[i], &num[i]) != napi_ok) {
-      char message[120];
-      snprintf(message, sizeof message, "reclab-kernels %s: argument %zu must be a number", fn, i + 1);
-      napi_throw_type_error(env, NULL, message);
-      return 0;
-    }
-  }
-  return 1;
-}
-
-/* every id in [0, rows), else a RangeError naming the first that is not */
-static int ids_inside(napi_env env, const int32_t *ids, size_t n, size_t rows, const char *fn) {
-  for (size_t r = 0; r < n; r++) {
-    if (ids[r] < 0 || (size_t)ids[r] >= rows) {
-      char message[160];
-      snprintf(message, sizeof message, "reclab-kernels %s: row id %d (at %zu) lies outside the table's %zu rows", fn, ids[r], r, rows);
-      napi_throw_range_error(env, NULL, message);
-      return 0;
-    }
-  }
-  return 1;
 }
 
 #define I32 napi_int32_array

@@ -72,8 +72,8 @@ test('native indexGroupDots, indexGroupBack and indexScatter equal the wasm kern
 test('the native index kernels refuse row numbers and regions outside the memory, touching nothing', () => {
   const { heap, at, native, Kp, idx } = setup(4, 5, 6, 8);
   heap.i32(at.idx, idx.length)[7] = 1 << 28;
-  assert.throws(() => native.indexGroupDots(at.u, at.X, at.idx, at.S[1], 0, 4, 5, Kp * 4, 32), /indexGroupDots: row number 268435456 \(entry 7\) lies outside the memory/);
-  assert.throws(() => native.indexGroupBack(at.X, at.idx, at.G, at.dU[1], 0, 4, 5, Kp * 4, 32, 0), /indexGroupBack: row number 268435456/);
+  assert.throws(() => native.indexGroupDots(at.u, at.X, at.idx, at.S[1], 0, 4, 5, Kp * 4, 32), /indexGroupDots: row id 268435456 \(at 7\) lies outside the table's \d+ rows/);
+  assert.throws(() => native.indexGroupBack(at.X, at.idx, at.G, at.dU[1], 0, 4, 5, Kp * 4, 32, 0), /indexGroupBack: row id 268435456/);
   assert.ok(heap.f32(at.S[1], 4 * Kp).every((x) => x === 0), 'no score written');
   const end = heap.memory.buffer.byteLength;
   assert.throws(() => native.indexScatter(at.u, at.idx, at.G, at.dX[1], at.count[1], 0, 6, 4, 5, Kp * 4, 32, end - 40), /list \[\d+, \d+\) lies outside the memory/);

@@ -147,7 +147,7 @@ export class FusedContrastiveStep {
       foldRows: new Int32Array(I), foldCounts: new Float32Array(I),
       u: a(B * D), uh: a(B * D), un: a(B), p: 0, ph: 0, pn: 0,
       n: 0, nh: 0, nT: K ? 0 : a(D * Np), nn: 0,
-      S: a(B * Np), mask: a(B * Np), sPos: a(BP), dPos: a(BP), dU: a(B * D), dI: a((BP + Math.max(R, Np)) * D), tmp: a(Np * threads), drop: a(B * D),
+      S: a(B * Np), mask: a(B * Np), sPos: a(BP), dPos: a(BP), dU: a(B * D), dI: a((BP + negRows) * D), tmp: a(Np * threads), drop: a(B * D),
       rowLoss: a(B), perRow: a(B), tau: a(B), off: a(offRows * Np), posOff: a(BP), hingeTerms: a(Math.max(2 * terms, 1)),
       hingeScratch: a(Math.max(threads * 6 * P * terms, 1)),
       itemIds: new Int32Array(BP + R),

@@ -159,6 +159,7 @@
         (br $each)))
       (local.set $b (i32.add (local.get $b) (i32.const 1)))
       (br $row))))
+
   ;; Per-row negatives read from a table by row number instead of gathered copies — the folded form of the per-row
   ;; step (tensor/fused-contrastive.ts), taken when B·K gathered rows would outweigh the table. Rows [$b0, $b1):
   ;; S[b·$sb + k] = ⟨u_b, X[idx[b·K + k]]⟩ (idx: i32 row numbers of X; the score row's padding is left alone).
